@@ -1,0 +1,11 @@
+//! ONNX graphs of our networks: written from a [`crate::Network`], read back for checks and imports.
+
+mod reader;
+mod writer;
+
+pub use reader::{initializer_f32, metadata, read_model, tensor_shape, value_info_shape, Dim};
+pub use writer::{model_bytes, network_graph, save_model, GraphSpec, Outputs, PadMode};
+
+/// IR version and opset that ORT 1.31 and `onnx.checker` accept for our graphs.
+pub const IR_VERSION: i64 = 10;
+pub const OPSET: i64 = 17;

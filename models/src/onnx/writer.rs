@@ -1,0 +1,293 @@
+//! Builds a sequential ONNX graph from a [`Network`]: Pad(reflect) → Conv → Relu, MaxPool (ceil mode),
+//! Resize (nearest ×2, identical to torch's upsample_nearest2d). Weights are raw little-endian floats.
+
+use std::path::Path;
+
+use onnx_protobuf::{
+    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto, AttributeProto,
+    GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
+    TensorShapeProto, TypeProto, ValueInfoProto,
+};
+
+use super::{IR_VERSION, OPSET};
+use crate::architecture::Layer;
+use crate::error::{ModelError, Result};
+use crate::network::Network;
+
+/// Which activations the graph returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outputs {
+    /// The architecture's tapped ReLUs (`relu1_1` …), computing no further than the last one.
+    Taps,
+    /// The output of every ReLU, named after the conv before it (for channel-scale calibration).
+    EveryRelu,
+    /// Only the last layer's output, under this name (the decoder's `image`).
+    Final(String),
+}
+
+/// How reflection padding is expressed in the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PadMode {
+    /// One `Pad(mode="reflect")` node.
+    #[default]
+    Reflect,
+    /// Slices and Concats of the borders, for runtimes whose parser rejects reflect padding.
+    SliceConcat,
+}
+
+/// What to write around the network.
+#[derive(Debug, Clone)]
+pub struct GraphSpec {
+    pub graph_name: String,
+    pub input: String,
+    pub input_channels: usize,
+    pub outputs: Outputs,
+    pub pad_mode: PadMode,
+    pub metadata: Vec<(String, String)>,
+}
+
+/// The network as an ONNX model with dynamic N, H and W.
+pub fn network_graph(net: &Network, spec: &GraphSpec) -> Result<ModelProto> {
+    let mut g = Builder::default();
+    g.graph.name = spec.graph_name.clone();
+    g.graph.input.push(value_info(&spec.input, spec.input_channels, "H", "W"));
+
+    let layers = match spec.outputs {
+        Outputs::Taps => net.architecture().through_last_tap(),
+        _ => &net.architecture().layers[..],
+    };
+    let mut x = spec.input.clone();
+    let mut params = net.params().iter();
+    let mut last_conv = String::new();
+    let mut channels = spec.input_channels;
+    let mut level = 0i32; // log2 of the downscale, for output dim names
+    for (i, layer) in layers.iter().enumerate() {
+        x = match layer {
+            Layer::Conv { name, in_channels, out_channels, kernel, reflect_pad } => {
+                if *in_channels != channels {
+                    return Err(ModelError::Invalid(format!(
+                        "{name}: expects {in_channels} input channels, the graph carries {channels}"
+                    )));
+                }
+                let p = params.next().expect("Network::new checked the conv count");
+                let padded = match (reflect_pad, spec.pad_mode) {
+                    (0, _) => x,
+                    (&pad, PadMode::Reflect) => g.reflect_pad(&x, pad, name),
+                    (&pad, PadMode::SliceConcat) => g.reflect_pad_slices(&x, pad, name),
+                };
+                let w = g.initializer_f32(&format!("{name}.weight"), &[*out_channels, *in_channels, *kernel, *kernel], &p.weight);
+                let b = g.initializer_f32(&format!("{name}.bias"), &[*out_channels], &p.bias);
+                channels = *out_channels;
+                last_conv = name.to_string();
+                let k = *kernel as i64;
+                g.node("Conv", name, &[&padded, &w, &b], vec![ints("kernel_shape", &[k, k]), ints("strides", &[1, 1])])
+            }
+            Layer::Relu { tap } => {
+                let out_name = match (&spec.outputs, tap) {
+                    (Outputs::Taps, Some(t)) => Some(t.to_string()),
+                    (Outputs::EveryRelu, _) => Some(last_conv.clone()),
+                    _ => None,
+                };
+                let y = g.node_named("Relu", &format!("{last_conv}_relu"), &[&x], vec![], out_name.clone());
+                if let Some(out) = out_name {
+                    let (h, w) = dim_names(level);
+                    g.graph.output.push(value_info(&out, channels, &h, &w));
+                }
+                y
+            }
+            Layer::MaxPool => {
+                level += 1;
+                g.node(
+                    "MaxPool",
+                    &format!("pool{i}"),
+                    &[&x],
+                    vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2]), int("ceil_mode", 1)],
+                )
+            }
+            Layer::Upsample => {
+                level -= 1;
+                let scales = g.initializer_f32(&format!("upsample{i}.scales"), &[4], &[1.0, 1.0, 2.0, 2.0]);
+                g.node(
+                    "Resize",
+                    &format!("upsample{i}"),
+                    &[&x, "", &scales],
+                    vec![
+                        string("mode", "nearest"),
+                        string("coordinate_transformation_mode", "asymmetric"),
+                        string("nearest_mode", "floor"),
+                    ],
+                )
+            }
+        };
+    }
+    if let Outputs::Final(name) = &spec.outputs {
+        let last = g.graph.node.last_mut().ok_or_else(|| ModelError::Invalid("empty network".into()))?;
+        last.output[0] = name.clone();
+        let (h, w) = dim_names(level);
+        g.graph.output.push(value_info(name, channels, &h, &w));
+    }
+
+    let mut model = ModelProto::new();
+    model.ir_version = IR_VERSION;
+    model.producer_name = "adain".into();
+    model.producer_version = env!("CARGO_PKG_VERSION").into();
+    let mut opset = OperatorSetIdProto::new();
+    opset.version = OPSET;
+    model.opset_import.push(opset);
+    model.graph = protobuf::MessageField::some(g.graph);
+    for (key, value) in &spec.metadata {
+        let mut e = StringStringEntryProto::new();
+        e.key = key.clone();
+        e.value = value.clone();
+        model.metadata_props.push(e);
+    }
+    Ok(model)
+}
+
+/// Serialised model.
+pub fn model_bytes(model: &ModelProto) -> Vec<u8> {
+    model.write_to_bytes().expect("serialising an in-memory ONNX model cannot fail")
+}
+
+/// Writes the model atomically.
+pub fn save_model(model: &ModelProto, path: &Path) -> Result<()> {
+    crate::atomic_file::write(path, &model_bytes(model))
+}
+
+fn dim_names(level: i32) -> (String, String) {
+    match level {
+        0 => ("H".into(), "W".into()),
+        l if l > 0 => (format!("H_div{}", 1 << l), format!("W_div{}", 1 << l)),
+        l => (format!("H_mul{}", 1 << -l), format!("W_mul{}", 1 << -l)),
+    }
+}
+
+fn value_info(name: &str, channels: usize, h: &str, w: &str) -> ValueInfoProto {
+    let dim = |v: tensor_shape_proto::dimension::Value| {
+        let mut d = tensor_shape_proto::Dimension::new();
+        d.value = Some(v);
+        d
+    };
+    use tensor_shape_proto::dimension::Value::{DimParam, DimValue};
+    let mut shape = TensorShapeProto::new();
+    shape.dim = vec![
+        dim(DimParam("N".into())),
+        dim(DimValue(channels as i64)),
+        dim(DimParam(h.into())),
+        dim(DimParam(w.into())),
+    ];
+    let mut tensor = type_proto::Tensor::new();
+    tensor.elem_type = DataType::FLOAT as i32;
+    tensor.shape = protobuf::MessageField::some(shape);
+    let mut ty = TypeProto::new();
+    ty.value = Some(type_proto::Value::TensorType(tensor));
+    let mut vi = ValueInfoProto::new();
+    vi.name = name.into();
+    vi.type_ = protobuf::MessageField::some(ty);
+    vi
+}
+
+fn attr(name: &str, ty: AttributeType) -> AttributeProto {
+    let mut a = AttributeProto::new();
+    a.name = name.into();
+    a.type_ = ty.into();
+    a
+}
+fn ints(name: &str, v: &[i64]) -> AttributeProto {
+    let mut a = attr(name, AttributeType::INTS);
+    a.ints = v.to_vec();
+    a
+}
+fn int(name: &str, v: i64) -> AttributeProto {
+    let mut a = attr(name, AttributeType::INT);
+    a.i = v;
+    a
+}
+fn string(name: &str, v: &str) -> AttributeProto {
+    let mut a = attr(name, AttributeType::STRING);
+    a.s = v.as_bytes().to_vec();
+    a
+}
+
+#[derive(Default)]
+struct Builder {
+    graph: GraphProto,
+}
+
+impl Builder {
+    fn node(&mut self, op: &str, name: &str, inputs: &[&str], attrs: Vec<AttributeProto>) -> String {
+        self.node_named(op, name, inputs, attrs, None)
+    }
+
+    fn node_named(
+        &mut self,
+        op: &str,
+        name: &str,
+        inputs: &[&str],
+        attrs: Vec<AttributeProto>,
+        output: Option<String>,
+    ) -> String {
+        let mut n = NodeProto::new();
+        n.op_type = op.into();
+        n.name = name.into();
+        n.input = inputs.iter().map(|s| s.to_string()).collect();
+        let out = output.unwrap_or_else(|| format!("{name}_out"));
+        n.output = vec![out.clone()];
+        n.attribute = attrs;
+        self.graph.node.push(n);
+        out
+    }
+
+    fn initializer_f32(&mut self, name: &str, dims: &[usize], data: &[f32]) -> String {
+        let mut t = TensorProto::new();
+        t.name = name.into();
+        t.dims = dims.iter().map(|&d| d as i64).collect();
+        t.data_type = DataType::FLOAT as i32;
+        t.raw_data = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.graph.initializer.push(t);
+        name.into()
+    }
+
+    fn initializer_i64(&mut self, name: &str, data: &[i64]) -> String {
+        let mut t = TensorProto::new();
+        t.name = name.into();
+        t.dims = vec![data.len() as i64];
+        t.data_type = DataType::INT64 as i32;
+        t.raw_data = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        self.graph.initializer.push(t);
+        name.into()
+    }
+
+    fn reflect_pad(&mut self, x: &str, pad: usize, conv: &str) -> String {
+        let p = pad as i64;
+        let pads = self.initializer_i64(&format!("{conv}.pads"), &[0, 0, p, p, 0, 0, p, p]);
+        self.node("Pad", &format!("{conv}_pad"), &[x, &pads], vec![string("mode", "reflect")])
+    }
+
+    /// Reflection padding of `pad` pixels as Slice/Concat: the border rows (then columns) mirrored
+    /// without their edge, exactly what `Pad(mode=reflect)` computes.
+    fn reflect_pad_slices(&mut self, x: &str, pad: usize, conv: &str) -> String {
+        let mut cur = x.to_string();
+        for (axis, axis_name) in [(2i64, "h"), (3i64, "w")] {
+            let axes = self.initializer_i64(&format!("{conv}.pad_{axis_name}.axes"), &[axis]);
+            let mut parts_before = Vec::new();
+            let mut parts_after = Vec::new();
+            for k in 1..=pad as i64 {
+                // before: element k (k = pad first), after: element -1-k
+                let s = self.initializer_i64(&format!("{conv}.pad_{axis_name}{k}.start"), &[k]);
+                let e = self.initializer_i64(&format!("{conv}.pad_{axis_name}{k}.end"), &[k + 1]);
+                parts_before.push(self.node("Slice", &format!("{conv}_pad_{axis_name}_lo{k}"), &[&cur, &s, &e, &axes], vec![]));
+                let s = self.initializer_i64(&format!("{conv}.pad_{axis_name}{k}.rstart"), &[-1 - k]);
+                let e = self.initializer_i64(&format!("{conv}.pad_{axis_name}{k}.rend"), &[-k]);
+                parts_after.push(self.node("Slice", &format!("{conv}_pad_{axis_name}_hi{k}"), &[&cur, &s, &e, &axes], vec![]));
+            }
+            parts_before.reverse();
+            let mut all: Vec<String> = parts_before;
+            all.push(cur.clone());
+            all.extend(parts_after);
+            let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+            cur = self.node("Concat", &format!("{conv}_pad_{axis_name}"), &refs, vec![int("axis", axis)]);
+        }
+        cur
+    }
+}
