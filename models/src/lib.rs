@@ -13,6 +13,7 @@ pub mod install_paths;
 pub mod manifest;
 pub mod network;
 pub mod onnx;
+pub mod package;
 pub mod pixels;
 pub mod stats_file;
 pub mod vgg;
