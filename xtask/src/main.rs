@@ -1,1 +1,41 @@
-fn main(){}
+//! `cargo xtask <command>`: everything the project installs, builds and checks, in Rust.
+
+mod calibrate;
+mod paths;
+mod setup;
+mod test;
+mod wheel;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "adain project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Install the ONNX Runtime library, the VGG16 weights and the torch venv into the cache, and build
+    /// models/default/encoder.onnx. Idempotent: a second run only checks.
+    Setup(setup::SetupArgs),
+    /// Measure the VGG16 channel scales (mean ReLU activations) on a folder of images and write
+    /// models/vgg16_channel_scales.json. Run once; the result is committed.
+    CalibrateEncoder(calibrate::CalibrateArgs),
+    /// Set up, then run every test of the workspace (training included).
+    Test(test::TestArgs),
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .init();
+    match Cli::parse().command {
+        Command::Setup(args) => setup::run(&args),
+        Command::CalibrateEncoder(args) => calibrate::run(&args),
+        Command::Test(args) => test::run(&args),
+    }
+}

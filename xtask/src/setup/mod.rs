@@ -1,0 +1,35 @@
+//! `cargo xtask setup`: everything the project needs that is not in the repository.
+
+mod encoder;
+pub mod onnx_runtime;
+mod torch_venv;
+pub mod vgg_weights;
+
+use anyhow::Result;
+use clap::Args;
+
+pub use torch_venv::libtorch_link;
+
+#[derive(Args, Debug, Default)]
+pub struct SetupArgs {
+    /// Skip the torch venv (~5 GB): enough for inference, the demo and the CLI, not for training.
+    #[arg(long)]
+    pub no_torch: bool,
+}
+
+pub fn run(args: &SetupArgs) -> Result<()> {
+    let start = std::time::Instant::now();
+    onnx_runtime::install()?;
+    vgg_weights::install()?;
+    encoder::build_default()?;
+    if !args.no_torch {
+        torch_venv::install()?;
+    }
+    tracing::info!("setup complete in {:.1} s (cache: {})", start.elapsed().as_secs_f64(), adain_models::install_paths::cache_dir().display());
+    Ok(())
+}
+
+/// The parts inference needs (runtime library, VGG weights, encoder graph).
+pub fn run_inference_only() -> Result<()> {
+    run(&SetupArgs { no_torch: true })
+}

@@ -1,0 +1,95 @@
+//! The torch venv that the training crate links against (tch 0.26 ↔ torch 2.13.0 exactly).
+//!
+//! It lives in the user cache keyed by the torch version (~5 GB, minutes to install), so every clone
+//! and CI run on a machine shares it; `target/libtorch` links to its `torch` package, which is where
+//! `.cargo/config.toml` points LIBTORCH.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use adain_models::install_paths::cache_dir;
+
+use crate::paths::workspace_root;
+
+pub const TORCH_VERSION: &str = "2.13.0";
+
+pub fn venv_dir() -> PathBuf {
+    cache_dir().join(format!("torch-{TORCH_VERSION}"))
+}
+
+fn venv_python() -> PathBuf {
+    venv_dir().join("bin").join("python")
+}
+
+/// Where the build expects libtorch (`LIBTORCH` in .cargo/config.toml).
+pub fn libtorch_link() -> PathBuf {
+    workspace_root().join("target").join("libtorch")
+}
+
+pub fn install() -> Result<()> {
+    let torch_dir = match probe() {
+        Some(dir) => {
+            tracing::info!("torch {TORCH_VERSION}: {} (reused)", venv_dir().display());
+            dir
+        }
+        None => {
+            create()?;
+            probe().with_context(|| format!("torch {TORCH_VERSION} still not importable from {}", venv_dir().display()))?
+        }
+    };
+    link(&torch_dir)
+}
+
+/// The venv's torch package folder, if torch and safetensors import at the pinned version.
+fn probe() -> Option<PathBuf> {
+    let out = Command::new(venv_python())
+        .args(["-c", "import torch, safetensors, numpy, os; print(torch.__version__); print(os.path.dirname(torch.__file__))"])
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let mut lines = text.lines();
+    let version = lines.next()?;
+    let dir = lines.next()?;
+    (out.status.success() && version.starts_with(TORCH_VERSION)).then(|| PathBuf::from(dir))
+}
+
+fn create() -> Result<()> {
+    let venv = venv_dir();
+    tracing::info!("torch {TORCH_VERSION}: creating {} (a few minutes, ~5 GB from the package registry)", venv.display());
+    if !venv_python().is_file() {
+        run(Command::new(crate::wheel::python()).args(["-m", "venv"]).arg(&venv))?;
+    }
+    run(Command::new(venv_python()).args([
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        &format!("torch=={TORCH_VERSION}"),
+        "safetensors",
+        "numpy",
+    ]))
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Points `target/libtorch` at the venv's torch package.
+fn link(torch_dir: &Path) -> Result<()> {
+    let link = libtorch_link();
+    if std::fs::read_link(&link).ok().as_deref() == Some(torch_dir) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(link.parent().expect("target/"))?;
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(torch_dir, &link)
+        .with_context(|| format!("linking {} → {}", link.display(), torch_dir.display()))?;
+    tracing::info!("libtorch: {} → {}", link.display(), torch_dir.display());
+    Ok(())
+}
