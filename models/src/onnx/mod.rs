@@ -3,7 +3,7 @@
 mod reader;
 mod writer;
 
-pub use reader::{initializer_f32, metadata, read_model, tensor_shape, value_info_shape, Dim};
+pub use reader::{initializer_f32, metadata, network_from_graph, read_model, tensor_shape, value_info_shape, Dim};
 pub use writer::{model_bytes, network_graph, save_model, GraphSpec, Outputs, PadMode};
 
 /// IR version and opset that ORT 1.31 and `onnx.checker` accept for our graphs.

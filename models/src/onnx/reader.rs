@@ -63,3 +63,31 @@ pub fn tensor_shape(t: &type_proto::Tensor) -> Vec<Dim> {
         })
         .collect()
 }
+
+/// Rebuilds a [`Network`] of `architecture` from a graph we wrote (initializers `<conv>.weight` and
+/// `<conv>.bias`), e.g. to load an exported decoder back into training or to check an encoder.
+pub fn network_from_graph(
+    model: &ModelProto,
+    architecture: crate::architecture::Architecture,
+    path: &Path,
+) -> Result<crate::network::Network> {
+    let mut params = Vec::new();
+    for shape in architecture.convs() {
+        let get = |suffix: &str, dims: &[usize]| -> Result<Vec<f32>> {
+            let name = format!("{}.{suffix}", shape.name);
+            let (found, values) = initializer_f32(model, &name).ok_or_else(|| ModelError::Missing {
+                layer: shape.name.to_string(),
+                hint: Some(format!("no float initializer `{name}` in {}", path.display())),
+            })?;
+            if found != dims {
+                return Err(ModelError::Shape { layer: format!("{name} in {}", path.display()), expected: dims.to_vec(), found });
+            }
+            Ok(values)
+        };
+        params.push(crate::network::ConvParams {
+            weight: get("weight", &shape.weight_dims())?,
+            bias: get("bias", &[shape.out_channels])?,
+        });
+    }
+    crate::network::Network::new(architecture, params)
+}
