@@ -1,0 +1,36 @@
+//! `adain-train`: train the AdaIN decoder, export model packages, evaluate them.
+
+mod commands;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "adain-train", version, about = "Train, export and evaluate AdaIN decoders (tch / libtorch)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a decoder (or resume a run with --resume).
+    Train(Box<commands::TrainArgs>),
+    /// Write a model package (encoder.onnx, decoder.onnx, manifest.json) from a checkpoint.
+    Export(commands::ExportArgs),
+    /// The paper's content and style losses of a package, averaged over all content × style pairs.
+    Eval(commands::EvalArgs),
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Train(args) => commands::train(*args),
+        Command::Export(args) => commands::export(args),
+        Command::Eval(args) => commands::eval(args),
+    }
+}

@@ -1,0 +1,74 @@
+//! Checkpoint → model package (encoder.onnx, decoder.onnx, manifest.json with sha256s and provenance).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use adain_models::manifest::Manifest;
+use adain_models::package::{write_package, PackageInfo};
+use adain_models::vgg::DEFAULT_ENCODER_SOURCE;
+
+use crate::checkpoint::Checkpoint;
+use crate::error::{Result, TrainError};
+use crate::metrics::METRICS_FILE;
+use crate::model::Encoder;
+
+/// Where and under which name to export.
+pub struct ExportOptions<'a> {
+    pub checkpoint: &'a Path,
+    pub out: &'a Path,
+    pub name: String,
+    pub version: String,
+    /// Overrides the encoder recorded in the checkpoint's configuration.
+    pub encoder: Option<&'a Path>,
+    /// Extra provenance (e.g. training time), merged over what the checkpoint knows.
+    pub provenance: BTreeMap<String, String>,
+}
+
+pub fn export(opts: &ExportOptions) -> Result<Manifest> {
+    let ckpt = Checkpoint::load(opts.checkpoint)?;
+    let encoder_path = opts.encoder.map(Path::to_path_buf).unwrap_or_else(|| ckpt.config.encoder.clone().into());
+    let encoder = Encoder::load(&encoder_path, tch::Device::Cpu)?;
+    let encoder = encoder.network();
+    if encoder.identity() != ckpt.config.encoder_identity {
+        return Err(TrainError::Config(format!(
+            "{} is not the encoder {} was trained with (identity {} vs {})",
+            encoder_path.display(),
+            opts.checkpoint.display(),
+            &encoder.identity()[..12],
+            &ckpt.config.encoder_identity[..ckpt.config.encoder_identity.len().min(12)]
+        )));
+    }
+    let c = &ckpt.config;
+    let mut provenance: BTreeMap<String, String> = [
+        ("iterations", ckpt.iteration.to_string()),
+        ("content_data", c.content_dir.clone()),
+        ("style_data", c.style_dir.clone()),
+        ("holdout", c.holdout.to_string()),
+        ("batch", c.batch.to_string()),
+        ("resize", c.resize.to_string()),
+        ("crop", c.crop.to_string()),
+        ("lr", c.lr.to_string()),
+        ("lr_decay", c.lr_decay.to_string()),
+        ("style_weight", c.style_weight.to_string()),
+        ("content_weight", c.content_weight.to_string()),
+        ("seed", c.seed.to_string()),
+        ("training_precision", c.precision.clone()),
+        ("trainer", format!("adain-train {}", env!("CARGO_PKG_VERSION"))),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    provenance.extend(opts.provenance.clone());
+    let source = if encoder.architecture().name == "vgg16-relu4_1" { DEFAULT_ENCODER_SOURCE.to_string() } else { encoder_path.display().to_string() };
+    let info = PackageInfo { name: opts.name.clone(), version: opts.version.clone(), encoder_source: source, provenance };
+    let manifest = write_package(opts.out, encoder, &ckpt.decoder, &info, true)?;
+    // Keep the loss curve with the package.
+    if let Some(run_dir) = opts.checkpoint.parent() {
+        let metrics = run_dir.join(METRICS_FILE);
+        if metrics.is_file() {
+            let bytes = std::fs::read(&metrics).map_err(|e| TrainError::io(&metrics, e))?;
+            adain_models::atomic_file::write(&opts.out.join("training_metrics.jsonl"), &bytes)?;
+        }
+    }
+    Ok(manifest)
+}
