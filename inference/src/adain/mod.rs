@@ -1,0 +1,9 @@
+//! AdaIN and the paper's runtime controls (§7.3), in ndarray on [C, H, W] feature maps of one image.
+
+pub mod color;
+pub mod stats;
+pub mod transfer;
+
+pub use color::match_color;
+pub use stats::ChannelStats;
+pub use transfer::{adain, blend_alpha, interpolate, masked, normalized_weights, regions_from_masks, target_features, StyleMix};

@@ -1,0 +1,104 @@
+//! Options every subcommand shares: which model package, and how to run it.
+
+use std::path::PathBuf;
+
+use adain::package::{locate_default_package, ModelPackage, DEFAULT_PRECISION};
+use adain::runtime::{Provider, ProviderOptions, ProviderRequest, SessionOptions};
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+
+/// Execution provider choice on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EpArg {
+    /// TensorRT, else CUDA, else CPU: the first that works here (reported in the log)
+    Auto,
+    Cpu,
+    Cuda,
+    Tensorrt,
+}
+
+impl From<EpArg> for ProviderRequest {
+    fn from(ep: EpArg) -> Self {
+        match ep {
+            EpArg::Auto => ProviderRequest::Auto,
+            EpArg::Cpu => ProviderRequest::Only(Provider::Cpu),
+            EpArg::Cuda => ProviderRequest::Only(Provider::Cuda),
+            EpArg::Tensorrt => ProviderRequest::Only(Provider::TensorRt),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Model and runtime")]
+pub struct ModelArgs {
+    /// Model package folder (manifest.json, encoder.onnx, decoder.onnx) [default: models/default next to
+    /// the executable, else in the source tree]
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+
+    /// Precision of the package's graphs to run, as listed in its manifest (fp32, fp16, int8)
+    #[arg(long, value_name = "P", default_value = DEFAULT_PRECISION)]
+    pub precision: String,
+
+    /// Execution provider. An explicit provider that cannot run here is an error, never a silent
+    /// fall-back to the CPU
+    #[arg(long, value_enum, default_value_t = EpArg::Auto)]
+    pub ep: EpArg,
+
+    /// GPU to use with cuda/tensorrt
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub device_id: i32,
+
+    /// Let TensorRT build fp16 engines (TensorRT only; other providers run the graphs of --precision)
+    #[arg(long)]
+    pub fp16: bool,
+
+    /// Where TensorRT caches its engines [default: <cache>/adain/tensorrt]
+    #[arg(long, value_name = "DIR")]
+    pub trt_cache: Option<PathBuf>,
+
+    /// Threads per operator [default: all available cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+impl ModelArgs {
+    /// The package folder: --model, else the default package.
+    pub fn package_dir(&self) -> Result<PathBuf> {
+        match &self.model {
+            Some(dir) => Ok(dir.clone()),
+            None => Ok(locate_default_package()?),
+        }
+    }
+
+    /// Loads and checks the package.
+    pub fn load_package(&self) -> Result<ModelPackage> {
+        let dir = self.package_dir()?;
+        ModelPackage::load_with_precision(&dir, &self.precision)
+            .with_context(|| format!("model package {} is not usable", dir.display()))
+    }
+
+    pub fn session_options(&self) -> Result<SessionOptions> {
+        if self.fp16 && matches!(self.ep, EpArg::Cpu | EpArg::Cuda) {
+            bail!("--fp16 makes TensorRT build fp16 engines; with --ep {:?} use a package's fp16 graphs (--precision fp16)", self.ep);
+        }
+        let defaults = SessionOptions::default();
+        let mut provider_options = ProviderOptions { device_id: self.device_id, fp16: self.fp16, ..Default::default() };
+        if let Some(dir) = &self.trt_cache {
+            provider_options.trt_cache = dir.clone();
+        }
+        Ok(SessionOptions {
+            threads: self.threads.map_or(defaults.threads, usize::from),
+            request: self.ep.into(),
+            provider_options,
+        })
+    }
+}
+
+/// `--max-pixels`, shared by the commands that read images.
+#[derive(Debug, Args)]
+pub struct ImageLimitArgs {
+    /// Refuse images with more pixels than this (a guard against huge or hostile files)
+    #[arg(long, value_name = "N", default_value_t = adain::image_io::DEFAULT_MAX_PIXELS)]
+    pub max_pixels: u64,
+}

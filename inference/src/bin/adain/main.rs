@@ -1,0 +1,86 @@
+//! `adain`: arbitrary style transfer from the command line.
+
+mod common;
+mod info;
+mod inputs;
+mod progress;
+mod stats;
+mod stylize;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "adain",
+    version,
+    about = "Arbitrary style transfer with adaptive instance normalisation (Huang & Belongie, 2017)",
+    long_about = "Arbitrary style transfer with adaptive instance normalisation (Huang & Belongie, 2017).\n\n\
+                  The encoder and the decoder run in ONNX Runtime; AdaIN, style interpolation, masks and\n\
+                  colour preservation run in between, so styles can come from images or statistics files.\n\
+                  Logs go to stderr; set RUST_LOG (e.g. RUST_LOG=adain=debug) for more detail."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// More log output (-v: debug, -vv: trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
+    /// Only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Stylize content images with style images or style statistics
+    Stylize(stylize::StylizeArgs),
+    /// Compute the style statistics of one image, or their average over several, into a file
+    Stats(stats::StatsArgs),
+    /// Show the ONNX Runtime, the execution providers and the model package with its checks
+    Info(info::InfoArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    init_logging(cli.verbose, cli.quiet);
+    let result = match &cli.command {
+        Command::Stylize(args) => match matches.subcommand_matches("stylize") {
+            Some(sub) => stylize::run(args, sub),
+            None => Err(anyhow::anyhow!("internal error: no stylize arguments")),
+        },
+        Command::Stats(args) => stats::run(args),
+        Command::Info(args) => info::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr: `adain` at info by default, everything else at warn; RUST_LOG overrides.
+fn init_logging(verbose: u8, quiet: bool) {
+    let default = match (quiet, verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn,adain=info",
+        (_, 1) => "info,adain=debug",
+        _ => "debug,adain=trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    // Timestamps help when debugging timings; in normal use they are noise.
+    if verbose > 0 {
+        logs.init();
+    } else {
+        logs.without_time().init();
+    }
+}

@@ -1,0 +1,38 @@
+//! A progress bar for runs over several images (drawn on stderr, hidden when it is not a terminal).
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub struct Progress {
+    bar: ProgressBar,
+}
+
+impl Progress {
+    /// A bar over `total` steps; a single step needs none.
+    pub fn new(total: u64, verb: &str) -> Self {
+        let bar = if total > 1 { ProgressBar::new(total) } else { ProgressBar::hidden() };
+        let template = format!("{verb} {{bar:30}} {{pos}}/{{len}} [{{elapsed}} < {{eta}}] {{wide_msg}}");
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style);
+        }
+        Self { bar }
+    }
+
+    pub fn set_message(&self, message: String) {
+        self.bar.set_message(message);
+    }
+
+    pub fn inc(&self) {
+        self.bar.inc(1);
+    }
+
+    /// Runs `f` (typically a log line) with the bar cleared, so the two do not interleave.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.bar.suspend(f)
+    }
+
+    /// Removes the bar; returns how many steps completed.
+    pub fn finish(self) -> u64 {
+        self.bar.finish_and_clear();
+        self.bar.position()
+    }
+}

@@ -1,0 +1,89 @@
+//! The encoder graph f: an RGB image [3, H, W] in [0, 1] → relu1_1 … relu4_1.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use adain_models::convention::{ADAIN_LAYER, ENCODER_INPUT, FEATURE_CHANNELS, FEATURE_LAYERS};
+use ndarray::{Array3, ArrayView3, Axis, Ix4};
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::adain::ChannelStats;
+use crate::error::{AdainError, Result};
+use crate::runtime::{open_session, GraphInput, Provider, SessionOptions};
+
+/// An encoder session.
+pub struct Encoder {
+    session: Session,
+    provider: Provider,
+    path: PathBuf,
+}
+
+impl Encoder {
+    pub fn open(path: &Path, options: &SessionOptions) -> Result<Self> {
+        let opened = open_session(path, &GraphInput::ENCODER, options)?;
+        Ok(Self { session: opened.session, provider: opened.provider, path: path.to_path_buf() })
+    }
+
+    /// The execution provider the session runs on.
+    pub fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    /// relu4_1 of `image` [3, H, W]: [512, ⌈H/8⌉, ⌈W/8⌉].
+    pub fn content_features(&mut self, image: ArrayView3<'_, f32>) -> Result<Array3<f32>> {
+        let mut features = None;
+        self.run(image, |layer, map| {
+            if layer == ADAIN_LAYER {
+                features = Some(map.to_owned());
+            }
+        })?;
+        Ok(features.expect("run() visits every feature layer"))
+    }
+
+    /// Channel statistics of all four feature layers of `image` [3, H, W], straight from the
+    /// runtime's buffers (relu1_1 of a big image is large; it is never copied).
+    pub fn feature_statistics(&mut self, image: ArrayView3<'_, f32>) -> Result<BTreeMap<String, ChannelStats>> {
+        let mut stats = BTreeMap::new();
+        self.run(image, |layer, map| {
+            stats.insert(layer.to_string(), ChannelStats::of(map));
+        })?;
+        Ok(stats)
+    }
+
+    /// Runs the graph and hands each feature layer, checked against the contract, to `visit`.
+    fn run(&mut self, image: ArrayView3<'_, f32>, mut visit: impl FnMut(&str, ArrayView3<'_, f32>)) -> Result<()> {
+        let (channels, h, w) = image.dim();
+        if channels != 3 {
+            return Err(AdainError::InvalidArgument(format!("the encoder takes 3 colour channels, got {channels}")));
+        }
+        let batch = image.insert_axis(Axis(0));
+        let batch = batch.as_standard_layout();
+        let input = TensorRef::from_array_view(&batch).map_err(|e| AdainError::ort("preparing the encoder input", e))?;
+        let outputs = self
+            .session
+            .run(ort::inputs![ENCODER_INPUT => input])
+            .map_err(|e| AdainError::ort(format!("{}: running the encoder", self.path.display()), e))?;
+        let graph = self.path.display().to_string();
+        for (level, (layer, expected_channels)) in FEATURE_LAYERS.iter().zip(FEATURE_CHANNELS).enumerate() {
+            let value = outputs.get(*layer).ok_or_else(|| AdainError::GraphOutput {
+                graph: graph.clone(),
+                message: format!("no output `{layer}`"),
+            })?;
+            let array = value
+                .try_extract_array::<f32>()
+                .map_err(|e| AdainError::ort(format!("{graph}: reading `{layer}`"), e))?;
+            // relu1_1 is full size, each pooling halves (rounding up): levels 0, 1, 2, 3.
+            let side = |s: usize| (0..level).fold(s, |s, _| s.div_ceil(2));
+            let expected = [1, expected_channels, side(h), side(w)];
+            let map = array.into_dimensionality::<Ix4>().ok().filter(|a| a.shape() == expected).ok_or_else(|| {
+                AdainError::GraphOutput {
+                    graph: graph.clone(),
+                    message: format!("`{layer}` has shape {:?}, expected {expected:?}", value.shape()),
+                }
+            })?;
+            visit(layer, map.index_axis_move(Axis(0), 0));
+        }
+        Ok(())
+    }
+}

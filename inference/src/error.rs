@@ -1,0 +1,103 @@
+//! The library's one error type. Every variant names the file or the option at fault and says what was
+//! expected and what was found, so the command line can print it as is.
+
+use std::path::PathBuf;
+
+use adain_models::ModelError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdainError {
+    /// No ONNX Runtime library in any of the places we look.
+    #[error(
+        "no ONNX Runtime library found; looked in:\n{}\nrun `cargo xtask setup` to install it (or set ORT_DYLIB_PATH)",
+        tried.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )]
+    RuntimeNotFound { tried: Vec<String> },
+
+    /// A library was found but could not be loaded.
+    #[error("{path}: cannot load the ONNX Runtime library: {message}")]
+    RuntimeLoad { path: PathBuf, message: String },
+
+    /// An ONNX Runtime call failed; `context` says what we were doing.
+    #[error("{context}: {source}")]
+    Ort {
+        context: String,
+        #[source]
+        source: ort::Error,
+    },
+
+    /// An execution provider that was asked for cannot run here.
+    #[error("execution provider {provider}: {reason}")]
+    ExecutionProvider { provider: &'static str, reason: String },
+
+    /// A model package that does not hold together.
+    #[error("{path}: {message}")]
+    Package { path: PathBuf, message: String },
+
+    /// A graph produced something other than the contract promises.
+    #[error("{graph}: {message}")]
+    GraphOutput { graph: String, message: String },
+
+    /// An input image that cannot be used.
+    #[error("{path}: {problem}")]
+    Image { path: PathBuf, problem: ImageProblem },
+
+    /// A style-statistics file that does not belong to this model.
+    #[error("{path}: {message}")]
+    Stats { path: PathBuf, message: String },
+
+    /// A file of the model contract (manifest, stats file, graph) failed its own checks.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+
+    /// An option value or a combination of options that makes no sense.
+    #[error("{0}")]
+    InvalidArgument(String),
+
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Why an image was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageProblem {
+    #[error("the file is empty (0 bytes)")]
+    EmptyFile,
+    #[error("not an image (no known image format in its first bytes)")]
+    NotAnImage,
+    #[error("unsupported image format {0} (supported: PNG, JPEG, BMP, TIFF, WebP)")]
+    UnsupportedFormat(String),
+    #[error("truncated image file: {0}")]
+    Truncated(String),
+    #[error("corrupt image data: {0}")]
+    Corrupt(String),
+    #[error("the image is empty ({width}x{height} pixels)")]
+    ZeroSize { width: u32, height: u32 },
+    #[error("{width}x{height} = {pixels} pixels exceeds the limit of {limit} (raise it with --max-pixels)")]
+    TooLarge { width: u32, height: u32, pixels: u64, limit: u64 },
+    #[error("cannot write a {0} image (supported outputs: png, jpg, bmp, tiff, webp)")]
+    UnsupportedOutput(String),
+    #[error("cannot encode the image: {0}")]
+    Encode(String),
+}
+
+impl AdainError {
+    pub(crate) fn ort(context: impl Into<String>, source: impl Into<ort::Error>) -> Self {
+        Self::Ort { context: context.into(), source: source.into() }
+    }
+    pub(crate) fn package(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self::Package { path: path.into(), message: message.into() }
+    }
+    pub(crate) fn image(path: impl Into<PathBuf>, problem: ImageProblem) -> Self {
+        Self::Image { path: path.into(), problem }
+    }
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io { path: path.into(), source }
+    }
+}
+
+pub type Result<T, E = AdainError> = std::result::Result<T, E>;

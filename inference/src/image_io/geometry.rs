@@ -1,0 +1,68 @@
+//! Resizing and cropping, for images and masks alike.
+
+use image::imageops::{self, FilterType};
+use image::{ImageBuffer, Pixel};
+
+/// Lanczos3: sharp, little aliasing when shrinking photos, which is the common case here.
+const FILTER: FilterType = FilterType::Lanczos3;
+
+type Buffer<P> = ImageBuffer<P, Vec<<P as Pixel>::Subpixel>>;
+
+/// Scales so the shorter side is `side` pixels, keeping the aspect ratio; 0 keeps the image as is.
+pub fn resize_shorter_side<P: Pixel + 'static>(image: &Buffer<P>, side: u32) -> Buffer<P> {
+    let (w, h) = image.dimensions();
+    if side == 0 || w.min(h) == side {
+        return image.clone();
+    }
+    let scale = f64::from(side) / f64::from(w.min(h));
+    let scaled = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    let (nw, nh) = if w <= h { (side, scaled(h)) } else { (scaled(w), side) };
+    imageops::resize(image, nw, nh, FILTER)
+}
+
+/// Exactly `width`×`height` (for masks that must cover the content image).
+pub fn resize_exact<P: Pixel + 'static>(image: &Buffer<P>, width: u32, height: u32) -> Buffer<P> {
+    if image.dimensions() == (width, height) {
+        return image.clone();
+    }
+    imageops::resize(image, width, height, FILTER)
+}
+
+/// The centred square of the shorter side.
+pub fn center_crop_square<P: Pixel + 'static>(image: &Buffer<P>) -> Buffer<P> {
+    let (w, h) = image.dimensions();
+    let side = w.min(h);
+    imageops::crop_imm(image, (w - side) / 2, (h - side) / 2, side, side).to_image()
+}
+
+/// `--content-size`/`--style-size` then `--crop`.
+pub fn prepare<P: Pixel + 'static>(image: &Buffer<P>, shorter_side: u32, crop: bool) -> Buffer<P> {
+    let resized = resize_shorter_side(image, shorter_side);
+    if crop {
+        center_crop_square(&resized)
+    } else {
+        resized
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::RgbImage;
+
+    #[test]
+    fn shorter_side_keeps_aspect_and_odd_sizes() {
+        let img = RgbImage::new(333, 257);
+        assert_eq!(resize_shorter_side(&img, 128).dimensions(), (166, 128));
+        assert_eq!(resize_shorter_side(&img, 0).dimensions(), (333, 257));
+        assert_eq!(resize_shorter_side(&RgbImage::new(1, 1000), 3).dimensions(), (3, 3000));
+    }
+
+    #[test]
+    fn crop_is_centred() {
+        let img = RgbImage::from_fn(7, 3, |x, _| image::Rgb([x as u8, 0, 0]));
+        let c = center_crop_square(&img);
+        assert_eq!(c.dimensions(), (3, 3));
+        assert_eq!(c.get_pixel(0, 0).0[0], 2);
+    }
+}

@@ -1,0 +1,33 @@
+//! Where the default model package is: next to the executable (a dist tarball ships
+//! `adain` + `models/default/`), else in the source tree the binary was built from.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{AdainError, Result};
+
+/// Folder of the default package, relative to a root.
+pub const DEFAULT_PACKAGE: &str = "models/default";
+
+/// Places searched for the default package, in order.
+pub fn default_package_candidates() -> Vec<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
+        candidates.push(exe_dir.join(DEFAULT_PACKAGE));
+    }
+    // inference/ → workspace root; known at compile time, right for `cargo run` and tests.
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."));
+    candidates.push(workspace.join(DEFAULT_PACKAGE));
+    candidates
+}
+
+/// The first candidate holding a manifest.
+pub fn locate_default_package() -> Result<PathBuf> {
+    let candidates = default_package_candidates();
+    candidates.iter().find(|dir| dir.join(adain_models::manifest::MANIFEST_FILE).is_file()).cloned().ok_or_else(|| {
+        let tried: Vec<String> = candidates.iter().map(|p| format!("  - {}", p.display())).collect();
+        AdainError::InvalidArgument(format!(
+            "no default model package found; looked in:\n{}\npass --model DIR, or run `cargo xtask setup`",
+            tried.join("\n")
+        ))
+    })
+}

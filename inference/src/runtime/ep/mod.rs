@@ -1,0 +1,152 @@
+//! Execution providers: one file per provider, and the choice between them.
+//!
+//! An explicitly requested provider that cannot be registered is an error, never a silent fall-back
+//! to the CPU; only `auto` walks TensorRT → CUDA → CPU, and it reports which one it took.
+
+mod cpu;
+mod cuda;
+mod tensorrt;
+
+pub use tensorrt::PROFILE_IMAGE_SIDES;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use ort::ep::ExecutionProviderDispatch;
+
+use super::session::GraphInput;
+use crate::error::{AdainError, Result};
+
+/// A provider that can run a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Provider {
+    Cpu,
+    Cuda,
+    TensorRt,
+}
+
+impl Provider {
+    /// All providers, in the order `auto` tries them last to first (CPU is the last resort).
+    pub const ALL: [Provider; 3] = [Provider::TensorRt, Provider::Cuda, Provider::Cpu];
+
+    /// Short name as used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Cpu => "cpu",
+            Provider::Cuda => "cuda",
+            Provider::TensorRt => "tensorrt",
+        }
+    }
+
+    /// ONNX Runtime's identifier, as listed by `GetAvailableProviders`.
+    pub fn ort_name(self) -> &'static str {
+        match self {
+            Provider::Cpu => "CPUExecutionProvider",
+            Provider::Cuda => "CUDAExecutionProvider",
+            Provider::TensorRt => "TensorrtExecutionProvider",
+        }
+    }
+
+    /// Whether this `adain` was built with the Cargo feature the provider needs.
+    pub fn compiled_in(self) -> bool {
+        match self {
+            Provider::Cpu => true,
+            Provider::Cuda => cuda::COMPILED_IN,
+            Provider::TensorRt => tensorrt::COMPILED_IN,
+        }
+    }
+
+    /// Whether the loaded ONNX Runtime library was built with this provider. Being listed does not
+    /// prove it works here (drivers, CUDA libraries): only registering it on a session does.
+    pub fn in_library(self) -> Result<bool> {
+        let available = match self {
+            Provider::Cpu => Ok(true),
+            Provider::Cuda => cuda::in_library(),
+            Provider::TensorRt => tensorrt::in_library(),
+        };
+        available.map_err(|e| AdainError::ort(format!("asking ONNX Runtime about {}", self.ort_name()), e))
+    }
+
+    /// The provider configured for a graph, set to fail loudly if it cannot be registered.
+    pub(crate) fn dispatch(self, options: &ProviderOptions, graph: &GraphInput) -> Result<ExecutionProviderDispatch> {
+        match self {
+            Provider::Cpu => Ok(cpu::dispatch()),
+            Provider::Cuda => cuda::dispatch(options),
+            Provider::TensorRt => tensorrt::dispatch(options, graph),
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Provider::Cpu => "CPU",
+            Provider::Cuda => "CUDA",
+            Provider::TensorRt => "TensorRT",
+        })
+    }
+}
+
+/// What the user asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProviderRequest {
+    /// The fastest provider that registers: TensorRT, then CUDA, then CPU.
+    #[default]
+    Auto,
+    /// Exactly this one, or an error.
+    Only(Provider),
+}
+
+impl ProviderRequest {
+    /// Providers to try, in order.
+    pub(crate) fn candidates(self) -> Vec<Provider> {
+        match self {
+            ProviderRequest::Auto => Provider::ALL.into_iter().filter(|p| p.compiled_in()).collect(),
+            ProviderRequest::Only(p) => vec![p],
+        }
+    }
+}
+
+impl FromStr for ProviderRequest {
+    type Err = AdainError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(ProviderRequest::Auto),
+            "cpu" => Ok(ProviderRequest::Only(Provider::Cpu)),
+            "cuda" => Ok(ProviderRequest::Only(Provider::Cuda)),
+            "tensorrt" | "trt" => Ok(ProviderRequest::Only(Provider::TensorRt)),
+            other => Err(AdainError::InvalidArgument(format!(
+                "unknown execution provider `{other}` (expected auto, cpu, cuda or tensorrt)"
+            ))),
+        }
+    }
+}
+
+/// Settings of the GPU providers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderOptions {
+    /// GPU ordinal for CUDA and TensorRT.
+    pub device_id: i32,
+    /// Let TensorRT build fp16 engines.
+    pub fp16: bool,
+    /// Where TensorRT keeps built engines (building one takes minutes; reusing it, milliseconds).
+    pub trt_cache: PathBuf,
+}
+
+impl Default for ProviderOptions {
+    fn default() -> Self {
+        Self { device_id: 0, fp16: false, trt_cache: adain_models::install_paths::cache_dir().join("tensorrt") }
+    }
+}
+
+/// Error for a provider this binary was built without.
+#[cfg_attr(all(feature = "cuda", feature = "tensorrt"), allow(dead_code))]
+fn not_compiled(provider: Provider, feature: &str) -> AdainError {
+    AdainError::ExecutionProvider {
+        provider: provider.ort_name(),
+        reason: format!(
+            "this adain was built without {provider} support; rebuild with `cargo build --release --features {feature}`"
+        ),
+    }
+}

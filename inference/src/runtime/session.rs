@@ -1,0 +1,161 @@
+//! Building ONNX Runtime sessions on the requested execution provider.
+
+use std::path::Path;
+
+use adain_models::convention::{DECODER_INPUT, DECODER_SCALE, ENCODER_INPUT, FEATURE_CHANNELS};
+use ort::ep::ExecutionProviderDispatch;
+use ort::session::{builder::GraphOptimizationLevel, Session};
+
+use super::ep::{Provider, ProviderOptions, ProviderRequest};
+use super::Runtime;
+use crate::error::{AdainError, Result};
+
+/// The input of a graph, as TensorRT's optimisation profile needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphInput {
+    pub name: &'static str,
+    pub channels: usize,
+    /// Image pixels per input element along a side: 1 for the encoder, 8 for the decoder.
+    pub downscale: usize,
+}
+
+impl GraphInput {
+    pub const ENCODER: GraphInput = GraphInput { name: ENCODER_INPUT, channels: 3, downscale: 1 };
+    pub const DECODER: GraphInput = GraphInput { name: DECODER_INPUT, channels: FEATURE_CHANNELS[3], downscale: DECODER_SCALE };
+
+    /// `name:1xCxHxW` for a square image of `image_side` pixels.
+    pub fn profile_shape(&self, image_side: usize) -> String {
+        let side = image_side.div_ceil(self.downscale).max(1);
+        format!("{}:1x{}x{side}x{side}", self.name, self.channels)
+    }
+}
+
+/// How to run the graphs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// Threads inside each operator (ONNX Runtime's intra-op pool).
+    pub threads: usize,
+    pub request: ProviderRequest,
+    pub provider_options: ProviderOptions,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        Self {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            request: ProviderRequest::Auto,
+            provider_options: ProviderOptions::default(),
+        }
+    }
+}
+
+/// A session and the provider it was registered on.
+pub struct OpenedSession {
+    pub session: Session,
+    pub provider: Provider,
+}
+
+/// Opens `path` on the requested provider. With [`ProviderRequest::Auto`] each compiled-in provider is
+/// tried in turn and failures are logged; with an explicit provider a failure is the error.
+pub fn open_session(path: &Path, graph: &GraphInput, options: &SessionOptions) -> Result<OpenedSession> {
+    let runtime = Runtime::get()?;
+    let explicit = matches!(options.request, ProviderRequest::Only(_));
+    for provider in options.request.candidates() {
+        let attempt = try_provider(provider, options, graph, |ep| {
+            build(runtime.environment(), options.threads, ep, |b| b.commit_from_file(path))
+        });
+        match attempt {
+            Ok(session) => {
+                tracing::debug!(graph = %path.display(), provider = %provider, "session ready");
+                return Ok(OpenedSession { session, provider });
+            }
+            Err(e) if explicit || provider == Provider::Cpu => {
+                return Err(match e {
+                    AdainError::Ort { source, .. } if provider != Provider::Cpu => AdainError::ExecutionProvider {
+                        provider: provider.ort_name(),
+                        reason: format!("cannot be registered for {}: {source}", path.display()),
+                    },
+                    AdainError::Ort { source, .. } => AdainError::ort(format!("{}: loading the graph", path.display()), source),
+                    other => other,
+                });
+            }
+            Err(e) => tracing::info!("{provider} is not usable here, trying the next provider: {e}"),
+        }
+    }
+    Err(AdainError::InvalidArgument("no execution provider to try".into()))
+}
+
+/// Checks that `provider` registers here, on a one-convolution graph: what `adain info` reports as usable.
+pub fn probe_provider(provider: Provider, options: &SessionOptions) -> Result<()> {
+    let runtime = Runtime::get()?;
+    let graph = probe_graph();
+    try_provider(provider, options, &GraphInput::ENCODER, |ep| {
+        build(runtime.environment(), 1, ep, |b| b.commit_from_memory(&graph))
+    })
+    .map(drop)
+}
+
+/// Runs `open` with `provider` registered, after checking this binary and the library support it.
+fn try_provider(
+    provider: Provider,
+    options: &SessionOptions,
+    graph: &GraphInput,
+    open: impl FnOnce(Option<ExecutionProviderDispatch>) -> ort::Result<Session>,
+) -> Result<Session> {
+    // CPU sessions get no explicit provider: it is ONNX Runtime's default.
+    let ep = match provider {
+        Provider::Cpu => None,
+        other => Some(other.dispatch(&options.provider_options, graph)?),
+    };
+    if provider != Provider::Cpu && !provider.in_library()? {
+        return Err(AdainError::ExecutionProvider {
+            provider: provider.ort_name(),
+            reason: format!(
+                "the ONNX Runtime library at {} was built without it (a CPU-only build?); install an ONNX Runtime GPU build",
+                Runtime::get()?.library().display()
+            ),
+        });
+    }
+    open(ep).map_err(|e| AdainError::ort(format!("opening a session on {provider}"), e))
+}
+
+/// The builder chain, in a function returning `ort::Result` because `ort::Error<SessionBuilder>` is
+/// neither `Send` nor `Sync`.
+fn build(
+    environment: &ort::environment::Environment,
+    threads: usize,
+    ep: Option<ExecutionProviderDispatch>,
+    commit: impl FnOnce(&mut ort::session::builder::SessionBuilder) -> ort::Result<Session>,
+) -> ort::Result<Session> {
+    let mut builder = Session::builder(environment)?
+        .with_optimization_level(GraphOptimizationLevel::Level3)?
+        .with_intra_threads(threads.max(1))?
+        .with_inter_threads(1)?;
+    if let Some(ep) = ep {
+        builder = builder.with_execution_providers([ep])?;
+    }
+    commit(&mut builder)
+}
+
+/// A 1×1 convolution over 3 channels, in memory.
+fn probe_graph() -> Vec<u8> {
+    use std::borrow::Cow;
+
+    use adain_models::onnx::{model_bytes, network_graph, GraphSpec, Outputs, PadMode};
+    use adain_models::{Architecture, Layer, Network};
+
+    let architecture = Architecture {
+        name: "probe",
+        layers: vec![Layer::Conv { name: Cow::Borrowed("probe"), in_channels: 3, out_channels: 3, kernel: 1, reflect_pad: 0 }],
+    };
+    let spec = GraphSpec {
+        graph_name: "probe".into(),
+        input: ENCODER_INPUT.into(),
+        input_channels: 3,
+        outputs: Outputs::Final("out".into()),
+        pad_mode: PadMode::Reflect,
+        metadata: vec![],
+    };
+    let graph = network_graph(&Network::seeded(architecture, 0), &spec).expect("a one-conv graph is valid");
+    model_bytes(&graph)
+}

@@ -1,0 +1,107 @@
+//! The stylization pipeline, in stages that can be run, timed and cached on their own:
+//! content encode → style statistics → AdaIN (ndarray) → decode → crop to the content's size → clamp.
+
+use std::collections::BTreeMap;
+
+use adain_models::stats_file::StyleStats;
+use image::RgbImage;
+use ndarray::{Array3, ArrayView3};
+
+use crate::adain::{match_color, target_features, ChannelStats, StyleMix};
+use crate::decoder::Decoder;
+use crate::encoder::Encoder;
+use crate::error::Result;
+use crate::image_io::{from_planar, to_planar};
+use crate::package::ModelPackage;
+use crate::runtime::{Provider, SessionOptions};
+use crate::style;
+
+/// relu4_1 features of a content image, with the size the result must have.
+#[derive(Debug, Clone)]
+pub struct ContentFeatures {
+    pub features: Array3<f32>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Encoder and decoder sessions of one model package.
+pub struct Stylizer {
+    encoder: Encoder,
+    decoder: Decoder,
+    encoder_identity: String,
+    model: String,
+}
+
+impl Stylizer {
+    /// Opens both graphs of a checked package.
+    pub fn new(package: &ModelPackage, options: &SessionOptions) -> Result<Self> {
+        let encoder = Encoder::open(package.encoder_path(), options)?;
+        let decoder = Decoder::open(package.decoder_path(), options)?;
+        let manifest = package.manifest();
+        Ok(Self {
+            encoder,
+            decoder,
+            encoder_identity: package.encoder_identity().to_string(),
+            model: format!("{} {}", manifest.name, manifest.version),
+        })
+    }
+
+    /// Providers the encoder and the decoder run on.
+    pub fn providers(&self) -> (Provider, Provider) {
+        (self.encoder.provider(), self.decoder.provider())
+    }
+
+    /// Identity of the encoder, as stats files must record it.
+    pub fn encoder_identity(&self) -> &str {
+        &self.encoder_identity
+    }
+
+    /// Stage 1: f(c).
+    pub fn encode_content(&mut self, content: &RgbImage) -> Result<ContentFeatures> {
+        let features = self.encoder.content_features(to_planar(content).view())?;
+        Ok(ContentFeatures { features, width: content.width(), height: content.height() })
+    }
+
+    /// Stage 2: statistics of a style image at all four layers. `adain stats` and `stylize --style`
+    /// both come through here, which is what makes a stats file reproduce an image exactly.
+    /// `info` is recorded in the result (sources, sizes; see [`style::info_keys`]).
+    pub fn style_statistics(&mut self, style: &RgbImage, info: BTreeMap<String, String>) -> Result<StyleStats> {
+        self.style_statistics_planar(to_planar(style).view(), info)
+    }
+
+    /// Stage 2 for a style already in planar form (e.g. recoloured by [`preserve_color`]).
+    pub fn style_statistics_planar(&mut self, style: ArrayView3<'_, f32>, mut info: BTreeMap<String, String>) -> Result<StyleStats> {
+        let stats = self.encoder.feature_statistics(style)?;
+        info.entry(style::info_keys::MODEL.into()).or_insert_with(|| self.model.clone());
+        Ok(style::from_features(&stats, &self.encoder_identity, info))
+    }
+
+    /// Stage 4: g(t), cropped to the content's size, clamped and quantised to RGB8.
+    pub fn decode(&mut self, target: ArrayView3<'_, f32>, width: u32, height: u32) -> Result<RgbImage> {
+        let planar = self.decoder.decode(target, height as usize, width as usize)?;
+        Ok(from_planar(planar.view()))
+    }
+
+    /// All stages for one content and a mix of styles.
+    pub fn stylize(&mut self, content: &RgbImage, mix: StyleMix<'_>, alpha: f32) -> Result<RgbImage> {
+        let content = self.encode_content(content)?;
+        let target = transfer(&content, mix, alpha)?;
+        self.decode(target.view(), content.width, content.height)
+    }
+}
+
+/// Stage 3: the decoder's input (1 − α)·f(c) + α·AdaIN-mix; pure ndarray, no session.
+pub fn transfer(content: &ContentFeatures, mix: StyleMix<'_>, alpha: f32) -> Result<Array3<f32>> {
+    target_features(content.features.view(), mix, alpha)
+}
+
+/// Colour preservation: the style image recoloured to the content's colour statistics (CORAL),
+/// in planar form, ready for [`Stylizer::style_statistics_planar`].
+pub fn preserve_color(style: &RgbImage, content: &RgbImage) -> Array3<f32> {
+    match_color(to_planar(style).view(), to_planar(content).view())
+}
+
+/// The AdaIN-layer statistics of a [`StyleStats`], for [`StyleMix`].
+pub fn adain_stats(stats: &StyleStats) -> ChannelStats {
+    ChannelStats::from_layer(stats.adain_layer())
+}

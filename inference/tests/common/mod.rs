@@ -1,0 +1,121 @@
+//! Fixtures shared by the integration tests: a model package with the real VGG16 encoder and a seeded
+//! random decoder, generated test images, and running the `adain` binary.
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use adain_models::install_paths::keras_vgg16_path;
+use adain_models::package::{write_package, PackageInfo};
+use adain_models::vgg::{default_encoder, DEFAULT_ENCODER_SOURCE};
+use adain_models::{Architecture, Network};
+use image::{Rgb, RgbImage};
+
+/// Seed of the random decoder every test package uses.
+pub const DECODER_SEED: u64 = 42;
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("inference/ has a parent").to_path_buf()
+}
+
+/// The default encoder exactly as the product builds it. Missing weights are a failure, not a skip:
+/// `cargo xtask test` runs setup first.
+pub fn real_encoder() -> Network {
+    let keras = keras_vgg16_path();
+    assert!(keras.is_file(), "VGG16 weights not found at {}: run `cargo xtask setup`", keras.display());
+    let scales = workspace().join("models/vgg16_channel_scales.json");
+    assert!(scales.is_file(), "{} is missing (it is committed with the repository)", scales.display());
+    default_encoder(&keras, &scales).expect("building the default encoder")
+}
+
+/// A package folder with the real encoder and `Network::seeded(decoder, 42)`, built once per machine
+/// state (keyed by the encoder identity) under the target's test scratch folder.
+pub fn test_package() -> &'static Path {
+    static PACKAGE: OnceLock<PathBuf> = OnceLock::new();
+    PACKAGE.get_or_init(|| {
+        let encoder = real_encoder();
+        let key = &encoder.identity()[..16];
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("adain-test-package-{key}-{DECODER_SEED}"));
+        if !dir.join("manifest.json").is_file() {
+            let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+            write_package(tmp.path(), &encoder, &Network::seeded(Architecture::decoder(), DECODER_SEED), &package_info(), true)
+                .expect("writing the test package");
+            // Another test binary may have won the race; its package is identical.
+            let _ = std::fs::rename(tmp.keep(), &dir);
+        }
+        dir
+    })
+}
+
+pub fn package_info() -> PackageInfo {
+    PackageInfo {
+        name: "test".into(),
+        version: "0".into(),
+        encoder_source: DEFAULT_ENCODER_SOURCE.into(),
+        provenance: [("decoder".to_string(), format!("seeded random weights ({DECODER_SEED})"))].into(),
+    }
+}
+
+/// Copies the test package into `dir` (for tests that break it).
+pub fn copy_package(dir: &Path) -> PathBuf {
+    let to = dir.join("package");
+    std::fs::create_dir_all(&to).unwrap();
+    for entry in std::fs::read_dir(test_package()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+    to
+}
+
+/// A smooth colourful test image with some texture, different for each seed.
+pub fn test_image(width: u32, height: u32, seed: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, y| {
+        let (fx, fy, s) = (x as f32 / width as f32, y as f32 / height as f32, seed as f32);
+        let wave = ((fx * (7.0 + s) + fy * 3.0).sin() * 0.5 + 0.5) * 255.0;
+        let noise = ((x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663) ^ seed.wrapping_mul(83_492_791)) % 64) as f32;
+        Rgb([(fx * 200.0 + noise) as u8, wave as u8, ((1.0 - fy) * 180.0 + s * 20.0).min(255.0) as u8])
+    })
+}
+
+/// Saves a test image at `dir/name`.
+pub fn write_image(dir: &Path, name: &str, width: u32, height: u32, seed: u32) -> PathBuf {
+    let path = dir.join(name);
+    test_image(width, height, seed).save(&path).unwrap();
+    path
+}
+
+/// Runs the `adain` binary with the test package (unless the arguments name a model).
+pub fn adain(args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_adain"));
+    cmd.args(args);
+    if matches!(args.first(), Some(&"stylize" | &"stats" | &"info")) && !args.contains(&"--model") {
+        cmd.arg("--model").arg(test_package());
+    }
+    cmd.arg("--threads").arg("2");
+    cmd.output().expect("running adain")
+}
+
+/// The stderr of a run, asserting it failed cleanly: non-zero exit, no panic.
+pub fn expect_failure(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "expected a failure, got success; stderr:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "panicked:\n{stderr}");
+    assert_eq!(output.status.code(), Some(1), "exit code; stderr:\n{stderr}");
+    stderr
+}
+
+/// Asserts success and returns stderr.
+pub fn expect_success(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "adain failed; stderr:\n{stderr}");
+    stderr
+}
+
+/// Files in `dir`, sorted by name.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
