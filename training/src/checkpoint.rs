@@ -59,7 +59,7 @@ impl Checkpoint {
             .collect();
         let values: Vec<&Vec<f32>> = self.decoder.params().iter().flat_map(|p| [&p.weight, &p.bias]).collect();
         let mut blobs: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-        for (prefix, list) in [("decoder", &values.iter().map(|v| *v).collect::<Vec<_>>()), ("adam_m", &self.adam_m.iter().collect()), ("adam_v", &self.adam_v.iter().collect())] {
+        for (prefix, list) in [("decoder", &values.to_vec()), ("adam_m", &self.adam_m.iter().collect()), ("adam_v", &self.adam_v.iter().collect())] {
             for ((name, dims), data) in names.iter().zip(list.iter()) {
                 blobs.push((format!("{prefix}/{name}"), dims.clone(), data.iter().flat_map(|x| x.to_le_bytes()).collect()));
             }

@@ -65,6 +65,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         None
     };
     std::fs::create_dir_all(&opts.run_dir).map_err(|e| TrainError::io(&opts.run_dir, e))?;
+    remove_stale_temporaries(&opts.run_dir);
     let config = match &resumed {
         Some(c) => c.config.clone(),
         None => opts.config.clone(),
@@ -200,6 +201,18 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         skipped_files: skipped,
         last_val,
     })
+}
+
+/// Temporary files of checkpoints whose writer was killed mid-write (never renamed into place).
+fn remove_stale_temporaries(run_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(run_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&format!(".{CHECKPOINT_FILE}.tmp-")) {
+            tracing::info!("removing {} left by an interrupted checkpoint write", entry.path().display());
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn save(path: &Path, iteration: u64, decoder: &Decoder, adam: &Adam, config: &TrainConfig) -> Result<()> {

@@ -1,0 +1,95 @@
+//! Training itself: the loss falls, and a resumed run is the same run.
+
+mod common;
+
+use std::path::Path;
+
+use adain_training::checkpoint::{Checkpoint, CHECKPOINT_FILE};
+use adain_training::metrics::{self, Record, METRICS_FILE};
+use adain_training::optim::learning_rate;
+use adain_training::trainer::{train, TrainOptions};
+use tch::Device;
+
+fn options(config: adain_training::checkpoint::TrainConfig, run: &Path, resume: bool, iters: u64) -> TrainOptions {
+    TrainOptions { config, run_dir: run.into(), resume, iters, save_every: 5, log_every: 1, device: Device::Cpu, progress: false }
+}
+
+#[test]
+fn a_few_iterations_lower_the_loss() {
+    tch::set_num_threads(2);
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::synthetic_folder(&dir.path().join("c"), 6, 64, 56, 1);
+    let style = common::synthetic_folder(&dir.path().join("s"), 6, 60, 64, 2);
+    let mut config = common::small_config(&content, &style);
+    config.lr = 1e-3; // a few steps must show progress
+    let run = dir.path().join("run");
+    train(options(config, &run, false, 40)).unwrap();
+    let losses: Vec<f64> = metrics::read(&run.join(METRICS_FILE))
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| if let Record::Train { loss, .. } = r { Some(loss) } else { None })
+        .collect();
+    assert_eq!(losses.len(), 40);
+    let first: f64 = losses[..5].iter().sum::<f64>() / 5.0;
+    let last: f64 = losses[35..].iter().sum::<f64>() / 5.0;
+    assert!(last < 0.5 * first, "loss did not fall: first 5 average {first}, last 5 average {last}");
+}
+
+#[test]
+fn train_then_resume_equals_one_run() {
+    tch::set_num_threads(1); // bitwise-reproducible kernels for the comparison
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::synthetic_folder(&dir.path().join("c"), 4, 48, 40, 3);
+    let style = common::synthetic_folder(&dir.path().join("s"), 4, 40, 48, 4);
+    let config = common::small_config(&content, &style);
+
+    let straight = dir.path().join("straight");
+    train(options(config.clone(), &straight, false, 10)).unwrap();
+    let resumed = dir.path().join("resumed");
+    train(options(config.clone(), &resumed, false, 6)).unwrap();
+    let summary = train(options(config.clone(), &resumed, true, 10)).unwrap();
+    assert_eq!((summary.start_iteration, summary.end_iteration), (6, 10));
+
+    let a = Checkpoint::load(&straight.join(CHECKPOINT_FILE)).unwrap();
+    let b = Checkpoint::load(&resumed.join(CHECKPOINT_FILE)).unwrap();
+    assert_eq!(a.iteration, 10);
+    assert_eq!(b.iteration, 10);
+    assert_eq!(a.adam_steps, b.adam_steps);
+    let max_diff = a
+        .decoder
+        .params()
+        .iter()
+        .zip(b.decoder.params())
+        .flat_map(|(p, q)| p.weight.iter().zip(&q.weight).map(|(x, y)| (x - y).abs()))
+        .fold(0f32, f32::max);
+    assert!(max_diff < 1e-6, "resumed weights differ from the straight run by {max_diff}");
+
+    // The loss curve carries on: iterations 1..=10 once each, with the schedule's learning rates.
+    let records = metrics::read(&resumed.join(METRICS_FILE)).unwrap();
+    let iters: Vec<u64> = records.iter().map(|r| r.iteration()).collect();
+    assert_eq!(iters, (1..=10).collect::<Vec<_>>());
+    for r in &records {
+        if let Record::Train { iteration, lr, .. } = r {
+            assert!((lr - learning_rate(config.lr, config.lr_decay, iteration - 1)).abs() < 1e-15);
+        }
+    }
+}
+
+#[test]
+fn resume_drops_metrics_written_after_the_checkpoint() {
+    tch::set_num_threads(2);
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 5);
+    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 6);
+    let run = dir.path().join("run");
+    let config = common::small_config(&content, &style);
+    train(options(config.clone(), &run, false, 5)).unwrap();
+    // As if the process died at iteration 7, after logging but before its next checkpoint (at 10).
+    let log = run.join(METRICS_FILE);
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("{\"kind\":\"train\",\"iteration\":6,\"lr\":0,\"loss\":1,\"content\":1,\"style\":0,\"seconds_per_iteration\":1}\n{\"kind\":\"tr");
+    std::fs::write(&log, text).unwrap();
+    train(options(config, &run, true, 8)).unwrap();
+    let iters: Vec<u64> = metrics::read(&log).unwrap().iter().map(|r| r.iteration()).collect();
+    assert_eq!(iters, (1..=8).collect::<Vec<_>>());
+}
