@@ -61,7 +61,7 @@ pub fn interpolate(content: ArrayView3<'_, f32>, styles: &[ChannelStats], weight
 pub fn normalized_weights(weights: &[f32], styles: usize) -> Result<Vec<f32>> {
     if weights.len() != styles {
         return Err(AdainError::InvalidArgument(format!(
-            "{} weights given for {styles} styles: give one weight per style (style images and stats files count alike)",
+            "{} weights given for {styles} style(s): give one weight per style (style images and stats files count alike)",
             weights.len()
         )));
     }
@@ -80,7 +80,7 @@ pub fn normalized_weights(weights: &[f32], styles: usize) -> Result<Vec<f32>> {
 pub fn regions_from_masks(masks: &[ArrayView2<'_, f32>], styles: usize) -> Result<Array2<Option<usize>>> {
     if masks.len() != styles {
         return Err(AdainError::InvalidArgument(format!(
-            "{} masks given for {styles} styles: give one mask per style (style images and stats files count alike)",
+            "{} masks given for {styles} style(s): give one mask per style (style images and stats files count alike)",
             masks.len()
         )));
     }
@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn weights_must_match_and_be_positive() {
         assert_eq!(normalized_weights(&[1.0, 3.0], 2).unwrap(), vec![0.25, 0.75]);
-        assert!(normalized_weights(&[1.0], 2).unwrap_err().to_string().contains("1 weights given for 2 styles"));
+        assert!(normalized_weights(&[1.0], 2).unwrap_err().to_string().contains("1 weights given for 2 style(s)"));
         assert!(normalized_weights(&[0.0, 0.0], 2).is_err());
         assert!(normalized_weights(&[-1.0, 2.0], 2).is_err());
     }
@@ -197,6 +197,6 @@ mod tests {
         let b = ndarray::arr2(&[[0.0, 0.3, 0.7], [0.0, 1.0, 0.1]]);
         let r = regions_from_masks(&[a.view(), b.view()], 2).unwrap();
         assert_eq!(r, ndarray::arr2(&[[Some(0), None, Some(1)], [None, Some(1), Some(0)]]));
-        assert!(regions_from_masks(&[a.view()], 2).unwrap_err().to_string().contains("1 masks given for 2 styles"));
+        assert!(regions_from_masks(&[a.view()], 2).unwrap_err().to_string().contains("1 masks given for 2 style(s)"));
     }
 }

@@ -2,11 +2,12 @@
 //! empty, not an image, an unsupported format, truncated or corrupt data, zero or too many pixels.
 //! Grey, RGBA and 16-bit images are accepted and converted.
 
-use std::fs::File;
-use std::io::BufReader;
+use std::io::Cursor;
 use std::path::Path;
 
-use image::{DynamicImage, GrayImage, ImageDecoder, ImageError, ImageReader, Limits, RgbImage};
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
+
+use super::jpeg;
 
 use crate::error::{AdainError, ImageProblem, Result};
 
@@ -28,20 +29,23 @@ pub fn load_gray(path: &Path, max_pixels: u64) -> Result<GrayImage> {
 
 fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     let bad = |problem| AdainError::image(path, problem);
-    let size = std::fs::metadata(path).map_err(|e| AdainError::io(path, e))?.len();
-    if size == 0 {
+    let bytes = std::fs::read(path).map_err(|e| AdainError::io(path, e))?;
+    if bytes.is_empty() {
         return Err(bad(ImageProblem::EmptyFile));
     }
-    let file = File::open(path).map_err(|e| AdainError::io(path, e))?;
     // The magic bytes decide the format; the extension only when they say nothing.
-    let mut reader = ImageReader::new(BufReader::new(file));
-    if let Ok(format) = image::ImageFormat::from_path(path) {
+    let mut reader = ImageReader::new(Cursor::new(&bytes[..]));
+    if let Ok(format) = ImageFormat::from_path(path) {
         reader.set_format(format);
     }
     let mut reader = reader.with_guessed_format().map_err(|e| AdainError::io(path, e))?;
     let format = reader.format().ok_or_else(|| bad(ImageProblem::NotAnImage))?;
     if !format.reading_enabled() {
         return Err(bad(ImageProblem::UnsupportedFormat(format!("{format:?}"))));
+    }
+    if format == ImageFormat::Jpeg && !jpeg::is_complete(&bytes) {
+        // The JPEG decoder fills a cut-off file with grey instead of failing.
+        return Err(bad(ImageProblem::Truncated("the JPEG data ends before its end-of-image marker".into())));
     }
     let mut limits = Limits::default();
     // Room for the largest allowed image at 16 bits × 4 channels, twice (decode + convert).

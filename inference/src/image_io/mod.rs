@@ -4,6 +4,7 @@
 mod decode;
 mod encode;
 mod geometry;
+mod jpeg;
 
 use image::RgbImage;
 use ndarray::{Array3, ArrayView3};

@@ -56,7 +56,12 @@ pub fn result_name(content: &Path, style_label: &str) -> String {
 /// Where the results go: `-o` is an image path for a single result, otherwise a folder.
 pub fn result_paths(output: Option<&Path>, names: &[String]) -> Result<Vec<PathBuf>> {
     let output = output.unwrap_or(Path::new("."));
-    let names_a_file = !output.is_dir() && adain::image_io::check_output_format(output).is_ok();
+    // A path with an image extension names a file (and must be a format we write); anything else
+    // is a folder.
+    let names_a_file = !output.is_dir() && image::ImageFormat::from_path(output).is_ok();
+    if names_a_file {
+        adain::image_io::check_output_format(output)?;
+    }
     let paths: Vec<PathBuf> = if names_a_file {
         if names.len() != 1 {
             bail!(

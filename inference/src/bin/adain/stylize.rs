@@ -134,7 +134,7 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
         Mode::Interpolate(normalized_weights(weights, sources.len())?)
     } else if !args.mask.is_empty() {
         if args.mask.len() != sources.len() {
-            bail!("{} masks given for {} styles: give one --mask per style", args.mask.len(), sources.len());
+            bail!("{} masks given for {} style(s): give one --mask per style", args.mask.len(), sources.len());
         }
         let masks = args.mask.iter().map(|m| load_gray(m, args.limits.max_pixels)).collect::<Result<_, _>>()?;
         Mode::Masks(masks)
