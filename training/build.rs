@@ -1,6 +1,6 @@
-//! torch-sys embeds no rpath: without one, `adain-train` fails with "libtorch_cpu.so: cannot open
-//! shared object file". Point the rpath at the libtorch we built against, and force-link torch_cuda
-//! when it exists (otherwise the linker drops it and CUDA is never available).
+// torch-sys embeds no rpath: without one, `adain-train` fails with "libtorch_cpu.so: cannot open
+// shared object file". Point the rpath at the libtorch we built against, and force-link torch_cuda
+// when it exists (otherwise the linker drops it and CUDA is never available).
 
 fn main() {
     println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");

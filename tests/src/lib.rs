@@ -1,0 +1,86 @@
+//! Fixtures shared by the end-to-end tests: the real encoder, ONNX Runtime sessions returning every
+//! output, test images, and tch ↔ plain-vector conversions (tch and ort use different ndarray majors,
+//! so data crosses as `Vec<f32>` + shape).
+
+use std::path::{Path, PathBuf};
+
+use adain::runtime::{open_session, GraphInput, SessionOptions};
+use ndarray::ArrayD;
+use ort::value::TensorRef;
+use rand::{Rng, SeedableRng};
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// models/default/encoder.onnx, built by `cargo xtask setup`.
+pub fn default_encoder() -> PathBuf {
+    let p = workspace().join("models/default/encoder.onnx");
+    assert!(p.is_file(), "{} is missing: run `cargo xtask setup` first (cargo xtask test does)", p.display());
+    p
+}
+
+/// A tensor as data + shape.
+#[derive(Debug, Clone)]
+pub struct Plain {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+impl Plain {
+    pub fn to_tch(&self) -> tch::Tensor {
+        let dims: Vec<i64> = self.shape.iter().map(|&d| d as i64).collect();
+        tch::Tensor::from_slice(&self.data).view(dims.as_slice())
+    }
+
+    pub fn from_tch(t: &tch::Tensor) -> Self {
+        Self { shape: t.size().iter().map(|&d| d as usize).collect(), data: adain_training::model::tensor_to_vec(t) }
+    }
+
+    /// Largest |a − b| relative to the value range of `self`.
+    pub fn max_diff_over_range(&self, other: &Plain) -> f32 {
+        assert_eq!(self.shape, other.shape, "shapes differ");
+        let max = self.data.iter().cloned().fold(f32::MIN, f32::max);
+        let min = self.data.iter().cloned().fold(f32::MAX, f32::min);
+        let diff = self.data.iter().zip(&other.data).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        diff / (max - min).max(1e-12)
+    }
+}
+
+/// Runs a graph in ONNX Runtime (CPU) and returns the named outputs.
+pub fn run_ort(graph: &Path, input: &GraphInput, x: &Plain, outputs: &[&str]) -> Vec<Plain> {
+    let options = SessionOptions { threads: 2, ..SessionOptions::default() };
+    let mut opened = open_session(graph, input, &options).expect("session opens");
+    let array = ArrayD::from_shape_vec(x.shape.clone(), x.data.clone()).unwrap();
+    let result = opened.session.run(ort::inputs![input.name => TensorRef::from_array_view(&array).unwrap()]).unwrap();
+    outputs
+        .iter()
+        .map(|name| {
+            let a = result[*name].try_extract_array::<f32>().unwrap();
+            Plain { shape: a.shape().to_vec(), data: a.iter().copied().collect() }
+        })
+        .collect()
+}
+
+/// Uniform random values in [lo, hi).
+pub fn random(shape: &[usize], seed: u64, lo: f32, hi: f32) -> Plain {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let n = shape.iter().product();
+    Plain { shape: shape.to_vec(), data: (0..n).map(|_| rng.random_range(lo..hi)).collect() }
+}
+
+/// A real photo from the shared training data resized to w×h, or a synthetic picture when the shared
+/// data is absent (announced on stderr).
+pub fn photo(w: u32, h: u32) -> Plain {
+    let shared = workspace().join("../shared/data/train/content/0001.jpg");
+    let img = match image::open(&shared) {
+        Ok(img) => img.to_rgb8(),
+        Err(_) => {
+            eprintln!("note: {} not found; using a synthetic picture instead of a real photo", shared.display());
+            image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, ((x * y) % 256) as u8]))
+        }
+    };
+    let img = image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle);
+    Plain { shape: vec![1, 3, h as usize, w as usize], data: adain_models::pixels::rgb8_to_planar(img.as_raw(), w as usize, h as usize) }
+}
