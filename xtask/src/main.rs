@@ -4,6 +4,7 @@ mod calibrate;
 mod paths;
 mod setup;
 mod test;
+mod train_default;
 mod wheel;
 
 use anyhow::Result;
@@ -26,6 +27,8 @@ enum Command {
     CalibrateEncoder(calibrate::CalibrateArgs),
     /// Set up, then run every test of the workspace (training included).
     Test(test::TestArgs),
+    /// Train or resume the default model's decoder with its recorded recipe.
+    TrainDefault(train_default::TrainDefaultArgs),
 }
 
 fn main() -> Result<()> {
@@ -37,5 +40,6 @@ fn main() -> Result<()> {
         Command::Setup(args) => setup::run(&args),
         Command::CalibrateEncoder(args) => calibrate::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::TrainDefault(args) => train_default::run(&args),
     }
 }
