@@ -8,8 +8,6 @@ pub mod vgg_weights;
 use anyhow::Result;
 use clap::Args;
 
-pub use torch_venv::libtorch_link;
-
 #[derive(Args, Debug, Default)]
 pub struct SetupArgs {
     /// Skip the torch venv (~5 GB): enough for inference, the demo and the CLI, not for training.
@@ -27,9 +25,4 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     }
     tracing::info!("setup complete in {:.1} s (cache: {})", start.elapsed().as_secs_f64(), adain_models::install_paths::cache_dir().display());
     Ok(())
-}
-
-/// The parts inference needs (runtime library, VGG weights, encoder graph).
-pub fn run_inference_only() -> Result<()> {
-    run(&SetupArgs { no_torch: true })
 }
