@@ -88,16 +88,14 @@ fn jacobi_eigen(mut a: Mat3) -> ([f64; 3], Mat3) {
             let c = 1.0 / (t * t + 1.0).sqrt();
             let s = t * c;
             // A ← Jᵀ A J, V ← V J for the rotation J in the (p, q) plane.
-            for k in 0..3 {
-                let (akp, akq) = (a[k][p], a[k][q]);
-                a[k][p] = c * akp - s * akq;
-                a[k][q] = s * akp + c * akq;
+            for row in a.iter_mut() {
+                let (akp, akq) = (row[p], row[q]);
+                row[p] = c * akp - s * akq;
+                row[q] = s * akp + c * akq;
             }
-            for k in 0..3 {
-                let (apk, aqk) = (a[p][k], a[q][k]);
-                a[p][k] = c * apk - s * aqk;
-                a[q][k] = s * apk + c * aqk;
-            }
+            let (row_p, row_q) = (a[p], a[q]);
+            a[p] = std::array::from_fn(|k| c * row_p[k] - s * row_q[k]);
+            a[q] = std::array::from_fn(|k| s * row_p[k] + c * row_q[k]);
             for row in v.iter_mut() {
                 let (vp, vq) = (row[p], row[q]);
                 row[p] = c * vp - s * vq;
@@ -137,8 +135,8 @@ mod tests {
         let content = Array3::from_shape_fn((3, 5, 5), |(c, i, j)| (c + i + j) as f32 / 12.0);
         let out = match_color(style.view(), content.view());
         let (mean_c, _) = color_moments(content.view());
-        for c in 0..3 {
-            assert!(out.index_axis(Axis(0), c).iter().all(|&v| (f64::from(v) - mean_c[c]).abs() < 1e-6));
+        for (c, mean) in mean_c.iter().enumerate() {
+            assert!(out.index_axis(Axis(0), c).iter().all(|&v| (f64::from(v) - mean).abs() < 1e-6));
         }
     }
 }

@@ -130,7 +130,10 @@ fn build(
     let mut builder = Session::builder(environment)?
         .with_optimization_level(GraphOptimizationLevel::Level3)?
         .with_intra_threads(threads.max(1))?
-        .with_inter_threads(1)?;
+        .with_inter_threads(1)?
+        // The encoder's and the decoder's pools take turns; a pool spinning after its run would
+        // steal the cores the other one needs next.
+        .with_intra_op_spinning(false)?;
     if let Some(ep) = ep {
         builder = builder.with_execution_providers([ep])?;
     }
