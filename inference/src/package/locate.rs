@@ -24,7 +24,13 @@ pub fn default_package_candidates() -> Vec<PathBuf> {
 pub fn locate_default_package() -> Result<PathBuf> {
     let candidates = default_package_candidates();
     candidates.iter().find(|dir| dir.join(adain_models::manifest::MANIFEST_FILE).is_file()).cloned().ok_or_else(|| {
-        let tried: Vec<String> = candidates.iter().map(|p| format!("  - {}", p.display())).collect();
+        let tried: Vec<String> = candidates
+            .iter()
+            .map(|p| {
+                let why = if p.is_dir() { "has no manifest.json: no trained decoder there yet" } else { "no such folder" };
+                format!("  - {} ({why})", p.display())
+            })
+            .collect();
         AdainError::InvalidArgument(format!(
             "no default model package found; looked in:\n{}\npass --model DIR, or run `cargo xtask setup`",
             tried.join("\n")
