@@ -5,6 +5,7 @@ mod info;
 mod inputs;
 mod progress;
 mod stats;
+mod styles;
 mod stylize;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};

@@ -1,12 +1,11 @@
 //! `adain stylize`: every content × style pair, or one interpolated / masked result per content.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use adain::adain::{normalized_weights, ChannelStats, StyleMix};
+use adain::adain::{normalized_weights, StyleMix};
 use adain::image_io::{load_gray, load_rgb, prepare, resize_exact, save_rgb};
-use adain::stylize::{adain_stats, preserve_color, transfer, Stylizer};
+use adain::stylize::{transfer, Stylizer};
 use anyhow::{bail, Context, Result};
 use clap::{ArgMatches, Args};
 use image::{GrayImage, RgbImage};
@@ -15,6 +14,7 @@ use ndarray::Array2;
 use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::inputs::{create_parent_dirs, expand_images, result_name, result_paths, stem};
 use crate::progress::Progress;
+use crate::styles::{style_sources, ReadyStyles, StyleSource};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -91,27 +91,6 @@ fn parse_alpha(s: &str) -> Result<f32, String> {
     }
 }
 
-/// A style as given on the command line.
-#[derive(Debug, Clone)]
-enum StyleSource {
-    Image(PathBuf),
-    Stats(PathBuf),
-}
-
-impl StyleSource {
-    fn path(&self) -> &Path {
-        match self {
-            StyleSource::Image(p) | StyleSource::Stats(p) => p,
-        }
-    }
-}
-
-/// The styles ready for AdaIN: statistics, or (with --preserve-color) the images to recolour per content.
-enum ReadyStyles {
-    Stats(Vec<ChannelStats>),
-    Images(Vec<RgbImage>),
-}
-
 /// How the styles make results.
 enum Mode {
     /// One result per style.
@@ -120,35 +99,29 @@ enum Mode {
     Masks(Vec<GrayImage>),
 }
 
+/// One result per content image: a single style (`Mode::Pairs`) or all of them.
+struct Job {
+    style: Option<usize>,
+    label: String,
+}
+
 pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let contents = expand_images(&args.contents, "content")?;
-    let sources = style_sources(args, matches)?;
-    let labels: Vec<String> = sources.iter().map(|s| stem(s.path())).collect();
-
+    let sources = style_sources(&args.style, &args.style_stats, matches)?;
     if args.preserve_color {
         if let Some(stats) = sources.iter().find(|s| matches!(s, StyleSource::Stats(_))) {
             bail!("--preserve-color recolours style images, but {} is a statistics file", stats.path().display());
         }
     }
-    let mode = if let Some(weights) = &args.weights {
-        Mode::Interpolate(normalized_weights(weights, sources.len())?)
-    } else if !args.mask.is_empty() {
-        if args.mask.len() != sources.len() {
-            bail!("{} masks given for {} style(s): give one --mask per style", args.mask.len(), sources.len());
-        }
-        let masks = args.mask.iter().map(|m| load_gray(m, args.limits.max_pixels)).collect::<Result<_, _>>()?;
-        Mode::Masks(masks)
-    } else {
-        Mode::Pairs
+    let mode = mode(args, sources.len())?;
+    let labels: Vec<String> = sources.iter().map(|s| stem(s.path())).collect();
+    let jobs: Vec<Job> = match &mode {
+        Mode::Pairs => labels.into_iter().enumerate().map(|(k, label)| Job { style: Some(k), label }).collect(),
+        _ => vec![Job { style: None, label: labels.join("+") }],
     };
 
     // Name every result and make its folder before the slow part, so a bad -o fails at once.
-    let jobs: Vec<(Option<usize>, String)> = match &mode {
-        Mode::Pairs => labels.iter().enumerate().map(|(k, l)| (Some(k), l.clone())).collect(),
-        _ => vec![(None, labels.join("+"))],
-    };
-    let names: Vec<String> =
-        contents.iter().flat_map(|c| jobs.iter().map(move |(_, label)| result_name(c, label))).collect();
+    let names: Vec<String> = contents.iter().flat_map(|c| jobs.iter().map(move |j| result_name(c, &j.label))).collect();
     let outputs = result_paths(args.output.as_deref(), &names)?;
     create_parent_dirs(&outputs)?;
 
@@ -156,21 +129,18 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let mut stylizer = Stylizer::new(&package, &args.model.session_options()?)?;
     let (enc, dec) = stylizer.providers();
     tracing::info!("model {} ({}); encoder on {enc}, decoder on {dec}", package.manifest().name, package.dir().display());
+    let styles = ReadyStyles::load(&mut stylizer, &sources, args.style_size, args.crop, args.preserve_color, args.limits.max_pixels)?;
 
-    let styles = ready_styles(&mut stylizer, &sources, args)?;
-    let progress = Progress::new(outputs.len() as u64, "stylizing");
-    let mut outputs = outputs.into_iter();
+    let mut batch = Batch { stylizer, styles, mode, jobs, args, progress: Progress::new(outputs.len() as u64, "stylizing") };
     let mut failures = 0usize;
-    for content in &contents {
-        let these: Vec<PathBuf> = outputs.by_ref().take(jobs.len()).collect();
-        progress.set_message(content.display().to_string());
-        let result = stylize_content(&mut stylizer, content, &styles, &mode, &jobs, &these, args, &progress);
-        if let Err(e) = result {
+    for (content, these) in contents.iter().zip(outputs.chunks(batch.jobs.len())) {
+        batch.progress.set_message(content.display().to_string());
+        if let Err(e) = batch.content(content, these) {
             failures += 1;
-            progress.suspend(|| tracing::error!("{e:#}"));
+            batch.progress.suspend(|| tracing::error!("{e:#}"));
         }
     }
-    let written = progress.finish();
+    let written = batch.progress.finish();
     if failures > 0 {
         bail!("{failures} of {} content images failed ({written} results written)", contents.len());
     }
@@ -178,91 +148,62 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     Ok(())
 }
 
-/// --style and --style-stats values in command-line order (clap keeps them in separate lists).
-fn style_sources(args: &StylizeArgs, matches: &ArgMatches) -> Result<Vec<StyleSource>> {
-    let indices = |id: &str| -> Vec<usize> { matches.indices_of(id).map(|i| i.collect()).unwrap_or_default() };
-    let mut ordered: Vec<(usize, Vec<StyleSource>)> = Vec::new();
-    let style_indices = indices("style");
-    for (i, path) in args.style.iter().enumerate() {
-        let images = expand_images(std::slice::from_ref(path), "style")?;
-        ordered.push((style_indices.get(i).copied().unwrap_or(0), images.into_iter().map(StyleSource::Image).collect()));
+/// Pairs, interpolation or masks, checked against the number of styles.
+fn mode(args: &StylizeArgs, styles: usize) -> Result<Mode> {
+    if let Some(weights) = &args.weights {
+        return Ok(Mode::Interpolate(normalized_weights(weights, styles)?));
     }
-    let stats_indices = indices("style_stats");
-    for (i, path) in args.style_stats.iter().enumerate() {
-        ordered.push((stats_indices.get(i).copied().unwrap_or(usize::MAX), vec![StyleSource::Stats(path.clone())]));
+    if args.mask.is_empty() {
+        return Ok(Mode::Pairs);
     }
-    ordered.sort_by_key(|(i, _)| *i);
-    Ok(ordered.into_iter().flat_map(|(_, s)| s).collect())
+    if args.mask.len() != styles {
+        bail!("{} masks given for {styles} style(s): give one --mask per style", args.mask.len());
+    }
+    Ok(Mode::Masks(args.mask.iter().map(|m| load_gray(m, args.limits.max_pixels)).collect::<Result<_, _>>()?))
 }
 
-/// Loads every style once: statistics now, or images kept for per-content recolouring.
-fn ready_styles(stylizer: &mut Stylizer, sources: &[StyleSource], args: &StylizeArgs) -> Result<ReadyStyles> {
-    let load_image = |path: &Path| -> Result<RgbImage> { Ok(prepare(&load_rgb(path, args.limits.max_pixels)?, args.style_size, args.crop)) };
-    if args.preserve_color {
-        // Stats files were refused earlier: they have no pixels to recolour.
-        return Ok(ReadyStyles::Images(sources.iter().map(|s| load_image(s.path())).collect::<Result<_>>()?));
-    }
-    let mut stats = Vec::with_capacity(sources.len());
-    for source in sources {
-        let style = match source {
-            StyleSource::Stats(path) => adain::style::load_checked(path, stylizer.encoder_identity())?,
-            StyleSource::Image(path) => stylizer
-                .style_statistics(&load_image(path)?, Default::default())
-                .with_context(|| format!("{}: computing style statistics", path.display()))?,
-        };
-        stats.push(adain_stats(&style));
-    }
-    Ok(ReadyStyles::Stats(stats))
+/// The loaded model and styles, applied to one content image after another.
+struct Batch<'a> {
+    stylizer: Stylizer,
+    styles: ReadyStyles,
+    mode: Mode,
+    jobs: Vec<Job>,
+    args: &'a StylizeArgs,
+    progress: Progress,
 }
 
-/// All results of one content image.
-#[allow(clippy::too_many_arguments)]
-fn stylize_content(
-    stylizer: &mut Stylizer,
-    content_path: &Path,
-    styles: &ReadyStyles,
-    mode: &Mode,
-    jobs: &[(Option<usize>, String)],
-    outputs: &[PathBuf],
-    args: &StylizeArgs,
-    progress: &Progress,
-) -> Result<()> {
-    let started = Instant::now();
-    let content = prepare(&load_rgb(content_path, args.limits.max_pixels)?, args.content_size, args.crop);
-    let features = stylizer
-        .encode_content(&content)
-        .with_context(|| format!("{}: encoding the content", content_path.display()))?;
-    let stats: Cow<'_, [ChannelStats]> = match styles {
-        ReadyStyles::Stats(stats) => Cow::Borrowed(stats),
-        ReadyStyles::Images(images) => {
-            let mut recoloured = Vec::with_capacity(images.len());
-            for image in images {
-                let planar = preserve_color(image, &content);
-                recoloured.push(adain_stats(&stylizer.style_statistics_planar(planar.view(), Default::default())?));
+impl Batch<'_> {
+    /// All results of one content image, written to `outputs` (one per job).
+    fn content(&mut self, content_path: &Path, outputs: &[PathBuf]) -> Result<()> {
+        let started = Instant::now();
+        let args = self.args;
+        let content = prepare(&load_rgb(content_path, args.limits.max_pixels)?, args.content_size, args.crop);
+        let features = self
+            .stylizer
+            .encode_content(&content)
+            .with_context(|| format!("{}: encoding the content", content_path.display()))?;
+        let stats = self.styles.statistics_for(&mut self.stylizer, &content)?;
+        let masks = match &self.mode {
+            Mode::Masks(masks) => {
+                let (_, h, w) = features.features.dim();
+                masks.iter().map(|m| mask_on_grid(m, &content, w as u32, h as u32, args)).collect()
             }
-            Cow::Owned(recoloured)
-        }
-    };
-    let masks = match mode {
-        Mode::Masks(masks) => {
-            let (_, h, w) = features.features.dim();
-            masks.iter().map(|m| mask_on_grid(m, &content, w as u32, h as u32, args)).collect()
-        }
-        _ => Vec::new(),
-    };
-    for ((style, _), output) in jobs.iter().zip(outputs) {
-        let mix = match (mode, style) {
-            (Mode::Pairs, Some(k)) => StyleMix::One(&stats[*k]),
-            (Mode::Interpolate(weights), _) => StyleMix::Interpolate { styles: &stats, weights },
-            _ => StyleMix::Regions { styles: &stats, masks: &masks },
+            _ => Vec::new(),
         };
-        let target = transfer(&features, mix, args.alpha)?;
-        let image = stylizer.decode(target.view(), features.width, features.height)?;
-        save_rgb(&image, output)?;
-        progress.inc();
-        tracing::debug!(output = %output.display(), elapsed_ms = started.elapsed().as_millis() as u64, "written");
+        for (job, output) in self.jobs.iter().zip(outputs) {
+            let mix = match (&self.mode, job.style) {
+                (Mode::Pairs, Some(k)) => StyleMix::One(&stats[k]),
+                (Mode::Interpolate(weights), _) => StyleMix::Interpolate { styles: &stats, weights },
+                _ => StyleMix::Regions { styles: &stats, masks: &masks },
+            };
+            let target = transfer(&features, mix, args.alpha)?;
+            let image = self.stylizer.decode(target.view(), features.width, features.height)?;
+            save_rgb(&image, output)?;
+            self.progress.inc();
+            tracing::debug!(output = %output.display(), elapsed_ms = started.elapsed().as_millis() as u64, "written");
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// A mask brought onto the content's relu4_1 grid: the content's resize and crop, the content's

@@ -1,0 +1,95 @@
+//! The styles of a `stylize` run: where they come from, and their statistics, computed once.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use adain::adain::ChannelStats;
+use adain::image_io::{load_rgb, prepare};
+use adain::stylize::{adain_stats, preserve_color, Stylizer};
+use anyhow::{Context, Result};
+use clap::ArgMatches;
+use image::RgbImage;
+
+use crate::inputs::expand_images;
+
+/// A style as given on the command line.
+#[derive(Debug, Clone)]
+pub enum StyleSource {
+    Image(PathBuf),
+    Stats(PathBuf),
+}
+
+impl StyleSource {
+    pub fn path(&self) -> &Path {
+        match self {
+            StyleSource::Image(p) | StyleSource::Stats(p) => p,
+        }
+    }
+}
+
+/// --style (folders expanded) and --style-stats values in command-line order: weights and masks refer
+/// to styles by position, and clap keeps the two options in separate lists.
+pub fn style_sources(images: &[PathBuf], stats: &[PathBuf], matches: &ArgMatches) -> Result<Vec<StyleSource>> {
+    let indices = |id: &str| -> Vec<usize> { matches.indices_of(id).map(|i| i.collect()).unwrap_or_default() };
+    let mut ordered: Vec<(usize, Vec<StyleSource>)> = Vec::new();
+    for (path, index) in images.iter().zip(indices("style")) {
+        let images = expand_images(std::slice::from_ref(path), "style")?;
+        ordered.push((index, images.into_iter().map(StyleSource::Image).collect()));
+    }
+    for (path, index) in stats.iter().zip(indices("style_stats")) {
+        ordered.push((index, vec![StyleSource::Stats(path.clone())]));
+    }
+    ordered.sort_by_key(|(i, _)| *i);
+    Ok(ordered.into_iter().flat_map(|(_, s)| s).collect())
+}
+
+/// The styles ready for AdaIN: statistics, or (with --preserve-color) the images to recolour for
+/// each content.
+pub enum ReadyStyles {
+    Stats(Vec<ChannelStats>),
+    Images(Vec<RgbImage>),
+}
+
+impl ReadyStyles {
+    /// Loads every style once. Stats files must come from this model's encoder.
+    pub fn load(
+        stylizer: &mut Stylizer,
+        sources: &[StyleSource],
+        style_size: u32,
+        crop: bool,
+        preserve_color: bool,
+        max_pixels: u64,
+    ) -> Result<Self> {
+        let load_image = |path: &Path| -> Result<RgbImage> { Ok(prepare(&load_rgb(path, max_pixels)?, style_size, crop)) };
+        if preserve_color {
+            return Ok(Self::Images(sources.iter().map(|s| load_image(s.path())).collect::<Result<_>>()?));
+        }
+        let mut stats = Vec::with_capacity(sources.len());
+        for source in sources {
+            let style = match source {
+                StyleSource::Stats(path) => adain::style::load_checked(path, stylizer.encoder_identity())?,
+                StyleSource::Image(path) => stylizer
+                    .style_statistics(&load_image(path)?, Default::default())
+                    .with_context(|| format!("{}: computing style statistics", path.display()))?,
+            };
+            stats.push(adain_stats(&style));
+        }
+        Ok(Self::Stats(stats))
+    }
+
+    /// relu4_1 statistics of every style for `content`: the cached ones, or those of the style
+    /// images recoloured to the content's colours.
+    pub fn statistics_for(&self, stylizer: &mut Stylizer, content: &RgbImage) -> Result<Cow<'_, [ChannelStats]>> {
+        match self {
+            Self::Stats(stats) => Ok(Cow::Borrowed(stats)),
+            Self::Images(images) => {
+                let mut recoloured = Vec::with_capacity(images.len());
+                for image in images {
+                    let planar = preserve_color(image, content);
+                    recoloured.push(adain_stats(&stylizer.style_statistics_planar(planar.view(), Default::default())?));
+                }
+                Ok(Cow::Owned(recoloured))
+            }
+        }
+    }
+}
