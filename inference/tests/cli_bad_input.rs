@@ -277,3 +277,20 @@ fn an_unwritable_output_path_is_refused_before_any_work() {
     let stderr = expect_failure(&o);
     assert!(stderr.contains("a_file"), "{stderr}");
 }
+
+#[test]
+fn a_missing_or_broken_onnx_runtime_is_an_error_not_a_panic() {
+    let sc = Scene::new();
+    let empty_cache = sc.path("empty_cache");
+    std::fs::create_dir(&empty_cache).unwrap();
+    let (content, style, out) = (sc.path("content.png"), sc.path("style.png"), sc.out());
+    let args = ["stylize", s(&content), "--style", s(&style), "-o", s(&out)];
+    // The binary's folder (target/…) holds no runtime; hide the installed one too.
+    let o = adain_with_env(&args, &[("ADAIN_CACHE_DIR", s(&empty_cache)), ("ORT_DYLIB_PATH", "")]);
+    sc.refused(&o, &["no ONNX Runtime library found", "empty_cache", "run `cargo xtask setup`"]);
+
+    let fake = sc.path("libonnxruntime.so.1.31.1");
+    std::fs::write(&fake, b"not a shared library").unwrap();
+    let o = adain_with_env(&args, &[("ADAIN_CACHE_DIR", s(&empty_cache)), ("ORT_DYLIB_PATH", s(&fake))]);
+    sc.refused(&o, &["libonnxruntime.so.1.31.1", "cannot load the ONNX Runtime library"]);
+}

@@ -89,7 +89,13 @@ pub fn write_image(dir: &Path, name: &str, width: u32, height: u32, seed: u32) -
 
 /// Runs the `adain` binary with the test package (unless the arguments name a model).
 pub fn adain(args: &[&str]) -> Output {
+    adain_with_env(args, &[])
+}
+
+/// [`adain`] with extra environment variables.
+pub fn adain_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_adain"));
+    cmd.envs(env.iter().copied());
     cmd.args(args);
     if matches!(args.first(), Some(&"stylize" | &"stats" | &"info")) && !args.contains(&"--model") {
         cmd.arg("--model").arg(test_package());

@@ -60,6 +60,8 @@ impl Provider {
     /// Whether the loaded ONNX Runtime library was built with this provider. Being listed does not
     /// prove it works here (drivers, CUDA libraries): only registering it on a session does.
     pub fn in_library(self) -> Result<bool> {
+        // Any ort call before the library is loaded would make ort look for it itself, and panic.
+        super::Runtime::get()?;
         let available = match self {
             Provider::Cpu => Ok(true),
             Provider::Cuda => cuda::in_library(),
