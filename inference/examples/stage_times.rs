@@ -1,42 +1,72 @@
-//! Times the stages of one stylization: `cargo run --release -p adain --example stage_times -- MODEL_DIR SIZE THREADS`.
+//! Wall time of each stage of one stylization, on synthetic square images:
+//!
+//! ```text
+//! cargo run --release -p adain --example stage_times -- [--model DIR] [--size N] [--threads N] [--rounds N]
+//! ```
+//! The first round includes ONNX Runtime's warm-up; the later ones are the steady state.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use adain::adain::StyleMix;
-use adain::package::ModelPackage;
+use adain::package::{locate_default_package, ModelPackage};
 use adain::runtime::SessionOptions;
 use adain::stylize::{adain_stats, transfer, Stylizer};
+use anyhow::{Context, Result};
+use clap::Parser;
+use image::{Rgb, RgbImage};
 
-fn main() -> adain::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let dir = std::path::PathBuf::from(&args[1]);
-    let size: u32 = args[2].parse().unwrap();
-    let threads: usize = args[3].parse().unwrap();
+#[derive(Parser)]
+struct Args {
+    /// Model package [default: the default package]
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Side of the square content and style images
+    #[arg(long, default_value_t = 512)]
+    size: u32,
+    /// Threads per operator
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    #[arg(long, default_value_t = 4)]
+    rounds: usize,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let dir = match args.model {
+        Some(dir) => dir,
+        None => locate_default_package()?,
+    };
     let t = Instant::now();
-    let package = ModelPackage::load(&dir)?;
-    let load_ms = t.elapsed().as_secs_f64() * 1e3;
+    let package = ModelPackage::load(&dir).with_context(|| format!("loading {}", dir.display()))?;
+    let checked = t.elapsed();
     let t = Instant::now();
-    let mut st = Stylizer::new(&package, &SessionOptions { threads, ..Default::default() })?;
-    let sessions_ms = t.elapsed().as_secs_f64() * 1e3;
-    let img = |seed: u32| image::RgbImage::from_fn(size, size, |x, y| image::Rgb([(x * 7 + seed) as u8, (y * 3) as u8, ((x ^ y) + seed) as u8]));
-    let (content, style) = (img(1), img(2));
-    eprintln!("package check {load_ms:.0} ms, sessions {sessions_ms:.0} ms");
-    for round in 0..4 {
+    let mut stylizer = Stylizer::new(&package, &SessionOptions { threads: args.threads, ..Default::default() })?;
+    println!("package checks {:.0} ms, sessions {:.0} ms", ms(checked), ms(t.elapsed()));
+
+    let image = |seed: u32| {
+        RgbImage::from_fn(args.size, args.size, |x, y| Rgb([(x * 7 + seed) as u8, (y * 3) as u8, ((x ^ y) + seed) as u8]))
+    };
+    let (content, style) = (image(1), image(2));
+    for round in 0..args.rounds {
         let t0 = Instant::now();
-        let c = st.encode_content(&content)?;
+        let features = stylizer.encode_content(&content)?;
         let t1 = Instant::now();
-        let s = st.style_statistics(&style, BTreeMap::new())?;
+        let stats = stylizer.style_statistics(&style, BTreeMap::new())?;
         let t2 = Instant::now();
-        let target = transfer(&c, StyleMix::One(&adain_stats(&s)), 1.0)?;
+        let target = transfer(&features, StyleMix::One(&adain_stats(&stats)), 1.0)?;
         let t3 = Instant::now();
-        let out = st.decode(target.view(), c.width, c.height)?;
+        stylizer.decode(target.view(), features.width, features.height)?;
         let t4 = Instant::now();
-        let ms = |a: Instant, b: Instant| (b - a).as_secs_f64() * 1e3;
-        eprintln!(
-            "round {round}: content encode {:.0} ms, style encode+stats {:.0} ms, adain {:.1} ms, decode {:.0} ms, total {:.0} ms ({}x{})",
-            ms(t0, t1), ms(t1, t2), ms(t2, t3), ms(t3, t4), ms(t0, t4), out.width(), out.height()
+        println!(
+            "round {round}: content encode {:.0} ms | style encode + stats {:.0} ms | AdaIN {:.1} ms | decode {:.0} ms | total {:.0} ms",
+            ms(t1 - t0), ms(t2 - t1), ms(t3 - t2), ms(t4 - t3), ms(t4 - t0)
         );
     }
     Ok(())
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1e3
 }
