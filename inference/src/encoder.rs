@@ -12,6 +12,10 @@ use crate::adain::ChannelStats;
 use crate::error::{AdainError, Result};
 use crate::runtime::{open_session, GraphInput, Provider, SessionOptions};
 
+/// Smallest image side the encoder accepts: conv4_1 pads by reflection at 1/8 scale, which needs at
+/// least 2 pixels there (⌈9/8⌉ = 2).
+pub const MIN_IMAGE_SIDE: usize = 9;
+
 /// An encoder session.
 pub struct Encoder {
     session: Session,
@@ -56,6 +60,11 @@ impl Encoder {
         let (channels, h, w) = image.dim();
         if channels != 3 {
             return Err(AdainError::InvalidArgument(format!("the encoder takes 3 colour channels, got {channels}")));
+        }
+        if h < MIN_IMAGE_SIDE || w < MIN_IMAGE_SIDE {
+            return Err(AdainError::InvalidArgument(format!(
+                "a {w}x{h} image is too small: the encoder needs at least {MIN_IMAGE_SIDE} pixels on each side"
+            )));
         }
         let batch = image.insert_axis(Axis(0));
         let batch = batch.as_standard_layout();

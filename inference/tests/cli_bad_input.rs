@@ -127,6 +127,9 @@ fn zero_size_and_over_limit_images_are_refused() {
     assert!(stderr.contains("zero.bmp"), "{stderr}");
     sc.refused(&sc.stylize(&[s(&zero), "--style", s(&sc.path("style.png"))]), &["zero.bmp"]);
 
+    let tiny = write_image(sc.dir.path(), "tiny.png", 8, 30, 9);
+    sc.refused(&sc.stylize(&[s(&tiny), "--style", s(&sc.path("style.png"))]), &["tiny.png", "8x30 image is too small", "at least 9 pixels"]);
+
     let o = sc.stylize(&[s(&sc.path("content.png")), "--style", s(&sc.path("style.png")), "--max-pixels", "1300"]);
     sc.refused(&o, &["content.png", "40x36 = 1440 pixels exceeds the limit of 1300", "--max-pixels"]);
 }

@@ -62,17 +62,32 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", describe(&e));
             std::process::ExitCode::FAILURE
         }
     }
 }
 
+/// The error and its causes on one line, leaving out causes whose text the message already holds
+/// (our errors and those of adain-models print their source inline).
+pub(crate) fn describe(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 /// Logs to stderr: `adain` at info by default, everything else at warn; RUST_LOG overrides.
+/// ONNX Runtime's own log is off unless -v: its errors reach the user through ours.
 fn init_logging(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
-        (true, _) => "error",
-        (_, 0) => "warn,adain=info",
+        (true, _) => "error,ort=off",
+        (_, 0) => "warn,ort=off,adain=info",
         (_, 1) => "info,adain=debug",
         _ => "debug,adain=trace",
     };

@@ -137,7 +137,7 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
         batch.progress.set_message(content.display().to_string());
         if let Err(e) = batch.content(content, these) {
             failures += 1;
-            batch.progress.suspend(|| tracing::error!("{e:#}"));
+            batch.progress.suspend(|| tracing::error!("{}", crate::describe(&e)));
         }
     }
     let written = batch.progress.finish();
