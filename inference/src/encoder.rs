@@ -16,6 +16,10 @@ use crate::runtime::{open_session, GraphInput, Provider, SessionOptions};
 /// least 2 pixels there (⌈9/8⌉ = 2).
 pub const MIN_IMAGE_SIDE: usize = 9;
 
+/// Rough peak memory of an encoder run per input pixel on the CPU: relu1_1 and conv1_2's output
+/// (64 channels each, f32) dominate. Used to warn before a run that may exhaust memory.
+const BYTES_PER_PIXEL: usize = 2 * 64 * 4 + 64;
+
 /// An encoder session.
 pub struct Encoder {
     session: Session,
@@ -65,6 +69,10 @@ impl Encoder {
             return Err(AdainError::InvalidArgument(format!(
                 "a {w}x{h} image is too small: the encoder needs at least {MIN_IMAGE_SIDE} pixels on each side"
             )));
+        }
+        let gigabytes = (h * w * BYTES_PER_PIXEL) as f64 / 1e9;
+        if gigabytes > 4.0 {
+            tracing::warn!("encoding a {w}x{h} image needs about {gigabytes:.0} GB of memory; a smaller image needs less");
         }
         let batch = image.insert_axis(Axis(0));
         let batch = batch.as_standard_layout();
