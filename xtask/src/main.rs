@@ -1,6 +1,11 @@
 //! `cargo xtask <command>`: everything the project installs, builds and checks, in Rust.
 
+mod adain_bin;
+mod art;
 mod calibrate;
+mod demo;
+mod dist;
+mod fixture;
 mod paths;
 mod setup;
 mod test;
@@ -29,6 +34,18 @@ enum Command {
     Test(test::TestArgs),
     /// Train or resume the default model's decoder with its recorded recipe.
     TrainDefault(train_default::TrainDefaultArgs),
+    /// Stylize sample photographs with the default model through the `adain` command (every content ×
+    /// style, α sweep, interpolation, colour preservation, masks) into target/demo/.
+    Demo(demo::DemoArgs),
+    /// Build target/dist/adain-<version>-<arch>-linux.tar.gz: the `adain` binary, the ONNX Runtime
+    /// library and the default model, ready to run with nothing installed (--check tries it out).
+    Dist(dist::DistArgs),
+    /// Write a model package with the real encoder and a seeded random decoder (for testing).
+    #[command(hide = true)]
+    FixturePackage(fixture::FixtureArgs),
+    /// Write the generated artworks (the demo's styles) as PNG files.
+    #[command(hide = true)]
+    Art(art::ArtArgs),
 }
 
 fn main() -> Result<()> {
@@ -41,5 +58,9 @@ fn main() -> Result<()> {
         Command::CalibrateEncoder(args) => calibrate::run(&args),
         Command::Test(args) => test::run(&args),
         Command::TrainDefault(args) => train_default::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Dist(args) => dist::run(&args),
+        Command::FixturePackage(args) => fixture::run(&args),
+        Command::Art(args) => art::run(&args),
     }
 }

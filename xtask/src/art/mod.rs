@@ -1,0 +1,107 @@
+//! Procedural artworks, deterministic from a seed: the demo's and the tests' style images, so no
+//! third-party picture has to ship with the repository.
+
+mod canvas;
+mod composition;
+mod mosaic;
+mod strokes;
+
+
+use canvas::Color;
+use image::RgbImage;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// One kind of generated picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Artwork {
+    /// Colourful brush strokes following a swirling flow field.
+    Swirl,
+    /// Voronoi cells in jewel colours with dark lead outlines, like stained glass.
+    Mosaic,
+    /// Primary-colour rectangles between bold black bars.
+    Mondrian,
+    /// Circles, rings, bars and triangles on warm paper.
+    Kandinsky,
+}
+
+impl Artwork {
+    pub const ALL: [Artwork; 4] = [Artwork::Swirl, Artwork::Mosaic, Artwork::Mondrian, Artwork::Kandinsky];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Artwork::Swirl => "swirl",
+            Artwork::Mosaic => "mosaic",
+            Artwork::Mondrian => "mondrian",
+            Artwork::Kandinsky => "kandinsky",
+        }
+    }
+
+    /// The picture at `width`×`height`; the same seed and size give the same pixels.
+    pub fn render(self, width: u32, height: u32, seed: u64) -> RgbImage {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ ((self as u64) << 32));
+        let canvas = match self {
+            Artwork::Swirl => strokes::swirl(width, height, &mut rng),
+            Artwork::Mosaic => mosaic::stained_glass(width, height, &mut rng),
+            Artwork::Mondrian => composition::mondrian(width, height, &mut rng),
+            Artwork::Kandinsky => composition::kandinsky(width, height, &mut rng),
+        };
+        canvas.to_image()
+    }
+}
+
+/// `cargo xtask art` (hidden): writes every artwork as PNG, to look at them or use them as styles.
+#[derive(clap::Args, Debug)]
+pub struct ArtArgs {
+    /// Folder to write <name>.png into
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+    #[arg(long, default_value_t = 2017)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 640)]
+    pub width: u32,
+    #[arg(long, default_value_t = 512)]
+    pub height: u32,
+}
+
+pub fn run(args: &ArtArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    for art in Artwork::ALL {
+        let path = args.out.join(format!("{}.png", art.name()));
+        art.render(args.width, args.height, args.seed).save(&path).with_context(|| format!("writing {}", path.display()))?;
+        tracing::info!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// A colour from a palette, picked by a number in [0, 1).
+fn pick(palette: &[Color], r: f32) -> Color {
+    palette[((r * palette.len() as f32) as usize).min(palette.len() - 1)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn artworks_are_deterministic_colourful_and_distinct() {
+        let images: Vec<RgbImage> = Artwork::ALL.iter().map(|a| a.render(96, 80, 7)).collect();
+        for (art, img) in Artwork::ALL.iter().zip(&images) {
+            assert_eq!(img.dimensions(), (96, 80));
+            assert_eq!(img, &art.render(96, 80, 7), "{art:?} is not deterministic");
+            assert_ne!(img, &art.render(96, 80, 8), "{art:?} ignores its seed");
+            // Colourful: a good share of pixels far from grey.
+            let saturated = img.pixels().filter(|p| {
+                let [r, g, b] = p.0.map(i32::from);
+                r.max(g).max(b) - r.min(g).min(b) > 60
+            });
+            assert!(saturated.count() > 96 * 80 / 10, "{art:?} is too grey");
+        }
+        for i in 0..images.len() {
+            for j in i + 1..images.len() {
+                assert_ne!(images[i], images[j]);
+            }
+        }
+    }
+}
