@@ -52,8 +52,9 @@ pub struct StylizeArgs {
     #[arg(long, value_name = "W,W,...", value_delimiter = ',', num_args = 1.., conflicts_with = "mask")]
     pub weights: Option<Vec<f32>>,
 
-    /// Spatial control: one grayscale mask per style (same order); each feature pixel takes the style
-    /// whose mask is largest there, where that mask is ≥ 50%; elsewhere the content is kept
+    /// Spatial control: one grayscale mask per style (same order), stretched over the content image;
+    /// each region takes the style whose mask is largest there, where that mask is ≥ 50%; elsewhere
+    /// the content is kept
     #[arg(long, value_name = "MASK")]
     pub mask: Vec<PathBuf>,
 
