@@ -6,6 +6,7 @@ mod calibrate;
 mod demo;
 mod dist;
 mod fixture;
+mod model_card;
 mod paths;
 mod setup;
 mod test;
@@ -40,6 +41,9 @@ enum Command {
     /// Build target/dist/adain-<version>-<arch>-linux.tar.gz: the `adain` binary, the ONNX Runtime
     /// library and the default model, ready to run with nothing installed (--check tries it out).
     Dist(dist::DistArgs),
+    /// Regenerate the pictures of models/default/README.md (loss curves, held-out contents × styles,
+    /// α sweep, style interpolation) and a README section with the measured numbers.
+    ModelCard(model_card::ModelCardArgs),
     /// Write a model package with the real encoder and a seeded random decoder (for testing).
     #[command(hide = true)]
     FixturePackage(fixture::FixtureArgs),
@@ -50,7 +54,7 @@ enum Command {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,ort=warn".into()))
         .with_target(false)
         .init();
     match Cli::parse().command {
@@ -60,6 +64,7 @@ fn main() -> Result<()> {
         Command::TrainDefault(args) => train_default::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Dist(args) => dist::run(&args),
+        Command::ModelCard(args) => model_card::run(&args),
         Command::FixturePackage(args) => fixture::run(&args),
         Command::Art(args) => art::run(&args),
     }

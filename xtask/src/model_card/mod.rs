@@ -1,0 +1,163 @@
+//! `cargo xtask model-card`: the pictures of models/default/README.md, regenerated from the package
+//! and its training run — loss curves (SVG), held-out contents × styles, an α sweep and a four-style
+//! interpolation (JPEG) — plus a README section filled with measured numbers only.
+
+mod chart;
+mod metrics;
+mod pictures;
+mod section;
+
+use std::path::{Path, PathBuf};
+
+use adain::package::ModelPackage;
+use anyhow::{Context, Result};
+use clap::Args;
+
+use adain_models::install_paths::cache_dir;
+
+use crate::paths::{default_package, shared_train_data, target_dir};
+
+/// Files written into the package folder.
+const LOSS_CURVES: &str = "loss_curves.svg";
+const GRID: &str = "grid.jpg";
+const ALPHA: &str = "alpha.jpg";
+const INTERPOLATION: &str = "interpolation.jpg";
+/// The metrics `adain-train export` copies into the package.
+const METRICS: &str = "training_metrics.jsonl";
+/// What the pictures may weigh together (they are committed).
+const BUDGET_BYTES: u64 = 1_500_000;
+
+#[derive(Args, Debug)]
+pub struct ModelCardArgs {
+    /// Training run folder holding validation_files.txt [default: <cache>/runs/default]
+    #[arg(long, value_name = "DIR")]
+    pub run_dir: Option<PathBuf>,
+
+    /// Evaluation report (`adain-train eval ... --json FILE`) for the README section
+    #[arg(long, value_name = "FILE")]
+    pub eval: Option<PathBuf>,
+
+    /// Where to write the README section [default: target/model-card/README-section.md]
+    #[arg(long, value_name = "FILE")]
+    pub section: Option<PathBuf>,
+
+    /// Side of each picture tile, in pixels
+    #[arg(long, value_name = "N", default_value_t = 176)]
+    pub tile: u32,
+
+    /// JPEG quality of the pictures
+    #[arg(long, value_name = "Q", default_value_t = 82, value_parser = clap::value_parser!(u8).range(30..=95))]
+    pub quality: u8,
+
+    /// Model package to illustrate instead of models/default (pictures are written into it)
+    #[arg(long, value_name = "DIR", hide = true)]
+    pub model: Option<PathBuf>,
+
+    /// Metrics file instead of <model>/training_metrics.jsonl
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub metrics: Option<PathBuf>,
+}
+
+pub fn run(args: &ModelCardArgs) -> Result<()> {
+    let start = std::time::Instant::now();
+    let dir = args.model.clone().unwrap_or_else(default_package);
+    crate::adain_bin::require_package(&dir, args.model.is_none())?;
+    crate::setup::run(&crate::setup::SetupArgs { no_torch: true })?;
+    let package = ModelPackage::load(&dir).with_context(|| format!("model package {} is not usable", dir.display()))?;
+    let manifest = package.manifest().clone();
+    let mut written: Vec<(PathBuf, u64)> = Vec::new();
+
+    // (a) Loss curves.
+    let metrics_file = args.metrics.clone().unwrap_or_else(|| dir.join(METRICS));
+    let metrics = if metrics_file.is_file() {
+        let m = metrics::read(&metrics_file)?;
+        let svg = chart::loss_curves(&m, &format!("{} {}: training and validation loss", manifest.name, manifest.version));
+        let path = dir.join(LOSS_CURVES);
+        adain_models::atomic_file::write(&path, svg.as_bytes())?;
+        written.push((path, svg.len() as u64));
+        Some(m)
+    } else {
+        tracing::warn!("{} not found (`adain-train export` copies it from the run): no loss curves", metrics_file.display());
+        None
+    };
+
+    // (b) Pictures from held-out images.
+    let run_dir = args.run_dir.clone().unwrap_or_else(|| cache_dir().join("runs").join("default"));
+    let grid_shape = match held_out(&run_dir)? {
+        Some(v) => {
+            let (contents, styles) = (pictures::spread(&v.contents, 4), pictures::spread(&v.styles, 4));
+            tracing::info!("stylizing {} held-out contents × {} held-out styles, an α sweep and a 5×5 interpolation", contents.len(), styles.len());
+            let pics = pictures::make(&package, &contents, &styles, args.tile)?;
+            for (name, image) in [(GRID, &pics.grid), (ALPHA, &pics.alpha), (INTERPOLATION, &pics.interpolation)] {
+                let path = dir.join(name);
+                let bytes = pictures::save_jpeg(image, &path, args.quality)?;
+                written.push((path, bytes));
+            }
+            Some((contents.len(), styles.len()))
+        }
+        None => None,
+    };
+
+    // (c) The README section.
+    let eval = match &args.eval {
+        Some(path) => Some(
+            serde_json::from_str::<section::EvalReport>(&std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)
+                .with_context(|| format!("{} is not an `adain-train eval --json` report", path.display()))?,
+        ),
+        None => None,
+    };
+    let has = |name: &'static str| written.iter().any(|(p, _)| p.ends_with(name)).then_some(name);
+    let text = section::markdown(
+        &manifest,
+        metrics.as_ref(),
+        eval.as_ref(),
+        &section::Pictures {
+            loss_curves: has(LOSS_CURVES),
+            grid: has(GRID),
+            alpha: has(ALPHA),
+            interpolation: has(INTERPOLATION),
+            grid_shape: grid_shape.unwrap_or_default(),
+        },
+    );
+    let section_path = args.section.clone().unwrap_or_else(|| target_dir().join("model-card").join("README-section.md"));
+    if let Some(parent) = section_path.parent() {
+        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    }
+    std::fs::write(&section_path, &text).with_context(|| format!("writing {}", section_path.display()))?;
+
+    let total: u64 = written.iter().map(|(_, b)| b).sum();
+    for (path, bytes) in &written {
+        println!("{:>9.1} kB  {}", *bytes as f64 / 1e3, path.display());
+    }
+    println!("{:>9.1} kB  in all (budget {:.1} MB)", total as f64 / 1e3, BUDGET_BYTES as f64 / 1e6);
+    println!("README section: {}  ({:.1} s)", section_path.display(), start.elapsed().as_secs_f64());
+    if total > BUDGET_BYTES {
+        tracing::warn!("the pictures weigh {:.2} MB, over the {:.1} MB budget: lower --tile or --quality", total as f64 / 1e6, BUDGET_BYTES as f64 / 1e6);
+    }
+    Ok(())
+}
+
+/// The run's held-out images, or None (with the reason logged) when they cannot be had.
+fn held_out(run_dir: &Path) -> Result<Option<pictures::Validation>> {
+    let list = run_dir.join("validation_files.txt");
+    if !list.is_file() {
+        tracing::warn!("{} not found: no picture grids (pass --run-dir, the training run of this model)", list.display());
+        return Ok(None);
+    }
+    let data = shared_train_data();
+    if !data.is_dir() {
+        tracing::warn!("{} is absent (the shared training images): no picture grids", data.display());
+        return Ok(None);
+    }
+    let v = pictures::validation_files(&list, &data)?;
+    if v.contents.is_empty() || v.styles.len() < 4 {
+        tracing::warn!(
+            "{} lists {} content and {} style images that exist here (need 1 and 4): no picture grids",
+            list.display(),
+            v.contents.len(),
+            v.styles.len()
+        );
+        return Ok(None);
+    }
+    Ok(Some(v))
+}
