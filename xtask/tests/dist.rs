@@ -11,11 +11,7 @@ fn workspace() -> PathBuf {
 }
 
 fn xtask(args: &[&str]) {
-    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(workspace())
-        .status()
-        .expect("running xtask");
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).current_dir(workspace()).status().expect("running xtask");
     assert!(status.success(), "xtask {} failed ({status})", args.join(" "));
 }
 

@@ -59,9 +59,7 @@ impl Canvas {
     /// A ring of radius `r` (to the middle of the band) and band width `width`.
     pub fn ring(&mut self, cx: f32, cy: f32, r: f32, width: f32, color: Color, alpha: f32) {
         let outer = r + width / 2.0;
-        self.shade([cx - outer, cy - outer, cx + outer, cy + outer], color, alpha, |x, y| {
-            width / 2.0 - ((x - cx).hypot(y - cy) - r).abs()
-        });
+        self.shade([cx - outer, cy - outer, cx + outer, cy + outer], color, alpha, |x, y| width / 2.0 - ((x - cx).hypot(y - cy) - r).abs());
     }
 
     /// A segment from `a` to `b` with round caps, `width` pixels wide.
@@ -79,10 +77,12 @@ impl Canvas {
     /// A convex polygon (vertices in either winding order).
     pub fn polygon(&mut self, points: &[[f32; 2]], color: Color, alpha: f32) {
         let n = points.len();
-        let area2: f32 = (0..n).map(|i| {
-            let (p, q) = (points[i], points[(i + 1) % n]);
-            p[0] * q[1] - q[0] * p[1]
-        }).sum();
+        let area2: f32 = (0..n)
+            .map(|i| {
+                let (p, q) = (points[i], points[(i + 1) % n]);
+                p[0] * q[1] - q[0] * p[1]
+            })
+            .sum();
         let sign = if area2 >= 0.0 { 1.0 } else { -1.0 };
         let xs = points.iter().map(|p| p[0]);
         let ys = points.iter().map(|p| p[1]);

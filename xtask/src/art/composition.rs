@@ -44,7 +44,13 @@ fn split(r: [f32; 4], depth: u32, min: f32, rng: &mut ChaCha8Rng, leaves: &mut V
         leaves.push(r);
         return;
     }
-    let vertical = if w > 1.6 * h { true } else if h > 1.6 * w { false } else { rng.random_bool(0.5) };
+    let vertical = if w > 1.6 * h {
+        true
+    } else if h > 1.6 * w {
+        false
+    } else {
+        rng.random_bool(0.5)
+    };
     let t = rng.random_range(0.28..0.72);
     if vertical {
         let x = x0 + w * t;

@@ -6,7 +6,6 @@ mod composition;
 mod mosaic;
 mod strokes;
 
-
 use canvas::Color;
 use image::RgbImage;
 use rand::SeedableRng;

@@ -28,10 +28,7 @@ const CONTENTS: [Member<'static>; 5] = [
 
 const STYLES: [Member<'static>; 2] = [
     Member { path: "skimage/data/ihc.png", sha256: "f8dd1aa387ddd1f49d8ad13b50921b237df8e9b262606d258770687b0ef93cef" },
-    Member {
-        path: "skimage/data/hubble_deep_field.jpg",
-        sha256: "3a19c5dd8a927a9334bb1229a6d63711b1c0c767fb27e2286e7c84a3e2c2f5f4",
-    },
+    Member { path: "skimage/data/hubble_deep_field.jpg", sha256: "3a19c5dd8a927a9334bb1229a6d63711b1c0c767fb27e2286e7c84a3e2c2f5f4" },
 ];
 
 /// Seed of the generated artworks (changing it changes the demo's styles).

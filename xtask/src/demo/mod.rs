@@ -106,7 +106,12 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 
     let index = page::write(&out, &inputs, &pairs, &page_sections)?;
     let results = count_images(&out)?;
-    println!("\nDemo finished in {:.1} s ({} results; inputs ready after {:.1} s):", start.elapsed().as_secs_f64(), results, prepared.as_secs_f64());
+    println!(
+        "\nDemo finished in {:.1} s ({} results; inputs ready after {:.1} s):",
+        start.elapsed().as_secs_f64(),
+        results,
+        prepared.as_secs_f64()
+    );
     for (name, took) in &timings {
         println!("  {name:<16} {:>6.1} s", took.as_secs_f64());
     }
@@ -159,7 +164,13 @@ fn alpha_runs(inputs: &Inputs, out: &Path) -> Vec<Run> {
         .map(|&alpha| {
             let output = out.join("alpha").join(format!("chelsea_alpha_{alpha:.2}.png"));
             Run {
-                args: vec![os(&inputs.content(ALPHA_CONTENT)), "--style".into(), os(&inputs.style(ALPHA_STYLE)), "--alpha".into(), alpha.to_string().into()],
+                args: vec![
+                    os(&inputs.content(ALPHA_CONTENT)),
+                    "--style".into(),
+                    os(&inputs.style(ALPHA_STYLE)),
+                    "--alpha".into(),
+                    alpha.to_string().into(),
+                ],
                 output: Some(output),
                 caption: format!("α = {alpha}"),
             }

@@ -23,7 +23,8 @@ pub fn run(tarball: &Path, top: &str) -> Result<()> {
     tar::Archive::new(GzDecoder::new(File::open(tarball).with_context(|| format!("opening {}", tarball.display()))?))
         .unpack(&unpacked)
         .with_context(|| format!("unpacking {}", tarball.display()))?;
-    let tops: Vec<String> = std::fs::read_dir(&unpacked)?.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let tops: Vec<String> =
+        std::fs::read_dir(&unpacked)?.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     ensure!(tops == [top], "the tarball should hold exactly one folder {top}/, it holds {tops:?}");
     let dir = unpacked.join(top);
     let adain = dir.join("adain");
@@ -48,13 +49,18 @@ pub fn run(tarball: &Path, top: &str) -> Result<()> {
     let out = work.join("out.png");
     let size = image::image_dimensions(&out).with_context(|| format!("reading the result {}", out.display()))?;
     ensure!(size == CONTENT, "out.png is {}×{}, the content is {}×{}", size.0, size.1, CONTENT.0, CONTENT.1);
-    tracing::info!("checked: the unpacked tarball stylizes a {}×{} image under `env -i` (no PATH, HOME, cache, Rust or Python)", CONTENT.0, CONTENT.1);
+    tracing::info!(
+        "checked: the unpacked tarball stylizes a {}×{} image under `env -i` (no PATH, HOME, cache, Rust or Python)",
+        CONTENT.0,
+        CONTENT.1
+    );
     Ok(())
 }
 
 /// Runs `env -i <adain> <args>` in `work`: no environment variable at all.
 fn bare(adain: &PathBuf, work: &Path, args: &[&str]) -> Result<Output> {
-    let output = Command::new(adain).args(args).env_clear().current_dir(work).output().with_context(|| format!("running {}", adain.display()))?;
+    let output =
+        Command::new(adain).args(args).env_clear().current_dir(work).output().with_context(|| format!("running {}", adain.display()))?;
     if !output.status.success() {
         bail!(
             "`env -i {} {}` failed ({}):\n{}{}",

@@ -34,7 +34,11 @@ fn label(v: f64) -> String {
 fn trim(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s.is_empty() { "0".into() } else { s.into() }
+    if s.is_empty() {
+        "0".into()
+    } else {
+        s.into()
+    }
 }
 
 struct Axes {
@@ -132,7 +136,12 @@ pub fn loss_curves(metrics: &Metrics, title: &str) -> String {
         (TOP + HEIGHT - BOTTOM) / 2.0
     );
 
-    let _ = writeln!(svg, r#"<clipPath id="plot"><rect x="{LEFT}" y="{TOP}" width="{}" height="{}"/></clipPath>"#, WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
+    let _ = writeln!(
+        svg,
+        r#"<clipPath id="plot"><rect x="{LEFT}" y="{TOP}" width="{}" height="{}"/></clipPath>"#,
+        WIDTH - LEFT - RIGHT,
+        HEIGHT - TOP - BOTTOM
+    );
     let _ = writeln!(svg, r#"<g clip-path="url(#plot)">"#);
     polyline(&mut svg, &axes, &raw, r##"stroke="#9ecae1" stroke-width="0.7""##);
     polyline(&mut svg, &axes, &zip(&content), r##"stroke="#31a354" stroke-width="1.3""##);
@@ -152,7 +161,13 @@ pub fn loss_curves(metrics: &Metrics, title: &str) -> String {
         ("#cb181d", "validation loss"),
     ];
     let (lx, ly) = (WIDTH - RIGHT - 236.0, TOP + 10.0);
-    let _ = writeln!(svg, r##"<rect x="{}" y="{}" width="228" height="{}" fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>"##, lx - 6.0, ly - 4.0, legend.len() as f64 * 16.0 + 6.0);
+    let _ = writeln!(
+        svg,
+        r##"<rect x="{}" y="{}" width="228" height="{}" fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>"##,
+        lx - 6.0,
+        ly - 4.0,
+        legend.len() as f64 * 16.0 + 6.0
+    );
     for (i, (color, text)) in legend.iter().enumerate() {
         let y = ly + 8.0 + i as f64 * 16.0;
         let _ = writeln!(svg, r#"<line x1="{lx}" x2="{}" y1="{y}" y2="{y}" stroke="{color}" stroke-width="2.5"/>"#, lx + 22.0);

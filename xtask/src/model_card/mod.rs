@@ -86,7 +86,11 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     let grid_shape = match held_out(&run_dir)? {
         Some(v) => {
             let (contents, styles) = (pictures::spread(&v.contents, 4), pictures::spread(&v.styles, 4));
-            tracing::info!("stylizing {} held-out contents × {} held-out styles, an α sweep and a 5×5 interpolation", contents.len(), styles.len());
+            tracing::info!(
+                "stylizing {} held-out contents × {} held-out styles, an α sweep and a 5×5 interpolation",
+                contents.len(),
+                styles.len()
+            );
             let pics = pictures::make(&package, &contents, &styles, args.tile)?;
             for (name, image) in [(GRID, &pics.grid), (ALPHA, &pics.alpha), (INTERPOLATION, &pics.interpolation)] {
                 let path = dir.join(name);
@@ -101,8 +105,10 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     // (c) The README section.
     let eval = match &args.eval {
         Some(path) => Some(
-            serde_json::from_str::<section::EvalReport>(&std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?)
-                .with_context(|| format!("{} is not an `adain-train eval --json` report", path.display()))?,
+            serde_json::from_str::<section::EvalReport>(
+                &std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+            )
+            .with_context(|| format!("{} is not an `adain-train eval --json` report", path.display()))?,
         ),
         None => None,
     };
@@ -132,7 +138,11 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     println!("{:>9.1} kB  in all (budget {:.1} MB)", total as f64 / 1e3, BUDGET_BYTES as f64 / 1e6);
     println!("README section: {}  ({:.1} s)", section_path.display(), start.elapsed().as_secs_f64());
     if total > BUDGET_BYTES {
-        tracing::warn!("the pictures weigh {:.2} MB, over the {:.1} MB budget: lower --tile or --quality", total as f64 / 1e6, BUDGET_BYTES as f64 / 1e6);
+        tracing::warn!(
+            "the pictures weigh {:.2} MB, over the {:.1} MB budget: lower --tile or --quality",
+            total as f64 / 1e6,
+            BUDGET_BYTES as f64 / 1e6
+        );
     }
     Ok(())
 }

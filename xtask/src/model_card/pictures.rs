@@ -38,7 +38,8 @@ pub fn validation_files(list: &Path, data: &Path) -> Result<Validation> {
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let path = PathBuf::from(line);
         let kind = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let found = if path.is_file() { Some(path.clone()) } else { path.file_name().map(|n| data.join(&kind).join(n)).filter(|p| p.is_file()) };
+        let found =
+            if path.is_file() { Some(path.clone()) } else { path.file_name().map(|n| data.join(&kind).join(n)).filter(|p| p.is_file()) };
         match (kind.as_str(), found) {
             ("content", Some(p)) => v.contents.push(p),
             ("style", Some(p)) => v.styles.push(p),
@@ -102,8 +103,7 @@ pub fn make(package: &ModelPackage, contents: &[PathBuf], styles: &[PathBuf], ti
     let bar = ProgressBar::new(total as u64);
     bar.set_style(ProgressStyle::with_template("stylizing {bar:30} {pos}/{len} [{elapsed} < {eta}] {wide_msg}")?);
     let stats: Vec<ChannelStats> = style_images.iter().map(|s| engine.style(s)).collect::<Result<_>>()?;
-    let features: Vec<ContentFeatures> =
-        content_images.iter().map(|c| engine.stylizer.encode_content(c)).collect::<adain::Result<_>>()?;
+    let features: Vec<ContentFeatures> = content_images.iter().map(|c| engine.stylizer.encode_content(c)).collect::<adain::Result<_>>()?;
     let thumb = |img: &RgbImage, side: u32| imageops::resize(img, side, side, FilterType::Lanczos3);
 
     // Contents down the left, styles along the top.

@@ -26,10 +26,7 @@ const LIBRARY: WheelFile<'static> = WheelFile {
 /// The licence texts that must travel with the library when we redistribute it (`cargo xtask dist`).
 const LICENSES: [Member<'static>; 2] = [
     Member { path: "onnxruntime/LICENSE", sha256: "2f07c72751aed99790b8a4869cf2311df85a860b22ded05fa22803587a48922c" },
-    Member {
-        path: "onnxruntime/ThirdPartyNotices.txt",
-        sha256: "143764b952fdb1a7c69ce653bfba74a7744d6a8a573bfb73e235fba356c83de3",
-    },
+    Member { path: "onnxruntime/ThirdPartyNotices.txt", sha256: "143764b952fdb1a7c69ce653bfba74a7744d6a8a573bfb73e235fba356c83de3" },
 ];
 
 /// Path of the installed library.
@@ -51,8 +48,7 @@ pub fn install() -> Result<()> {
 /// ONNX Runtime's LICENSE and ThirdPartyNotices.txt, extracted (once, verified) next to the library.
 pub fn license_files() -> Result<Vec<PathBuf>> {
     let dir = onnx_runtime_dir().join("licenses");
-    let dests: Vec<PathBuf> =
-        LICENSES.iter().map(|m| dir.join(m.path.rsplit('/').next().unwrap_or(m.path))).collect();
+    let dests: Vec<PathBuf> = LICENSES.iter().map(|m| dir.join(m.path.rsplit('/').next().unwrap_or(m.path))).collect();
     if LICENSES.iter().zip(&dests).all(|(m, d)| wheel::is_installed(d, m.sha256)) {
         return Ok(dests);
     }
