@@ -78,17 +78,40 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     cli.execute(&[os(&inputs.contents), "--style".into(), os(&inputs.styles)], &pairs, true)?;
     timings.push(("content × style", started.elapsed()));
 
+    let [mix_a, mix_b] = INTERPOLATION_STYLES;
+    let [mask_a, mask_b] = MASK_STYLES;
     let sections = [
-        ("alpha", "Style strength α (0 = content through the decoder, 1 = full style)", alpha_runs(&inputs, &out)),
-        ("interpolation", "Interpolating two styles", interpolation_runs(&inputs, &out)),
-        ("preserve_color", "Colour preservation (--preserve-color)", vec![color_run(&inputs)]),
-        ("masks", "Spatial control (--mask): a different style inside and outside an ellipse", vec![mask_run(&inputs, &out)]),
+        (
+            "alpha",
+            "Style strength α (0 = content through the decoder, 1 = full style)",
+            vec![inputs.content(ALPHA_CONTENT), inputs.style(ALPHA_STYLE)],
+            alpha_runs(&inputs, &out),
+        ),
+        (
+            "interpolation",
+            "Interpolating two styles",
+            vec![inputs.content(INTERPOLATION_CONTENT), inputs.style(mix_a), inputs.style(mix_b)],
+            interpolation_runs(&inputs, &out),
+        ),
+        ("preserve_color", "Colour preservation (--preserve-color)", vec![inputs.content(COLOR_CONTENT)], vec![color_run(&inputs)]),
+        (
+            "masks",
+            "Spatial control (--mask): a different style inside and outside an ellipse",
+            vec![
+                inputs.content(MASK_CONTENT),
+                inputs.style(mask_a),
+                inputs.masks[0].clone(),
+                inputs.style(mask_b),
+                inputs.masks[1].clone(),
+            ],
+            vec![mask_run(&inputs, &out)],
+        ),
     ];
-    let total: usize = sections.iter().map(|(_, _, runs)| runs.len()).sum();
+    let total: usize = sections.iter().map(|(_, _, _, runs)| runs.len()).sum();
     let bar = ProgressBar::new(total as u64);
     bar.set_style(ProgressStyle::with_template("{prefix:>14} {bar:30} {pos}/{len} [{elapsed}] {wide_msg}")?);
     let mut page_sections = Vec::new();
-    for (name, title, runs) in sections {
+    for (name, title, section_inputs, runs) in sections {
         bar.set_prefix(name);
         let started = Instant::now();
         let mut images = Vec::new();
@@ -100,7 +123,7 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             bar.inc(1);
         }
         timings.push((name, started.elapsed()));
-        page_sections.push(Section { title: title.into(), images: expand_folders(images, &out.join(name))? });
+        page_sections.push(Section { title: title.into(), inputs: section_inputs, images: expand_folders(images, &out.join(name))? });
     }
     bar.finish_and_clear();
 
