@@ -46,14 +46,16 @@ pub fn run(args: &DistArgs) -> Result<()> {
 
     let name = release_name();
     let out = args.out.clone().unwrap_or_else(|| target_dir().join("dist"));
+    let runtime = crate::setup::onnx_runtime::library_path();
+    let glibc = tarball::glibc_requirement(&[&binary, &runtime])?;
     let contents = tarball::Contents {
         top: name.clone(),
         binary,
-        runtime: crate::setup::onnx_runtime::library_path(),
+        runtime,
         runtime_licenses: crate::setup::onnx_runtime::license_files()?,
         package: package_dir.clone(),
         package_files: package.manifest().files.iter().map(|f| f.path.clone()).collect(),
-        readme: tarball::readme(&name, package.manifest()),
+        readme: tarball::readme(&name, package.manifest(), glibc.as_deref()),
     };
     let path = out.join(format!("{name}.tar.gz"));
     let written = tarball::write(&contents, &path)?;

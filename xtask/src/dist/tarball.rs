@@ -149,15 +149,34 @@ fn append<W: Write>(
     Ok(())
 }
 
+/// The newest `GLIBC_x.y` symbol version named in these ELF files (their .dynstr), e.g. "2.34": the
+/// oldest glibc the tarball runs on.
+pub fn glibc_requirement(files: &[&Path]) -> Result<Option<String>> {
+    let mut newest: Option<Vec<u32>> = None;
+    for file in files {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        for (i, _) in bytes.windows(6).enumerate().filter(|(_, w)| *w == b"GLIBC_") {
+            let tail = &bytes[i + 6..];
+            let end = tail.iter().position(|b| !(b.is_ascii_digit() || *b == b'.')).unwrap_or(tail.len());
+            let version: Vec<u32> = std::str::from_utf8(&tail[..end]).unwrap_or("").split('.').filter_map(|p| p.parse().ok()).collect();
+            if version.len() >= 2 && newest.as_ref().is_none_or(|n| version > *n) {
+                newest = Some(version);
+            }
+        }
+    }
+    Ok(newest.map(|v| v.iter().map(u32::to_string).collect::<Vec<_>>().join(".")))
+}
+
 /// The tarball's README: what is inside and how to use it.
-pub fn readme(release: &str, manifest: &Manifest) -> String {
+pub fn readme(release: &str, manifest: &Manifest, glibc: Option<&str>) -> String {
+    let glibc = glibc.map(|g| format!(" with glibc {g} or newer")).unwrap_or_default();
     let iterations = manifest.provenance.get("iterations").map(|i| format!(", decoder trained for {i} iterations")).unwrap_or_default();
     format!(
         "# {release}
 
 Arbitrary style transfer with adaptive instance normalisation (AdaIN; Huang & Belongie, ICCV 2017).
 Nothing to install: `adain` loads the ONNX Runtime library and the default model from its own folder.
-Needs x86_64 Linux with glibc 2.28 or newer; runs on the CPU.
+Needs x86_64 Linux{glibc}; runs on the CPU.
 
 ```sh
 ./adain stylize photo.jpg --style painting.jpg -o out.png
@@ -180,7 +199,7 @@ Needs x86_64 Linux with glibc 2.28 or newer; runs on the CPU.
 | `{ONNX_RUNTIME_LIBRARY}` | ONNX Runtime {ONNX_RUNTIME_VERSION}, CPU build, from the PyPI wheel `onnxruntime=={ONNX_RUNTIME_VERSION}` (MIT; `licenses/onnxruntime/`) |
 | `{DEFAULT_PACKAGE}/` | the model `{name}` {version}{iterations}: `encoder.onnx` ({arch}, {source}), `decoder.onnx`, and `manifest.json` with checksums and provenance |
 
-The copy of `{DEFAULT_PACKAGE}` can be replaced by any package (`--model DIR` picks another one).
+Another model package can take the place of `{DEFAULT_PACKAGE}`, or be picked with `--model DIR`.
 ",
         name = manifest.name,
         version = manifest.version,
@@ -192,6 +211,17 @@ The copy of `{DEFAULT_PACKAGE}` can be replaced by any package (`--model DIR` pi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn glibc_requirement_is_the_newest_symbol_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::write(&a, b"\0GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_PRIVATE\0").unwrap();
+        std::fs::write(&b, b"xGLIBC_2.28\0GLIBC_2.9\0").unwrap();
+        assert_eq!(glibc_requirement(&[&a, &b]).unwrap().as_deref(), Some("2.34"));
+        std::fs::write(&b, b"static").unwrap();
+        assert_eq!(glibc_requirement(&[&b]).unwrap(), None);
+    }
 
     #[test]
     fn layout_matches_where_the_binary_looks() {
