@@ -32,6 +32,29 @@ pub struct PackageFile {
     /// built by `cargo xtask setup` from registry weights, and checked through its identity instead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// For a reduced-precision graph: how the pipeline in this precision compares with fp32.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<Validation>,
+}
+
+/// How a reduced-precision pipeline (encoder + AdaIN + decoder, all of one precision) compares with the
+/// all-fp32 one on validation pairs. Recorded by the exporter on both graphs of the precision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Validation {
+    /// PSNR of the stylized images against the fp32 ones, over all pairs' pixels pooled (dB; images
+    /// in [0, 1], 8-bit as written).
+    pub psnr_db: f64,
+    /// The worst pair's PSNR.
+    pub min_psnr_db: f64,
+    pub pairs: usize,
+    /// Image side the pairs were stylized at.
+    pub size: u32,
+    /// `psnr_db` a variant needs to be used automatically.
+    pub threshold_db: f64,
+    /// `psnr_db >= threshold_db`: `--precision auto` may pick this precision.
+    pub validated: bool,
+    /// Where the pairs and (for int8) the calibration came from, and what ran.
+    pub method: String,
 }
 
 fn fp32() -> String {
@@ -94,17 +117,44 @@ impl Manifest {
 
     /// Checks that every listed file exists and matches its sha256.
     pub fn verify_files(&self, dir: &Path) -> Result<()> {
-        for f in &self.files {
-            let path = dir.join(&f.path);
-            if !path.is_file() {
-                let hint = if f.role == Role::Encoder && f.sha256.is_none() { " (run `cargo xtask setup` to build it)" } else { "" };
-                return Err(ModelError::format(&path, format!("missing {:?} graph listed in the manifest{hint}", f.role)));
-            }
-            if let Some(expected) = &f.sha256 {
-                let found = sha256_file(&path)?;
-                if &found != expected {
-                    return Err(ModelError::format(&path, format!("sha256 {found}, manifest expects {expected}")));
-                }
+        self.files.iter().try_for_each(|f| f.verify(dir))
+    }
+
+    /// Whether both graphs of `precision` are listed and their validation passed its threshold.
+    pub fn is_validated(&self, precision: &str) -> bool {
+        [Role::Encoder, Role::Decoder].iter().all(|&role| {
+            self.file(role, precision)
+                .and_then(|f| f.validation.as_ref())
+                .is_some_and(|v| v.validated && v.psnr_db >= v.threshold_db)
+        })
+    }
+
+    /// The validation recorded for `precision` (on its decoder, else its encoder).
+    pub fn validation(&self, precision: &str) -> Option<&Validation> {
+        [Role::Decoder, Role::Encoder].iter().find_map(|&role| self.file(role, precision).and_then(|f| f.validation.as_ref()))
+    }
+
+    /// Adds `file`, replacing the entry of the same role and precision.
+    pub fn set_file(&mut self, file: PackageFile) {
+        match self.files.iter_mut().find(|f| f.role == file.role && f.precision == file.precision) {
+            Some(existing) => *existing = file,
+            None => self.files.push(file),
+        }
+    }
+}
+
+impl PackageFile {
+    /// Checks that the file exists in `dir` and matches its sha256.
+    pub fn verify(&self, dir: &Path) -> Result<()> {
+        let path = dir.join(&self.path);
+        if !path.is_file() {
+            let hint = if self.role == Role::Encoder && self.sha256.is_none() { " (run `cargo xtask setup` to build it)" } else { "" };
+            return Err(ModelError::format(&path, format!("missing {} {:?} graph listed in the manifest{hint}", self.precision, self.role)));
+        }
+        if let Some(expected) = &self.sha256 {
+            let found = sha256_file(&path)?;
+            if &found != expected {
+                return Err(ModelError::format(&path, format!("sha256 {found}, manifest expects {expected}")));
             }
         }
         Ok(())

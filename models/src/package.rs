@@ -2,7 +2,9 @@
 //! lets the runtime check the pieces belong together.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use onnx_protobuf::ModelProto;
 
@@ -10,10 +12,87 @@ use crate::convention::{CONVENTION, DECODER_INPUT, DECODER_OUTPUT, ENCODER_INPUT
 use crate::error::{ModelError, Result};
 use crate::manifest::{sha256_file, EncoderInfo, Manifest, PackageFile, Role, MANIFEST_FORMAT};
 use crate::network::Network;
+use crate::onnx::quantize::{fp16_graph, int8_graph, ActivationRanges};
 use crate::onnx::{network_graph, save_model, GraphSpec, Outputs, PadMode};
 
 pub const ENCODER_FILE: &str = "encoder.onnx";
 pub const DECODER_FILE: &str = "decoder.onnx";
+
+/// The committed activation ranges of the default encoder (next to `vgg16_channel_scales.json` in
+/// `models/`), from which setup builds its int8 graph without any training data.
+pub const VGG16_INT8_RANGES_FILE: &str = "vgg16_int8_ranges.json";
+
+/// PSNR (dB, against the fp32 pipeline) a reduced-precision variant needs to be picked automatically.
+pub const MIN_VALIDATED_PSNR_DB: f64 = 30.0;
+
+/// Numeric precision of a package's graphs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Precision {
+    Fp32,
+    /// Half-precision weights and activations (for GPUs).
+    Fp16,
+    /// QDQ int8: int8 per-channel weights, uint8 activations (for CPUs with VNNI/AMX).
+    Int8,
+}
+
+impl Precision {
+    pub const ALL: [Precision; 3] = [Precision::Fp32, Precision::Fp16, Precision::Int8];
+
+    /// The name in manifests and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "fp32",
+            Precision::Fp16 => "fp16",
+            Precision::Int8 => "int8",
+        }
+    }
+
+    /// File of the graph with this role: `encoder.onnx`, `decoder.int8.onnx`, …
+    pub fn file_name(self, role: Role) -> String {
+        let stem = match role {
+            Role::Encoder => "encoder",
+            Role::Decoder => "decoder",
+        };
+        match self {
+            Precision::Fp32 => format!("{stem}.onnx"),
+            other => format!("{stem}.{}.onnx", other.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for Precision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Precision::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown precision `{s}` (expected fp32, fp16 or int8)"))
+    }
+}
+
+/// How to build one graph: in fp32, fp16, or int8 with the activation ranges of that network.
+#[derive(Debug, Clone, Copy)]
+pub enum Variant<'a> {
+    Fp32,
+    Fp16,
+    Int8(&'a ActivationRanges),
+}
+
+impl Variant<'_> {
+    pub fn precision(&self) -> Precision {
+        match self {
+            Variant::Fp32 => Precision::Fp32,
+            Variant::Fp16 => Precision::Fp16,
+            Variant::Int8(_) => Precision::Int8,
+        }
+    }
+}
 
 /// `metadata_props` keys every graph carries.
 pub mod keys {
@@ -25,6 +104,8 @@ pub mod keys {
     pub const ENCODER_ARCHITECTURE: &str = "adain.encoder_architecture";
     pub const WEIGHTS_SOURCE: &str = "adain.weights_source";
     pub const PRECISION: &str = "adain.precision";
+    /// How an int8 graph was quantized (scheme and where its activation ranges came from).
+    pub const QUANTIZATION: &str = "adain.quantization";
     /// Prefix of provenance entries (iterations, data, hyperparameters).
     pub const PROVENANCE_PREFIX: &str = "adain.provenance.";
 }
@@ -55,32 +136,88 @@ fn metadata(info: &PackageInfo, role: &str, encoder: &Network, precision: &str) 
 
 /// The encoder graph: `image` [N,3,H,W] RGB in [0,1] → relu1_1 … relu4_1.
 pub fn encoder_graph(encoder: &Network, info: &PackageInfo, pad_mode: PadMode) -> Result<ModelProto> {
-    network_graph(
-        encoder,
-        &GraphSpec {
-            graph_name: format!("{}-encoder", info.name),
-            input: ENCODER_INPUT.into(),
-            input_channels: 3,
-            outputs: Outputs::Taps,
-            pad_mode,
-            metadata: metadata(info, "encoder", encoder, "fp32"),
-        },
-    )
+    encoder_graph_as(encoder, info, pad_mode, Variant::Fp32)
 }
 
 /// The decoder graph: `features` [N,512,h,w] → `image` [N,3,8h,8w].
 pub fn decoder_graph(decoder: &Network, encoder: &Network, info: &PackageInfo, pad_mode: PadMode) -> Result<ModelProto> {
-    network_graph(
-        decoder,
-        &GraphSpec {
-            graph_name: format!("{}-decoder", info.name),
-            input: DECODER_INPUT.into(),
-            input_channels: FEATURE_CHANNELS[3],
-            outputs: Outputs::Final(DECODER_OUTPUT.into()),
-            pad_mode,
-            metadata: metadata(info, "decoder", encoder, "fp32"),
-        },
-    )
+    decoder_graph_as(decoder, encoder, info, pad_mode, Variant::Fp32)
+}
+
+/// The encoder graph in the precision of `variant` (same interface in every precision).
+pub fn encoder_graph_as(encoder: &Network, info: &PackageInfo, pad_mode: PadMode, variant: Variant<'_>) -> Result<ModelProto> {
+    let spec = GraphSpec {
+        graph_name: format!("{}-encoder", info.name),
+        input: ENCODER_INPUT.into(),
+        input_channels: 3,
+        outputs: Outputs::Taps,
+        pad_mode,
+        metadata: variant_metadata(metadata(info, "encoder", encoder, variant.precision().as_str()), variant),
+    };
+    build(encoder, &spec, variant)
+}
+
+/// The decoder graph in the precision of `variant`.
+pub fn decoder_graph_as(
+    decoder: &Network,
+    encoder: &Network,
+    info: &PackageInfo,
+    pad_mode: PadMode,
+    variant: Variant<'_>,
+) -> Result<ModelProto> {
+    let spec = GraphSpec {
+        graph_name: format!("{}-decoder", info.name),
+        input: DECODER_INPUT.into(),
+        input_channels: FEATURE_CHANNELS[3],
+        outputs: Outputs::Final(DECODER_OUTPUT.into()),
+        pad_mode,
+        metadata: variant_metadata(metadata(info, "decoder", encoder, variant.precision().as_str()), variant),
+    };
+    build(decoder, &spec, variant)
+}
+
+fn build(net: &Network, spec: &GraphSpec, variant: Variant<'_>) -> Result<ModelProto> {
+    match variant {
+        Variant::Fp32 => network_graph(net, spec),
+        Variant::Fp16 => fp16_graph(net, spec),
+        Variant::Int8(ranges) => int8_graph(net, spec, ranges),
+    }
+}
+
+fn variant_metadata(mut m: Vec<(String, String)>, variant: Variant<'_>) -> Vec<(String, String)> {
+    if let Variant::Int8(ranges) = variant {
+        m.push((
+            keys::QUANTIZATION.into(),
+            format!(
+                "QDQ: weights int8 symmetric per output channel, activations uint8 per tensor; ranges: {}",
+                ranges.method
+            ),
+        ));
+    }
+    m
+}
+
+/// Writes the encoder graph of `variant` as `dir/<Precision::file_name>`; returns its path.
+pub fn write_encoder_as(dir: &Path, encoder: &Network, info: &PackageInfo, variant: Variant<'_>) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
+    let path = dir.join(variant.precision().file_name(Role::Encoder));
+    save_model(&encoder_graph_as(encoder, info, PadMode::Reflect, variant)?, &path)?;
+    Ok(path)
+}
+
+/// Writes the decoder graph of `variant` as `dir/<Precision::file_name>`; returns its path.
+pub fn write_decoder_as(dir: &Path, decoder: &Network, encoder: &Network, info: &PackageInfo, variant: Variant<'_>) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
+    let path = dir.join(variant.precision().file_name(Role::Decoder));
+    save_model(&decoder_graph_as(decoder, encoder, info, PadMode::Reflect, variant)?, &path)?;
+    Ok(path)
+}
+
+/// The manifest entry of a graph written into `dir` (sha256 unless `hash` is false).
+pub fn package_file(dir: &Path, role: Role, precision: Precision, hash: bool) -> Result<PackageFile> {
+    let path = precision.file_name(role);
+    let sha256 = if hash { Some(sha256_file(&dir.join(&path))?) } else { None };
+    Ok(PackageFile { role, path, precision: precision.as_str().into(), sha256, validation: None })
 }
 
 /// Writes only the encoder graph into `dir` (what setup does for the committed default package).
@@ -111,12 +248,14 @@ pub fn write_package(dir: &Path, encoder: &Network, decoder: &Network, info: &Pa
                 path: ENCODER_FILE.into(),
                 precision: "fp32".into(),
                 sha256: if hash_encoder { Some(sha256_file(&dir.join(ENCODER_FILE))?) } else { None },
+                validation: None,
             },
             PackageFile {
                 role: Role::Decoder,
                 path: DECODER_FILE.into(),
                 precision: "fp32".into(),
                 sha256: Some(sha256_file(&dir.join(DECODER_FILE))?),
+                validation: None,
             },
         ],
         provenance: info.provenance.clone(),

@@ -1,5 +1,6 @@
 //! ONNX graphs of our networks: written from a [`crate::Network`], read back for checks and imports.
 
+pub mod quantize;
 mod reader;
 mod writer;
 

@@ -127,6 +127,11 @@ pub fn network_graph(net: &Network, spec: &GraphSpec) -> Result<ModelProto> {
         g.graph.output.push(value_info(name, channels, &h, &w));
     }
 
+    Ok(finish_model(g.graph, &spec.metadata))
+}
+
+/// Wraps a graph into a model with our IR version, opset and `metadata_props`.
+pub(super) fn finish_model(graph: GraphProto, metadata: &[(String, String)]) -> ModelProto {
     let mut model = ModelProto::new();
     model.ir_version = IR_VERSION;
     model.producer_name = "adain".into();
@@ -134,14 +139,14 @@ pub fn network_graph(net: &Network, spec: &GraphSpec) -> Result<ModelProto> {
     let mut opset = OperatorSetIdProto::new();
     opset.version = OPSET;
     model.opset_import.push(opset);
-    model.graph = protobuf::MessageField::some(g.graph);
-    for (key, value) in &spec.metadata {
+    model.graph = protobuf::MessageField::some(graph);
+    for (key, value) in metadata {
         let mut e = StringStringEntryProto::new();
         e.key = key.clone();
         e.value = value.clone();
         model.metadata_props.push(e);
     }
-    Ok(model)
+    model
 }
 
 /// Serialised model.
@@ -154,7 +159,7 @@ pub fn save_model(model: &ModelProto, path: &Path) -> Result<()> {
     crate::atomic_file::write(path, &model_bytes(model))
 }
 
-fn dim_names(level: i32) -> (String, String) {
+pub(super) fn dim_names(level: i32) -> (String, String) {
     match level {
         0 => ("H".into(), "W".into()),
         l if l > 0 => (format!("H_div{}", 1 << l), format!("W_div{}", 1 << l)),
@@ -163,6 +168,11 @@ fn dim_names(level: i32) -> (String, String) {
 }
 
 fn value_info(name: &str, channels: usize, h: &str, w: &str) -> ValueInfoProto {
+    value_info_typed(name, DataType::FLOAT, channels, h, w)
+}
+
+/// A [N, channels, h, w] tensor of `elem_type` with dynamic N, h and w.
+pub(super) fn value_info_typed(name: &str, elem_type: DataType, channels: usize, h: &str, w: &str) -> ValueInfoProto {
     let dim = |v: tensor_shape_proto::dimension::Value| {
         let mut d = tensor_shape_proto::Dimension::new();
         d.value = Some(v);
@@ -177,7 +187,7 @@ fn value_info(name: &str, channels: usize, h: &str, w: &str) -> ValueInfoProto {
         dim(DimParam(w.into())),
     ];
     let mut tensor = type_proto::Tensor::new();
-    tensor.elem_type = DataType::FLOAT as i32;
+    tensor.elem_type = elem_type as i32;
     tensor.shape = protobuf::MessageField::some(shape);
     let mut ty = TypeProto::new();
     ty.value = Some(type_proto::Value::TensorType(tensor));
@@ -193,33 +203,34 @@ fn attr(name: &str, ty: AttributeType) -> AttributeProto {
     a.type_ = ty.into();
     a
 }
-fn ints(name: &str, v: &[i64]) -> AttributeProto {
+pub(super) fn ints(name: &str, v: &[i64]) -> AttributeProto {
     let mut a = attr(name, AttributeType::INTS);
     a.ints = v.to_vec();
     a
 }
-fn int(name: &str, v: i64) -> AttributeProto {
+pub(super) fn int(name: &str, v: i64) -> AttributeProto {
     let mut a = attr(name, AttributeType::INT);
     a.i = v;
     a
 }
-fn string(name: &str, v: &str) -> AttributeProto {
+pub(super) fn string(name: &str, v: &str) -> AttributeProto {
     let mut a = attr(name, AttributeType::STRING);
     a.s = v.as_bytes().to_vec();
     a
 }
 
+/// Appends nodes and initializers to a graph; shared by the fp32 writer and the reduced-precision ones.
 #[derive(Default)]
-struct Builder {
-    graph: GraphProto,
+pub(super) struct Builder {
+    pub(super) graph: GraphProto,
 }
 
 impl Builder {
-    fn node(&mut self, op: &str, name: &str, inputs: &[&str], attrs: Vec<AttributeProto>) -> String {
+    pub(super) fn node(&mut self, op: &str, name: &str, inputs: &[&str], attrs: Vec<AttributeProto>) -> String {
         self.node_named(op, name, inputs, attrs, None)
     }
 
-    fn node_named(
+    pub(super) fn node_named(
         &mut self,
         op: &str,
         name: &str,
@@ -238,17 +249,22 @@ impl Builder {
         out
     }
 
-    fn initializer_f32(&mut self, name: &str, dims: &[usize], data: &[f32]) -> String {
+    pub(super) fn initializer_f32(&mut self, name: &str, dims: &[usize], data: &[f32]) -> String {
+        self.initializer_raw(name, dims, DataType::FLOAT, data.iter().flat_map(|v| v.to_le_bytes()).collect())
+    }
+
+    /// An initializer of any element type from its little-endian bytes.
+    pub(super) fn initializer_raw(&mut self, name: &str, dims: &[usize], data_type: DataType, raw: Vec<u8>) -> String {
         let mut t = TensorProto::new();
         t.name = name.into();
         t.dims = dims.iter().map(|&d| d as i64).collect();
-        t.data_type = DataType::FLOAT as i32;
-        t.raw_data = data.iter().flat_map(|v| v.to_le_bytes()).collect();
+        t.data_type = data_type as i32;
+        t.raw_data = raw;
         self.graph.initializer.push(t);
         name.into()
     }
 
-    fn initializer_i64(&mut self, name: &str, data: &[i64]) -> String {
+    pub(super) fn initializer_i64(&mut self, name: &str, data: &[i64]) -> String {
         let mut t = TensorProto::new();
         t.name = name.into();
         t.dims = vec![data.len() as i64];
@@ -258,7 +274,7 @@ impl Builder {
         name.into()
     }
 
-    fn reflect_pad(&mut self, x: &str, pad: usize, conv: &str) -> String {
+    pub(super) fn reflect_pad(&mut self, x: &str, pad: usize, conv: &str) -> String {
         let p = pad as i64;
         let pads = self.initializer_i64(&format!("{conv}.pads"), &[0, 0, p, p, 0, 0, p, p]);
         self.node("Pad", &format!("{conv}_pad"), &[x, &pads], vec![string("mode", "reflect")])
@@ -266,7 +282,7 @@ impl Builder {
 
     /// Reflection padding of `pad` pixels as Slice/Concat: the border rows (then columns) mirrored
     /// without their edge, exactly what `Pad(mode=reflect)` computes.
-    fn reflect_pad_slices(&mut self, x: &str, pad: usize, conv: &str) -> String {
+    pub(super) fn reflect_pad_slices(&mut self, x: &str, pad: usize, conv: &str) -> String {
         let mut cur = x.to_string();
         for (axis, axis_name) in [(2i64, "h"), (3i64, "w")] {
             let axes = self.initializer_i64(&format!("{conv}.pad_{axis_name}.axes"), &[axis]);
