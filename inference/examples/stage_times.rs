@@ -30,6 +30,9 @@ struct Args {
     threads: usize,
     #[arg(long, default_value_t = 4)]
     rounds: usize,
+    /// Run without ONNX Runtime's CPU memory arena
+    #[arg(long)]
+    no_arena: bool,
 }
 
 fn main() -> Result<()> {
@@ -42,7 +45,7 @@ fn main() -> Result<()> {
     let package = ModelPackage::load(&dir).with_context(|| format!("loading {}", dir.display()))?;
     let checked = t.elapsed();
     let t = Instant::now();
-    let mut stylizer = Stylizer::new(&package, &SessionOptions { threads: args.threads, ..Default::default() })?;
+    let mut stylizer = Stylizer::new(&package, &SessionOptions { threads: args.threads, cpu_arena: !args.no_arena, ..Default::default() })?;
     println!("package checks {:.0} ms, sessions {:.0} ms", ms(checked), ms(t.elapsed()));
 
     let image = |seed: u32| {

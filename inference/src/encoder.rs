@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use adain_models::convention::{ADAIN_LAYER, ENCODER_INPUT, FEATURE_CHANNELS, FEATURE_LAYERS};
 use ndarray::{Array3, ArrayView3, Axis, Ix4};
-use ort::session::Session;
+use ort::session::{HasSelectedOutputs, OutputSelector, RunOptions, Session};
 use ort::value::TensorRef;
 
 use crate::adain::ChannelStats;
@@ -25,12 +25,18 @@ pub struct Encoder {
     session: Session,
     provider: Provider,
     path: PathBuf,
+    /// Asks the runtime for relu4_1 only: it then need not hand out (or keep alive) relu1_1..relu3_1,
+    /// which at full and half resolution are most of an encoder run's memory.
+    adain_only: RunOptions<HasSelectedOutputs>,
 }
 
 impl Encoder {
     pub fn open(path: &Path, options: &SessionOptions) -> Result<Self> {
         let opened = open_session(path, &GraphInput::ENCODER, options)?;
-        Ok(Self { session: opened.session, provider: opened.provider, path: path.to_path_buf() })
+        let adain_only = RunOptions::new()
+            .map(|o| o.with_outputs(OutputSelector::no_default().with(ADAIN_LAYER)))
+            .map_err(|e| AdainError::ort("creating run options", e))?;
+        Ok(Self { session: opened.session, provider: opened.provider, path: path.to_path_buf(), adain_only })
     }
 
     /// The execution provider the session runs on.
@@ -41,26 +47,30 @@ impl Encoder {
     /// relu4_1 of `image` [3, H, W]: [512, ⌈H/8⌉, ⌈W/8⌉].
     pub fn content_features(&mut self, image: ArrayView3<'_, f32>) -> Result<Array3<f32>> {
         let mut features = None;
-        self.run(image, |layer, map| {
-            if layer == ADAIN_LAYER {
-                features = Some(map.to_owned());
-            }
-        })?;
-        Ok(features.expect("run() visits every feature layer"))
+        self.run(image, Layers::AdainOnly, |_, map| features = Some(map.to_owned()))?;
+        Ok(features.expect("run() visits relu4_1"))
+    }
+
+    /// Channel statistics of relu4_1 alone: all AdaIN needs. The same numbers, bit for bit, as the
+    /// relu4_1 entry of [`Self::feature_statistics`] (same graph, same kernels, same reduction).
+    pub fn adain_statistics(&mut self, image: ArrayView3<'_, f32>) -> Result<ChannelStats> {
+        let mut stats = None;
+        self.run(image, Layers::AdainOnly, |_, map| stats = Some(ChannelStats::of(map)))?;
+        Ok(stats.expect("run() visits relu4_1"))
     }
 
     /// Channel statistics of all four feature layers of `image` [3, H, W], straight from the
     /// runtime's buffers (relu1_1 of a big image is large; it is never copied).
     pub fn feature_statistics(&mut self, image: ArrayView3<'_, f32>) -> Result<BTreeMap<String, ChannelStats>> {
         let mut stats = BTreeMap::new();
-        self.run(image, |layer, map| {
+        self.run(image, Layers::All, |layer, map| {
             stats.insert(layer.to_string(), ChannelStats::of(map));
         })?;
         Ok(stats)
     }
 
-    /// Runs the graph and hands each feature layer, checked against the contract, to `visit`.
-    fn run(&mut self, image: ArrayView3<'_, f32>, mut visit: impl FnMut(&str, ArrayView3<'_, f32>)) -> Result<()> {
+    /// Runs the graph and hands each requested feature layer, checked against the contract, to `visit`.
+    fn run(&mut self, image: ArrayView3<'_, f32>, layers: Layers, mut visit: impl FnMut(&str, ArrayView3<'_, f32>)) -> Result<()> {
         let (channels, h, w) = image.dim();
         if channels != 3 {
             return Err(AdainError::InvalidArgument(format!("the encoder takes 3 colour channels, got {channels}")));
@@ -77,12 +87,16 @@ impl Encoder {
         let batch = image.insert_axis(Axis(0));
         let batch = batch.as_standard_layout();
         let input = TensorRef::from_array_view(&batch).map_err(|e| AdainError::ort("preparing the encoder input", e))?;
-        let outputs = self
-            .session
-            .run(ort::inputs![ENCODER_INPUT => input])
-            .map_err(|e| AdainError::ort(format!("{}: running the encoder", self.path.display()), e))?;
+        let outputs = match layers {
+            Layers::All => self.session.run(ort::inputs![ENCODER_INPUT => input]),
+            Layers::AdainOnly => self.session.run_with_options(ort::inputs![ENCODER_INPUT => input], &self.adain_only),
+        }
+        .map_err(|e| AdainError::ort(format!("{}: running the encoder", self.path.display()), e))?;
         let graph = self.path.display().to_string();
         for (level, (layer, expected_channels)) in FEATURE_LAYERS.iter().zip(FEATURE_CHANNELS).enumerate() {
+            if layers == Layers::AdainOnly && *layer != ADAIN_LAYER {
+                continue;
+            }
             let value = outputs.get(*layer).ok_or_else(|| AdainError::GraphOutput {
                 graph: graph.clone(),
                 message: format!("no output `{layer}`"),
@@ -103,4 +117,11 @@ impl Encoder {
         }
         Ok(())
     }
+}
+
+/// Which feature layers a run asks the runtime for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layers {
+    All,
+    AdainOnly,
 }

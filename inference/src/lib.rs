@@ -26,5 +26,6 @@ pub mod package;
 pub mod runtime;
 pub mod style;
 pub mod stylize;
+pub mod tiling;
 
 pub use error::{AdainError, ImageProblem, Result};

@@ -1,13 +1,15 @@
 //! The stylization pipeline, in stages that can be run, timed and cached on their own:
 //! content encode → style statistics → AdaIN (ndarray) → decode → crop to the content's size → clamp.
+//! Images too large to encode whole go through [`crate::tiling`] instead.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use adain_models::stats_file::StyleStats;
 use image::RgbImage;
 use ndarray::{Array3, ArrayView3};
 
-use crate::adain::{match_color, target_features, ChannelStats, StyleMix};
+use crate::adain::{match_color, target_features_with, ChannelStats, StyleMix};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::error::Result;
@@ -22,6 +24,20 @@ pub struct ContentFeatures {
     pub features: Array3<f32>,
     pub width: u32,
     pub height: u32,
+    /// μ, σ of `features`, computed on first use and then shared by every style and α that meets
+    /// this content (so replace the whole value, not `features` alone).
+    stats: OnceLock<ChannelStats>,
+}
+
+impl ContentFeatures {
+    pub fn new(features: Array3<f32>, width: u32, height: u32) -> Self {
+        Self { features, width, height, stats: OnceLock::new() }
+    }
+
+    /// Channel statistics of the features (computed once).
+    pub fn stats(&self) -> &ChannelStats {
+        self.stats.get_or_init(|| ChannelStats::of(self.features.view()))
+    }
 }
 
 /// Encoder and decoder sessions of one model package.
@@ -59,7 +75,7 @@ impl Stylizer {
     /// Stage 1: f(c).
     pub fn encode_content(&mut self, content: &RgbImage) -> Result<ContentFeatures> {
         let features = self.encoder.content_features(to_planar(content).view())?;
-        Ok(ContentFeatures { features, width: content.width(), height: content.height() })
+        Ok(ContentFeatures::new(features, content.width(), content.height()))
     }
 
     /// Stage 2: statistics of a style image at all four layers. `adain stats` and `stylize --style`
@@ -76,10 +92,31 @@ impl Stylizer {
         Ok(style::from_features(&stats, &self.encoder_identity, info))
     }
 
+    /// Stage 2 for stylizing only: the relu4_1 statistics AdaIN uses, nothing else computed. Equal, bit
+    /// for bit, to `adain_stats(&self.style_statistics(style, ..)?)`, so a stats file written by
+    /// `adain stats` reproduces a `--style` image exactly.
+    pub fn adain_style_statistics(&mut self, style: &RgbImage) -> Result<ChannelStats> {
+        self.adain_style_statistics_planar(to_planar(style).view())
+    }
+
+    /// [`Self::adain_style_statistics`] for a style already in planar form.
+    pub fn adain_style_statistics_planar(&mut self, style: ArrayView3<'_, f32>) -> Result<ChannelStats> {
+        self.encoder.adain_statistics(style)
+    }
+
     /// Stage 4: g(t), cropped to the content's size, clamped and quantised to RGB8.
     pub fn decode(&mut self, target: ArrayView3<'_, f32>, width: u32, height: u32) -> Result<RgbImage> {
-        let planar = self.decoder.decode(target, height as usize, width as usize)?;
-        Ok(from_planar(planar.view()))
+        Ok(from_planar(self.decode_planar(target, width, height)?.view()))
+    }
+
+    /// Stage 4 before quantisation: g(t) cropped to `width`×`height`, planar, not clamped.
+    pub fn decode_planar(&mut self, target: ArrayView3<'_, f32>, width: u32, height: u32) -> Result<Array3<f32>> {
+        self.decoder.decode(target, height as usize, width as usize)
+    }
+
+    /// The sessions, for pipelines built from the stages (tiling).
+    pub(crate) fn sessions(&mut self) -> (&mut Encoder, &mut Decoder) {
+        (&mut self.encoder, &mut self.decoder)
     }
 
     /// All stages for one content and a mix of styles.
@@ -90,9 +127,14 @@ impl Stylizer {
     }
 }
 
-/// Stage 3: the decoder's input (1 − α)·f(c) + α·AdaIN-mix; pure ndarray, no session.
+/// Stage 3: the decoder's input (1 − α)·f(c) + α·AdaIN-mix; pure ndarray, no session. The content's
+/// statistics are computed once per [`ContentFeatures`], however many mixes and alphas use them.
 pub fn transfer(content: &ContentFeatures, mix: StyleMix<'_>, alpha: f32) -> Result<Array3<f32>> {
-    target_features(content.features.view(), mix, alpha)
+    let stats = match mix {
+        StyleMix::Regions { .. } => None, // per region: computed over each region
+        _ => Some(content.stats()),
+    };
+    target_features_with(content.features.view(), stats, mix, alpha)
 }
 
 /// Colour preservation: the style image recoloured to the content's colour statistics (CORAL),

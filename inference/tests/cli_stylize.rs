@@ -16,18 +16,41 @@ fn output_has_the_exact_odd_size_of_the_content() {
     let dir = tempfile::tempdir().unwrap();
     let content = write_image(dir.path(), "content.png", 333, 257, 1);
     let style = write_image(dir.path(), "style.jpg", 96, 80, 2);
-    let out = dir.path().join("out.png");
-    let o = adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "0", "--style-size", "0", "-o", s(&out)]);
-    expect_success(&o);
-    assert_eq!(image::image_dimensions(&out).unwrap(), (333, 257));
 
-    // --content-size resizes the shorter side (odd results included); --crop makes it square.
+    // Default flags: processed at its own size.
+    let native = dir.path().join("native.png");
+    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "-o", s(&native)]));
+    assert_eq!(image::image_dimensions(&native).unwrap(), (333, 257));
+
+    // --content-size only changes the processing size: the result is resized back.
     let resized = dir.path().join("resized.png");
-    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "101", "-o", s(&resized)]));
-    assert_eq!(image::image_dimensions(&resized).unwrap(), (131, 101));
+    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "128", "-o", s(&resized)]));
+    assert_eq!(image::image_dimensions(&resized).unwrap(), (333, 257));
+    let odd = dir.path().join("odd.png");
+    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "101", "-o", s(&odd)]));
+    assert_eq!(image::image_dimensions(&odd).unwrap(), (333, 257));
+
+    // --crop: the content's centre square, at its own size.
     let cropped = dir.path().join("cropped.png");
     expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "75", "--crop", "-o", s(&cropped)]));
-    assert_eq!(image::image_dimensions(&cropped).unwrap(), (75, 75));
+    assert_eq!(image::image_dimensions(&cropped).unwrap(), (257, 257));
+}
+
+#[test]
+fn a_smaller_processing_size_is_the_same_picture() {
+    // The result at --content-size 128 is the 128-pixel stylization brought back up: close to the
+    // native result downscaled and upscaled the same way, not a crop or a shifted copy.
+    let dir = tempfile::tempdir().unwrap();
+    let content = write_image(dir.path(), "content.png", 333, 257, 1);
+    let style = write_image(dir.path(), "style.png", 64, 64, 2);
+    let (small, large) = (dir.path().join("small.png"), dir.path().join("large.png"));
+    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "128", "-o", s(&small)]));
+    let expected = adain::image_io::resize_shorter_side(&test_image(333, 257, 1), 128);
+    let processed = dir.path().join("processed.png");
+    expected.save(&processed).unwrap();
+    expect_success(&adain(&["stylize", s(&processed), "--style", s(&style), "-o", s(&large)]));
+    let up = adain::image_io::resize_exact(&image::open(&large).unwrap().to_rgb8(), 333, 257);
+    assert!(image::open(&small).unwrap().to_rgb8() == up, "--content-size 128 must be the 128-pixel result resized back");
 }
 
 #[test]
@@ -50,6 +73,12 @@ fn a_stats_file_gives_bit_identical_results_to_its_image() {
     let (x, y) = (image::open(&from_image).unwrap().to_rgb8(), image::open(&from_stats).unwrap().to_rgb8());
     assert_eq!(x.dimensions(), (71, 53));
     assert!(x == y, "--style-stats must reproduce --style exactly");
+
+    // A stats file never runs the encoder on a style.
+    let mut c = vec!["stylize", "-v", s(&content), "--style-stats", s(&stats), "-o", s(&from_stats)];
+    c.extend(common);
+    let log = expect_success(&adain(&c));
+    assert!(log.contains("statistics from the file") && !log.contains("encoding the image"), "{log}");
 
     // The file records where it came from.
     let loaded = StyleStats::load(&stats).unwrap();
@@ -190,6 +219,7 @@ fn real_photos_when_the_shared_data_set_is_present() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("real.jpg");
     expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "128", "--style-size", "128", "-o", s(&out)]));
-    let (w, h) = image::image_dimensions(&out).unwrap();
-    assert_eq!(w.min(h), 128);
+    // The content's size as adain sees it (EXIF orientation applied).
+    let original = adain::image_io::load_rgb(&content, adain::image_io::DEFAULT_MAX_PIXELS).unwrap();
+    assert_eq!(image::image_dimensions(&out).unwrap(), original.dimensions());
 }

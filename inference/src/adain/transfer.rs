@@ -22,10 +22,31 @@ pub enum StyleMix<'a> {
 
 /// The decoder's input: (1 − α)·f(c) + α·mix(f(c), styles).
 pub fn target_features(content: ArrayView3<'_, f32>, mix: StyleMix<'_>, alpha: f32) -> Result<Array3<f32>> {
+    target_features_with(content, None, mix, alpha)
+}
+
+/// [`target_features`] with the content's statistics computed beforehand (once per content image,
+/// however many styles and alphas meet it); `None` computes them here when the mix needs them.
+/// Given `Some`, they must be `ChannelStats::of(content)`: the result is then bit-identical.
+pub fn target_features_with(
+    content: ArrayView3<'_, f32>,
+    content_stats: Option<&ChannelStats>,
+    mix: StyleMix<'_>,
+    alpha: f32,
+) -> Result<Array3<f32>> {
     check_alpha(alpha)?;
+    let computed;
+    let whole = match (content_stats, &mix) {
+        (Some(stats), _) => Some(stats),
+        (None, StyleMix::Regions { .. }) => None,
+        (None, _) => {
+            computed = ChannelStats::of(content);
+            Some(&computed)
+        }
+    };
     let stylized = match mix {
-        StyleMix::One(style) => adain(content, style)?,
-        StyleMix::Interpolate { styles, weights } => interpolate(content, styles, weights)?,
+        StyleMix::One(style) => adain_with(content, whole.expect("computed above"), style)?,
+        StyleMix::Interpolate { styles, weights } => interpolate_with(content, whole.expect("computed above"), styles, weights)?,
         StyleMix::Regions { styles, masks } => {
             let views: Vec<ArrayView2<'_, f32>> = masks.iter().map(|m| m.view()).collect();
             masked(content, styles, regions_from_masks(&views, styles.len())?.view())?
@@ -36,11 +57,16 @@ pub fn target_features(content: ArrayView3<'_, f32>, mix: StyleMix<'_>, alpha: f
 
 /// AdaIN of a [C, H, W] feature map with a style's channel statistics.
 pub fn adain(content: ArrayView3<'_, f32>, style: &ChannelStats) -> Result<Array3<f32>> {
+    adain_with(content, &ChannelStats::of(content), style)
+}
+
+/// [`adain`] with the content's statistics given (`ChannelStats::of(content)`).
+pub fn adain_with(content: ArrayView3<'_, f32>, content_stats: &ChannelStats, style: &ChannelStats) -> Result<Array3<f32>> {
     check_channels(content.dim().0, style)?;
-    let content_stats = ChannelStats::of(content);
+    check_channels(content.dim().0, content_stats)?;
     let mut out = content.to_owned();
     for (c, mut plane) in out.axis_iter_mut(Axis(0)).enumerate() {
-        let (scale, shift) = affine(&content_stats, style, c);
+        let (scale, shift) = channel_affine(content_stats, style, c);
         plane.mapv_inplace(|x| x * scale + shift);
     }
     Ok(out)
@@ -48,10 +74,20 @@ pub fn adain(content: ArrayView3<'_, f32>, style: &ChannelStats) -> Result<Array
 
 /// Σ wₖ·AdaIN(f(c), sₖ) with the weights normalised to sum to 1.
 pub fn interpolate(content: ArrayView3<'_, f32>, styles: &[ChannelStats], weights: &[f32]) -> Result<Array3<f32>> {
+    interpolate_with(content, &ChannelStats::of(content), styles, weights)
+}
+
+/// [`interpolate`] with the content's statistics given: they are the same for every style.
+pub fn interpolate_with(
+    content: ArrayView3<'_, f32>,
+    content_stats: &ChannelStats,
+    styles: &[ChannelStats],
+    weights: &[f32],
+) -> Result<Array3<f32>> {
     let weights = normalized_weights(weights, styles.len())?;
     let mut out = Array3::zeros(content.dim());
     for (style, w) in styles.iter().zip(weights) {
-        let t = adain(content, style)?;
+        let t = adain_with(content, content_stats, style)?;
         out.scaled_add(w, &t);
     }
     Ok(out)
@@ -118,7 +154,7 @@ pub fn masked(content: ArrayView3<'_, f32>, styles: &[ChannelStats], regions: Ar
         let gathered = Array2::from_shape_fn((channels, pixels.len()), |(c, p)| content[(c, pixels[p].0, pixels[p].1)]);
         let region_stats = ChannelStats::of_pixels(gathered.view());
         for c in 0..channels {
-            let (scale, shift) = affine(&region_stats, style, c);
+            let (scale, shift) = channel_affine(&region_stats, style, c);
             for &(i, j) in &pixels {
                 out[(c, i, j)] = content[(c, i, j)] * scale + shift;
             }
@@ -159,7 +195,7 @@ fn check_channels(channels: usize, style: &ChannelStats) -> Result<()> {
 }
 
 /// x ↦ x·scale + shift for channel c: σ_s/σ_c and μ_s − μ_c·σ_s/σ_c, in f64 so the map is exact to f32.
-fn affine(content: &ChannelStats, style: &ChannelStats, c: usize) -> (f32, f32) {
+pub fn channel_affine(content: &ChannelStats, style: &ChannelStats, c: usize) -> (f32, f32) {
     let scale = f64::from(style.std[c]) / f64::from(content.std[c]);
     let shift = f64::from(style.mean[c]) - f64::from(content.mean[c]) * scale;
     (scale as f32, shift as f32)

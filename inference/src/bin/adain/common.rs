@@ -91,6 +91,7 @@ impl ModelArgs {
             threads: self.threads.map_or(defaults.threads, usize::from),
             request: self.ep.into(),
             provider_options,
+            cpu_arena: defaults.cpu_arena,
         })
     }
 }

@@ -3,7 +3,9 @@
 mod common;
 mod info;
 mod inputs;
+mod io_threads;
 mod progress;
+mod render;
 mod stats;
 mod styles;
 mod stylize;

@@ -2,6 +2,8 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+/// Clones draw the same bar (the writer thread counts results on it).
+#[derive(Clone)]
 pub struct Progress {
     bar: ProgressBar,
 }

@@ -66,13 +66,20 @@ impl ReadyStyles {
         }
         let mut stats = Vec::with_capacity(sources.len());
         for source in sources {
-            let style = match source {
-                StyleSource::Stats(path) => adain::style::load_checked(path, stylizer.encoder_identity())?,
-                StyleSource::Image(path) => stylizer
-                    .style_statistics(&load_image(path)?, Default::default())
-                    .with_context(|| format!("{}: computing style statistics", path.display()))?,
-            };
-            stats.push(adain_stats(&style));
+            stats.push(match source {
+                // A stats file: no encoder run at all.
+                StyleSource::Stats(path) => {
+                    tracing::debug!("style {}: statistics from the file", path.display());
+                    adain_stats(&adain::style::load_checked(path, stylizer.encoder_identity())?)
+                }
+                // relu4_1 only: the same numbers `adain stats` writes for that layer, bit for bit.
+                StyleSource::Image(path) => {
+                    tracing::debug!("style {}: encoding the image", path.display());
+                    stylizer
+                        .adain_style_statistics(&load_image(path)?)
+                        .with_context(|| format!("{}: computing style statistics", path.display()))?
+                }
+            });
         }
         Ok(Self::Stats(stats))
     }
@@ -86,7 +93,7 @@ impl ReadyStyles {
                 let mut recoloured = Vec::with_capacity(images.len());
                 for image in images {
                     let planar = preserve_color(image, content);
-                    recoloured.push(adain_stats(&stylizer.style_statistics_planar(planar.view(), Default::default())?));
+                    recoloured.push(stylizer.adain_style_statistics_planar(planar.view())?);
                 }
                 Ok(Cow::Owned(recoloured))
             }
