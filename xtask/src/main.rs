@@ -2,6 +2,7 @@
 
 mod adain_bin;
 mod art;
+mod bench;
 mod calibrate;
 mod demo;
 mod dist;
@@ -38,6 +39,9 @@ enum Command {
     /// Stylize sample photographs with the default model through the `adain` command (every content ×
     /// style, α sweep, interpolation, colour preservation, masks) into target/demo/.
     Demo(demo::DemoArgs),
+    /// Time our library against ONNX Runtime from Python and PyTorch (256², 512², 1024²; stages, peak
+    /// memory, precision variants) and a tiled 4096² run; writes target/bench/bench.md and bench.json.
+    Bench(bench::BenchArgs),
     /// Build target/dist/adain-<version>-<arch>-linux.tar.gz: the `adain` binary, the ONNX Runtime
     /// library and the default model, ready to run with nothing installed (--check tries it out).
     Dist(dist::DistArgs),
@@ -63,6 +67,7 @@ fn main() -> Result<()> {
         Command::Test(args) => test::run(&args),
         Command::TrainDefault(args) => train_default::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Bench(args) => bench::run(&args),
         Command::Dist(args) => dist::run(&args),
         Command::ModelCard(args) => model_card::run(&args),
         Command::FixturePackage(args) => fixture::run(&args),

@@ -2,7 +2,7 @@
 
 mod encoder;
 pub mod onnx_runtime;
-mod torch_venv;
+pub mod torch_venv;
 pub mod vgg_weights;
 
 use anyhow::Result;

@@ -1,0 +1,45 @@
+//! The high-resolution number: one tiled stylization of a large image through the `adain` command (as a
+//! user runs it), its wall time and its peak resident memory (the command logs VmHWM with -v).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HiRes {
+    pub side: u32,
+    pub seconds: f64,
+    pub peak_rss_mib: Option<f64>,
+    /// The command's log line about tiling.
+    pub tiling: Option<String>,
+}
+
+pub fn run(adain: &Path, package: &Path, content: &Path, style: &Path, side: u32, threads: usize, out: &Path) -> Result<HiRes> {
+    tracing::info!("{side}²: one tiled run through the adain command (a few minutes on 2 cores)");
+    let result = out.join(format!("stylized_{side}.png"));
+    let started = Instant::now();
+    let output = Command::new(adain)
+        .args(["stylize", "-v"])
+        .arg(content)
+        .arg("--style")
+        .arg(style)
+        .arg("--model")
+        .arg(package)
+        .args(["--threads", &threads.to_string(), "-o"])
+        .arg(&result)
+        .env("RUST_LOG", "warn,adain=debug")
+        .output()
+        .context("running adain")?;
+    let seconds = started.elapsed().as_secs_f64();
+    let log = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        bail!("adain stylize {side}² failed:\n{log}");
+    }
+    let line = |needle: &str| log.lines().find(|l| l.contains(needle)).map(str::to_string);
+    let peak_rss_mib = line("peak memory (VmHWM)")
+        .and_then(|l| l.split("(VmHWM)").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()));
+    let tiling = line("in tiles of").map(|l| l.split("INFO").last().unwrap_or(&l).trim().to_string());
+    Ok(HiRes { side, seconds, peak_rss_mib, tiling })
+}

@@ -1,0 +1,217 @@
+//! Medians, ratios and PSNRs from the measurements, written as target/bench/bench.md (tables) and
+//! bench.json (everything, every sample). Numbers are reported, never asserted.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::hires::HiRes;
+use super::measure::{Measured, MODES};
+use super::workers::{Runner, Stages};
+
+/// Stages that are not network or AdaIN work (only the Rust worker has them).
+const IMAGE_STAGES: [&str; 2] = ["image_decode", "image_encode"];
+/// Stage columns, in pipeline order.
+const STAGES: [&str; 6] = ["image_decode", "content_encode", "style_encode", "adain", "decode", "image_encode"];
+
+/// One contestant, size and mode, summarised.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Row {
+    pub size: u32,
+    pub runner: Runner,
+    pub precision: String,
+    pub mode: String,
+    /// Median over repetitions of content encode + style encode + AdaIN + decode: what every contestant does.
+    pub compute_ms: f64,
+    /// Median of the whole request, image decoding and encoding included (Rust worker only differs).
+    pub end_to_end_ms: f64,
+    pub stages_ms: BTreeMap<String, f64>,
+    pub peak_rss_mib: Option<f64>,
+    /// Of the warm-up `full` result against the Rust fp32 one at this size (JSON: null when identical).
+    pub psnr_vs_adain_fp32_db: Option<f64>,
+    pub identical_to_adain_fp32: bool,
+    pub vs_ort_same: Option<f64>,
+    pub vs_ort_fp32_full: Option<f64>,
+}
+
+pub fn rows(measured: &[Measured]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for m in measured {
+        let reference = measured
+            .iter()
+            .find(|r| r.size == m.size && r.contestant.runner == Runner::Adain && r.contestant.precision == "fp32")
+            .map(|r| r.output.clone());
+        let psnr = reference.and_then(|r| psnr_files(&r, &m.output));
+        for (mode, samples) in &m.samples {
+            let total = |s: &Stages, skip_images: bool| s.iter().filter(|(k, _)| !skip_images || !IMAGE_STAGES.contains(&k.as_str())).map(|(_, v)| v).sum::<f64>();
+            let stages_ms = STAGES
+                .iter()
+                .filter(|st| samples.iter().any(|s| s.contains_key(**st)))
+                .map(|st| (st.to_string(), median(samples.iter().map(|s| s.get(*st).copied().unwrap_or(0.0)).collect())))
+                .collect();
+            rows.push(Row {
+                size: m.size,
+                runner: m.contestant.runner,
+                precision: m.contestant.precision.clone(),
+                mode: mode.clone(),
+                compute_ms: median(samples.iter().map(|s| total(s, true)).collect()),
+                end_to_end_ms: median(samples.iter().map(|s| total(s, false)).collect()),
+                stages_ms,
+                peak_rss_mib: m.peak_rss_mib,
+                psnr_vs_adain_fp32_db: psnr,
+                identical_to_adain_fp32: psnr.is_some_and(f64::is_infinite),
+                vs_ort_same: None,
+                vs_ort_fp32_full: None,
+            });
+        }
+    }
+    let ort = |rows: &[Row], size: u32, precision: &str, mode: &str| {
+        rows.iter()
+            .find(|r| r.size == size && r.runner == Runner::OrtPython && r.precision == precision && r.mode == mode)
+            .map(|r| r.compute_ms)
+    };
+    let snapshot = rows.clone();
+    for row in &mut rows {
+        row.vs_ort_same = ort(&snapshot, row.size, &row.precision, &row.mode).map(|o| row.compute_ms / o);
+        row.vs_ort_fp32_full = ort(&snapshot, row.size, "fp32", "full").map(|o| row.compute_ms / o);
+    }
+    rows
+}
+
+/// Environment and settings, for both files.
+pub struct Context {
+    pub info: BTreeMap<String, String>,
+}
+
+pub fn write(out: &Path, context: &Context, measured: &[Measured], rows: &[Row], hires: Option<&HiRes>) -> Result<String> {
+    let mut md = String::from("# adain benchmark\n\n");
+    for (k, v) in &context.info {
+        let _ = writeln!(md, "- {k}: {v}");
+    }
+    md.push_str(
+        "\nTimes are medians over the repetitions, in ms; *compute* = content encode + style encode (full only) + AdaIN + \
+         decode, the work every contestant does (from decoded pixels to 8-bit pixels); the Rust library's image \
+         decoding (PNG) and encoding (PNG) are in the stage table. *full* encodes the style image every time; *cached* \
+         reuses its statistics (a folder run after its first image, or `--style-stats`). Ratios divide by ORT-Python's \
+         compute median at the same size. PSNR compares each warm-up `full` result with the Rust fp32 one.\n\n",
+    );
+    md.push_str("## Pipeline\n\n| size | runner | precision | mode | compute ms | × ORT-Python (same) | × ORT-Python fp32 full | peak RSS MiB | PSNR vs adain fp32 |\n|---|---|---|---|---:|---:|---:|---:|---:|\n");
+    for r in rows {
+        let _ = writeln!(
+            md,
+            "| {}² | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
+            r.size,
+            r.runner.label(),
+            r.precision,
+            r.mode,
+            r.compute_ms,
+            opt(r.vs_ort_same, |v| format!("{v:.2}×")),
+            opt(r.vs_ort_fp32_full, |v| format!("{v:.2}×")),
+            opt(r.peak_rss_mib, |v| format!("{v:.0}")),
+            opt(r.psnr_vs_adain_fp32_db, |v| if v.is_infinite() { "identical".into() } else { format!("{v:.1} dB") }),
+        );
+    }
+    md.push_str("\n## Stages (medians, ms)\n\n| size | runner | precision | mode |");
+    for st in STAGES {
+        let _ = write!(md, " {} |", st.replace('_', " "));
+    }
+    md.push_str(" end to end |\n|---|---|---|---|");
+    md.push_str(&"---:|".repeat(STAGES.len() + 1));
+    md.push('\n');
+    for r in rows {
+        let _ = write!(md, "| {}² | {} | {} | {} |", r.size, r.runner.label(), r.precision, r.mode);
+        for st in STAGES {
+            let _ = write!(md, " {} |", opt(r.stages_ms.get(st).copied(), |v| format!("{v:.1}")));
+        }
+        let _ = writeln!(md, " {:.0} |", r.end_to_end_ms);
+    }
+    if let Some(h) = hires {
+        let _ = writeln!(
+            md,
+            "\n## High resolution\n\n| image | wall time | peak RSS | tiling |\n|---|---:|---:|---|\n| {0}×{0} through `adain stylize` | {1:.1} s | {2} | {3} |",
+            h.side,
+            h.seconds,
+            opt(h.peak_rss_mib, |v| format!("{v:.0} MiB")),
+            h.tiling.as_deref().unwrap_or("-")
+        );
+    }
+    md.push_str(&aims(rows));
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join("bench.md"), &md)?;
+    let json = json!({
+        "context": context.info,
+        "rows": rows,
+        "measured": measured,
+        "hires": hires,
+        "modes": MODES,
+    });
+    std::fs::write(out.join("bench.json"), serde_json::to_string_pretty(&json)? + "\n")?;
+    Ok(md)
+}
+
+/// The project's aims at 512², stated against the measurements (reported, not asserted).
+fn aims(rows: &[Row]) -> String {
+    let mut md = String::from("\n## Aims (512²)\n\n");
+    let at = |runner: Runner, precision: &str, mode: &str| {
+        rows.iter().find(|r| r.size == 512 && r.runner == runner && r.precision == precision && r.mode == mode)
+    };
+    if let Some(r) = at(Runner::Adain, "fp32", "full") {
+        let _ = writeln!(md, "- fp32 full pipeline vs ORT-Python: {} (aim ≤ 1.05×)", opt(r.vs_ort_same, |v| format!("{v:.2}×")));
+    }
+    let best = rows
+        .iter()
+        .filter(|r| r.size == 512 && r.runner == Runner::Adain && r.mode == "cached")
+        .filter(|r| r.precision == "fp32" || r.psnr_vs_adain_fp32_db.is_some_and(|p| p >= 30.0))
+        .min_by(|a, b| a.compute_ms.total_cmp(&b.compute_ms));
+    if let Some(r) = best {
+        let _ = writeln!(
+            md,
+            "- best variant with style statistics reused ({} cached): {} of ORT-Python's fp32 full pipeline (aim ≤ 0.35×), PSNR vs fp32 {} (aim ≥ 30 dB)",
+            r.precision,
+            opt(r.vs_ort_fp32_full, |v| format!("{v:.2}×")),
+            opt(r.psnr_vs_adain_fp32_db, |v| if v.is_infinite() { "identical".into() } else { format!("{v:.1} dB") })
+        );
+    }
+    md
+}
+
+fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or_else(|| "-".into(), f)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// PSNR of two raw RGB8 files of the same size (infinite when identical).
+fn psnr_files(a: &Path, b: &Path) -> Option<f64> {
+    let (a, b) = (std::fs::read(a).ok()?, std::fs::read(b).ok()?);
+    if a.len() != b.len() || a.is_empty() {
+        return None;
+    }
+    let mse = a.iter().zip(&b).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>() / a.len() as f64;
+    Some(if mse == 0.0 { f64::INFINITY } else { 10.0 * (255.0 * 255.0 / mse).log10() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_and_even() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+}
