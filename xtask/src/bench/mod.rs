@@ -9,6 +9,7 @@
 mod hires;
 mod inputs;
 mod measure;
+mod profile;
 mod python;
 mod report;
 mod torch_weights;
@@ -112,6 +113,16 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         let inputs = inputs::write(&out.join("inputs"), size)?;
         measured.extend(measure::size(&setup, &contestants, &inputs, size, args.reps)?);
     }
+    // Per-node profile at 512² (or the middle size), one per precision.
+    let mut profiles = BTreeMap::new();
+    if !args.no_python {
+        let size = if args.sizes.contains(&512) { 512 } else { args.sizes[args.sizes.len() / 2] };
+        for precision in &precisions {
+            tracing::info!("{size}²: ONNX Runtime's per-node profile of the {precision} graphs");
+            let (encoder, decoder) = graphs(precision)?;
+            profiles.insert(format!("{precision} at {size}²"), profile::run(&encoder, &decoder, size, args.threads)?);
+        }
+    }
     let hires = match adain {
         Some(adain) => {
             let content = inputs::write_large(&out.join("inputs"), args.hires)?;
@@ -143,7 +154,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if let Some(v) = &versions {
         info.insert("Python".into(), format!("{} (torch {}, onnxruntime {})", v.python, v.torch, v.onnxruntime.as_deref().unwrap_or("-")));
     }
-    let md = report::write(&out, &report::Context { info }, &measured, &rows, hires.as_ref())?;
+    let md = report::write(&out, &report::Context { info }, &measured, &rows, &profiles, hires.as_ref())?;
     println!("{md}");
     tracing::info!("wrote {} and bench.json", out.join("bench.md").display());
     Ok(())

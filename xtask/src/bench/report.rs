@@ -9,6 +9,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::hires::HiRes;
+use super::profile::Profile;
 use super::measure::{Measured, MODES};
 use super::workers::{Runner, Stages};
 
@@ -86,7 +87,14 @@ pub struct Context {
     pub info: BTreeMap<String, String>,
 }
 
-pub fn write(out: &Path, context: &Context, measured: &[Measured], rows: &[Row], hires: Option<&HiRes>) -> Result<String> {
+pub fn write(
+    out: &Path,
+    context: &Context,
+    measured: &[Measured],
+    rows: &[Row],
+    profiles: &BTreeMap<String, Profile>,
+    hires: Option<&HiRes>,
+) -> Result<String> {
     let mut md = String::from("# adain benchmark\n\n");
     for (k, v) in &context.info {
         let _ = writeln!(md, "- {k}: {v}");
@@ -128,6 +136,7 @@ pub fn write(out: &Path, context: &Context, measured: &[Measured], rows: &[Row],
         }
         let _ = writeln!(md, " {:.0} |", r.end_to_end_ms);
     }
+    md.push_str(&profile_tables(profiles));
     if let Some(h) = hires {
         let _ = writeln!(
             md,
@@ -146,10 +155,28 @@ pub fn write(out: &Path, context: &Context, measured: &[Measured], rows: &[Row],
         "rows": rows,
         "measured": measured,
         "hires": hires,
+        "ort_profile_ms_per_run": profiles,
         "modes": MODES,
     });
     std::fs::write(out.join("bench.json"), serde_json::to_string_pretty(&json)? + "\n")?;
     Ok(md)
+}
+
+/// Operator types by time, per graph: what limits speed inside the networks.
+fn profile_tables(profiles: &BTreeMap<String, Profile>) -> String {
+    let mut md = String::new();
+    for (label, graphs) in profiles {
+        let _ = writeln!(md, "\n## Where the graph time goes ({label}, ONNX Runtime profiler, ms per run)\n");
+        md.push_str("| graph | total | operators (share) |\n|---|---:|---|\n");
+        for (graph, ops) in graphs {
+            let total: f64 = ops.values().sum();
+            let mut sorted: Vec<(&String, &f64)> = ops.iter().collect();
+            sorted.sort_by(|a, b| b.1.total_cmp(a.1));
+            let parts: Vec<String> = sorted.iter().map(|(op, ms)| format!("{op} {ms:.0} ({:.0}%)", 100.0 * *ms / total)).collect();
+            let _ = writeln!(md, "| {graph} | {total:.0} | {} |", parts.join(", "));
+        }
+    }
+    md
 }
 
 /// The project's aims at 512², stated against the measurements (reported, not asserted).
