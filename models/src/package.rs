@@ -263,3 +263,84 @@ pub fn write_package(dir: &Path, encoder: &Network, decoder: &Network, info: &Pa
     manifest.save(dir)?;
     Ok(manifest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::architecture::Architecture;
+    use crate::manifest::Validation;
+
+    fn info() -> PackageInfo {
+        PackageInfo { name: "t".into(), version: "0".into(), encoder_source: "seeded".into(), provenance: BTreeMap::new() }
+    }
+
+    fn ranges(net: &Network, input: &str) -> ActivationRanges {
+        let mut r: BTreeMap<String, (f32, f32)> = net.architecture().convs().map(|c| (c.name.to_string(), (0.0, 4.0))).collect();
+        r.insert(input.into(), (-1.0, 1.0));
+        ActivationRanges::new(net, "test".into(), r)
+    }
+
+    #[test]
+    fn precisions_name_their_files() {
+        assert_eq!(Precision::Fp32.file_name(Role::Encoder), ENCODER_FILE);
+        assert_eq!(Precision::Int8.file_name(Role::Decoder), "decoder.int8.onnx");
+        assert_eq!("FP16".parse::<Precision>(), Ok(Precision::Fp16));
+        assert!("int4".parse::<Precision>().is_err());
+    }
+
+    #[test]
+    fn manifest_with_variants_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let (encoder, decoder) = (Network::seeded(Architecture::vgg16_encoder(), 1), Network::seeded(Architecture::decoder(), 2));
+        let mut manifest = write_package(dir.path(), &encoder, &decoder, &info(), false).unwrap();
+        let (er, dr) = (ranges(&encoder, ENCODER_INPUT), ranges(&decoder, DECODER_INPUT));
+        for (variant, dvariant) in [(Variant::Int8(&er), Variant::Int8(&dr)), (Variant::Fp16, Variant::Fp16)] {
+            let p = variant.precision();
+            write_encoder_as(dir.path(), &encoder, &info(), variant).unwrap();
+            write_decoder_as(dir.path(), &decoder, &encoder, &info(), dvariant).unwrap();
+            manifest.set_file(package_file(dir.path(), Role::Encoder, p, false).unwrap());
+            let mut file = package_file(dir.path(), Role::Decoder, p, true).unwrap();
+            file.validation = Some(Validation {
+                psnr_db: 31.5,
+                min_psnr_db: 29.0,
+                pairs: 4,
+                size: 64,
+                threshold_db: MIN_VALIDATED_PSNR_DB,
+                validated: true,
+                method: "test".into(),
+            });
+            manifest.set_file(file);
+        }
+        manifest.save(dir.path()).unwrap();
+        let loaded = Manifest::load(dir.path()).unwrap();
+        assert_eq!(loaded, manifest);
+        assert_eq!(loaded.precisions(Role::Decoder), ["fp32", "int8", "fp16"]);
+        assert_eq!(loaded.file(Role::Decoder, "int8").unwrap().path, "decoder.int8.onnx");
+        assert!(loaded.file(Role::Encoder, "int8").unwrap().sha256.is_none());
+        loaded.verify_files(dir.path()).unwrap();
+        // Validation recorded on the decoder only: both graphs must carry it to count.
+        assert!(!loaded.is_validated("int8"));
+        assert_eq!(loaded.validation("int8").map(|v| v.psnr_db), Some(31.5));
+        let mut both = loaded.clone();
+        let mut enc = both.file(Role::Encoder, "int8").unwrap().clone();
+        enc.validation = loaded.validation("int8").cloned();
+        both.set_file(enc);
+        assert!(both.is_validated("int8"));
+        assert_eq!(both.files.len(), 6, "set_file replaces, never duplicates");
+        // A wrong sha256 is caught.
+        std::fs::write(dir.path().join("decoder.int8.onnx"), b"not the graph").unwrap();
+        let err = both.file(Role::Decoder, "int8").unwrap().verify(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("sha256"), "{err}");
+    }
+
+    #[test]
+    fn variant_graphs_carry_their_precision() {
+        let encoder = Network::seeded(Architecture::vgg16_encoder(), 1);
+        let r = ranges(&encoder, ENCODER_INPUT);
+        for variant in [Variant::Fp32, Variant::Fp16, Variant::Int8(&r)] {
+            let m = crate::onnx::metadata(&encoder_graph_as(&encoder, &info(), PadMode::Reflect, variant).unwrap());
+            assert_eq!(m[keys::PRECISION], variant.precision().as_str());
+            assert_eq!(m.contains_key(keys::QUANTIZATION), variant.precision() == Precision::Int8);
+        }
+    }
+}
