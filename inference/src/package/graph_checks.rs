@@ -23,7 +23,7 @@ pub(super) fn check_encoder(model: &ModelProto, path: &Path, manifest: &Manifest
     check_inputs(model, path, &[(ENCODER_INPUT, 3)])?;
     let outputs: Vec<(&str, usize)> = FEATURE_LAYERS.iter().copied().zip(FEATURE_CHANNELS).collect();
     check_outputs(model, path, &outputs)?;
-    check_metadata(model, path, manifest, "encoder")?;
+    check_metadata(model, path, manifest, "encoder", precision)?;
     let weights = if precision == "fp32" {
         check_encoder_weights(model, path, manifest)?;
         "weights hash to the manifest's encoder identity".to_string()
@@ -33,7 +33,7 @@ pub(super) fn check_encoder(model: &ModelProto, path: &Path, manifest: &Manifest
     Ok(vec![Check {
         what: "encoder graph".into(),
         detail: format!(
-            "{}: {ENCODER_INPUT}[N,3,H,W] → {}; metadata matches the manifest; {weights}",
+            "{}: {ENCODER_INPUT}[N,3,H,W] → {}, {precision}; metadata matches the manifest; {weights}",
             path.display(),
             outputs.iter().map(|(n, c)| format!("{n}[{c}]")).collect::<Vec<_>>().join(", ")
         ),
@@ -41,14 +41,14 @@ pub(super) fn check_encoder(model: &ModelProto, path: &Path, manifest: &Manifest
 }
 
 /// Decoder: `features` [N,512,h,w] → `image` [N,3,8h,8w], metadata naming the manifest's encoder.
-pub(super) fn check_decoder(model: &ModelProto, path: &Path, manifest: &Manifest) -> Result<Vec<Check>> {
+pub(super) fn check_decoder(model: &ModelProto, path: &Path, manifest: &Manifest, precision: &str) -> Result<Vec<Check>> {
     check_inputs(model, path, &[(DECODER_INPUT, FEATURE_CHANNELS[3])])?;
     check_outputs(model, path, &[(DECODER_OUTPUT, 3)])?;
-    check_metadata(model, path, manifest, "decoder")?;
+    check_metadata(model, path, manifest, "decoder", precision)?;
     Ok(vec![Check {
         what: "decoder graph".into(),
         detail: format!(
-            "{}: {DECODER_INPUT}[N,{},h,w] → {DECODER_OUTPUT}[N,3,8h,8w]; trained against the manifest's encoder",
+            "{}: {DECODER_INPUT}[N,{},h,w] → {DECODER_OUTPUT}[N,3,8h,8w], {precision}; trained against the manifest's encoder",
             path.display(),
             FEATURE_CHANNELS[3]
         ),
@@ -110,7 +110,7 @@ fn check_tensor(path: &Path, kind: &str, name: &str, shape: Option<(i32, Vec<Dim
     Ok(())
 }
 
-fn check_metadata(model: &ModelProto, path: &Path, manifest: &Manifest, role: &str) -> Result<()> {
+fn check_metadata(model: &ModelProto, path: &Path, manifest: &Manifest, role: &str, precision: &str) -> Result<()> {
     let meta = metadata(model);
     let expect = |key: &str, expected: &str| -> Result<()> {
         match meta.get(key) {
@@ -120,6 +120,7 @@ fn check_metadata(model: &ModelProto, path: &Path, manifest: &Manifest, role: &s
         }
     };
     expect(keys::ROLE, role)?;
+    expect(keys::PRECISION, precision)?;
     expect(keys::CONVENTION, CONVENTION)?;
     expect(keys::ENCODER_ARCHITECTURE, &manifest.encoder.architecture)?;
     expect(keys::ENCODER_IDENTITY, &manifest.encoder.identity)

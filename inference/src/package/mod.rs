@@ -3,19 +3,26 @@
 //! agree on the statistics convention and on which encoder they belong to.
 
 mod graph_checks;
+pub mod kernels;
 mod locate;
 
 use std::path::{Path, PathBuf};
 
-use adain_models::manifest::{Manifest, Role};
+use adain_models::manifest::{Manifest, PackageFile, Role};
 use adain_models::onnx::read_model;
+use adain_models::package::Precision;
 
 pub use locate::{default_package_candidates, locate_default_package, DEFAULT_PACKAGE};
 
 use crate::error::{AdainError, Result};
+use crate::runtime::{Provider, ProviderRequest};
 
 /// Precision of the graphs used when none is asked for.
 pub const DEFAULT_PRECISION: &str = "fp32";
+
+/// Asks for the best validated precision for the provider: int8 on the CPU, fp16 on CUDA/TensorRT,
+/// when the manifest lists it and its validation passed; fp32 otherwise.
+pub const AUTO_PRECISION: &str = "auto";
 
 /// One passed check, for `adain info`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,35 +48,93 @@ impl ModelPackage {
         Self::load_with_precision(dir, DEFAULT_PRECISION)
     }
 
-    /// Loads and checks the graphs of `precision` (as listed in the manifest: fp32, fp16, int8).
+    /// Loads and checks the graphs of `precision`: one listed in the manifest (fp32, fp16, int8), or
+    /// `auto` for the CPU (see [`Self::load_for`]).
     pub fn load_with_precision(dir: &Path, precision: &str) -> Result<Self> {
+        Self::load_for(dir, precision, Provider::Cpu)
+    }
+
+    /// Like [`Self::load_with_precision`], with `auto` resolved for the provider the graphs will run on:
+    /// int8 on the CPU, fp16 on CUDA and TensorRT, each only when listed and validated (PSNR against
+    /// fp32 at or above the threshold recorded by the exporter), else fp32. A validated variant whose
+    /// files fail their checks (missing, wrong sha256) is refused with a warning and the next candidate
+    /// is taken. An explicitly named precision is loaded as asked, validated or not.
+    pub fn load_for(dir: &Path, precision: &str, provider: Provider) -> Result<Self> {
         if !dir.is_dir() {
             return Err(AdainError::package(dir, "no such model folder (a model package holds manifest.json, encoder.onnx and decoder.onnx)"));
         }
         let manifest = Manifest::load(dir)?;
+        if !precision.eq_ignore_ascii_case(AUTO_PRECISION) {
+            return Self::load_exact(dir, manifest, precision, None);
+        }
+        let candidates = auto_candidates(provider);
+        for candidate in &candidates {
+            let name = candidate.as_str();
+            if *candidate == Precision::Fp32 {
+                let why = format!("auto on {provider}: {}", why_not_variants(&manifest, &candidates));
+                return Self::load_exact(dir, manifest, name, Some(why));
+            }
+            if !manifest.is_validated(name) {
+                continue;
+            }
+            let v = manifest.validation(name).expect("validated implies a validation record");
+            let why = format!("auto on {provider}: {name}, validated at {:.1} dB PSNR against fp32 over {} pairs", v.psnr_db, v.pairs);
+            match Self::load_exact(dir, manifest.clone(), name, Some(why)) {
+                Ok(package) => return Ok(package),
+                Err(e) => tracing::warn!("the {name} graphs of {} are refused, trying the next precision: {e}", dir.display()),
+            }
+        }
+        unreachable!("fp32 is always the last candidate")
+    }
+
+    /// [`Self::load_for`] with the provider a [`ProviderRequest`] will most likely get: the requested one,
+    /// or for `Auto` the first GPU provider compiled in and present in the ONNX Runtime library, else the CPU.
+    pub fn load_for_request(dir: &Path, precision: &str, request: ProviderRequest) -> Result<Self> {
+        let provider = match request {
+            ProviderRequest::Only(p) => p,
+            ProviderRequest::Auto if !precision.eq_ignore_ascii_case(AUTO_PRECISION) => Provider::Cpu,
+            ProviderRequest::Auto => request
+                .candidates()
+                .into_iter()
+                .find(|p| *p == Provider::Cpu || p.in_library().unwrap_or(false))
+                .unwrap_or(Provider::Cpu),
+        };
+        Self::load_for(dir, precision, provider)
+    }
+
+    fn load_exact(dir: &Path, manifest: Manifest, precision: &str, auto: Option<String>) -> Result<Self> {
         let mut checks = vec![Check {
             what: "manifest".into(),
             detail: format!("{} {} ({}), convention matches", manifest.name, manifest.version, dir.join("manifest.json").display()),
         }];
+        if let Some(why) = auto {
+            checks.push(Check { what: "precision".into(), detail: why });
+        } else if precision != DEFAULT_PRECISION && !manifest.is_validated(precision) && manifest.file(Role::Decoder, precision).is_some() {
+            tracing::warn!("{}: the {precision} graphs are not validated against fp32 (see `adain info`); running them as asked", dir.display());
+        }
 
-        let graph_path = |role: Role| -> Result<PathBuf> {
-            manifest.file(role, precision).map(|f| dir.join(&f.path)).ok_or_else(|| {
+        let graph = |role: Role| -> Result<&PackageFile> {
+            manifest.file(role, precision).ok_or_else(|| {
                 AdainError::package(
                     dir.join("manifest.json"),
-                    format!("no {role:?} graph of precision `{precision}` (listed: {:?})", manifest.precisions(role)),
+                    format!("no {role:?} graph of precision `{precision}` (listed: {:?}; or `{AUTO_PRECISION}`)", manifest.precisions(role)),
                 )
             })
         };
-        let encoder_path = graph_path(Role::Encoder)?;
-        let decoder_path = graph_path(Role::Decoder)?;
-
-        manifest.verify_files(dir)?;
-        checks.push(Check { what: "files".into(), detail: format!("{} listed files present, sha256s match", manifest.files.len()) });
+        let (encoder_file, decoder_file) = (graph(Role::Encoder)?, graph(Role::Decoder)?);
+        encoder_file.verify(dir)?;
+        decoder_file.verify(dir)?;
+        let hashed: Vec<&str> = [encoder_file, decoder_file].iter().filter(|f| f.sha256.is_some()).map(|f| f.path.as_str()).collect();
+        checks.push(Check {
+            what: "files".into(),
+            detail: format!("{} and {} present; sha256 matches for {:?}", encoder_file.path, decoder_file.path, hashed),
+        });
+        let (encoder_path, decoder_path) = (dir.join(&encoder_file.path), dir.join(&decoder_file.path));
 
         let encoder = read_model(&encoder_path)?;
         checks.extend(graph_checks::check_encoder(&encoder, &encoder_path, &manifest, precision)?);
         let decoder = read_model(&decoder_path)?;
-        checks.extend(graph_checks::check_decoder(&decoder, &decoder_path, &manifest)?);
+        checks.extend(graph_checks::check_decoder(&decoder, &decoder_path, &manifest, precision)?);
 
         Ok(Self { dir: dir.to_path_buf(), manifest, precision: precision.to_string(), encoder_path, decoder_path, checks })
     }
@@ -80,6 +145,7 @@ impl ModelPackage {
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
     }
+    /// The precision of the loaded graphs (never `auto`: what it resolved to).
     pub fn precision(&self) -> &str {
         &self.precision
     }
@@ -97,4 +163,30 @@ impl ModelPackage {
     pub fn checks(&self) -> &[Check] {
         &self.checks
     }
+}
+
+/// Precisions `auto` tries on `provider`, best first; fp32 always last.
+pub fn auto_candidates(provider: Provider) -> Vec<Precision> {
+    match provider {
+        Provider::Cpu => vec![Precision::Int8, Precision::Fp32],
+        Provider::Cuda | Provider::TensorRt => vec![Precision::Fp16, Precision::Fp32],
+    }
+}
+
+/// Why `auto` fell back to fp32, for the checks list.
+fn why_not_variants(manifest: &Manifest, candidates: &[Precision]) -> String {
+    let reasons: Vec<String> = candidates
+        .iter()
+        .filter(|p| **p != Precision::Fp32)
+        .map(|p| {
+            let name = p.as_str();
+            match manifest.validation(name) {
+                _ if manifest.file(Role::Decoder, name).is_none() || manifest.file(Role::Encoder, name).is_none() => format!("no {name} graphs listed"),
+                None => format!("{name} not validated"),
+                Some(_) if manifest.is_validated(name) => format!("{name} refused (see the log)"),
+                Some(v) => format!("{name} below the bar ({:.1} dB < {:.1} dB PSNR against fp32)", v.psnr_db, v.threshold_db),
+            }
+        })
+        .collect();
+    format!("fp32 ({})", reasons.join("; "))
 }
