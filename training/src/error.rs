@@ -17,6 +17,9 @@ pub enum TrainError {
     Checkpoint { path: PathBuf, message: String },
     #[error(transparent)]
     Torch(#[from] tch::TchError),
+    /// ONNX Runtime, while calibrating or validating exported graphs.
+    #[error(transparent)]
+    Runtime(#[from] adain::AdainError),
     #[error("{0}")]
     Config(String),
 }

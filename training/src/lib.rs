@@ -3,6 +3,7 @@
 //! The architectures and the statistics convention come from `adain-models`, the same source the ONNX
 //! graphs are written from, so training and inference cannot drift apart.
 
+pub mod calibration;
 pub mod checkpoint;
 pub mod data;
 pub mod error;

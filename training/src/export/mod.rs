@@ -1,13 +1,22 @@
-//! Checkpoint → model package (encoder.onnx, decoder.onnx, manifest.json with sha256s and provenance).
+//! Checkpoint → model package (encoder.onnx, decoder.onnx, manifest.json with sha256s and provenance),
+//! optionally with int8 and fp16 variants of both graphs, calibrated and validated against fp32
+//! ([`export_with_variants`]).
+
+mod validate;
+mod variants;
+
+pub use validate::{psnr, PairScore, Reference, VariantScore};
+pub use variants::{ExportReport, VariantOptions};
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use adain_models::manifest::Manifest;
 use adain_models::package::{write_package, PackageInfo};
+use adain_models::Network;
 use adain_models::vgg::DEFAULT_ENCODER_SOURCE;
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{Checkpoint, TrainConfig};
 use crate::error::{Result, TrainError};
 use crate::metrics::METRICS_FILE;
 use crate::model::Encoder;
@@ -24,7 +33,28 @@ pub struct ExportOptions<'a> {
     pub provenance: BTreeMap<String, String>,
 }
 
+/// Writes the fp32 package.
 pub fn export(opts: &ExportOptions) -> Result<Manifest> {
+    Ok(export_fp32(opts)?.manifest)
+}
+
+/// Writes the fp32 package, then the variants of `variants.precisions` beside it, each validated against
+/// fp32 and recorded in the manifest.
+pub fn export_with_variants(opts: &ExportOptions, variants: &VariantOptions) -> Result<ExportReport> {
+    let exported = export_fp32(opts)?;
+    variants::add_variants(opts.out, exported, variants)
+}
+
+/// What the fp32 export wrote, and the networks and records the variants are built from.
+struct Exported {
+    manifest: Manifest,
+    encoder: Network,
+    decoder: Network,
+    info: PackageInfo,
+    config: TrainConfig,
+}
+
+fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
     let ckpt = Checkpoint::load(opts.checkpoint)?;
     let encoder_path = opts.encoder.map(Path::to_path_buf).unwrap_or_else(|| ckpt.config.encoder.clone().into());
     let encoder = Encoder::load(&encoder_path, tch::Device::Cpu)?;
@@ -62,6 +92,7 @@ pub fn export(opts: &ExportOptions) -> Result<Manifest> {
     let source = if encoder.architecture().name == "vgg16-relu4_1" { DEFAULT_ENCODER_SOURCE.to_string() } else { encoder_path.display().to_string() };
     let info = PackageInfo { name: opts.name.clone(), version: opts.version.clone(), encoder_source: source, provenance };
     let manifest = write_package(opts.out, encoder, &ckpt.decoder, &info, true)?;
+    let encoder = encoder.clone();
     // Keep the loss curve with the package.
     if let Some(run_dir) = opts.checkpoint.parent() {
         let metrics = run_dir.join(METRICS_FILE);
@@ -70,5 +101,5 @@ pub fn export(opts: &ExportOptions) -> Result<Manifest> {
             adain_models::atomic_file::write(&opts.out.join("training_metrics.jsonl"), &bytes)?;
         }
     }
-    Ok(manifest)
+    Ok(Exported { manifest, encoder, decoder: ckpt.decoder, info, config: ckpt.config })
 }

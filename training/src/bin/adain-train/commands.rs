@@ -6,13 +6,29 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use tch::Device;
 
+use adain_models::onnx::quantize::Clip;
+use adain_models::package::{Precision, VGG16_INT8_RANGES_FILE};
 use adain_training::checkpoint::{TrainConfig, CHECKPOINT_FILE};
-use adain_training::export::{export as export_package, ExportOptions};
+use adain_training::export::{export_with_variants, ExportOptions, VariantOptions};
 use adain_training::trainer::{train as run_training, TrainOptions};
 
 /// The default package's encoder, relative to the workspace (built by `cargo xtask setup`).
 fn default_encoder() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/default/encoder.onnx")
+}
+
+/// The committed int8 ranges of the default encoder, relative to the workspace.
+fn default_encoder_ranges() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models").join(VGG16_INT8_RANGES_FILE)
+}
+
+/// The team's shared training images (`shared/data/train` beside the workspace).
+fn shared_train_data() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/train")
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 #[derive(Args, Debug)]
@@ -178,25 +194,157 @@ pub struct ExportArgs {
     /// Extra provenance entries, KEY=VALUE.
     #[arg(long = "provenance", value_parser = parse_key_value)]
     provenance: Vec<(String, String)>,
+    /// Precisions to write: fp32 (always written), int8, fp16, or all; comma-separated or repeated.
+    /// Variants go beside the fp32 graphs (encoder.int8.onnx, decoder.fp16.onnx, …), validated against fp32.
+    #[arg(long = "precision", value_delimiter = ',', default_value = "fp32")]
+    precision: Vec<String>,
+    /// int8 calibration images: a folder with content/ and style/, or one folder of images
+    /// [default: the run's training folders, without its held-out files]
+    #[arg(long)]
+    calibration_dir: Option<PathBuf>,
+    /// Contents and styles (each) used for calibration.
+    #[arg(long, default_value_t = 32)]
+    calibration_images: usize,
+    /// Shorter side of calibration images (centre-cropped square).
+    #[arg(long, default_value_t = 512)]
+    calibration_size: u32,
+    /// How calibrated activation histograms become int8 ranges: percentile:P, mse or max.
+    #[arg(long, default_value = "percentile:99.99")]
+    clip: Clip,
+    /// Committed int8 ranges of the encoder, used when they belong to it [default: models/vgg16_int8_ranges.json]
+    #[arg(long)]
+    encoder_ranges: Option<PathBuf>,
+    /// Validation pairs for the variants' PSNR against fp32: a folder as for --calibration-dir
+    /// [default: the run's held-out files]
+    #[arg(long)]
+    validation_dir: Option<PathBuf>,
+    #[arg(long, default_value_t = 16)]
+    validation_pairs: usize,
+    /// Side of the validation images.
+    #[arg(long, default_value_t = 512)]
+    validation_size: u32,
+    /// ONNX Runtime threads for calibration and validation [default: all cores].
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
     s.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| format!("`{s}`: expected KEY=VALUE"))
 }
 
+/// `--precision` values → the variants besides fp32.
+fn parse_precisions(values: &[String]) -> Result<Vec<Precision>> {
+    let mut out = Vec::new();
+    for v in values {
+        if v.eq_ignore_ascii_case("all") {
+            out.extend(Precision::ALL);
+        } else {
+            out.push(v.parse::<Precision>().map_err(anyhow::Error::msg).context("--precision")?);
+        }
+    }
+    out.retain(|p| *p != Precision::Fp32);
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
 pub fn export(a: ExportArgs) -> Result<()> {
     let checkpoint = if a.checkpoint.is_dir() { a.checkpoint.join(CHECKPOINT_FILE) } else { a.checkpoint.clone() };
     let name = a.name.clone().unwrap_or_else(|| a.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into()));
-    let manifest = export_package(&ExportOptions {
-        checkpoint: &checkpoint,
-        out: &a.out,
-        name,
-        version: a.version.clone(),
-        encoder: a.encoder.as_deref(),
-        provenance: a.provenance.iter().cloned().collect(),
-    })
+    let variants = VariantOptions {
+        precisions: parse_precisions(&a.precision)?,
+        calibration_dir: a.calibration_dir.clone(),
+        calibration_images: a.calibration_images.max(1),
+        calibration_size: a.calibration_size.max(16),
+        clip: a.clip,
+        encoder_ranges: Some(a.encoder_ranges.clone().unwrap_or_else(default_encoder_ranges)),
+        validation_dir: a.validation_dir.clone(),
+        validation_pairs: a.validation_pairs.max(1),
+        validation_size: a.validation_size.max(16),
+        threads: a.threads.unwrap_or_else(default_threads),
+    };
+    let report = export_with_variants(
+        &ExportOptions {
+            checkpoint: &checkpoint,
+            out: &a.out,
+            name,
+            version: a.version.clone(),
+            encoder: a.encoder.as_deref(),
+            provenance: a.provenance.iter().cloned().collect(),
+        },
+        &variants,
+    )
     .with_context(|| format!("exporting {}", checkpoint.display()))?;
+    let manifest = &report.manifest;
     tracing::info!("wrote package `{}` to {} ({} iterations)", manifest.name, a.out.display(), manifest.provenance.get("iterations").map(String::as_str).unwrap_or("?"));
+    for s in &report.scores {
+        println!(
+            "{}: {:.2} dB PSNR against fp32 over {} pairs at {}² (worst {:.2} dB; encoder alone {:.2} dB, decoder alone {:.2} dB){}",
+            s.precision,
+            s.psnr_db,
+            s.pairs.len(),
+            s.size,
+            s.min_psnr_db,
+            s.encoder_only_db,
+            s.decoder_only_db,
+            if manifest.is_validated(&s.precision) { ", validated" } else { ", NOT validated" }
+        );
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateInt8Args {
+    /// Encoder to calibrate (a package's fp32 encoder.onnx) [default: models/default/encoder.onnx]
+    #[arg(long)]
+    encoder: Option<PathBuf>,
+    /// Image folders with content/ and style/, or of images [default: the shared training photos and artworks]
+    #[arg(long)]
+    images: Option<PathBuf>,
+    /// Leave out the files a training run with this --holdout keeps for validation.
+    #[arg(long, default_value_t = 0.05)]
+    holdout: f64,
+    /// Contents and styles (each) to use.
+    #[arg(long, default_value_t = 48)]
+    count: usize,
+    /// Shorter side the images are resized to (centre-cropped square).
+    #[arg(long, default_value_t = 512)]
+    size: u32,
+    #[arg(long, default_value = "percentile:99.99")]
+    clip: Clip,
+    /// Output file [default: models/vgg16_int8_ranges.json]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+/// The encoder's int8 activation ranges, as committed for setup to build encoder.int8.onnx from.
+pub fn calibrate_int8(a: CalibrateInt8Args) -> Result<()> {
+    use adain_training::calibration::{calibrate, ImageSet};
+    use adain_training::data::ImageFolder;
+
+    let encoder_path = a.encoder.clone().unwrap_or_else(default_encoder);
+    let encoder = adain_training::model::Encoder::load(&encoder_path, Device::Cpu)
+        .with_context(|| format!("loading {} (run `cargo xtask setup`)", encoder_path.display()))?;
+    let root = a.images.clone().unwrap_or_else(shared_train_data);
+    let (content, style) = (root.join("content"), root.join("style"));
+    let set = if content.is_dir() && style.is_dir() && a.holdout > 0.0 {
+        let kept = |dir: &PathBuf| -> Result<Vec<PathBuf>> { Ok(ImageFolder::scan(dir)?.0.split(a.holdout).0.files) };
+        let source = ImageSet::from_folders(&content, &style)?.source;
+        ImageSet { contents: kept(&content)?, styles: kept(&style)?, source: format!("{source}, without the --holdout {} files", a.holdout) }
+    } else {
+        ImageSet::from_dir(&root)?
+    };
+    let set = set.spread(a.count.max(1));
+    let calibration = calibrate(encoder.network(), None, &set, a.size, a.threads.unwrap_or_else(default_threads))?;
+    let ranges = calibration.encoder.ranges(encoder.network(), a.clip, &calibration.images);
+    let out = a.out.clone().unwrap_or_else(default_encoder_ranges);
+    ranges.save(&out)?;
+    for t in &ranges.tensors {
+        tracing::info!("{}: [{:.4}, {:.4}]", t.name, t.min, t.max);
+    }
+    tracing::info!("wrote {} ({})", out.display(), ranges.method);
     Ok(())
 }
 
