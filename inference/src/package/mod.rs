@@ -55,8 +55,9 @@ impl ModelPackage {
     }
 
     /// Like [`Self::load_with_precision`], with `auto` resolved for the provider the graphs will run on:
-    /// int8 on the CPU, fp16 on CUDA and TensorRT, each only when listed and validated (PSNR against
-    /// fp32 at or above the threshold recorded by the exporter), else fp32. A validated variant whose
+    /// int8 on the CPU (with VNNI: [`int8_kernels_exact`]), fp16 on CUDA and TensorRT, each only when
+    /// listed and validated (PSNR against fp32 at or above the threshold recorded by the exporter),
+    /// else fp32. A validated variant whose
     /// files fail their checks (missing, wrong sha256) is refused with a warning and the next candidate
     /// is taken. An explicitly named precision is loaded as asked, validated or not.
     pub fn load_for(dir: &Path, precision: &str, provider: Provider) -> Result<Self> {
@@ -75,6 +76,10 @@ impl ModelPackage {
                 return Self::load_exact(dir, manifest, name, Some(why));
             }
             if !manifest.is_validated(name) {
+                continue;
+            }
+            if *candidate == Precision::Int8 && !int8_kernels_exact() {
+                tracing::info!("int8 graphs not taken: this CPU has no VNNI, where ONNX Runtime's u8×s8 kernels can saturate");
                 continue;
             }
             let v = manifest.validation(name).expect("validated implies a validation record");
@@ -173,6 +178,21 @@ pub fn auto_candidates(provider: Provider) -> Vec<Precision> {
     }
 }
 
+/// Whether ONNX Runtime's u8×s8 int8 kernels compute exactly here (the validation was measured with
+/// exact int32 accumulation). On x86-64 that needs VNNI (AVX512-VNNI or AVX-VNNI; AMX machines have
+/// it): plain AVX2 kernels add u8×s8 pairs in saturating 16 bits. Other architectures use exact
+/// dot-product instructions.
+pub fn int8_kernels_exact() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512vnni") || std::arch::is_x86_feature_detected!("avxvnni")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        true
+    }
+}
+
 /// Why `auto` fell back to fp32, for the checks list.
 fn why_not_variants(manifest: &Manifest, candidates: &[Precision]) -> String {
     let reasons: Vec<String> = candidates
@@ -183,6 +203,9 @@ fn why_not_variants(manifest: &Manifest, candidates: &[Precision]) -> String {
             match manifest.validation(name) {
                 _ if manifest.file(Role::Decoder, name).is_none() || manifest.file(Role::Encoder, name).is_none() => format!("no {name} graphs listed"),
                 None => format!("{name} not validated"),
+                Some(_) if manifest.is_validated(name) && *p == Precision::Int8 && !int8_kernels_exact() => {
+                    format!("{name} validated, but this CPU has no VNNI")
+                }
                 Some(_) if manifest.is_validated(name) => format!("{name} refused (see the log)"),
                 Some(v) => format!("{name} below the bar ({:.1} dB < {:.1} dB PSNR against fp32)", v.psnr_db, v.threshold_db),
             }
