@@ -33,7 +33,7 @@ pub fn run(adain: &Path, package: &Path, content: &Path, style: &Path, side: u32
         .output()
         .context("running adain")?;
     let seconds = started.elapsed().as_secs_f64();
-    let log = String::from_utf8_lossy(&output.stderr);
+    let log = strip_ansi(&String::from_utf8_lossy(&output.stderr));
     if !output.status.success() {
         bail!("adain stylize {side}² failed:\n{log}");
     }
@@ -42,4 +42,22 @@ pub fn run(adain: &Path, package: &Path, content: &Path, style: &Path, side: u32
         .and_then(|l| l.split("(VmHWM)").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()));
     let tiling = line("in tiles of").map(|l| l.split("INFO").last().unwrap_or(&l).trim().to_string());
     Ok(HiRes { side, seconds, peak_rss_mib, tiling })
+}
+
+/// The log without terminal colour codes (ESC [ … letter).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -164,7 +164,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 fn package(args: &BenchArgs, out: &Path) -> Result<PathBuf> {
     if let Some(dir) = &args.model {
         ModelPackage::load(dir).with_context(|| format!("{} is not a usable package", dir.display()))?;
-        return Ok(dir.clone());
+        // Absolute: the Python workers run in their scripts' folder.
+        return Ok(dir.canonicalize()?);
     }
     let default = default_package();
     if ModelPackage::load(&default).is_ok() {

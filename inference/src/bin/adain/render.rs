@@ -96,3 +96,25 @@ fn show(progress: &Progress, p: TileProgress) {
     };
     progress.set_message(format!("{pass} tile {}/{}", p.done, p.total));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_when_asked_or_above_the_budget() {
+        let auto = Tiling { tile: 0, above: 4_000_000 };
+        assert!(auto.options_for(2000, 2000).is_none());
+        assert_eq!(auto.options_for(2001, 2000).map(|o| o.tile), Some(adain::tiling::DEFAULT_TILE));
+        assert_eq!(Tiling { tile: 256, above: 0 }.options_for(300, 200).map(|o| o.tile), Some(256));
+        assert!(Tiling { tile: 0, above: 0 }.options_for(9000, 9000).is_none());
+    }
+
+    #[test]
+    fn prepared_size_follows_prepare() {
+        assert_eq!(prepared_size(333, 257, 0, false), (333, 257));
+        assert_eq!(prepared_size(333, 257, 128, false), (166, 128));
+        assert_eq!(prepared_size(333, 257, 0, true), (257, 257));
+        assert_eq!(prepared_size(4000, 3000, 1000, true), (1000, 1000));
+    }
+}
