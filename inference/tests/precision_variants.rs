@@ -122,7 +122,6 @@ fn variants_keep_the_interface_and_stay_close_to_fp32() {
     let signal: f64 = f32_features.iter().map(|v| (*v as f64).powi(2)).sum();
     let noise: f64 = f32_features.iter().zip(&int8_features).map(|(a, b)| (*a as f64 - *b as f64).powi(2)).sum();
     let snr = 10.0 * (signal / noise).log10();
-    eprintln!("int8 relu4_1 SNR {snr:.1} dB");
     assert!(snr >= 20.0, "int8 relu4_1 SNR {snr:.1} dB");
     // What AdaIN makes of them: the stylized features of both encoders agree.
     let style_stats = ChannelStats::of(features("fp32").view());

@@ -56,11 +56,6 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
             assert_eq!(f.validation.is_some(), p != "fp32");
         }
     }
-    let scores: Vec<(String, f64)> = report.scores.iter().map(|s| (s.precision.clone(), s.psnr_db)).collect();
-    eprintln!("variant PSNR against fp32 (seeded decoder, synthetic images): {scores:?}");
-    for s in &report.scores {
-        eprintln!("{} enc-only {:.2} dec-only {:.2} min {:.2}", s.precision, s.encoder_only_db, s.decoder_only_db, s.min_psnr_db);
-    }
     let score = |p: &str| report.scores.iter().find(|s| s.precision == p).unwrap_or_else(|| panic!("no {p} score"));
     let (int8, fp16) = (score("int8"), score("fp16"));
     assert!(fp16.psnr_db >= 40.0, "fp16: {:.1} dB", fp16.psnr_db);
