@@ -5,6 +5,7 @@
 //! ```
 //! The graph's role (encoder or decoder) comes from its input; SIDE is the image side (default 512).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use adain::package::kernels::profile_graph;
@@ -21,17 +22,19 @@ fn main() -> adain::Result<()> {
     let model = adain_models::onnx::read_model(&graph)?;
     let input = if model.graph.input.iter().any(|i| i.name == GraphInput::DECODER.name) { GraphInput::DECODER } else { GraphInput::ENCODER };
     let profile = profile_graph(&graph, &input, side, threads, runs)?;
-    println!(
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) ends the listing quietly.
+    let _ = writeln!(
+        out,
         "{} at {side}² ({threads} threads, {runs} runs): median run {:.1} ms (runs after the first; all: {:?}), {:.1} ms in kernels per run",
         graph.display(),
         profile.median_run_millis().unwrap_or(f64::NAN),
         profile.run_millis.iter().map(|m| m.round()).collect::<Vec<_>>(),
         profile.millis()
     );
-    println!("| operator | provider | nodes | ms per run |");
-    println!("|---|---|---|---|");
+    let _ = writeln!(out, "| operator | provider | nodes | ms per run |\n|---|---|---|---|");
     for k in &profile.kernels {
-        println!("| {} | {} | {} | {:.2} |", k.op, k.provider, k.nodes, k.millis);
+        let _ = writeln!(out, "| {} | {} | {} | {:.2} |", k.op, k.provider, k.nodes, k.millis);
     }
     Ok(())
 }
