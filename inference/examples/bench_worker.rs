@@ -54,12 +54,19 @@ struct Laps {
 
 impl Laps {
     fn start() -> Self {
-        Self { last: Instant::now(), stages: Map::new() }
+        Self {
+            last: Instant::now(),
+            stages: Map::new(),
+        }
     }
     fn lap(&mut self, stage: &str) {
         let now = Instant::now();
         let ms = (now - self.last).as_secs_f64() * 1e3;
-        let before = self.stages.get(stage).and_then(Value::as_f64).unwrap_or(0.0);
+        let before = self
+            .stages
+            .get(stage)
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0);
         self.stages.insert(stage.into(), json!(before + ms));
         self.last = now;
     }
@@ -76,7 +83,11 @@ impl Worker {
     fn run(&mut self, cached: bool) -> Result<(Map<String, Value>, RgbImage)> {
         let mut t = Laps::start();
         let content = load_rgb(&self.args.content, DEFAULT_MAX_PIXELS)?;
-        let style = if cached { None } else { Some(load_rgb(&self.args.style, DEFAULT_MAX_PIXELS)?) };
+        let style = if cached {
+            None
+        } else {
+            Some(load_rgb(&self.args.style, DEFAULT_MAX_PIXELS)?)
+        };
         t.lap("image_decode");
         let features = self.stylizer.encode_content(&content)?;
         t.lap("content_encode");
@@ -90,7 +101,9 @@ impl Worker {
         let stats = computed.as_ref().unwrap_or(&self.style_stats);
         let target = transfer(&features, StyleMix::One(stats), 1.0)?;
         t.lap("adain");
-        let image = self.stylizer.decode(target.view(), features.width, features.height)?;
+        let image = self
+            .stylizer
+            .decode(target.view(), features.width, features.height)?;
         t.lap("decode");
         let mut png = Cursor::new(Vec::new());
         image.write_to(&mut png, image::ImageFormat::Png)?;
@@ -104,18 +117,32 @@ fn main() -> Result<()> {
     let started = Instant::now();
     let package = ModelPackage::load_with_precision(&args.model, &args.precision)
         .with_context(|| format!("loading {} ({})", args.model.display(), args.precision))?;
-    let options = SessionOptions { threads: args.threads, cpu_arena: args.arena, ..Default::default() };
+    let options = SessionOptions {
+        threads: args.threads,
+        cpu_arena: args.arena,
+        ..Default::default()
+    };
     let mut stylizer = Stylizer::new(&package, &options)?;
-    let style_stats = stylizer.adain_style_statistics(&load_rgb(&args.style, DEFAULT_MAX_PIXELS)?)?;
-    let mut worker = Worker { stylizer, args, style_stats };
+    let style_stats =
+        stylizer.adain_style_statistics(&load_rgb(&args.style, DEFAULT_MAX_PIXELS)?)?;
+    let mut worker = Worker {
+        stylizer,
+        args,
+        style_stats,
+    };
     // Warm-up: ONNX Runtime's first run of a shape plans memory and packs weights.
     let (_, first) = worker.run(false)?;
     worker.run(true)?;
     if let Some(path) = &worker.args.save {
-        std::fs::write(path, first.as_raw()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, first.as_raw())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", json!({"ready": true, "setup_ms": started.elapsed().as_secs_f64() * 1e3}))?;
+    writeln!(
+        out,
+        "{}",
+        json!({"ready": true, "setup_ms": started.elapsed().as_secs_f64() * 1e3})
+    )?;
     out.flush()?;
     for line in std::io::stdin().lock().lines() {
         let reply = match line?.trim() {
@@ -136,6 +163,12 @@ fn main() -> Result<()> {
 /// VmHWM of this process in MiB (Linux).
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    let kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
     Some(kib / 1024.0)
 }

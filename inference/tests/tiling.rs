@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use adain::adain::StyleMix;
+use adain::image_io::from_planar;
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::image_io::from_planar;
 use adain::stylize::{adain_stats, transfer, Stylizer};
 use adain::tiling::{encode_tiled, render_tiled_planar, TileOptions};
 use common::*;
@@ -18,7 +18,13 @@ use ndarray::Array3;
 
 fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
     assert_eq!(a.dimensions(), b.dimensions());
-    let mse = a.as_raw().iter().zip(b.as_raw()).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>() / a.as_raw().len() as f64;
+    let mse = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum::<f64>()
+        / a.as_raw().len() as f64;
     if mse == 0.0 {
         f64::INFINITY
     } else {
@@ -30,8 +36,17 @@ fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
 /// decoder most 8-bit pixels clamp to 0 or 255, which would hide any difference.
 fn psnr_float(a: &Array3<f32>, b: &Array3<f32>) -> f64 {
     assert_eq!(a.dim(), b.dim());
-    let (lo, hi) = a.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let mse = a.iter().zip(b).map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2)).sum::<f64>() / a.len() as f64;
+    let (lo, hi) = a
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let mse = a
+        .iter()
+        .zip(b)
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum::<f64>()
+        / a.len() as f64;
     let peak = f64::from(hi - lo);
     if mse == 0.0 {
         f64::INFINITY
@@ -44,21 +59,46 @@ fn psnr_float(a: &Array3<f32>, b: &Array3<f32>) -> f64 {
 /// (label, PSNR of the unclamped outputs, PSNR of the 8-bit images) in dB.
 fn tiled_vs_whole(package: &Path) -> Vec<(String, f64, f64)> {
     let package = ModelPackage::load(package).expect("package loads");
-    let mut st = Stylizer::new(&package, &SessionOptions { threads: 2, ..Default::default() }).unwrap();
+    let mut st = Stylizer::new(
+        &package,
+        &SessionOptions {
+            threads: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let content = test_image(1024, 1024, 21);
-    let style = adain_stats(&st.style_statistics(&test_image(256, 256, 22), BTreeMap::new()).unwrap());
+    let style = adain_stats(
+        &st.style_statistics(&test_image(256, 256, 22), BTreeMap::new())
+            .unwrap(),
+    );
     let features = st.encode_content(&content).unwrap();
     let target = transfer(&features, StyleMix::One(&style), 1.0).unwrap();
     let whole = st.decode_planar(target.view(), 1024, 1024).unwrap();
     let mut results = Vec::new();
     for (label, cache) in [("kept features", usize::MAX), ("encoded twice", 0)] {
-        let options = TileOptions { tile: 384, feature_cache_bytes: cache };
+        let options = TileOptions {
+            tile: 384,
+            feature_cache_bytes: cache,
+        };
         let tiled = encode_tiled(&mut st, &content, None, &options, &mut |_| {}).unwrap();
         assert_eq!((tiled.tiles(), tiled.keeps_features()), (9, cache > 0));
-        let planar = render_tiled_planar(&mut st, &content, &tiled, StyleMix::One(&style), 1.0, &mut |_| {}).unwrap();
+        let planar = render_tiled_planar(
+            &mut st,
+            &content,
+            &tiled,
+            StyleMix::One(&style),
+            1.0,
+            &mut |_| {},
+        )
+        .unwrap();
         let image = from_planar(planar.view()); // what render_tiled returns
         assert_eq!(image.dimensions(), (1024, 1024));
-        results.push((label.to_string(), psnr_float(&whole, &planar), psnr(&from_planar(whole.view()), &image)));
+        results.push((
+            label.to_string(),
+            psnr_float(&whole, &planar),
+            psnr(&from_planar(whole.view()), &image),
+        ));
     }
     results
 }
@@ -67,7 +107,10 @@ fn tiled_vs_whole(package: &Path) -> Vec<(String, f64, f64)> {
 fn tiled_equals_untiled_on_1024_square_with_the_fixture_package() {
     for (label, db, db8) in tiled_vs_whole(test_package()) {
         eprintln!("fixture package (random decoder), {label}: PSNR {db:.1} dB unclamped, {db8:.1} dB 8-bit");
-        assert!(db >= 35.0 && db8 >= 35.0, "{label}: PSNR {db:.1} / {db8:.1} dB < 35 dB");
+        assert!(
+            db >= 35.0 && db8 >= 35.0,
+            "{label}: PSNR {db:.1} / {db8:.1} dB < 35 dB"
+        );
     }
 }
 
@@ -80,7 +123,10 @@ fn tiled_equals_untiled_on_1024_square_with_the_trained_package() {
     }
     for (label, db, db8) in tiled_vs_whole(&dir) {
         eprintln!("trained package, {label}: PSNR {db:.1} dB unclamped, {db8:.1} dB 8-bit");
-        assert!(db >= 35.0 && db8 >= 35.0, "{label}: PSNR {db:.1} / {db8:.1} dB < 35 dB");
+        assert!(
+            db >= 35.0 && db8 >= 35.0,
+            "{label}: PSNR {db:.1} / {db8:.1} dB < 35 dB"
+        );
     }
 }
 
@@ -94,21 +140,55 @@ fn the_cli_tiles_on_request_and_matches_its_untiled_result() {
     let content = write_image(dir.path(), "content.png", 533, 389, 31);
     let style = write_image(dir.path(), "style.png", 96, 96, 32);
     let (whole, tiled) = (dir.path().join("whole.png"), dir.path().join("tiled.png"));
-    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "-o", s(&whole)]));
-    let log = expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--tile", "192", "-o", s(&tiled)]));
+    expect_success(&adain(&[
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "-o",
+        s(&whole),
+    ]));
+    let log = expect_success(&adain(&[
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "--tile",
+        "192",
+        "-o",
+        s(&tiled),
+    ]));
     assert!(log.contains("in tiles of 192 px"), "{log}");
-    let (a, b) = (image::open(&whole).unwrap().to_rgb8(), image::open(&tiled).unwrap().to_rgb8());
+    let (a, b) = (
+        image::open(&whole).unwrap().to_rgb8(),
+        image::open(&tiled).unwrap().to_rgb8(),
+    );
     let db = psnr(&a, &b);
     assert!(db >= 35.0, "CLI tiled vs untiled: PSNR {db:.1} dB");
 
     // Automatic tiling above --tile-above, and masks with tiles.
-    let left = image::GrayImage::from_fn(533, 389, |x, _| image::Luma([if x < 260 { 255 } else { 0 }]));
-    let right = image::GrayImage::from_fn(533, 389, |x, _| image::Luma([if x < 260 { 0 } else { 255 }]));
+    let left = image::GrayImage::from_fn(533, 389, |x, _| {
+        image::Luma([if x < 260 { 255 } else { 0 }])
+    });
+    let right = image::GrayImage::from_fn(533, 389, |x, _| {
+        image::Luma([if x < 260 { 0 } else { 255 }])
+    });
     let (ml, mr) = (dir.path().join("l.png"), dir.path().join("r.png"));
     left.save(&ml).unwrap();
     right.save(&mr).unwrap();
     let masked = |extra: &[&str], out: &Path| {
-        let mut args = vec!["stylize", s(&content), "--style", s(&style), "--style", s(&content), "--mask", s(&ml), "--mask", s(&mr)];
+        let mut args = vec![
+            "stylize",
+            s(&content),
+            "--style",
+            s(&style),
+            "--style",
+            s(&content),
+            "--mask",
+            s(&ml),
+            "--mask",
+            s(&mr),
+        ];
         args.extend(extra);
         args.extend(["-o", s(out)]);
         expect_success(&adain(&args))
@@ -118,12 +198,21 @@ fn the_cli_tiles_on_request_and_matches_its_untiled_result() {
     let log = masked(&["--tile-above", "100000"], &mt);
     assert!(log.contains("in tiles of 1024 px"), "{log}");
     // One 1024-pixel tile covers this image: the same result up to float rounding.
-    let db = psnr(&image::open(&mw).unwrap().to_rgb8(), &image::open(&mt).unwrap().to_rgb8());
+    let db = psnr(
+        &image::open(&mw).unwrap().to_rgb8(),
+        &image::open(&mt).unwrap().to_rgb8(),
+    );
     assert!(db >= 35.0, "masked, tiled vs untiled: PSNR {db:.1} dB");
     let mt2 = dir.path().join("mt2.png");
     masked(&["--tile", "160"], &mt2);
-    let db = psnr(&image::open(&mw).unwrap().to_rgb8(), &image::open(&mt2).unwrap().to_rgb8());
-    assert!(db >= 35.0, "masked, 160-px tiles vs untiled: PSNR {db:.1} dB");
+    let db = psnr(
+        &image::open(&mw).unwrap().to_rgb8(),
+        &image::open(&mt2).unwrap().to_rgb8(),
+    );
+    assert!(
+        db >= 35.0,
+        "masked, 160-px tiles vs untiled: PSNR {db:.1} dB"
+    );
 }
 
 /// 4096×4096 through the command with automatic tiling stays under 3 GiB of resident memory. Minutes
@@ -136,7 +225,15 @@ fn a_4096_square_run_stays_under_3_gib() {
     let content = write_image(dir.path(), "big.png", 4096, 4096, 41);
     let style = write_image(dir.path(), "style.png", 256, 256, 42);
     let out = dir.path().join("out.jpg");
-    let log = expect_success(&adain(&["stylize", "-v", s(&content), "--style", s(&style), "-o", s(&out)]));
+    let log = expect_success(&adain(&[
+        "stylize",
+        "-v",
+        s(&content),
+        "--style",
+        s(&style),
+        "-o",
+        s(&out),
+    ]));
     assert_eq!(image::image_dimensions(&out).unwrap(), (4096, 4096));
     let peak: f64 = log
         .lines()

@@ -11,11 +11,26 @@ use crate::image_io::from_planar;
 
 /// Weights along one axis of a tile whose core is [start, end) in an image of `len` pixels, with
 /// ramps `margin` pixels either side of each inner boundary: the weight of pixel `from + i`.
-pub fn axis_weights(from: usize, to: usize, start: usize, end: usize, len: usize, margin: usize) -> Vec<f32> {
+pub fn axis_weights(
+    from: usize,
+    to: usize,
+    start: usize,
+    end: usize,
+    len: usize,
+    margin: usize,
+) -> Vec<f32> {
     (from..to)
         .map(|p| {
-            let rise = if start == 0 { 1.0 } else { ramp(p, start, margin) };
-            let fall = if end == len { 1.0 } else { 1.0 - ramp(p, end, margin) };
+            let rise = if start == 0 {
+                1.0
+            } else {
+                ramp(p, start, margin)
+            };
+            let fall = if end == len {
+                1.0
+            } else {
+                1.0 - ramp(p, end, margin)
+            };
             rise * fall
         })
         .collect()
@@ -37,7 +52,9 @@ pub struct Canvas {
 
 impl Canvas {
     pub fn new(width: usize, height: usize) -> Self {
-        Self { sum: Array3::zeros((3, height, width)) }
+        Self {
+            sum: Array3::zeros((3, height, width)),
+        }
     }
 
     /// Adds `tile` [3, h, w] at (x, y) weighted by `wy[i]·wx[j]`.
@@ -46,7 +63,11 @@ impl Canvas {
         debug_assert_eq!((wx.len(), wy.len()), (w, h));
         let mut region = self.sum.slice_mut(s![.., y..y + h, x..x + w]);
         for (mut dst_plane, src_plane) in region.outer_iter_mut().zip(tile.outer_iter()) {
-            for ((mut dst, src), &row_weight) in dst_plane.outer_iter_mut().zip(src_plane.outer_iter()).zip(wy) {
+            for ((mut dst, src), &row_weight) in dst_plane
+                .outer_iter_mut()
+                .zip(src_plane.outer_iter())
+                .zip(wy)
+            {
                 for ((d, &v), &col_weight) in dst.iter_mut().zip(src.iter()).zip(wx) {
                     *d += v * row_weight * col_weight;
                 }
@@ -72,7 +93,10 @@ mod tests {
     #[test]
     fn neighbouring_ramps_sum_to_one() {
         let len = 300;
-        let (left, right) = (axis_weights(0, 160, 0, 128, len, 16), axis_weights(112, 300, 128, 300, len, 16));
+        let (left, right) = (
+            axis_weights(0, 160, 0, 128, len, 16),
+            axis_weights(112, 300, 128, 300, len, 16),
+        );
         for p in 0..len {
             let l = if p < 160 { left[p] } else { 0.0 };
             let r = if p >= 112 { right[p - 112] } else { 0.0 };
@@ -87,7 +111,13 @@ mod tests {
     fn a_single_tile_is_copied() {
         let tile = Array3::from_shape_fn((3, 4, 5), |(c, i, j)| (c + i + j) as f32 / 12.0);
         let mut canvas = Canvas::new(5, 4);
-        canvas.add(tile.view(), 0, 0, &axis_weights(0, 5, 0, 5, 5, 8), &axis_weights(0, 4, 0, 4, 4, 8));
+        canvas.add(
+            tile.view(),
+            0,
+            0,
+            &axis_weights(0, 5, 0, 5, 5, 8),
+            &axis_weights(0, 4, 0, 4, 4, 8),
+        );
         assert_eq!(canvas.finish(), from_planar(tile.view()));
     }
 }

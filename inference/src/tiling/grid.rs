@@ -28,19 +28,37 @@ impl Cells {
 
     /// Grown by `by` cells on every side, clamped to a grid of `rows` × `cols`.
     pub fn grown(&self, by: usize, rows: usize, cols: usize) -> Cells {
-        Cells { y0: self.y0.saturating_sub(by), y1: (self.y1 + by).min(rows), x0: self.x0.saturating_sub(by), x1: (self.x1 + by).min(cols) }
+        Cells {
+            y0: self.y0.saturating_sub(by),
+            y1: (self.y1 + by).min(rows),
+            x0: self.x0.saturating_sub(by),
+            x1: (self.x1 + by).min(cols),
+        }
     }
 
     /// `self` in the coordinates of `outer` (which must contain it).
     pub fn within(&self, outer: &Cells) -> Cells {
-        debug_assert!(outer.y0 <= self.y0 && self.y1 <= outer.y1 && outer.x0 <= self.x0 && self.x1 <= outer.x1);
-        Cells { y0: self.y0 - outer.y0, y1: self.y1 - outer.y0, x0: self.x0 - outer.x0, x1: self.x1 - outer.x0 }
+        debug_assert!(
+            outer.y0 <= self.y0
+                && self.y1 <= outer.y1
+                && outer.x0 <= self.x0
+                && self.x1 <= outer.x1
+        );
+        Cells {
+            y0: self.y0 - outer.y0,
+            y1: self.y1 - outer.y0,
+            x0: self.x0 - outer.x0,
+            x1: self.x1 - outer.x0,
+        }
     }
 
     /// The image pixels the cells cover in a `width`×`height` image: (x, y, w, h).
     pub fn pixels(&self, width: usize, height: usize) -> (usize, usize, usize, usize) {
         let (x0, y0) = (self.x0 * DECODER_SCALE, self.y0 * DECODER_SCALE);
-        let (x1, y1) = ((self.x1 * DECODER_SCALE).min(width), (self.y1 * DECODER_SCALE).min(height));
+        let (x1, y1) = (
+            (self.x1 * DECODER_SCALE).min(width),
+            (self.y1 * DECODER_SCALE).min(height),
+        );
         (x0, y0, x1 - x0, y1 - y0)
     }
 }
@@ -66,14 +84,32 @@ impl TileGrid {
         let xs = split(cols, tile_cells);
         let cores = ys
             .windows(2)
-            .flat_map(|y| xs.windows(2).map(move |x| Cells { y0: y[0], y1: y[1], x0: x[0], x1: x[1] }))
+            .flat_map(|y| {
+                xs.windows(2).map(move |x| Cells {
+                    y0: y[0],
+                    y1: y[1],
+                    x0: x[0],
+                    x1: x[1],
+                })
+            })
             .collect();
-        Self { rows, cols, width, height, cores }
+        Self {
+            rows,
+            cols,
+            width,
+            height,
+            cores,
+        }
     }
 
     /// The whole grid.
     pub fn all(&self) -> Cells {
-        Cells { y0: 0, y1: self.rows, x0: 0, x1: self.cols }
+        Cells {
+            y0: 0,
+            y1: self.rows,
+            x0: 0,
+            x1: self.cols,
+        }
     }
 
     pub fn grown(&self, cells: &Cells, by: usize) -> Cells {
@@ -101,7 +137,10 @@ mod tests {
         assert_eq!((grid.rows, grid.cols), (42, 125));
         let mut seen = vec![0u8; grid.rows * grid.cols];
         for c in &grid.cores {
-            assert!(c.height() <= 48 && c.width() <= 48 && c.height() >= 20 && c.width() >= 20, "{c:?}");
+            assert!(
+                c.height() <= 48 && c.width() <= 48 && c.height() >= 20 && c.width() >= 20,
+                "{c:?}"
+            );
             for y in c.y0..c.y1 {
                 for x in c.x0..c.x1 {
                     seen[y * grid.cols + x] += 1;

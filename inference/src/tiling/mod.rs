@@ -63,7 +63,10 @@ pub struct TileOptions {
 
 impl Default for TileOptions {
     fn default() -> Self {
-        Self { tile: DEFAULT_TILE, feature_cache_bytes: DEFAULT_FEATURE_CACHE_BYTES }
+        Self {
+            tile: DEFAULT_TILE,
+            feature_cache_bytes: DEFAULT_FEATURE_CACHE_BYTES,
+        }
     }
 }
 
@@ -124,7 +127,11 @@ pub fn encode_tiled(
     options: &TileOptions,
     progress: &mut dyn FnMut(TileProgress),
 ) -> Result<TiledContent> {
-    let grid = TileGrid::new(content.width() as usize, content.height() as usize, options.tile_cells());
+    let grid = TileGrid::new(
+        content.width() as usize,
+        content.height() as usize,
+        options.tile_cells(),
+    );
     let regions = match masks {
         Some(masks) => {
             let views: Vec<ArrayView2<'_, f32>> = masks.iter().map(|m| m.view()).collect();
@@ -143,26 +150,45 @@ pub fn encode_tiled(
     };
     let channels = FEATURE_CHANNELS[3];
     let cache_bytes = channels * grid.rows * grid.cols * std::mem::size_of::<f32>();
-    let mut features = (cache_bytes <= options.feature_cache_bytes).then(|| Array3::<f32>::zeros((channels, grid.rows, grid.cols)));
+    let mut features = (cache_bytes <= options.feature_cache_bytes)
+        .then(|| Array3::<f32>::zeros((channels, grid.rows, grid.cols)));
     let mut moments = Moments::new(masks.map_or(1, <[_]>::len), channels);
     let total = grid.cores.len();
-    tracing::debug!(tiles = total, keep_features = features.is_some(), "tiled encode of {}x{}", content.width(), content.height());
+    tracing::debug!(
+        tiles = total,
+        keep_features = features.is_some(),
+        "tiled encode of {}x{}",
+        content.width(),
+        content.height()
+    );
     for (done, core) in grid.cores.iter().enumerate() {
         let window = grid.grown(core, ENCODER_HALO);
         let encoded = encode_window(stylizer, content, &grid, &window)?;
         let inner = core.within(&window);
         let cells = encoded.slice(s![.., inner.y0..inner.y1, inner.x0..inner.x1]);
         match &regions {
-            Some(regions) => moments.add_classified(cells, regions.slice(s![core.y0..core.y1, core.x0..core.x1])),
+            Some(regions) => {
+                moments.add_classified(cells, regions.slice(s![core.y0..core.y1, core.x0..core.x1]))
+            }
             None => moments.add(cells),
         }
         if let Some(all) = &mut features {
-            all.slice_mut(s![.., core.y0..core.y1, core.x0..core.x1]).assign(&cells);
+            all.slice_mut(s![.., core.y0..core.y1, core.x0..core.x1])
+                .assign(&cells);
         }
         tracing::trace!(tile = done + 1, of = total, ?core, "encoded");
-        progress(TileProgress { pass: TilePass::Encode, done: done + 1, total });
+        progress(TileProgress {
+            pass: TilePass::Encode,
+            done: done + 1,
+            total,
+        });
     }
-    Ok(TiledContent { grid, regions, stats: moments.stats(), features })
+    Ok(TiledContent {
+        grid,
+        regions,
+        stats: moments.stats(),
+        features,
+    })
 }
 
 /// Pass 2: one result of `mix` at strength `alpha` from pass 1's `tiled` (`content` is the same image;
@@ -210,10 +236,14 @@ fn render(
     }
     match (&mix, &tiled.regions) {
         (StyleMix::Regions { .. }, None) => {
-            return Err(AdainError::InvalidArgument("masks must be given to encode_tiled for a masked result".into()))
+            return Err(AdainError::InvalidArgument(
+                "masks must be given to encode_tiled for a masked result".into(),
+            ))
         }
         (StyleMix::One(_) | StyleMix::Interpolate { .. }, Some(_)) => {
-            return Err(AdainError::InvalidArgument("these tiled features hold per-mask statistics; render them with masks".into()))
+            return Err(AdainError::InvalidArgument(
+                "these tiled features hold per-mask statistics; render them with masks".into(),
+            ))
         }
         _ => {}
     }
@@ -225,14 +255,21 @@ fn render(
         let blended = grid.grown(core, BLEND_MARGIN);
         let window = grid.grown(&blended, DECODER_HALO);
         let features = match &tiled.features {
-            Some(all) => all.slice(s![.., window.y0..window.y1, window.x0..window.x1]).to_owned(),
+            Some(all) => all
+                .slice(s![.., window.y0..window.y1, window.x0..window.x1])
+                .to_owned(),
             None => {
                 let outer = grid.grown(&window, ENCODER_HALO);
                 let inner = window.within(&outer);
-                encode_window(stylizer, content, grid, &outer)?.slice(s![.., inner.y0..inner.y1, inner.x0..inner.x1]).to_owned()
+                encode_window(stylizer, content, grid, &outer)?
+                    .slice(s![.., inner.y0..inner.y1, inner.x0..inner.x1])
+                    .to_owned()
             }
         };
-        let classes = tiled.regions.as_ref().map(|r| r.slice(s![window.y0..window.y1, window.x0..window.x1]));
+        let classes = tiled
+            .regions
+            .as_ref()
+            .map(|r| r.slice(s![window.y0..window.y1, window.x0..window.x1]));
         let input = target.apply(features.view(), classes);
         drop(features);
         let (wx0, wy0, ww, wh) = grid.pixels(&window);
@@ -245,13 +282,23 @@ fn render(
         let part = decoded.slice(s![.., by - wy0..by - wy0 + bh, bx - wx0..bx - wx0 + bw]);
         canvas.add(part, bx, by, &wx, &wy);
         tracing::trace!(tile = done + 1, of = total, ?core, "decoded");
-        progress(TileProgress { pass: TilePass::Decode, done: done + 1, total });
+        progress(TileProgress {
+            pass: TilePass::Decode,
+            done: done + 1,
+            total,
+        });
     }
     Ok(canvas)
 }
 
 /// Both passes for one result (masks, if any, come from `mix`).
-pub fn stylize_tiled(stylizer: &mut Stylizer, content: &RgbImage, mix: StyleMix<'_>, alpha: f32, options: &TileOptions) -> Result<RgbImage> {
+pub fn stylize_tiled(
+    stylizer: &mut Stylizer,
+    content: &RgbImage,
+    mix: StyleMix<'_>,
+    alpha: f32,
+    options: &TileOptions,
+) -> Result<RgbImage> {
     let masks = match mix {
         StyleMix::Regions { masks, .. } => Some(masks),
         _ => None,
@@ -261,10 +308,17 @@ pub fn stylize_tiled(stylizer: &mut Stylizer, content: &RgbImage, mix: StyleMix<
 }
 
 /// relu4_1 of the pixels under `window`.
-fn encode_window(stylizer: &mut Stylizer, content: &RgbImage, grid: &TileGrid, window: &Cells) -> Result<Array3<f32>> {
+fn encode_window(
+    stylizer: &mut Stylizer,
+    content: &RgbImage,
+    grid: &TileGrid,
+    window: &Cells,
+) -> Result<Array3<f32>> {
     let (x, y, w, h) = grid.pixels(window);
     // Same arithmetic as `to_planar`, on the window only.
-    let planar = Array3::from_shape_fn((3, h, w), |(c, i, j)| content.get_pixel((x + j) as u32, (y + i) as u32).0[c] as f32 / 255.0);
+    let planar = Array3::from_shape_fn((3, h, w), |(c, i, j)| {
+        content.get_pixel((x + j) as u32, (y + i) as u32).0[c] as f32 / 255.0
+    });
     let features = stylizer.sessions().0.content_features(planar.view())?;
     if features.dim() != (FEATURE_CHANNELS[3], window.height(), window.width()) {
         return Err(AdainError::InvalidArgument(format!(

@@ -17,7 +17,11 @@ pub struct Moments {
 
 impl Moments {
     pub fn new(classes: usize, channels: usize) -> Self {
-        Self { sum: vec![vec![0.0; channels]; classes], sum_sq: vec![vec![0.0; channels]; classes], count: vec![0; classes] }
+        Self {
+            sum: vec![vec![0.0; channels]; classes],
+            sum_sq: vec![vec![0.0; channels]; classes],
+            count: vec![0; classes],
+        }
     }
 
     /// Adds every cell of `features` [C, h, w] to class 0.
@@ -35,7 +39,11 @@ impl Moments {
     }
 
     /// Adds each cell of `features` [C, h, w] to the class `classes` [h, w] gives it (none: skipped).
-    pub fn add_classified(&mut self, features: ArrayView3<'_, f32>, classes: ArrayView2<'_, Option<usize>>) {
+    pub fn add_classified(
+        &mut self,
+        features: ArrayView3<'_, f32>,
+        classes: ArrayView2<'_, Option<usize>>,
+    ) {
         for (c, plane) in features.axis_iter(Axis(0)).enumerate() {
             for (&v, class) in plane.iter().zip(classes.iter()) {
                 if let Some(k) = *class {
@@ -60,9 +68,14 @@ impl Moments {
                     let std = self.sum_sq[k]
                         .iter()
                         .zip(&mean)
-                        .map(|(q, m)| (((q / n) - m * m).max(0.0) + f64::from(STATS_EPS)).sqrt() as f32)
+                        .map(|(q, m)| {
+                            (((q / n) - m * m).max(0.0) + f64::from(STATS_EPS)).sqrt() as f32
+                        })
                         .collect();
-                    ChannelStats { mean: mean.mapv(|m| m as f32), std }
+                    ChannelStats {
+                        mean: mean.mapv(|m| m as f32),
+                        std,
+                    }
                 })
             })
             .collect()
@@ -76,7 +89,9 @@ mod tests {
 
     #[test]
     fn pieces_add_up_to_the_whole() {
-        let x = Array3::from_shape_fn((3, 10, 7), |(c, i, j)| ((c * 31 + i * 7 + j * 13) % 19) as f32 * 0.37 - c as f32);
+        let x = Array3::from_shape_fn((3, 10, 7), |(c, i, j)| {
+            ((c * 31 + i * 7 + j * 13) % 19) as f32 * 0.37 - c as f32
+        });
         let mut m = Moments::new(1, 3);
         m.add(x.slice(s![.., ..4, ..]));
         m.add(x.slice(s![.., 4.., ..3]));
@@ -92,7 +107,15 @@ mod tests {
     #[test]
     fn classes_are_kept_apart() {
         let x = Array3::from_shape_fn((2, 2, 3), |(c, _, j)| (j + c) as f32);
-        let classes = Array2::from_shape_fn((2, 3), |(_, j)| if j == 0 { Some(1) } else if j == 1 { None } else { Some(0) });
+        let classes = Array2::from_shape_fn((2, 3), |(_, j)| {
+            if j == 0 {
+                Some(1)
+            } else if j == 1 {
+                None
+            } else {
+                Some(0)
+            }
+        });
         let mut m = Moments::new(3, 2);
         m.add_classified(x.view(), classes.view());
         let stats = m.stats();

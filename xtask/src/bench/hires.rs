@@ -16,7 +16,15 @@ pub struct HiRes {
     pub tiling: Option<String>,
 }
 
-pub fn run(adain: &Path, package: &Path, content: &Path, style: &Path, side: u32, threads: usize, out: &Path) -> Result<HiRes> {
+pub fn run(
+    adain: &Path,
+    package: &Path,
+    content: &Path,
+    style: &Path,
+    side: u32,
+    threads: usize,
+    out: &Path,
+) -> Result<HiRes> {
     tracing::info!("{side}²: one tiled run through the adain command (a few minutes on 2 cores)");
     let result = out.join(format!("stylized_{side}.png"));
     let started = Instant::now();
@@ -38,10 +46,20 @@ pub fn run(adain: &Path, package: &Path, content: &Path, style: &Path, side: u32
         bail!("adain stylize {side}² failed:\n{log}");
     }
     let line = |needle: &str| log.lines().find(|l| l.contains(needle)).map(str::to_string);
-    let peak_rss_mib = line("peak memory (VmHWM)")
-        .and_then(|l| l.split("(VmHWM)").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse().ok()));
-    let tiling = line("in tiles of").map(|l| l.split("INFO").last().unwrap_or(&l).trim().to_string());
-    Ok(HiRes { side, seconds, peak_rss_mib, tiling })
+    let peak_rss_mib = line("peak memory (VmHWM)").and_then(|l| {
+        l.split("(VmHWM)")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+    });
+    let tiling =
+        line("in tiles of").map(|l| l.split("INFO").last().unwrap_or(&l).trim().to_string());
+    Ok(HiRes {
+        side,
+        seconds,
+        peak_rss_mib,
+        tiling,
+    })
 }
 
 /// The log without terminal colour codes (ESC [ … letter).

@@ -23,8 +23,17 @@ pub struct Inputs {
 pub fn source() -> String {
     match photos() {
         Some((c, s)) => {
-            let show = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()).display().to_string();
-            format!("photographs {} and {} (centre squares, resized)", show(&c), show(&s))
+            let show = |p: &Path| {
+                p.canonicalize()
+                    .unwrap_or_else(|_| p.to_path_buf())
+                    .display()
+                    .to_string()
+            };
+            format!(
+                "photographs {} and {} (centre squares, resized)",
+                show(&c),
+                show(&s)
+            )
         }
         None => "generated images (no training data found)".into(),
     }
@@ -64,15 +73,21 @@ pub fn write_large(dir: &Path, side: u32) -> Result<PathBuf> {
 fn photos() -> Option<(PathBuf, PathBuf)> {
     let data = shared_train_data();
     let first = |d: PathBuf| -> Option<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(d).ok()?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(d)
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
         files.sort();
-        files.into_iter().find(|p| load_rgb(p, DEFAULT_MAX_PIXELS).is_ok())
+        files
+            .into_iter()
+            .find(|p| load_rgb(p, DEFAULT_MAX_PIXELS).is_ok())
     };
     Some((first(data.join("content"))?, first(data.join("style"))?))
 }
 
 fn square(path: &Path, side: u32) -> Result<RgbImage> {
-    let image = load_rgb(path, DEFAULT_MAX_PIXELS).with_context(|| format!("reading {}", path.display()))?;
+    let image = load_rgb(path, DEFAULT_MAX_PIXELS)
+        .with_context(|| format!("reading {}", path.display()))?;
     Ok(resize_exact(&center_crop_square(&image), side, side))
 }
 
@@ -81,7 +96,14 @@ fn generated(side: u32, seed: u32) -> RgbImage {
     RgbImage::from_fn(side, side, |x, y| {
         let (fx, fy, s) = (x as f32 / side as f32, y as f32 / side as f32, seed as f32);
         let wave = ((fx * (7.0 + s) + fy * 3.0).sin() * 0.5 + 0.5) * 255.0;
-        let noise = ((x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663) ^ seed.wrapping_mul(83_492_791)) % 64) as f32;
-        Rgb([(fx * 200.0 + noise) as u8, wave as u8, ((1.0 - fy) * 180.0 + s * 20.0).min(255.0) as u8])
+        let noise = ((x.wrapping_mul(73_856_093)
+            ^ y.wrapping_mul(19_349_663)
+            ^ seed.wrapping_mul(83_492_791))
+            % 64) as f32;
+        Rgb([
+            (fx * 200.0 + noise) as u8,
+            wave as u8,
+            ((1.0 - fy) * 180.0 + s * 20.0).min(255.0) as u8,
+        ])
     })
 }

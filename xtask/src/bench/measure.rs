@@ -37,14 +37,28 @@ pub struct Measured {
     pub output: PathBuf,
 }
 
-pub fn size(setup: &Setup<'_>, contestants: &[Contestant], inputs: &Inputs, size: u32, reps: usize) -> Result<Vec<Measured>> {
+pub fn size(
+    setup: &Setup<'_>,
+    contestants: &[Contestant],
+    inputs: &Inputs,
+    size: u32,
+    reps: usize,
+) -> Result<Vec<Measured>> {
     let mut workers = Vec::new();
     let mut outputs = Vec::new();
     for contestant in contestants {
-        let tag = format!("{}-{}-{size}", slug(contestant.runner), contestant.precision);
+        let tag = format!(
+            "{}-{}-{size}",
+            slug(contestant.runner),
+            contestant.precision
+        );
         let output = setup.out.join("outputs").join(format!("{tag}.rgb"));
         let log = setup.out.join("logs").join(format!("{tag}.log"));
-        tracing::info!("{size}²: starting {} {} (sessions, warm-up)", contestant.runner.label(), contestant.precision);
+        tracing::info!(
+            "{size}²: starting {} {} (sessions, warm-up)",
+            contestant.runner.label(),
+            contestant.precision
+        );
         let command = command(setup, contestant, inputs, size, &output)?;
         workers.push(Worker::start(contestant.clone(), command, &log)?);
         outputs.push(output);
@@ -63,20 +77,50 @@ pub fn size(setup: &Setup<'_>, contestants: &[Contestant], inputs: &Inputs, size
         let (contestant, setup_ms) = (worker.contestant.clone(), worker.setup_ms);
         let peak_rss_mib = worker.quit()?;
         let samples = MODES.iter().map(|m| m.to_string()).zip(samples).collect();
-        measured.push(Measured { contestant, size, setup_ms, peak_rss_mib, samples, output });
+        measured.push(Measured {
+            contestant,
+            size,
+            setup_ms,
+            peak_rss_mib,
+            samples,
+            output,
+        });
     }
     Ok(measured)
 }
 
-fn command(setup: &Setup<'_>, contestant: &Contestant, inputs: &Inputs, size: u32, output: &Path) -> Result<Command> {
+fn command(
+    setup: &Setup<'_>,
+    contestant: &Contestant,
+    inputs: &Inputs,
+    size: u32,
+    output: &Path,
+) -> Result<Command> {
     let threads = setup.threads.to_string();
     Ok(match contestant.runner {
         Runner::Adain => {
             let mut cmd = Command::new(setup.bench_worker);
-            cmd.arg("--model").arg(setup.package).args(["--precision", &contestant.precision, "--threads", &threads]);
-            cmd.arg("--content").arg(&inputs.content_png).arg("--style").arg(&inputs.style_png).arg("--save").arg(output);
+            cmd.arg("--model").arg(setup.package).args([
+                "--precision",
+                &contestant.precision,
+                "--threads",
+                &threads,
+            ]);
+            cmd.arg("--content")
+                .arg(&inputs.content_png)
+                .arg("--style")
+                .arg(&inputs.style_png)
+                .arg("--save")
+                .arg(output);
             // The CLI keeps ONNX Runtime's arena up to 1 MP: so does its measurement.
-            cmd.args(["--arena", if u64::from(size) * u64::from(size) <= 1 << 20 { "true" } else { "false" }]);
+            cmd.args([
+                "--arena",
+                if u64::from(size) * u64::from(size) <= 1 << 20 {
+                    "true"
+                } else {
+                    "false"
+                },
+            ]);
             cmd
         }
         Runner::OrtPython | Runner::Torch => {
@@ -88,13 +132,24 @@ fn command(setup: &Setup<'_>, contestant: &Contestant, inputs: &Inputs, size: u3
             }
             if contestant.runner == Runner::OrtPython {
                 let (encoder, decoder) = (setup.graphs)(&contestant.precision)?;
-                cmd.arg("ort_worker.py").arg("--encoder").arg(encoder).arg("--decoder").arg(decoder);
+                cmd.arg("ort_worker.py")
+                    .arg("--encoder")
+                    .arg(encoder)
+                    .arg("--decoder")
+                    .arg(decoder);
             } else {
-                let weights = setup.torch_weights.expect("torch weights are exported when torch runs");
+                let weights = setup
+                    .torch_weights
+                    .expect("torch weights are exported when torch runs");
                 cmd.arg("torch_worker.py").arg("--weights").arg(weights);
             }
             cmd.args(["--threads", &threads, "--size", &size.to_string()]);
-            cmd.arg("--content").arg(&inputs.content_rgb).arg("--style").arg(&inputs.style_rgb).arg("--save").arg(output);
+            cmd.arg("--content")
+                .arg(&inputs.content_rgb)
+                .arg("--style")
+                .arg(&inputs.style_rgb)
+                .arg("--save")
+                .arg(output);
             cmd
         }
     })

@@ -72,12 +72,24 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let package = package(args, &out)?;
     let manifest = Manifest::load(&package)?;
     let precisions = precisions(args, &manifest, &package)?;
-    tracing::info!("package {} ({}); precisions {precisions:?}", manifest.name, package.display());
+    tracing::info!(
+        "package {} ({}); precisions {precisions:?}",
+        manifest.name,
+        package.display()
+    );
 
     crate::setup::onnx_runtime::install()?;
     let bench_worker = build_bench_worker()?;
-    let adain = if args.hires > 0 { Some(crate::adain_bin::build_release()?) } else { None };
-    let versions = if args.no_python { None } else { Some(python::ensure(true)?) };
+    let adain = if args.hires > 0 {
+        Some(crate::adain_bin::build_release()?)
+    } else {
+        None
+    };
+    let versions = if args.no_python {
+        None
+    } else {
+        Some(python::ensure(true)?)
+    };
     let torch_weights = if args.no_python || args.no_torch {
         None
     } else {
@@ -86,17 +98,31 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         Some(path)
     };
 
-    let mut contestants: Vec<Contestant> =
-        precisions.iter().map(|p| Contestant { runner: Runner::Adain, precision: p.clone() }).collect();
+    let mut contestants: Vec<Contestant> = precisions
+        .iter()
+        .map(|p| Contestant {
+            runner: Runner::Adain,
+            precision: p.clone(),
+        })
+        .collect();
     if !args.no_python {
-        contestants.extend(precisions.iter().map(|p| Contestant { runner: Runner::OrtPython, precision: p.clone() }));
+        contestants.extend(precisions.iter().map(|p| Contestant {
+            runner: Runner::OrtPython,
+            precision: p.clone(),
+        }));
         if !args.no_torch {
-            contestants.push(Contestant { runner: Runner::Torch, precision: "fp32".into() });
+            contestants.push(Contestant {
+                runner: Runner::Torch,
+                precision: "fp32".into(),
+            });
         }
     }
     let graphs = |precision: &str| -> Result<(PathBuf, PathBuf)> {
         let path = |role: Role| {
-            manifest.file(role, precision).map(|f| package.join(&f.path)).with_context(|| format!("no {role:?} graph of precision {precision}"))
+            manifest
+                .file(role, precision)
+                .map(|f| package.join(&f.path))
+                .with_context(|| format!("no {role:?} graph of precision {precision}"))
         };
         Ok((path(Role::Encoder)?, path(Role::Decoder)?))
     };
@@ -111,23 +137,44 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let mut measured = Vec::new();
     for &size in &args.sizes {
         let inputs = inputs::write(&out.join("inputs"), size)?;
-        measured.extend(measure::size(&setup, &contestants, &inputs, size, args.reps)?);
+        measured.extend(measure::size(
+            &setup,
+            &contestants,
+            &inputs,
+            size,
+            args.reps,
+        )?);
     }
     // Per-node profile at 512² (or the middle size), one per precision.
     let mut profiles = BTreeMap::new();
     if !args.no_python {
-        let size = if args.sizes.contains(&512) { 512 } else { args.sizes[args.sizes.len() / 2] };
+        let size = if args.sizes.contains(&512) {
+            512
+        } else {
+            args.sizes[args.sizes.len() / 2]
+        };
         for precision in &precisions {
             tracing::info!("{size}²: ONNX Runtime's per-node profile of the {precision} graphs");
             let (encoder, decoder) = graphs(precision)?;
-            profiles.insert(format!("{precision} at {size}²"), profile::run(&encoder, &decoder, size, args.threads)?);
+            profiles.insert(
+                format!("{precision} at {size}²"),
+                profile::run(&encoder, &decoder, size, args.threads)?,
+            );
         }
     }
     let hires = match adain {
         Some(adain) => {
             let content = inputs::write_large(&out.join("inputs"), args.hires)?;
             let style = inputs::write(&out.join("inputs"), 512)?.style_png;
-            Some(hires::run(&adain, &package, &content, &style, args.hires, args.threads, &out.join("outputs"))?)
+            Some(hires::run(
+                &adain,
+                &package,
+                &content,
+                &style,
+                args.hires,
+                args.threads,
+                &out.join("outputs"),
+            )?)
         }
         None => None,
     };
@@ -136,7 +183,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let mut info = BTreeMap::new();
     info.insert("date".into(), date());
     info.insert("machine".into(), machine());
-    info.insert("load average (1/5/15 min) before / after".into(), format!("{load_before} / {}", loadavg()));
+    info.insert(
+        "load average (1/5/15 min) before / after".into(),
+        format!("{load_before} / {}", loadavg()),
+    );
     info.insert(
         "package".into(),
         format!(
@@ -144,17 +194,44 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             manifest.name,
             manifest.version,
             package.display(),
-            manifest.provenance.get("decoder").map_or("trained (see manifest)", String::as_str)
+            manifest
+                .provenance
+                .get("decoder")
+                .map_or("trained (see manifest)", String::as_str)
         ),
     );
     info.insert("threads per contestant".into(), args.threads.to_string());
-    info.insert("repetitions".into(), format!("{} per contestant, size and mode, interleaved, after one warm-up", args.reps));
-    info.insert("images".into(), format!("content and style both N×N; {}", inputs::source()));
+    info.insert(
+        "repetitions".into(),
+        format!(
+            "{} per contestant, size and mode, interleaved, after one warm-up",
+            args.reps
+        ),
+    );
+    info.insert(
+        "images".into(),
+        format!("content and style both N×N; {}", inputs::source()),
+    );
     info.insert("ONNX Runtime".into(), "1.31.1 (the Rust side loads the library from the PyPI wheel; Python imports the same release)".into());
     if let Some(v) = &versions {
-        info.insert("Python".into(), format!("{} (torch {}, onnxruntime {})", v.python, v.torch, v.onnxruntime.as_deref().unwrap_or("-")));
+        info.insert(
+            "Python".into(),
+            format!(
+                "{} (torch {}, onnxruntime {})",
+                v.python,
+                v.torch,
+                v.onnxruntime.as_deref().unwrap_or("-")
+            ),
+        );
     }
-    let md = report::write(&out, &report::Context { info }, &measured, &rows, &profiles, hires.as_ref())?;
+    let md = report::write(
+        &out,
+        &report::Context { info },
+        &measured,
+        &rows,
+        &profiles,
+        hires.as_ref(),
+    )?;
     println!("{md}");
     tracing::info!("wrote {} and bench.json", out.join("bench.md").display());
     Ok(())
@@ -163,7 +240,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 /// --model, else models/default when it loads, else a fixture package under target/bench.
 fn package(args: &BenchArgs, out: &Path) -> Result<PathBuf> {
     if let Some(dir) = &args.model {
-        ModelPackage::load(dir).with_context(|| format!("{} is not a usable package", dir.display()))?;
+        ModelPackage::load(dir)
+            .with_context(|| format!("{} is not a usable package", dir.display()))?;
         // Absolute: the Python workers run in their scripts' folder.
         return Ok(dir.canonicalize()?);
     }
@@ -175,21 +253,34 @@ fn package(args: &BenchArgs, out: &Path) -> Result<PathBuf> {
     if ModelPackage::load(&fixture).is_err() {
         tracing::warn!("{} is not complete yet: benchmarking a fixture package (random decoder: same cost, meaningless pictures)", default.display());
         let _ = std::fs::remove_dir_all(&fixture);
-        crate::fixture::run(&crate::fixture::FixtureArgs { out: fixture.clone(), seed: 42 })?;
+        crate::fixture::run(&crate::fixture::FixtureArgs {
+            out: fixture.clone(),
+            seed: 42,
+        })?;
     }
     Ok(fixture)
 }
 
 /// Precisions with both graphs listed (fp32 first), or those asked for.
 fn precisions(args: &BenchArgs, manifest: &Manifest, package: &Path) -> Result<Vec<String>> {
-    let listed = |p: &str| manifest.file(Role::Encoder, p).is_some() && manifest.file(Role::Decoder, p).is_some();
-    let mut all: Vec<String> = manifest.precisions(Role::Decoder).into_iter().filter(|p| listed(p)).map(str::to_string).collect();
+    let listed = |p: &str| {
+        manifest.file(Role::Encoder, p).is_some() && manifest.file(Role::Decoder, p).is_some()
+    };
+    let mut all: Vec<String> = manifest
+        .precisions(Role::Decoder)
+        .into_iter()
+        .filter(|p| listed(p))
+        .map(str::to_string)
+        .collect();
     all.sort_by_key(|p| (p != "fp32", p.clone()));
     all.dedup();
     let chosen = match &args.precisions {
         Some(asked) => {
             if let Some(missing) = asked.iter().find(|p| !listed(p)) {
-                bail!("{}: no encoder and decoder graphs of precision {missing} (listed: {all:?})", package.display());
+                bail!(
+                    "{}: no encoder and decoder graphs of precision {missing} (listed: {all:?})",
+                    package.display()
+                );
             }
             asked.clone()
         }
@@ -205,26 +296,50 @@ fn build_bench_worker() -> Result<PathBuf> {
     tracing::info!("building the bench worker (release)");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
-        .args(["build", "--release", "--quiet", "-p", "adain", "--example", "bench_worker"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "adain",
+            "--example",
+            "bench_worker",
+        ])
         .status()
         .context("running cargo build")?;
     if !status.success() {
         bail!("building the bench worker failed ({status})");
     }
-    Ok(target_dir().join("release").join("examples").join("bench_worker"))
+    Ok(target_dir()
+        .join("release")
+        .join("examples")
+        .join("bench_worker"))
 }
 
 fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
 }
 
 fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).unwrap_or("?").trim().to_string();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .unwrap_or("?")
+        .trim()
+        .to_string();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     format!("{model}, {cores} cores")
 }
 
 fn date() -> String {
-    Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+    Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
 }

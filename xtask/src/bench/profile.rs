@@ -11,7 +11,12 @@ use super::python;
 /// Per graph (`encoder`, `decoder`): operator type → ms per run.
 pub type Profile = BTreeMap<String, BTreeMap<String, f64>>;
 
-pub fn run(encoder: &std::path::Path, decoder: &std::path::Path, size: u32, threads: usize) -> Result<Profile> {
+pub fn run(
+    encoder: &std::path::Path,
+    decoder: &std::path::Path,
+    size: u32,
+    threads: usize,
+) -> Result<Profile> {
     let output = Command::new(python::python())
         .current_dir(python::scripts())
         .arg("ort_profile.py")
@@ -19,11 +24,19 @@ pub fn run(encoder: &std::path::Path, decoder: &std::path::Path, size: u32, thre
         .arg(encoder)
         .arg("--decoder")
         .arg(decoder)
-        .args(["--size", &size.to_string(), "--threads", &threads.to_string()])
+        .args([
+            "--size",
+            &size.to_string(),
+            "--threads",
+            &threads.to_string(),
+        ])
         .output()
         .context("running ort_profile.py")?;
     if !output.status.success() {
-        bail!("ort_profile.py failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "ort_profile.py failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     serde_json::from_slice(&output.stdout).context("reading ort_profile.py's output")
 }

@@ -25,14 +25,27 @@ pub fn scripts() -> PathBuf {
 pub fn ensure(with_ort: bool) -> Result<Versions> {
     let python = python();
     if !python.is_file() {
-        bail!("no torch venv at {} (run `cargo xtask setup`, or pass --no-python)", torch_venv::venv_dir().display());
+        bail!(
+            "no torch venv at {} (run `cargo xtask setup`, or pass --no-python)",
+            torch_venv::venv_dir().display()
+        );
     }
     let wanted = ONNXRUNTIME.split("==").nth(1).expect("pinned");
     let mut versions = probe()?;
     if with_ort && versions.onnxruntime.as_deref() != Some(wanted) {
-        tracing::info!("installing {ONNXRUNTIME} into {} (pip)", torch_venv::venv_dir().display());
+        tracing::info!(
+            "installing {ONNXRUNTIME} into {} (pip)",
+            torch_venv::venv_dir().display()
+        );
         let status = Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", ONNXRUNTIME])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                ONNXRUNTIME,
+            ])
             .status()
             .context("running pip")?;
         if !status.success() {
@@ -40,7 +53,10 @@ pub fn ensure(with_ort: bool) -> Result<Versions> {
         }
         versions = probe()?;
         if versions.onnxruntime.as_deref() != Some(wanted) {
-            bail!("onnxruntime {:?} after installing {ONNXRUNTIME}", versions.onnxruntime);
+            bail!(
+                "onnxruntime {:?} after installing {ONNXRUNTIME}",
+                versions.onnxruntime
+            );
         }
     }
     Ok(versions)
@@ -58,12 +74,26 @@ fn probe() -> Result<Versions> {
                   try:\n    import onnxruntime; ort = onnxruntime.__version__\n\
                   except ImportError:\n    ort = ''\n\
                   print(sys.version.split()[0]); print(torch.__version__); print(ort)";
-    let out = Command::new(python()).args(["-c", script]).output().context("running the venv's python")?;
+    let out = Command::new(python())
+        .args(["-c", script])
+        .output()
+        .context("running the venv's python")?;
     if !out.status.success() {
-        bail!("the torch venv's python fails: {}", String::from_utf8_lossy(&out.stderr).trim());
+        bail!(
+            "the torch venv's python fails: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
     }
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut lines = text.lines().map(str::to_string);
-    let (python, torch, ort) = (lines.next().unwrap_or_default(), lines.next().unwrap_or_default(), lines.next().unwrap_or_default());
-    Ok(Versions { python, torch, onnxruntime: (!ort.is_empty()).then_some(ort) })
+    let (python, torch, ort) = (
+        lines.next().unwrap_or_default(),
+        lines.next().unwrap_or_default(),
+        lines.next().unwrap_or_default(),
+    );
+    Ok(Versions {
+        python,
+        torch,
+        onnxruntime: (!ort.is_empty()).then_some(ort),
+    })
 }

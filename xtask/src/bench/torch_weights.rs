@@ -17,12 +17,19 @@ use serde_json::{json, Value};
 pub fn export(package: &Path, out: &Path) -> Result<()> {
     let manifest = adain_models::manifest::Manifest::load(package)?;
     let graph = |role: Role| -> Result<_> {
-        let file = manifest.file(role, "fp32").with_context(|| format!("{}: no fp32 {role:?} graph", package.display()))?;
+        let file = manifest
+            .file(role, "fp32")
+            .with_context(|| format!("{}: no fp32 {role:?} graph", package.display()))?;
         let path = package.join(&file.path);
         Ok((read_model(&path)?, path))
     };
-    let arch = Architecture::encoder_by_name(&manifest.encoder.architecture)
-        .with_context(|| format!("unknown encoder architecture `{}`", manifest.encoder.architecture))?;
+    let arch =
+        Architecture::encoder_by_name(&manifest.encoder.architecture).with_context(|| {
+            format!(
+                "unknown encoder architecture `{}`",
+                manifest.encoder.architecture
+            )
+        })?;
     let (model, path) = graph(Role::Encoder)?;
     let encoder = network_from_graph(&model, arch, &path)?;
     let (model, path) = graph(Role::Decoder)?;
@@ -32,13 +39,26 @@ pub fn export(package: &Path, out: &Path) -> Result<()> {
     for (prefix, net) in [("encoder", &encoder), ("decoder", &decoder)] {
         for (shape, params) in net.architecture().convs().zip(net.params()) {
             let bytes = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
-            tensors.push((format!("{prefix}.{}.weight", shape.name), shape.weight_dims().to_vec(), bytes(&params.weight)));
-            tensors.push((format!("{prefix}.{}.bias", shape.name), vec![shape.out_channels], bytes(&params.bias)));
+            tensors.push((
+                format!("{prefix}.{}.weight", shape.name),
+                shape.weight_dims().to_vec(),
+                bytes(&params.weight),
+            ));
+            tensors.push((
+                format!("{prefix}.{}.bias", shape.name),
+                vec![shape.out_channels],
+                bytes(&params.bias),
+            ));
         }
     }
     let views = tensors
         .iter()
-        .map(|(name, shape, bytes)| Ok((name.clone(), TensorView::new(Dtype::F32, shape.clone(), bytes)?)))
+        .map(|(name, shape, bytes)| {
+            Ok((
+                name.clone(),
+                TensorView::new(Dtype::F32, shape.clone(), bytes)?,
+            ))
+        })
         .collect::<Result<Vec<_>>>()?;
     let metadata = HashMap::from([
         ("encoder_layers".to_string(), layers(&encoder).to_string()),

@@ -63,7 +63,8 @@ pub struct Worker {
 impl Worker {
     /// Starts `command` (stderr to `log`) and waits until it has warmed up.
     pub fn start(contestant: Contestant, mut command: Command, log: &Path) -> Result<Self> {
-        let stderr = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+        let stderr =
+            std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -72,7 +73,14 @@ impl Worker {
             .with_context(|| format!("starting {command:?}"))?;
         let stdin = child.stdin.take().expect("piped");
         let stdout = BufReader::new(child.stdout.take().expect("piped"));
-        let mut worker = Self { contestant, child, stdin, stdout, log: log.to_path_buf(), setup_ms: 0.0 };
+        let mut worker = Self {
+            contestant,
+            child,
+            stdin,
+            stdout,
+            log: log.to_path_buf(),
+            setup_ms: 0.0,
+        };
         worker.setup_ms = worker.read()?.setup_ms.unwrap_or(0.0);
         Ok(worker)
     }
@@ -80,7 +88,9 @@ impl Worker {
     /// One stylization: `full` or `cached`.
     pub fn request(&mut self, mode: &str) -> Result<Stages> {
         self.send(mode)?;
-        self.read()?.stages_ms.with_context(|| format!("{:?}: no stage times in the reply", self.contestant))
+        self.read()?
+            .stages_ms
+            .with_context(|| format!("{:?}: no stage times in the reply", self.contestant))
     }
 
     /// Stops the worker; its peak resident memory in MiB.
@@ -92,16 +102,22 @@ impl Worker {
     }
 
     fn send(&mut self, line: &str) -> Result<()> {
-        writeln!(self.stdin, "{line}").and_then(|()| self.stdin.flush()).map_err(|e| self.died(&e.to_string()))
+        writeln!(self.stdin, "{line}")
+            .and_then(|()| self.stdin.flush())
+            .map_err(|e| self.died(&e.to_string()))
     }
 
     fn read(&mut self) -> Result<Reply> {
         let mut line = String::new();
-        let n = self.stdout.read_line(&mut line).map_err(|e| self.died(&e.to_string()))?;
+        let n = self
+            .stdout
+            .read_line(&mut line)
+            .map_err(|e| self.died(&e.to_string()))?;
         if n == 0 {
             return Err(self.died("it closed its output"));
         }
-        serde_json::from_str(&line).with_context(|| format!("{:?}: not a reply: {line}", self.contestant))
+        serde_json::from_str(&line)
+            .with_context(|| format!("{:?}: not a reply: {line}", self.contestant))
     }
 
     /// An error that quotes the end of the worker's log.
@@ -109,8 +125,20 @@ impl Worker {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(15).collect::<Vec<_>>().into_iter().rev().collect();
-        anyhow::anyhow!("{:?} failed ({what}); end of {}:\n{}", self.contestant, self.log.display(), tail.join("\n"))
+        let tail: Vec<&str> = log
+            .lines()
+            .rev()
+            .take(15)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        anyhow::anyhow!(
+            "{:?} failed ({what}); end of {}:\n{}",
+            self.contestant,
+            self.log.display(),
+            tail.join("\n")
+        )
     }
 }
 

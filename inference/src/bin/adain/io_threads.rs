@@ -32,15 +32,28 @@ pub struct Preparation {
 
 /// Reads and prepares `paths` in order on a thread; yields one item per path (an error for a path that
 /// cannot be used, so the run goes on with the others).
-pub fn spawn_reader(paths: Vec<PathBuf>, how: Preparation) -> (Receiver<(usize, Result<Loaded>)>, JoinHandle<()>) {
+pub fn spawn_reader(
+    paths: Vec<PathBuf>,
+    how: Preparation,
+) -> (Receiver<(usize, Result<Loaded>)>, JoinHandle<()>) {
     let (tx, rx) = sync_channel(1);
     let handle = std::thread::spawn(move || {
         for (index, path) in paths.iter().enumerate() {
-            let loaded = load_rgb(path, how.max_pixels).map_err(anyhow::Error::from).map(|original| {
-                let (w, h) = original.dimensions();
-                let reference = if how.crop { (w.min(h), w.min(h)) } else { (w, h) };
-                Loaded { index, image: prepare(&original, how.content_size, how.crop), reference }
-            });
+            let loaded = load_rgb(path, how.max_pixels)
+                .map_err(anyhow::Error::from)
+                .map(|original| {
+                    let (w, h) = original.dimensions();
+                    let reference = if how.crop {
+                        (w.min(h), w.min(h))
+                    } else {
+                        (w, h)
+                    };
+                    Loaded {
+                        index,
+                        image: prepare(&original, how.content_size, how.crop),
+                        reference,
+                    }
+                });
             if tx.send((index, loaded)).is_err() {
                 return; // the run stopped
             }
@@ -83,7 +96,11 @@ pub fn spawn_writer(progress: Progress) -> (SyncSender<Finished>, JoinHandle<Vec
 
 fn write(done: Finished) -> Result<PathBuf> {
     let (w, h) = done.reference;
-    let image = if done.image.dimensions() == (w, h) { done.image } else { resize_exact(&done.image, w, h) };
+    let image = if done.image.dimensions() == (w, h) {
+        done.image
+    } else {
+        resize_exact(&done.image, w, h)
+    };
     save_rgb(&image, &done.output)?;
     Ok(done.output)
 }

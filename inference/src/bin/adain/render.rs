@@ -5,7 +5,9 @@ use std::path::Path;
 
 use adain::adain::StyleMix;
 use adain::stylize::{transfer, ContentFeatures, Stylizer};
-use adain::tiling::{encode_tiled, render_tiled, TileOptions, TilePass, TileProgress, TiledContent};
+use adain::tiling::{
+    encode_tiled, render_tiled, TileOptions, TilePass, TileProgress, TiledContent,
+};
 use anyhow::Result;
 use image::RgbImage;
 use ndarray::Array2;
@@ -33,7 +35,10 @@ impl Tiling {
     pub fn options_for(&self, width: u32, height: u32) -> Option<TileOptions> {
         let pixels = u64::from(width) * u64::from(height);
         if self.tile > 0 {
-            Some(TileOptions { tile: self.tile, ..Default::default() })
+            Some(TileOptions {
+                tile: self.tile,
+                ..Default::default()
+            })
         } else if self.above > 0 && pixels > self.above {
             Some(TileOptions::default())
         } else {
@@ -50,25 +55,50 @@ pub enum Encoded {
 
 impl Encoded {
     /// Encodes `content`; `masks` (on its relu4_1 grid) are needed up front only when tiling.
-    pub fn new(stylizer: &mut Stylizer, content: &RgbImage, masks: Option<&[Array2<f32>]>, tiling: Option<&TileOptions>, progress: &Progress) -> Result<Self> {
+    pub fn new(
+        stylizer: &mut Stylizer,
+        content: &RgbImage,
+        masks: Option<&[Array2<f32>]>,
+        tiling: Option<&TileOptions>,
+        progress: &Progress,
+    ) -> Result<Self> {
         Ok(match tiling {
             None => Encoded::Whole(stylizer.encode_content(content)?),
             Some(options) => {
-                let tiled = encode_tiled(stylizer, content, masks, options, &mut |p| show(progress, p))?;
-                tracing::debug!(tiles = tiled.tiles(), keeps_features = tiled.keeps_features(), "{}x{} in tiles", content.width(), content.height());
+                let tiled = encode_tiled(stylizer, content, masks, options, &mut |p| {
+                    show(progress, p)
+                })?;
+                tracing::debug!(
+                    tiles = tiled.tiles(),
+                    keeps_features = tiled.keeps_features(),
+                    "{}x{} in tiles",
+                    content.width(),
+                    content.height()
+                );
                 Encoded::Tiled(Box::new(tiled))
             }
         })
     }
 
     /// One result.
-    pub fn render(&self, stylizer: &mut Stylizer, content: &RgbImage, mix: StyleMix<'_>, alpha: f32, progress: &Progress) -> Result<RgbImage> {
+    pub fn render(
+        &self,
+        stylizer: &mut Stylizer,
+        content: &RgbImage,
+        mix: StyleMix<'_>,
+        alpha: f32,
+        progress: &Progress,
+    ) -> Result<RgbImage> {
         Ok(match self {
             Encoded::Whole(features) => {
                 let target = transfer(features, mix, alpha)?;
                 stylizer.decode(target.view(), features.width, features.height)?
             }
-            Encoded::Tiled(tiled) => render_tiled(stylizer, content, tiled, mix, alpha, &mut |p| show(progress, p))?,
+            Encoded::Tiled(tiled) => {
+                render_tiled(stylizer, content, tiled, mix, alpha, &mut |p| {
+                    show(progress, p)
+                })?
+            }
         })
     }
 }
@@ -80,7 +110,10 @@ fn prepared_size(w: u32, h: u32, content_size: u32, crop: bool) -> (u32, u32) {
         (w, h)
     } else {
         let scale = f64::from(content_size) / f64::from(w.min(h));
-        ((f64::from(w) * scale).round() as u32, (f64::from(h) * scale).round() as u32)
+        (
+            (f64::from(w) * scale).round() as u32,
+            (f64::from(h) * scale).round() as u32,
+        )
     };
     if crop {
         (w.min(h), w.min(h))
@@ -103,11 +136,27 @@ mod tests {
 
     #[test]
     fn tiles_when_asked_or_above_the_budget() {
-        let auto = Tiling { tile: 0, above: 4_000_000 };
+        let auto = Tiling {
+            tile: 0,
+            above: 4_000_000,
+        };
         assert!(auto.options_for(2000, 2000).is_none());
-        assert_eq!(auto.options_for(2001, 2000).map(|o| o.tile), Some(adain::tiling::DEFAULT_TILE));
-        assert_eq!(Tiling { tile: 256, above: 0 }.options_for(300, 200).map(|o| o.tile), Some(256));
-        assert!(Tiling { tile: 0, above: 0 }.options_for(9000, 9000).is_none());
+        assert_eq!(
+            auto.options_for(2001, 2000).map(|o| o.tile),
+            Some(adain::tiling::DEFAULT_TILE)
+        );
+        assert_eq!(
+            Tiling {
+                tile: 256,
+                above: 0
+            }
+            .options_for(300, 200)
+            .map(|o| o.tile),
+            Some(256)
+        );
+        assert!(Tiling { tile: 0, above: 0 }
+            .options_for(9000, 9000)
+            .is_none());
     }
 
     #[test]
