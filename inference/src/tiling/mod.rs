@@ -254,24 +254,22 @@ fn render(
     for (done, core) in grid.cores.iter().enumerate() {
         let blended = grid.grown(core, BLEND_MARGIN);
         let window = grid.grown(&blended, DECODER_HALO);
+        // The window's features: a view of the kept map, or the window encoded again with its halo.
+        let encoded;
         let features = match &tiled.features {
-            Some(all) => all
-                .slice(s![.., window.y0..window.y1, window.x0..window.x1])
-                .to_owned(),
+            Some(all) => all.slice(s![.., window.y0..window.y1, window.x0..window.x1]),
             None => {
                 let outer = grid.grown(&window, ENCODER_HALO);
                 let inner = window.within(&outer);
-                encode_window(stylizer, content, grid, &outer)?
-                    .slice(s![.., inner.y0..inner.y1, inner.x0..inner.x1])
-                    .to_owned()
+                encoded = encode_window(stylizer, content, grid, &outer)?;
+                encoded.slice(s![.., inner.y0..inner.y1, inner.x0..inner.x1])
             }
         };
         let classes = tiled
             .regions
             .as_ref()
             .map(|r| r.slice(s![window.y0..window.y1, window.x0..window.x1]));
-        let input = target.apply(features.view(), classes);
-        drop(features);
+        let input = target.apply(features, classes);
         let (wx0, wy0, ww, wh) = grid.pixels(&window);
         let decoded = stylizer.sessions().1.decode(input.view(), wh, ww)?;
         // The blended region inside the decoded window, and its weights.
