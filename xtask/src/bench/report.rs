@@ -250,18 +250,30 @@ fn aims(rows: &[Row]) -> String {
             opt(r.vs_ort_same, |v| format!("{v:.2}×"))
         );
     }
-    let best = rows
+    // Every precision with the style statistics reused, then the fastest that keeps ≥ 30 dB.
+    let cached: Vec<&Row> = rows
         .iter()
         .filter(|r| r.size == 512 && r.runner == Runner::Adain && r.mode == "cached")
+        .collect();
+    for r in &cached {
+        let _ = writeln!(
+            md,
+            "- {} with style statistics reused: {} of ORT-Python's fp32 full pipeline (aim ≤ 0.35×), PSNR vs fp32 {} (aim ≥ 30 dB)",
+            r.precision,
+            opt(r.vs_ort_fp32_full, |v| format!("{v:.2}×")),
+            opt(r.psnr_vs_adain_fp32_db, |v| if v.is_infinite() { "identical".into() } else { format!("{v:.1} dB") })
+        );
+    }
+    let best = cached
+        .iter()
         .filter(|r| r.precision == "fp32" || r.psnr_vs_adain_fp32_db.is_some_and(|p| p >= 30.0))
         .min_by(|a, b| a.compute_ms.total_cmp(&b.compute_ms));
     if let Some(r) = best {
         let _ = writeln!(
             md,
-            "- best variant with style statistics reused ({} cached): {} of ORT-Python's fp32 full pipeline (aim ≤ 0.35×), PSNR vs fp32 {} (aim ≥ 30 dB)",
+            "- fastest at ≥ 30 dB on this image: {} ({})",
             r.precision,
-            opt(r.vs_ort_fp32_full, |v| format!("{v:.2}×")),
-            opt(r.psnr_vs_adain_fp32_db, |v| if v.is_infinite() { "identical".into() } else { format!("{v:.1} dB") })
+            opt(r.vs_ort_fp32_full, |v| format!("{v:.2}×"))
         );
     }
     md
