@@ -20,7 +20,16 @@ fn main() -> adain::Result<()> {
     let num = |i: usize, d: usize| args.get(i).and_then(|v| v.parse().ok()).unwrap_or(d);
     let (side, threads, runs) = (num(1, 512), num(2, 2), num(3, 3));
     let model = adain_models::onnx::read_model(&graph)?;
-    let input = if model.graph.input.iter().any(|i| i.name == GraphInput::DECODER.name) { GraphInput::DECODER } else { GraphInput::ENCODER };
+    let input = if model
+        .graph
+        .input
+        .iter()
+        .any(|i| i.name == GraphInput::DECODER.name)
+    {
+        GraphInput::DECODER
+    } else {
+        GraphInput::ENCODER
+    };
     let profile = profile_graph(&graph, &input, side, threads, runs)?;
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) ends the listing quietly.
@@ -32,9 +41,16 @@ fn main() -> adain::Result<()> {
         profile.run_millis.iter().map(|m| m.round()).collect::<Vec<_>>(),
         profile.millis()
     );
-    let _ = writeln!(out, "| operator | provider | nodes | ms per run |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| operator | provider | nodes | ms per run |\n|---|---|---|---|"
+    );
     for k in &profile.kernels {
-        let _ = writeln!(out, "| {} | {} | {} | {:.2} |", k.op, k.provider, k.nodes, k.millis);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {:.2} |",
+            k.op, k.provider, k.nodes, k.millis
+        );
     }
     Ok(())
 }

@@ -45,11 +45,24 @@ fn main() -> Result<()> {
     let package = ModelPackage::load(&dir).with_context(|| format!("loading {}", dir.display()))?;
     let checked = t.elapsed();
     let t = Instant::now();
-    let mut stylizer = Stylizer::new(&package, &SessionOptions { threads: args.threads, cpu_arena: !args.no_arena, ..Default::default() })?;
-    println!("package checks {:.0} ms, sessions {:.0} ms", ms(checked), ms(t.elapsed()));
+    let mut stylizer = Stylizer::new(
+        &package,
+        &SessionOptions {
+            threads: args.threads,
+            cpu_arena: !args.no_arena,
+            ..Default::default()
+        },
+    )?;
+    println!(
+        "package checks {:.0} ms, sessions {:.0} ms",
+        ms(checked),
+        ms(t.elapsed())
+    );
 
     let image = |seed: u32| {
-        RgbImage::from_fn(args.size, args.size, |x, y| Rgb([(x * 7 + seed) as u8, (y * 3) as u8, ((x ^ y) + seed) as u8]))
+        RgbImage::from_fn(args.size, args.size, |x, y| {
+            Rgb([(x * 7 + seed) as u8, (y * 3) as u8, ((x ^ y) + seed) as u8])
+        })
     };
     let (content, style) = (image(1), image(2));
     for round in 0..args.rounds {

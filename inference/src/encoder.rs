@@ -36,7 +36,12 @@ impl Encoder {
         let adain_only = RunOptions::new()
             .map(|o| o.with_outputs(OutputSelector::no_default().with(ADAIN_LAYER)))
             .map_err(|e| AdainError::ort("creating run options", e))?;
-        Ok(Self { session: opened.session, provider: opened.provider, path: path.to_path_buf(), adain_only })
+        Ok(Self {
+            session: opened.session,
+            provider: opened.provider,
+            path: path.to_path_buf(),
+            adain_only,
+        })
     }
 
     /// The execution provider the session runs on.
@@ -47,7 +52,9 @@ impl Encoder {
     /// relu4_1 of `image` [3, H, W]: [512, ⌈H/8⌉, ⌈W/8⌉].
     pub fn content_features(&mut self, image: ArrayView3<'_, f32>) -> Result<Array3<f32>> {
         let mut features = None;
-        self.run(image, Layers::AdainOnly, |_, map| features = Some(map.to_owned()))?;
+        self.run(image, Layers::AdainOnly, |_, map| {
+            features = Some(map.to_owned())
+        })?;
         Ok(features.expect("run() visits relu4_1"))
     }
 
@@ -55,13 +62,18 @@ impl Encoder {
     /// relu4_1 entry of [`Self::feature_statistics`] (same graph, same kernels, same reduction).
     pub fn adain_statistics(&mut self, image: ArrayView3<'_, f32>) -> Result<ChannelStats> {
         let mut stats = None;
-        self.run(image, Layers::AdainOnly, |_, map| stats = Some(ChannelStats::of(map)))?;
+        self.run(image, Layers::AdainOnly, |_, map| {
+            stats = Some(ChannelStats::of(map))
+        })?;
         Ok(stats.expect("run() visits relu4_1"))
     }
 
     /// Channel statistics of all four feature layers of `image` [3, H, W], straight from the
     /// runtime's buffers (relu1_1 of a big image is large; it is never copied).
-    pub fn feature_statistics(&mut self, image: ArrayView3<'_, f32>) -> Result<BTreeMap<String, ChannelStats>> {
+    pub fn feature_statistics(
+        &mut self,
+        image: ArrayView3<'_, f32>,
+    ) -> Result<BTreeMap<String, ChannelStats>> {
         let mut stats = BTreeMap::new();
         self.run(image, Layers::All, |layer, map| {
             stats.insert(layer.to_string(), ChannelStats::of(map));
@@ -70,10 +82,17 @@ impl Encoder {
     }
 
     /// Runs the graph and hands each requested feature layer, checked against the contract, to `visit`.
-    fn run(&mut self, image: ArrayView3<'_, f32>, layers: Layers, mut visit: impl FnMut(&str, ArrayView3<'_, f32>)) -> Result<()> {
+    fn run(
+        &mut self,
+        image: ArrayView3<'_, f32>,
+        layers: Layers,
+        mut visit: impl FnMut(&str, ArrayView3<'_, f32>),
+    ) -> Result<()> {
         let (channels, h, w) = image.dim();
         if channels != 3 {
-            return Err(AdainError::InvalidArgument(format!("the encoder takes 3 colour channels, got {channels}")));
+            return Err(AdainError::InvalidArgument(format!(
+                "the encoder takes 3 colour channels, got {channels}"
+            )));
         }
         if h < MIN_IMAGE_SIDE || w < MIN_IMAGE_SIDE {
             return Err(AdainError::InvalidArgument(format!(
@@ -86,14 +105,19 @@ impl Encoder {
         }
         let batch = image.insert_axis(Axis(0));
         let batch = batch.as_standard_layout();
-        let input = TensorRef::from_array_view(&batch).map_err(|e| AdainError::ort("preparing the encoder input", e))?;
+        let input = TensorRef::from_array_view(&batch)
+            .map_err(|e| AdainError::ort("preparing the encoder input", e))?;
         let outputs = match layers {
             Layers::All => self.session.run(ort::inputs![ENCODER_INPUT => input]),
-            Layers::AdainOnly => self.session.run_with_options(ort::inputs![ENCODER_INPUT => input], &self.adain_only),
+            Layers::AdainOnly => self
+                .session
+                .run_with_options(ort::inputs![ENCODER_INPUT => input], &self.adain_only),
         }
         .map_err(|e| AdainError::ort(format!("{}: running the encoder", self.path.display()), e))?;
         let graph = self.path.display().to_string();
-        for (level, (layer, expected_channels)) in FEATURE_LAYERS.iter().zip(FEATURE_CHANNELS).enumerate() {
+        for (level, (layer, expected_channels)) in
+            FEATURE_LAYERS.iter().zip(FEATURE_CHANNELS).enumerate()
+        {
             if layers == Layers::AdainOnly && *layer != ADAIN_LAYER {
                 continue;
             }
@@ -107,12 +131,17 @@ impl Encoder {
             // relu1_1 is full size, each pooling halves (rounding up): levels 0, 1, 2, 3.
             let side = |s: usize| (0..level).fold(s, |s, _| s.div_ceil(2));
             let expected = [1, expected_channels, side(h), side(w)];
-            let map = array.into_dimensionality::<Ix4>().ok().filter(|a| a.shape() == expected).ok_or_else(|| {
-                AdainError::GraphOutput {
+            let map = array
+                .into_dimensionality::<Ix4>()
+                .ok()
+                .filter(|a| a.shape() == expected)
+                .ok_or_else(|| AdainError::GraphOutput {
                     graph: graph.clone(),
-                    message: format!("`{layer}` has shape {:?}, expected {expected:?}", value.shape()),
-                }
-            })?;
+                    message: format!(
+                        "`{layer}` has shape {:?}, expected {expected:?}",
+                        value.shape()
+                    ),
+                })?;
             visit(layer, map.index_axis_move(Axis(0), 0));
         }
         Ok(())

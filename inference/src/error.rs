@@ -28,7 +28,10 @@ pub enum AdainError {
 
     /// An execution provider that was asked for cannot run here.
     #[error("execution provider {provider}: {reason}")]
-    ExecutionProvider { provider: &'static str, reason: String },
+    ExecutionProvider {
+        provider: &'static str,
+        reason: String,
+    },
 
     /// A model package that does not hold together.
     #[error("{path}: {message}")]
@@ -40,7 +43,10 @@ pub enum AdainError {
 
     /// An input image that cannot be used.
     #[error("{path}: {problem}")]
-    Image { path: PathBuf, problem: ImageProblem },
+    Image {
+        path: PathBuf,
+        problem: ImageProblem,
+    },
 
     /// A style-statistics file that does not belong to this model.
     #[error("{path}: {message}")]
@@ -78,7 +84,12 @@ pub enum ImageProblem {
     #[error("the image is empty ({width}x{height} pixels)")]
     ZeroSize { width: u32, height: u32 },
     #[error("{width}x{height} = {pixels} pixels exceeds the limit of {limit} (raise it with --max-pixels)")]
-    TooLarge { width: u32, height: u32, pixels: u64, limit: u64 },
+    TooLarge {
+        width: u32,
+        height: u32,
+        pixels: u64,
+        limit: u64,
+    },
     #[error("cannot write a {0} image (supported outputs: png, jpg, bmp, tiff, webp)")]
     UnsupportedOutput(String),
     #[error("cannot encode the image: {0}")]
@@ -87,16 +98,28 @@ pub enum ImageProblem {
 
 impl AdainError {
     pub(crate) fn ort(context: impl Into<String>, source: impl Into<ort::Error>) -> Self {
-        Self::Ort { context: context.into(), source: source.into() }
+        Self::Ort {
+            context: context.into(),
+            source: source.into(),
+        }
     }
     pub(crate) fn package(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Self::Package { path: path.into(), message: message.into() }
+        Self::Package {
+            path: path.into(),
+            message: message.into(),
+        }
     }
     pub(crate) fn image(path: impl Into<PathBuf>, problem: ImageProblem) -> Self {
-        Self::Image { path: path.into(), problem }
+        Self::Image {
+            path: path.into(),
+            problem,
+        }
     }
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
 }
 

@@ -27,12 +27,20 @@ pub mod info_keys {
 }
 
 /// What `adain stats` does with several images, in words (also written into the file).
-pub const AVERAGING: &str = "equal-weight arithmetic mean, over the images, of each image's per-channel mean and std";
+pub const AVERAGING: &str =
+    "equal-weight arithmetic mean, over the images, of each image's per-channel mean and std";
 
 /// A [`StyleStats`] from the feature statistics of one image.
-pub fn from_features(stats: &BTreeMap<String, ChannelStats>, encoder_identity: &str, info: BTreeMap<String, String>) -> StyleStats {
+pub fn from_features(
+    stats: &BTreeMap<String, ChannelStats>,
+    encoder_identity: &str,
+    info: BTreeMap<String, String>,
+) -> StyleStats {
     StyleStats {
-        layers: stats.iter().map(|(layer, s)| (layer.clone(), s.to_layer())).collect(),
+        layers: stats
+            .iter()
+            .map(|(layer, s)| (layer.clone(), s.to_layer()))
+            .collect(),
         encoder_identity: encoder_identity.to_string(),
         info,
     }
@@ -41,8 +49,13 @@ pub fn from_features(stats: &BTreeMap<String, ChannelStats>, encoder_identity: &
 /// Equal-weight mean of each layer's per-channel μ and σ over `all` (see [`AVERAGING`]).
 /// Accumulated in f64; the average of a single entry is that entry, bit for bit.
 pub fn average(all: &[StyleStats]) -> Result<StyleStats> {
-    let first = all.first().ok_or_else(|| AdainError::InvalidArgument("no style statistics to average".into()))?;
-    if let Some(other) = all.iter().find(|s| s.encoder_identity != first.encoder_identity) {
+    let first = all
+        .first()
+        .ok_or_else(|| AdainError::InvalidArgument("no style statistics to average".into()))?;
+    if let Some(other) = all
+        .iter()
+        .find(|s| s.encoder_identity != first.encoder_identity)
+    {
         return Err(AdainError::InvalidArgument(format!(
             "cannot average statistics of different encoders ({} and {})",
             short(&first.encoder_identity),
@@ -54,14 +67,32 @@ pub fn average(all: &[StyleStats]) -> Result<StyleStats> {
     for (name, layer) in &first.layers {
         let members: Vec<&LayerStats> = all
             .iter()
-            .map(|s| s.layers.get(name).ok_or_else(|| AdainError::InvalidArgument(format!("statistics without `{name}` cannot be averaged"))))
+            .map(|s| {
+                s.layers.get(name).ok_or_else(|| {
+                    AdainError::InvalidArgument(format!(
+                        "statistics without `{name}` cannot be averaged"
+                    ))
+                })
+            })
             .collect::<Result<_>>()?;
         let mean_of = |pick: fn(&LayerStats) -> &Vec<f32>| -> Vec<f32> {
-            (0..pick(layer).len()).map(|c| (members.iter().map(|m| f64::from(pick(m)[c])).sum::<f64>() / n) as f32).collect()
+            (0..pick(layer).len())
+                .map(|c| (members.iter().map(|m| f64::from(pick(m)[c])).sum::<f64>() / n) as f32)
+                .collect()
         };
-        layers.insert(name.clone(), LayerStats { mean: mean_of(|l| &l.mean), std: mean_of(|l| &l.std) });
+        layers.insert(
+            name.clone(),
+            LayerStats {
+                mean: mean_of(|l| &l.mean),
+                std: mean_of(|l| &l.std),
+            },
+        );
     }
-    Ok(StyleStats { layers, encoder_identity: first.encoder_identity.clone(), info: merged_info(all) })
+    Ok(StyleStats {
+        layers,
+        encoder_identity: first.encoder_identity.clone(),
+        info: merged_info(all),
+    })
 }
 
 /// List-valued keys are concatenated; any other key is kept when all entries agree on it.
@@ -71,7 +102,10 @@ fn merged_info(all: &[StyleStats]) -> BTreeMap<String, String> {
         let items: Vec<serde_json::Value> = all
             .iter()
             .filter_map(|s| s.info.get(key))
-            .flat_map(|v| serde_json::from_str::<Vec<serde_json::Value>>(v).unwrap_or_else(|_| vec![v.clone().into()]))
+            .flat_map(|v| {
+                serde_json::from_str::<Vec<serde_json::Value>>(v)
+                    .unwrap_or_else(|_| vec![v.clone().into()])
+            })
             .collect();
         if !items.is_empty() {
             info.insert(key.to_string(), serde_json::Value::from(items).to_string());
@@ -83,7 +117,10 @@ fn merged_info(all: &[StyleStats]) -> BTreeMap<String, String> {
         }
     }
     if all.len() > 1 {
-        info.insert(info_keys::AVERAGING.into(), format!("{AVERAGING} ({} images)", all.len()));
+        info.insert(
+            info_keys::AVERAGING.into(),
+            format!("{AVERAGING} ({} images)", all.len()),
+        );
     }
     info
 }
@@ -102,7 +139,10 @@ pub fn load_checked(path: &Path, encoder_identity: &str) -> Result<StyleStats> {
             ),
         });
     }
-    if let Some(missing) = FEATURE_LAYERS.iter().find(|l| !stats.layers.contains_key(**l)) {
+    if let Some(missing) = FEATURE_LAYERS
+        .iter()
+        .find(|l| !stats.layers.contains_key(**l))
+    {
         tracing::debug!(path = %path.display(), "no `{missing}` statistics; AdaIN only needs relu4_1");
     }
     Ok(stats)
@@ -117,11 +157,18 @@ mod tests {
     use super::*;
 
     fn stats(value: f32, source: &str) -> StyleStats {
-        let layer = LayerStats { mean: vec![value, value * 3.0], std: vec![0.1 + value, 1.0] };
+        let layer = LayerStats {
+            mean: vec![value, value * 3.0],
+            std: vec![0.1 + value, 1.0],
+        };
         StyleStats {
             layers: [("relu4_1".to_string(), layer)].into(),
             encoder_identity: "e".into(),
-            info: [(info_keys::SOURCES.to_string(), format!("[\"{source}\"]")), ("style_size".into(), "512".into())].into(),
+            info: [
+                (info_keys::SOURCES.to_string(), format!("[\"{source}\"]")),
+                ("style_size".into(), "512".into()),
+            ]
+            .into(),
         }
     }
 

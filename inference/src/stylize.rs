@@ -31,12 +31,18 @@ pub struct ContentFeatures {
 
 impl ContentFeatures {
     pub fn new(features: Array3<f32>, width: u32, height: u32) -> Self {
-        Self { features, width, height, stats: OnceLock::new() }
+        Self {
+            features,
+            width,
+            height,
+            stats: OnceLock::new(),
+        }
     }
 
     /// Channel statistics of the features (computed once).
     pub fn stats(&self) -> &ChannelStats {
-        self.stats.get_or_init(|| ChannelStats::of(self.features.view()))
+        self.stats
+            .get_or_init(|| ChannelStats::of(self.features.view()))
     }
 }
 
@@ -75,20 +81,33 @@ impl Stylizer {
     /// Stage 1: f(c).
     pub fn encode_content(&mut self, content: &RgbImage) -> Result<ContentFeatures> {
         let features = self.encoder.content_features(to_planar(content).view())?;
-        Ok(ContentFeatures::new(features, content.width(), content.height()))
+        Ok(ContentFeatures::new(
+            features,
+            content.width(),
+            content.height(),
+        ))
     }
 
     /// Stage 2: statistics of a style image at all four layers. `adain stats` and `stylize --style`
     /// both come through here, which is what makes a stats file reproduce an image exactly.
     /// `info` is recorded in the result (sources, sizes; see [`style::info_keys`]).
-    pub fn style_statistics(&mut self, style: &RgbImage, info: BTreeMap<String, String>) -> Result<StyleStats> {
+    pub fn style_statistics(
+        &mut self,
+        style: &RgbImage,
+        info: BTreeMap<String, String>,
+    ) -> Result<StyleStats> {
         self.style_statistics_planar(to_planar(style).view(), info)
     }
 
     /// Stage 2 for a style already in planar form (e.g. recoloured by [`preserve_color`]).
-    pub fn style_statistics_planar(&mut self, style: ArrayView3<'_, f32>, mut info: BTreeMap<String, String>) -> Result<StyleStats> {
+    pub fn style_statistics_planar(
+        &mut self,
+        style: ArrayView3<'_, f32>,
+        mut info: BTreeMap<String, String>,
+    ) -> Result<StyleStats> {
         let stats = self.encoder.feature_statistics(style)?;
-        info.entry(style::info_keys::MODEL.into()).or_insert_with(|| self.model.clone());
+        info.entry(style::info_keys::MODEL.into())
+            .or_insert_with(|| self.model.clone());
         Ok(style::from_features(&stats, &self.encoder_identity, info))
     }
 
@@ -100,17 +119,32 @@ impl Stylizer {
     }
 
     /// [`Self::adain_style_statistics`] for a style already in planar form.
-    pub fn adain_style_statistics_planar(&mut self, style: ArrayView3<'_, f32>) -> Result<ChannelStats> {
+    pub fn adain_style_statistics_planar(
+        &mut self,
+        style: ArrayView3<'_, f32>,
+    ) -> Result<ChannelStats> {
         self.encoder.adain_statistics(style)
     }
 
     /// Stage 4: g(t), cropped to the content's size, clamped and quantised to RGB8.
-    pub fn decode(&mut self, target: ArrayView3<'_, f32>, width: u32, height: u32) -> Result<RgbImage> {
-        Ok(from_planar(self.decode_planar(target, width, height)?.view()))
+    pub fn decode(
+        &mut self,
+        target: ArrayView3<'_, f32>,
+        width: u32,
+        height: u32,
+    ) -> Result<RgbImage> {
+        Ok(from_planar(
+            self.decode_planar(target, width, height)?.view(),
+        ))
     }
 
     /// Stage 4 before quantisation: g(t) cropped to `width`×`height`, planar, not clamped.
-    pub fn decode_planar(&mut self, target: ArrayView3<'_, f32>, width: u32, height: u32) -> Result<Array3<f32>> {
+    pub fn decode_planar(
+        &mut self,
+        target: ArrayView3<'_, f32>,
+        width: u32,
+        height: u32,
+    ) -> Result<Array3<f32>> {
         self.decoder.decode(target, height as usize, width as usize)
     }
 
@@ -120,7 +154,12 @@ impl Stylizer {
     }
 
     /// All stages for one content and a mix of styles.
-    pub fn stylize(&mut self, content: &RgbImage, mix: StyleMix<'_>, alpha: f32) -> Result<RgbImage> {
+    pub fn stylize(
+        &mut self,
+        content: &RgbImage,
+        mix: StyleMix<'_>,
+        alpha: f32,
+    ) -> Result<RgbImage> {
         let content = self.encode_content(content)?;
         let target = transfer(&content, mix, alpha)?;
         self.decode(target.view(), content.width, content.height)

@@ -19,20 +19,55 @@ fn output_has_the_exact_odd_size_of_the_content() {
 
     // Default flags: processed at its own size.
     let native = dir.path().join("native.png");
-    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "-o", s(&native)]));
+    expect_success(&adain(&[
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "-o",
+        s(&native),
+    ]));
     assert_eq!(image::image_dimensions(&native).unwrap(), (333, 257));
 
     // --content-size only changes the processing size: the result is resized back.
     let resized = dir.path().join("resized.png");
-    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "128", "-o", s(&resized)]));
+    expect_success(&adain(&[
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "--content-size",
+        "128",
+        "-o",
+        s(&resized),
+    ]));
     assert_eq!(image::image_dimensions(&resized).unwrap(), (333, 257));
     let odd = dir.path().join("odd.png");
-    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "101", "-o", s(&odd)]));
+    expect_success(&adain(&[
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "--content-size",
+        "101",
+        "-o",
+        s(&odd),
+    ]));
     assert_eq!(image::image_dimensions(&odd).unwrap(), (333, 257));
 
     // --crop: the content's centre square, at its own size.
     let cropped = dir.path().join("cropped.png");
-    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "75", "--crop", "-o", s(&cropped)]));
+    expect_success(&adain(&[
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "--content-size",
+        "75",
+        "--crop",
+        "-o",
+        s(&cropped),
+    ]));
     assert_eq!(image::image_dimensions(&cropped).unwrap(), (257, 257));
 }
 
@@ -44,13 +79,32 @@ fn a_smaller_processing_size_is_the_same_picture() {
     let content = write_image(dir.path(), "content.png", 333, 257, 1);
     let style = write_image(dir.path(), "style.png", 64, 64, 2);
     let (small, large) = (dir.path().join("small.png"), dir.path().join("large.png"));
-    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "128", "-o", s(&small)]));
+    expect_success(&adain(&[
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "--content-size",
+        "128",
+        "-o",
+        s(&small),
+    ]));
     let expected = adain::image_io::resize_shorter_side(&test_image(333, 257, 1), 128);
     let processed = dir.path().join("processed.png");
     expected.save(&processed).unwrap();
-    expect_success(&adain(&["stylize", s(&processed), "--style", s(&style), "-o", s(&large)]));
+    expect_success(&adain(&[
+        "stylize",
+        s(&processed),
+        "--style",
+        s(&style),
+        "-o",
+        s(&large),
+    ]));
     let up = adain::image_io::resize_exact(&image::open(&large).unwrap().to_rgb8(), 333, 257);
-    assert!(image::open(&small).unwrap().to_rgb8() == up, "--content-size 128 must be the 128-pixel result resized back");
+    assert!(
+        image::open(&small).unwrap().to_rgb8() == up,
+        "--content-size 128 must be the 128-pixel result resized back"
+    );
 }
 
 #[test]
@@ -59,31 +113,70 @@ fn a_stats_file_gives_bit_identical_results_to_its_image() {
     let content = write_image(dir.path(), "content.png", 71, 53, 3);
     let style = write_image(dir.path(), "style.png", 90, 70, 4);
     let stats = dir.path().join("style.safetensors");
-    expect_success(&adain(&["stats", s(&style), "--style-size", "64", "-o", s(&stats)]));
+    expect_success(&adain(&[
+        "stats",
+        s(&style),
+        "--style-size",
+        "64",
+        "-o",
+        s(&stats),
+    ]));
 
     let from_image = dir.path().join("from_image.png");
     let from_stats = dir.path().join("from_stats.png");
     let common = ["--content-size", "0", "--style-size", "64"];
-    let mut a = vec!["stylize", s(&content), "--style", s(&style), "-o", s(&from_image)];
+    let mut a = vec![
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "-o",
+        s(&from_image),
+    ];
     a.extend(common);
     expect_success(&adain(&a));
-    let mut b = vec!["stylize", s(&content), "--style-stats", s(&stats), "-o", s(&from_stats)];
+    let mut b = vec![
+        "stylize",
+        s(&content),
+        "--style-stats",
+        s(&stats),
+        "-o",
+        s(&from_stats),
+    ];
     b.extend(common);
     expect_success(&adain(&b));
-    let (x, y) = (image::open(&from_image).unwrap().to_rgb8(), image::open(&from_stats).unwrap().to_rgb8());
+    let (x, y) = (
+        image::open(&from_image).unwrap().to_rgb8(),
+        image::open(&from_stats).unwrap().to_rgb8(),
+    );
     assert_eq!(x.dimensions(), (71, 53));
     assert!(x == y, "--style-stats must reproduce --style exactly");
 
     // A stats file never runs the encoder on a style.
-    let mut c = vec!["stylize", "-v", s(&content), "--style-stats", s(&stats), "-o", s(&from_stats)];
+    let mut c = vec![
+        "stylize",
+        "-v",
+        s(&content),
+        "--style-stats",
+        s(&stats),
+        "-o",
+        s(&from_stats),
+    ];
     c.extend(common);
     let log = expect_success(&adain(&c));
-    assert!(log.contains("statistics from the file") && !log.contains("encoding the image"), "{log}");
+    assert!(
+        log.contains("statistics from the file") && !log.contains("encoding the image"),
+        "{log}"
+    );
 
     // The file records where it came from.
     let loaded = StyleStats::load(&stats).unwrap();
     assert_eq!(loaded.layers.len(), 4);
-    assert!(loaded.info["sources"].contains("style.png"), "{:?}", loaded.info);
+    assert!(
+        loaded.info["sources"].contains("style.png"),
+        "{:?}",
+        loaded.info
+    );
     assert_eq!(loaded.info["image_sizes"], r#"["82x64"]"#);
     assert_eq!(loaded.info["style_size"], "64");
 }
@@ -95,15 +188,32 @@ fn stats_over_several_images_are_the_mean_of_each_images_stats() {
     std::fs::create_dir(&styles).unwrap();
     let a = write_image(&styles, "a.png", 48, 40, 5);
     let b = write_image(&styles, "b.png", 40, 56, 6);
-    let (sa, sb, sab) = (dir.path().join("a.st"), dir.path().join("b.st"), dir.path().join("ab.st"));
+    let (sa, sb, sab) = (
+        dir.path().join("a.st"),
+        dir.path().join("b.st"),
+        dir.path().join("ab.st"),
+    );
     expect_success(&adain(&["stats", s(&a), "--style-size", "0", "-o", s(&sa)]));
     expect_success(&adain(&["stats", s(&b), "--style-size", "0", "-o", s(&sb)]));
-    expect_success(&adain(&["stats", s(&styles), "--style-size", "0", "-o", s(&sab)]));
-    let (la, lb, lab) = (StyleStats::load(&sa).unwrap(), StyleStats::load(&sb).unwrap(), StyleStats::load(&sab).unwrap());
+    expect_success(&adain(&[
+        "stats",
+        s(&styles),
+        "--style-size",
+        "0",
+        "-o",
+        s(&sab),
+    ]));
+    let (la, lb, lab) = (
+        StyleStats::load(&sa).unwrap(),
+        StyleStats::load(&sb).unwrap(),
+        StyleStats::load(&sab).unwrap(),
+    );
     for layer in ["relu1_1", "relu4_1"] {
         for c in 0..la.layers[layer].mean.len() {
-            let mean = (f64::from(la.layers[layer].mean[c]) + f64::from(lb.layers[layer].mean[c])) / 2.0;
-            let std = (f64::from(la.layers[layer].std[c]) + f64::from(lb.layers[layer].std[c])) / 2.0;
+            let mean =
+                (f64::from(la.layers[layer].mean[c]) + f64::from(lb.layers[layer].mean[c])) / 2.0;
+            let std =
+                (f64::from(la.layers[layer].std[c]) + f64::from(lb.layers[layer].std[c])) / 2.0;
             assert_eq!(lab.layers[layer].mean[c], mean as f32);
             assert_eq!(lab.layers[layer].std[c], std as f32);
         }
@@ -114,21 +224,48 @@ fn stats_over_several_images_are_the_mean_of_each_images_stats() {
 #[test]
 fn folders_of_contents_and_styles_give_every_pair() {
     let dir = tempfile::tempdir().unwrap();
-    let (contents, styles, out) = (dir.path().join("c"), dir.path().join("s"), dir.path().join("out/nested"));
+    let (contents, styles, out) = (
+        dir.path().join("c"),
+        dir.path().join("s"),
+        dir.path().join("out/nested"),
+    );
     std::fs::create_dir_all(&contents).unwrap();
     std::fs::create_dir_all(&styles).unwrap();
     write_image(&contents, "cat.png", 45, 39, 7);
     write_image(&contents, "dog.jpg", 33, 41, 8);
-    std::fs::write(contents.join("notes.txt"), "not an image, and not picked up from a folder").unwrap();
+    std::fs::write(
+        contents.join("notes.txt"),
+        "not an image, and not picked up from a folder",
+    )
+    .unwrap();
     write_image(&styles, "wave.png", 40, 40, 9);
     write_image(&styles, "ink.bmp", 36, 30, 10);
-    let o = adain(&["stylize", s(&contents), "--style", s(&styles), "--content-size", "0", "--style-size", "0", "-o", s(&out)]);
+    let o = adain(&[
+        "stylize",
+        s(&contents),
+        "--style",
+        s(&styles),
+        "--content-size",
+        "0",
+        "--style-size",
+        "0",
+        "-o",
+        s(&out),
+    ]);
     expect_success(&o);
     assert_eq!(
         files_in(&out),
-        ["cat_stylized_ink.png", "cat_stylized_wave.png", "dog_stylized_ink.jpg", "dog_stylized_wave.jpg"]
+        [
+            "cat_stylized_ink.png",
+            "cat_stylized_wave.png",
+            "dog_stylized_ink.jpg",
+            "dog_stylized_wave.jpg"
+        ]
     );
-    assert_eq!(image::image_dimensions(out.join("dog_stylized_ink.jpg")).unwrap(), (33, 41));
+    assert_eq!(
+        image::image_dimensions(out.join("dog_stylized_ink.jpg")).unwrap(),
+        (33, 41)
+    );
 }
 
 #[test]
@@ -138,11 +275,27 @@ fn weights_interpolate_styles_and_stats_files_count_as_styles() {
     let a = write_image(dir.path(), "a.png", 40, 40, 12);
     let b = write_image(dir.path(), "b.png", 44, 38, 13);
     let b_stats = dir.path().join("b.safetensors");
-    expect_success(&adain(&["stats", s(&b), "--style-size", "0", "-o", s(&b_stats)]));
+    expect_success(&adain(&[
+        "stats",
+        s(&b),
+        "--style-size",
+        "0",
+        "-o",
+        s(&b_stats),
+    ]));
     let out = dir.path().join("out");
     let args = ["--content-size", "0", "--style-size", "0", "-o", s(&out)];
 
-    let mut mixed = vec!["stylize", s(&content), "--style", s(&a), "--style-stats", s(&b_stats), "--weights", "1,3"];
+    let mut mixed = vec![
+        "stylize",
+        s(&content),
+        "--style",
+        s(&a),
+        "--style-stats",
+        s(&b_stats),
+        "--weights",
+        "1,3",
+    ];
     mixed.extend(args);
     expect_success(&adain(&mixed));
     assert_eq!(files_in(&out), ["photo_stylized_a+b.png"]);
@@ -153,7 +306,18 @@ fn weights_interpolate_styles_and_stats_files_count_as_styles() {
     let base = ["--content-size", "0", "--style-size", "0"];
     let mut x = vec!["stylize", s(&content), "--style", s(&a), "-o", s(&only_a)];
     x.extend(base);
-    let mut y = vec!["stylize", s(&content), "--style", s(&a), "--style-stats", s(&b_stats), "--weights", "1,0", "-o", s(&weighted)];
+    let mut y = vec![
+        "stylize",
+        s(&content),
+        "--style",
+        s(&a),
+        "--style-stats",
+        s(&b_stats),
+        "--weights",
+        "1,0",
+        "-o",
+        s(&weighted),
+    ];
     y.extend(base);
     expect_success(&adain(&x));
     expect_success(&adain(&y));
@@ -166,15 +330,31 @@ fn masks_combine_styles_in_one_result() {
     let content = write_image(dir.path(), "photo.png", 64, 48, 14);
     let a = write_image(dir.path(), "a.png", 40, 40, 15);
     let b = write_image(dir.path(), "b.png", 40, 40, 16);
-    let left = image::GrayImage::from_fn(64, 48, |x, _| image::Luma([if x < 32 { 255 } else { 0 }]));
-    let right = image::GrayImage::from_fn(64, 48, |x, _| image::Luma([if x < 32 { 0 } else { 255 }]));
+    let left =
+        image::GrayImage::from_fn(64, 48, |x, _| image::Luma([if x < 32 { 255 } else { 0 }]));
+    let right =
+        image::GrayImage::from_fn(64, 48, |x, _| image::Luma([if x < 32 { 0 } else { 255 }]));
     let (ml, mr) = (dir.path().join("left.png"), dir.path().join("right.png"));
     left.save(&ml).unwrap();
     right.save(&mr).unwrap();
     let out = dir.path().join("masked.png");
     let o = adain(&[
-        "stylize", s(&content), "--style", s(&a), "--style", s(&b), "--mask", s(&ml), "--mask", s(&mr),
-        "--content-size", "0", "--style-size", "0", "-o", s(&out),
+        "stylize",
+        s(&content),
+        "--style",
+        s(&a),
+        "--style",
+        s(&b),
+        "--mask",
+        s(&ml),
+        "--mask",
+        s(&mr),
+        "--content-size",
+        "0",
+        "--style-size",
+        "0",
+        "-o",
+        s(&out),
     ]);
     expect_success(&o);
     assert_eq!(image::image_dimensions(&out).unwrap(), (64, 48));
@@ -188,9 +368,24 @@ fn preserve_color_and_alpha_run() {
     let plain = dir.path().join("plain.png");
     let kept = dir.path().join("kept.png");
     let base = ["--content-size", "0", "--style-size", "0", "--alpha", "0.6"];
-    let mut a = vec!["stylize", s(&content), "--style", s(&style), "-o", s(&plain)];
+    let mut a = vec![
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "-o",
+        s(&plain),
+    ];
     a.extend(base);
-    let mut b = vec!["stylize", s(&content), "--style", s(&style), "--preserve-color", "-o", s(&kept)];
+    let mut b = vec![
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "--preserve-color",
+        "-o",
+        s(&kept),
+    ];
     b.extend(base);
     expect_success(&adain(&a));
     expect_success(&adain(&b));
@@ -202,8 +397,18 @@ fn info_reports_the_runtime_providers_and_package_checks() {
     let o = adain(&["info"]);
     expect_success(&o);
     let stdout = String::from_utf8_lossy(&o.stdout);
-    for needle in ["libonnxruntime.so", "1.31.1", "--ep auto runs on CPU", "ok  files", "ok  encoder graph", "ok  decoder graph"] {
-        assert!(stdout.contains(needle), "`{needle}` missing from:\n{stdout}");
+    for needle in [
+        "libonnxruntime.so",
+        "1.31.1",
+        "--ep auto runs on CPU",
+        "ok  files",
+        "ok  encoder graph",
+        "ok  decoder graph",
+    ] {
+        assert!(
+            stdout.contains(needle),
+            "`{needle}` missing from:\n{stdout}"
+        );
     }
 }
 
@@ -211,15 +416,37 @@ fn info_reports_the_runtime_providers_and_package_checks() {
 fn real_photos_when_the_shared_data_set_is_present() {
     let data = Path::new("/work/shared/data/train");
     let (contents, styles) = (data.join("content"), data.join("style"));
-    let first = |d: &Path| std::fs::read_dir(d).ok().and_then(|r| r.filter_map(|e| e.ok().map(|e| e.path())).min());
+    let first = |d: &Path| {
+        std::fs::read_dir(d)
+            .ok()
+            .and_then(|r| r.filter_map(|e| e.ok().map(|e| e.path())).min())
+    };
     let (Some(content), Some(style)) = (first(&contents), first(&styles)) else {
-        eprintln!("SKIPPED: no real images under {} (this test only adds coverage when they exist)", data.display());
+        eprintln!(
+            "SKIPPED: no real images under {} (this test only adds coverage when they exist)",
+            data.display()
+        );
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("real.jpg");
-    expect_success(&adain(&["stylize", s(&content), "--style", s(&style), "--content-size", "128", "--style-size", "128", "-o", s(&out)]));
+    expect_success(&adain(&[
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "--content-size",
+        "128",
+        "--style-size",
+        "128",
+        "-o",
+        s(&out),
+    ]));
     // The content's size as adain sees it (EXIF orientation applied).
-    let original = adain::image_io::load_rgb(&content, adain::image_io::DEFAULT_MAX_PIXELS).unwrap();
-    assert_eq!(image::image_dimensions(&out).unwrap(), original.dimensions());
+    let original =
+        adain::image_io::load_rgb(&content, adain::image_io::DEFAULT_MAX_PIXELS).unwrap();
+    assert_eq!(
+        image::image_dimensions(&out).unwrap(),
+        original.dimensions()
+    );
 }

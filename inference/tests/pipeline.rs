@@ -14,21 +14,34 @@ use ndarray::Axis;
 
 fn stylizer() -> Stylizer {
     let package = ModelPackage::load(test_package()).expect("the test package passes its checks");
-    Stylizer::new(&package, &SessionOptions { threads: 2, ..Default::default() }).expect("sessions open")
+    Stylizer::new(
+        &package,
+        &SessionOptions {
+            threads: 2,
+            ..Default::default()
+        },
+    )
+    .expect("sessions open")
 }
 
 #[test]
 fn alpha_zero_reproduces_the_decoded_content_features() {
     let mut st = stylizer();
     let content = test_image(67, 45, 1);
-    let style = st.style_statistics(&test_image(40, 48, 2), BTreeMap::new()).unwrap();
-    let result = st.stylize(&content, StyleMix::One(&adain_stats(&style)), 0.0).unwrap();
+    let style = st
+        .style_statistics(&test_image(40, 48, 2), BTreeMap::new())
+        .unwrap();
+    let result = st
+        .stylize(&content, StyleMix::One(&adain_stats(&style)), 0.0)
+        .unwrap();
     let features = st.encode_content(&content).unwrap();
     let decoded = st.decode(features.features.view(), 67, 45).unwrap();
     assert_eq!(result, decoded);
     assert_eq!(result.dimensions(), (67, 45));
     // And full style is something else.
-    let styled = st.stylize(&content, StyleMix::One(&adain_stats(&style)), 1.0).unwrap();
+    let styled = st
+        .stylize(&content, StyleMix::One(&adain_stats(&style)), 1.0)
+        .unwrap();
     assert_ne!(styled, decoded);
 }
 
@@ -37,7 +50,10 @@ fn odd_sizes_encode_with_ceil_pooling_and_decode_back_to_the_same_size() {
     let mut st = stylizer();
     let content = test_image(333, 257, 3);
     let features = st.encode_content(&content).unwrap();
-    assert_eq!(features.features.dim(), (512, feature_side(257), feature_side(333)));
+    assert_eq!(
+        features.features.dim(),
+        (512, feature_side(257), feature_side(333))
+    );
     let style = ChannelStats::of(features.features.view());
     let target = transfer(&features, StyleMix::One(&style), 1.0).unwrap();
     let out = st.decode(target.view(), 333, 257).unwrap();
@@ -49,25 +65,57 @@ fn style_statistics_of_real_features_equal_the_f64_reference() {
     let mut st = stylizer();
     let image = test_image(52, 37, 4);
     let stats = st.style_statistics(&image, BTreeMap::new()).unwrap();
-    assert_eq!(stats.encoder_identity, ModelPackage::load(test_package()).unwrap().encoder_identity());
-    assert_eq!(stats.layers.keys().collect::<Vec<_>>(), ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]);
+    assert_eq!(
+        stats.encoder_identity,
+        ModelPackage::load(test_package())
+            .unwrap()
+            .encoder_identity()
+    );
+    assert_eq!(
+        stats.layers.keys().collect::<Vec<_>>(),
+        ["relu1_1", "relu2_1", "relu3_1", "relu4_1"]
+    );
     let features = st.encode_content(&image).unwrap().features;
     let relu4 = &stats.layers["relu4_1"];
     for (c, plane) in features.axis_iter(Axis(0)).enumerate() {
         let (m, s) = channel_stats_f64(&plane.iter().copied().collect::<Vec<_>>());
-        assert!((f64::from(relu4.mean[c]) - m).abs() <= 1e-6 * m.abs().max(1.0), "mean {c}");
-        assert!((f64::from(relu4.std[c]) - s).abs() <= 1e-6 * s.max(1.0), "std {c}");
+        assert!(
+            (f64::from(relu4.mean[c]) - m).abs() <= 1e-6 * m.abs().max(1.0),
+            "mean {c}"
+        );
+        assert!(
+            (f64::from(relu4.std[c]) - s).abs() <= 1e-6 * s.max(1.0),
+            "std {c}"
+        );
     }
 }
 
 #[test]
 fn auto_runs_on_the_cpu_here_and_an_explicit_gpu_provider_is_an_error() {
     let package = ModelPackage::load(test_package()).unwrap();
-    let st = Stylizer::new(&package, &SessionOptions { threads: 1, ..Default::default() }).unwrap();
-    assert_eq!(st.providers(), (Provider::Cpu, Provider::Cpu), "no GPU on the test machines");
+    let st = Stylizer::new(
+        &package,
+        &SessionOptions {
+            threads: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        st.providers(),
+        (Provider::Cpu, Provider::Cpu),
+        "no GPU on the test machines"
+    );
     for provider in [Provider::Cuda, Provider::TensorRt] {
-        let options = SessionOptions { threads: 1, request: ProviderRequest::Only(provider), ..Default::default() };
-        let err = Stylizer::new(&package, &options).err().expect("no silent CPU fall-back").to_string();
+        let options = SessionOptions {
+            threads: 1,
+            request: ProviderRequest::Only(provider),
+            ..Default::default()
+        };
+        let err = Stylizer::new(&package, &options)
+            .err()
+            .expect("no silent CPU fall-back")
+            .to_string();
         assert!(err.contains(provider.ort_name()), "{err}");
     }
 }

@@ -19,7 +19,11 @@ pub fn build_release() -> Result<PathBuf> {
         bail!("`cargo build --release -p adain` failed ({status})");
     }
     let binary = target_dir().join("release").join("adain");
-    anyhow::ensure!(binary.is_file(), "cargo built adain but {} is missing", binary.display());
+    anyhow::ensure!(
+        binary.is_file(),
+        "cargo built adain but {} is missing",
+        binary.display()
+    );
     Ok(binary)
 }
 
@@ -33,7 +37,13 @@ pub fn require_package(dir: &std::path::Path, is_default: bool) -> Result<()> {
         return Ok(());
     }
     if is_default {
-        bail!("{} has no trained decoder yet (no manifest.json). Create it with: {EXPORT_DEFAULT}", dir.display());
+        bail!(
+            "{} has no trained decoder yet (no manifest.json). Create it with: {EXPORT_DEFAULT}",
+            dir.display()
+        );
     }
-    bail!("{} is not a model package (no manifest.json)", dir.display());
+    bail!(
+        "{} is not a model package (no manifest.json)",
+        dir.display()
+    );
 }

@@ -67,12 +67,17 @@ pub fn run(args: &CalibrateArgs) -> Result<()> {
     let graph = model_bytes(&network_graph(&raw, &spec)?);
     let env = ort::init_from(crate::setup::onnx_runtime::library_path())?.build()?;
     let mut session = build_session(&env, &graph).context("creating the calibration session")?;
-    let convs: Vec<(String, usize)> = raw.architecture().convs().map(|c| (c.name.to_string(), c.out_channels)).collect();
+    let convs: Vec<(String, usize)> = raw
+        .architecture()
+        .convs()
+        .map(|c| (c.name.to_string(), c.out_channels))
+        .collect();
     let mut sums: Vec<Vec<f64>> = convs.iter().map(|(_, c)| vec![0.0; *c]).collect();
     let mut used = 0usize;
 
     let bar = ProgressBar::new(files.len() as u64).with_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {per_sec} eta {eta}").expect("valid template"),
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+            .expect("valid template"),
     );
     bar.set_message("calibrating");
     for file in &files {
@@ -89,7 +94,11 @@ pub fn run(args: &CalibrateArgs) -> Result<()> {
             let data = a.as_slice().context("contiguous output")?;
             for (c, s) in sum.iter_mut().enumerate() {
                 // Mean over this image's positions; images weigh equally.
-                *s += data[c * plane..(c + 1) * plane].iter().map(|&v| v as f64).sum::<f64>() / plane as f64;
+                *s += data[c * plane..(c + 1) * plane]
+                    .iter()
+                    .map(|&v| v as f64)
+                    .sum::<f64>()
+                    / plane as f64;
             }
         }
         used += 1;
@@ -131,7 +140,9 @@ pub fn run(args: &CalibrateArgs) -> Result<()> {
 }
 
 fn build_session(env: &ort::environment::Environment, graph: &[u8]) -> ort::Result<Session> {
-    Session::builder(env)?.with_intra_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))?.commit_from_memory(graph)
+    Session::builder(env)?
+        .with_intra_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))?
+        .commit_from_memory(graph)
 }
 
 /// The image as [1,3,size,size] RGB in [0,1]: shorter side resized to `size`, center crop.
@@ -139,15 +150,22 @@ fn load_square(path: &Path, size: u32) -> Option<ndarray::Array4<f32>> {
     let img = image::open(path).ok()?.to_rgb8();
     let (w, h) = img.dimensions();
     let scale = size as f32 / w.min(h) as f32;
-    let (nw, nh) = (((w as f32 * scale).round() as u32).max(size), ((h as f32 * scale).round() as u32).max(size));
+    let (nw, nh) = (
+        ((w as f32 * scale).round() as u32).max(size),
+        ((h as f32 * scale).round() as u32).max(size),
+    );
     let resized = image::imageops::resize(&img, nw, nh, image::imageops::FilterType::Triangle);
-    let cropped = image::imageops::crop_imm(&resized, (nw - size) / 2, (nh - size) / 2, size, size).to_image();
-    let planar = adain_models::pixels::rgb8_to_planar(cropped.as_raw(), size as usize, size as usize);
+    let cropped = image::imageops::crop_imm(&resized, (nw - size) / 2, (nh - size) / 2, size, size)
+        .to_image();
+    let planar =
+        adain_models::pixels::rgb8_to_planar(cropped.as_raw(), size as usize, size as usize);
     ndarray::Array4::from_shape_vec((1, 3, size as usize, size as usize), planar).ok()
 }
 
 fn display_relative(p: &Path) -> String {
     // Record shared data by its stable name rather than this machine's absolute path.
     let s = p.to_string_lossy();
-    s.find("shared/data/").map(|i| s[i..].to_string()).unwrap_or_else(|| s.into_owned())
+    s.find("shared/data/")
+        .map(|i| s[i..].to_string())
+        .unwrap_or_else(|| s.into_owned())
 }

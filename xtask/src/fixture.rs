@@ -26,14 +26,29 @@ pub struct FixtureArgs {
 
 pub fn run(args: &FixtureArgs) -> Result<()> {
     crate::setup::vgg_weights::install()?;
-    let encoder = default_encoder(&keras_vgg16_path(), &channel_scales_file()).context("building the default encoder")?;
+    let encoder = default_encoder(&keras_vgg16_path(), &channel_scales_file())
+        .context("building the default encoder")?;
     let info = PackageInfo {
         name: "fixture".into(),
         version: env!("CARGO_PKG_VERSION").into(),
         encoder_source: DEFAULT_ENCODER_SOURCE.into(),
-        provenance: [("decoder".to_string(), format!("seeded random weights ({}), not a trained model", args.seed))].into(),
+        provenance: [(
+            "decoder".to_string(),
+            format!("seeded random weights ({}), not a trained model", args.seed),
+        )]
+        .into(),
     };
-    write_package(&args.out, &encoder, &Network::seeded(Architecture::decoder(), args.seed), &info, true)?;
-    tracing::info!("wrote a fixture package (random decoder, seed {}) to {}", args.seed, args.out.display());
+    write_package(
+        &args.out,
+        &encoder,
+        &Network::seeded(Architecture::decoder(), args.seed),
+        &info,
+        true,
+    )?;
+    tracing::info!(
+        "wrote a fixture package (random decoder, seed {}) to {}",
+        args.seed,
+        args.out.display()
+    );
     Ok(())
 }

@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root (xtask lives one level below it).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
 }
 
 /// Cargo's target folder: `$CARGO_TARGET_DIR`, else `target/` in the workspace.
@@ -20,10 +23,16 @@ pub fn default_package() -> PathBuf {
 }
 
 pub fn channel_scales_file() -> PathBuf {
-    workspace_root().join("models").join("vgg16_channel_scales.json")
+    workspace_root()
+        .join("models")
+        .join("vgg16_channel_scales.json")
 }
 
 /// The team's shared training images (`../shared/data/train`).
 pub fn shared_train_data() -> PathBuf {
-    workspace_root().join("..").join("shared").join("data").join("train")
+    workspace_root()
+        .join("..")
+        .join("shared")
+        .join("data")
+        .join("train")
 }

@@ -26,8 +26,28 @@ pub struct TrainDefaultArgs {
 
 /// The default model's recipe (see models/default/README.md).
 const RECIPE: &[&str] = &[
-    "--holdout", "0.05", "--val-pairs", "16", "--val-every", "500", "--batch", "8", "--resize", "256", "--crop", "128",
-    "--precision", "bf16", "--seed", "1", "--lr", "1e-4", "--lr-decay", "5e-5", "--style-weight", "10",
+    "--holdout",
+    "0.05",
+    "--val-pairs",
+    "16",
+    "--val-every",
+    "500",
+    "--batch",
+    "8",
+    "--resize",
+    "256",
+    "--crop",
+    "128",
+    "--precision",
+    "bf16",
+    "--seed",
+    "1",
+    "--lr",
+    "1e-4",
+    "--lr-decay",
+    "5e-5",
+    "--style-weight",
+    "10",
 ];
 
 pub fn run(args: &TrainDefaultArgs) -> Result<()> {
@@ -41,9 +61,18 @@ pub fn run(args: &TrainDefaultArgs) -> Result<()> {
     if !status.success() {
         bail!("building adain-train failed ({status})");
     }
-    let run_dir = args.run_dir.clone().unwrap_or_else(|| cache_dir().join("runs").join("default"));
+    let run_dir = args
+        .run_dir
+        .clone()
+        .unwrap_or_else(|| cache_dir().join("runs").join("default"));
     let mut cmd = Command::new(workspace_root().join("target/release/adain-train"));
-    cmd.arg("train").arg("--out").arg(&run_dir).args(["--iters", &args.iters.to_string(), "--save-every", "250", "--quiet"]);
+    cmd.arg("train").arg("--out").arg(&run_dir).args([
+        "--iters",
+        &args.iters.to_string(),
+        "--save-every",
+        "250",
+        "--quiet",
+    ]);
     if let Some(t) = args.threads {
         cmd.args(["--threads", &t.to_string()]);
     }
@@ -51,9 +80,17 @@ pub fn run(args: &TrainDefaultArgs) -> Result<()> {
         cmd.arg("--resume");
     } else {
         let data = shared_train_data();
-        cmd.arg("--content-dir").arg(data.join("content")).arg("--style-dir").arg(data.join("style")).args(RECIPE);
+        cmd.arg("--content-dir")
+            .arg(data.join("content"))
+            .arg("--style-dir")
+            .arg(data.join("style"))
+            .args(RECIPE);
     }
-    tracing::info!("training the default decoder in {} (to {} iterations)", run_dir.display(), args.iters);
+    tracing::info!(
+        "training the default decoder in {} (to {} iterations)",
+        run_dir.display(),
+        args.iters
+    );
     let status = cmd.status().context("running adain-train")?;
     if !status.success() {
         bail!("adain-train failed ({status})");

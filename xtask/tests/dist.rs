@@ -7,12 +7,23 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ has a parent")
+        .to_path_buf()
 }
 
 fn xtask(args: &[&str]) {
-    let status = Command::new(env!("CARGO_BIN_EXE_xtask")).args(args).current_dir(workspace()).status().expect("running xtask");
-    assert!(status.success(), "xtask {} failed ({status})", args.join(" "));
+    let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(workspace())
+        .status()
+        .expect("running xtask");
+    assert!(
+        status.success(),
+        "xtask {} failed ({status})",
+        args.join(" ")
+    );
 }
 
 #[test]

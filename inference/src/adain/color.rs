@@ -16,14 +16,20 @@ type Mat3 = [[f64; 3]; 3];
 pub fn match_color(style: ArrayView3<'_, f32>, content: ArrayView3<'_, f32>) -> Array3<f32> {
     let (mean_s, cov_s) = color_moments(style);
     let (mean_c, cov_c) = color_moments(content);
-    let transform = mul(&sym_power(&cov_c, 0.5, 0.0), &sym_power(&cov_s, -0.5, MIN_STYLE_VARIANCE));
+    let transform = mul(
+        &sym_power(&cov_c, 0.5, 0.0),
+        &sym_power(&cov_s, -0.5, MIN_STYLE_VARIANCE),
+    );
     let mut out = style.to_owned();
     let (_, h, w) = style.dim();
     for i in 0..h {
         for j in 0..w {
             let x: [f64; 3] = std::array::from_fn(|c| f64::from(style[(c, i, j)]) - mean_s[c]);
             for c in 0..3 {
-                let y = transform[c][0] * x[0] + transform[c][1] * x[1] + transform[c][2] * x[2] + mean_c[c];
+                let y = transform[c][0] * x[0]
+                    + transform[c][1] * x[1]
+                    + transform[c][2] * x[2]
+                    + mean_c[c];
                 out[(c, i, j)] = y as f32;
             }
         }
@@ -36,7 +42,8 @@ pub fn color_moments(image: ArrayView3<'_, f32>) -> ([f64; 3], Mat3) {
     assert_eq!(image.dim().0, 3, "colour moments need 3 channels");
     let n = (image.len() / 3).max(1) as f64;
     let planes: Vec<_> = image.axis_iter(Axis(0)).collect();
-    let mean: [f64; 3] = std::array::from_fn(|c| planes[c].iter().map(|&v| f64::from(v)).sum::<f64>() / n);
+    let mean: [f64; 3] =
+        std::array::from_fn(|c| planes[c].iter().map(|&v| f64::from(v)).sum::<f64>() / n);
     let mut cov = [[0.0; 3]; 3];
     for a in 0..3 {
         for b in a..3 {
@@ -59,7 +66,9 @@ fn sym_power(m: &Mat3, p: f64, floor: f64) -> Mat3 {
     let mut out = [[0.0; 3]; 3];
     for (a, row) in out.iter_mut().enumerate() {
         for (b, cell) in row.iter_mut().enumerate() {
-            *cell = (0..3).map(|k| vectors[a][k] * powered[k] * vectors[b][k]).sum();
+            *cell = (0..3)
+                .map(|k| vectors[a][k] * powered[k] * vectors[b][k])
+                .sum();
         }
     }
     out
@@ -112,7 +121,11 @@ mod tests {
 
     #[test]
     fn jacobi_reconstructs_the_matrix() {
-        let m = [[0.09, 0.02, -0.01], [0.02, 0.05, 0.015], [-0.01, 0.015, 0.07]];
+        let m = [
+            [0.09, 0.02, -0.01],
+            [0.02, 0.05, 0.015],
+            [-0.01, 0.015, 0.07],
+        ];
         let (values, v) = jacobi_eigen(m);
         for a in 0..3 {
             for b in 0..3 {
@@ -136,7 +149,10 @@ mod tests {
         let out = match_color(style.view(), content.view());
         let (mean_c, _) = color_moments(content.view());
         for (c, mean) in mean_c.iter().enumerate() {
-            assert!(out.index_axis(Axis(0), c).iter().all(|&v| (f64::from(v) - mean).abs() < 1e-6));
+            assert!(out
+                .index_axis(Axis(0), c)
+                .iter()
+                .all(|&v| (f64::from(v) - mean).abs() < 1e-6));
         }
     }
 }

@@ -7,6 +7,6 @@ pub mod transfer;
 pub use color::match_color;
 pub use stats::ChannelStats;
 pub use transfer::{
-    adain, adain_with, blend_alpha, channel_affine, interpolate, interpolate_with, masked, normalized_weights, regions_from_masks,
-    target_features, target_features_with, StyleMix,
+    adain, adain_with, blend_alpha, channel_affine, interpolate, interpolate_with, masked,
+    normalized_weights, regions_from_masks, target_features, target_features_with, StyleMix,
 };

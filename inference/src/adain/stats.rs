@@ -19,14 +19,26 @@ impl ChannelStats {
         // A contiguous map reshapes for free; a strided one is copied once.
         match features.to_shape((c, h * w)) {
             Ok(flat) => Self::of_pixels(flat.view()),
-            Err(_) => Self::of_pixels(features.to_owned().into_shape_with_order((c, h * w)).expect("owned is contiguous").view()),
+            Err(_) => Self::of_pixels(
+                features
+                    .to_owned()
+                    .into_shape_with_order((c, h * w))
+                    .expect("owned is contiguous")
+                    .view(),
+            ),
         }
     }
 
     /// Statistics of [C, P] values: one row per channel, P pixels (for masked regions).
     pub fn of_pixels(values: ArrayView2<'_, f32>) -> Self {
-        let (mean, std) = values.axis_iter(Axis(0)).map(|row| channel_stats(row.iter().copied(), row.len())).unzip();
-        Self { mean: Array1::from_vec(mean), std: Array1::from_vec(std) }
+        let (mean, std) = values
+            .axis_iter(Axis(0))
+            .map(|row| channel_stats(row.iter().copied(), row.len()))
+            .unzip();
+        Self {
+            mean: Array1::from_vec(mean),
+            std: Array1::from_vec(std),
+        }
     }
 
     pub fn channels(&self) -> usize {
@@ -35,12 +47,18 @@ impl ChannelStats {
 
     /// From a stats file's layer (exact: both hold f32).
     pub fn from_layer(layer: &LayerStats) -> Self {
-        Self { mean: Array1::from_vec(layer.mean.clone()), std: Array1::from_vec(layer.std.clone()) }
+        Self {
+            mean: Array1::from_vec(layer.mean.clone()),
+            std: Array1::from_vec(layer.std.clone()),
+        }
     }
 
     /// For a stats file.
     pub fn to_layer(&self) -> LayerStats {
-        LayerStats { mean: self.mean.to_vec(), std: self.std.to_vec() }
+        LayerStats {
+            mean: self.mean.to_vec(),
+            std: self.std.to_vec(),
+        }
     }
 }
 
@@ -61,12 +79,17 @@ mod tests {
 
     #[test]
     fn matches_the_f64_reference_of_the_convention() {
-        let x = Array3::from_shape_fn((3, 17, 23), |(c, i, j)| ((c * 31 + i * 7 + j * 13) % 19) as f32 * 0.37 - c as f32);
+        let x = Array3::from_shape_fn((3, 17, 23), |(c, i, j)| {
+            ((c * 31 + i * 7 + j * 13) % 19) as f32 * 0.37 - c as f32
+        });
         let s = ChannelStats::of(x.view());
         for c in 0..3 {
             let values: Vec<f32> = x.index_axis(Axis(0), c).iter().copied().collect();
             let (m, d) = channel_stats_f64(&values);
-            assert!((f64::from(s.mean[c]) - m).abs() <= 1e-6 * m.abs().max(1.0), "mean {c}");
+            assert!(
+                (f64::from(s.mean[c]) - m).abs() <= 1e-6 * m.abs().max(1.0),
+                "mean {c}"
+            );
             assert!((f64::from(s.std[c]) - d).abs() <= 1e-6 * d, "std {c}");
         }
     }

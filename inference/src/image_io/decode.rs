@@ -5,7 +5,9 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use image::{DynamicImage, GrayImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
+use image::{
+    DynamicImage, GrayImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage,
+};
 
 use super::jpeg;
 
@@ -19,7 +21,11 @@ pub const DEFAULT_MAX_PIXELS: u64 = 40_000_000;
 /// arbitrary), and the EXIF orientation is applied so photos come out upright.
 pub fn load_rgb(path: &Path, max_pixels: u64) -> Result<RgbImage> {
     let image = decode(path, max_pixels)?;
-    Ok(if image.color().has_alpha() { over_white(&image) } else { image.to_rgb8() })
+    Ok(if image.color().has_alpha() {
+        over_white(&image)
+    } else {
+        image.to_rgb8()
+    })
 }
 
 /// An image as 8-bit grey (for masks).
@@ -38,14 +44,20 @@ fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     if let Ok(format) = ImageFormat::from_path(path) {
         reader.set_format(format);
     }
-    let mut reader = reader.with_guessed_format().map_err(|e| AdainError::io(path, e))?;
-    let format = reader.format().ok_or_else(|| bad(ImageProblem::NotAnImage))?;
+    let mut reader = reader
+        .with_guessed_format()
+        .map_err(|e| AdainError::io(path, e))?;
+    let format = reader
+        .format()
+        .ok_or_else(|| bad(ImageProblem::NotAnImage))?;
     if !format.reading_enabled() {
         return Err(bad(ImageProblem::UnsupportedFormat(format!("{format:?}"))));
     }
     if format == ImageFormat::Jpeg && !jpeg::is_complete(&bytes) {
         // The JPEG decoder fills a cut-off file with grey instead of failing.
-        return Err(bad(ImageProblem::Truncated("the JPEG data ends before its end-of-image marker".into())));
+        return Err(bad(ImageProblem::Truncated(
+            "the JPEG data ends before its end-of-image marker".into(),
+        )));
     }
     let mut limits = Limits::default();
     // Room for the largest allowed image at 16 bits × 4 channels, twice (decode + convert).
@@ -59,9 +71,16 @@ fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     }
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
-        return Err(bad(ImageProblem::TooLarge { width, height, pixels, limit: max_pixels }));
+        return Err(bad(ImageProblem::TooLarge {
+            width,
+            height,
+            pixels,
+            limit: max_pixels,
+        }));
     }
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(|e| bad(classify(e)))?;
     image.apply_orientation(orientation);
     Ok(image)
@@ -71,14 +90,26 @@ fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
 fn classify(error: ImageError) -> ImageProblem {
     match error {
         ImageError::Unsupported(e) => ImageProblem::UnsupportedFormat(e.to_string()),
-        ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => ImageProblem::Truncated(e.to_string()),
-        ImageError::Limits(e) => ImageProblem::Corrupt(format!("{e} (the header claims more memory than allowed)")),
+        ImageError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            ImageProblem::Truncated(e.to_string())
+        }
+        ImageError::Limits(e) => {
+            ImageProblem::Corrupt(format!("{e} (the header claims more memory than allowed)"))
+        }
         other => {
             let message = other.to_string();
             let lower = message.to_lowercase();
-            let truncated = ["eof", "end of file", "end of stream", "unexpected end", "truncat", "no more bytes", "not enough data"]
-                .iter()
-                .any(|needle| lower.contains(needle));
+            let truncated = [
+                "eof",
+                "end of file",
+                "end of stream",
+                "unexpected end",
+                "truncat",
+                "no more bytes",
+                "not enough data",
+            ]
+            .iter()
+            .any(|needle| lower.contains(needle));
             if truncated {
                 ImageProblem::Truncated(message)
             } else {

@@ -14,10 +14,20 @@ const JPEG_QUALITY: u8 = 95;
 
 /// The format `path` will be written in, or why it cannot be (checked before any work is done).
 pub fn check_output_format(path: &Path) -> Result<ImageFormat> {
-    let ext = path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().into_owned())
+        .unwrap_or_default();
     match ImageFormat::from_extension(&ext) {
         Some(format) if format.writing_enabled() && format.can_write() => Ok(format),
-        _ => Err(AdainError::image(path, ImageProblem::UnsupportedOutput(if ext.is_empty() { "extension-less".into() } else { format!("`.{ext}`") }))),
+        _ => Err(AdainError::image(
+            path,
+            ImageProblem::UnsupportedOutput(if ext.is_empty() {
+                "extension-less".into()
+            } else {
+                format!("`.{ext}`")
+            }),
+        )),
     }
 }
 
@@ -26,7 +36,9 @@ pub fn save_rgb(image: &RgbImage, path: &Path) -> Result<()> {
     let format = check_output_format(path)?;
     let mut bytes = Cursor::new(Vec::new());
     let encoded = match format {
-        ImageFormat::Jpeg => image.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY)),
+        ImageFormat::Jpeg => {
+            image.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))
+        }
         other => image.write_to(&mut bytes, other),
     };
     encoded.map_err(|e| AdainError::image(path, ImageProblem::Encode(e.to_string())))?;

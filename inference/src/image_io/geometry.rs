@@ -16,7 +16,11 @@ pub fn resize_shorter_side<P: Pixel + 'static>(image: &Buffer<P>, side: u32) -> 
     }
     let scale = f64::from(side) / f64::from(w.min(h));
     let scaled = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
-    let (nw, nh) = if w <= h { (side, scaled(h)) } else { (scaled(w), side) };
+    let (nw, nh) = if w <= h {
+        (side, scaled(h))
+    } else {
+        (scaled(w), side)
+    };
     imageops::resize(image, nw, nh, FILTER)
 }
 
@@ -55,7 +59,10 @@ mod tests {
         let img = RgbImage::new(333, 257);
         assert_eq!(resize_shorter_side(&img, 128).dimensions(), (166, 128));
         assert_eq!(resize_shorter_side(&img, 0).dimensions(), (333, 257));
-        assert_eq!(resize_shorter_side(&RgbImage::new(1, 1000), 3).dimensions(), (3, 3000));
+        assert_eq!(
+            resize_shorter_side(&RgbImage::new(1, 1000), 3).dimensions(),
+            (3, 3000)
+        );
     }
 
     #[test]

@@ -19,7 +19,9 @@ pub(super) fn is_complete(bytes: &[u8]) -> bool {
             0xD9 => return true,
             0x01 | 0xD0..=0xD7 => i += 2, // markers without a length
             _ => {
-                let Some(&[hi, lo]) = bytes.get(i + 2..i + 4) else { return false };
+                let Some(&[hi, lo]) = bytes.get(i + 2..i + 4) else {
+                    return false;
+                };
                 let length = usize::from(u16::from_be_bytes([hi, lo]));
                 let data_start = i + 2 + length;
                 if marker != 0xDA {
@@ -49,7 +51,8 @@ mod tests {
     use super::*;
 
     fn jpeg() -> Vec<u8> {
-        let img = image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 128]));
+        let img =
+            image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 128]));
         let mut bytes = std::io::Cursor::new(Vec::new());
         img.write_to(&mut bytes, image::ImageFormat::Jpeg).unwrap();
         bytes.into_inner()

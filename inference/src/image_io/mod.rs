@@ -24,7 +24,9 @@ pub fn to_planar(image: &RgbImage) -> Array3<f32> {
 pub fn from_planar(planar: ArrayView3<'_, f32>) -> RgbImage {
     let (_, h, w) = planar.dim();
     let contiguous = planar.as_standard_layout();
-    let values = contiguous.as_slice().expect("standard layout is contiguous");
+    let values = contiguous
+        .as_slice()
+        .expect("standard layout is contiguous");
     let rgb = adain_models::pixels::planar_to_rgb8(values, w, h);
     RgbImage::from_raw(w as u32, h as u32, rgb).expect("planar_to_rgb8 returns 3·H·W bytes")
 }

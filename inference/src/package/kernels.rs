@@ -36,7 +36,11 @@ pub struct KernelProfile {
 impl KernelProfile {
     /// Nodes that ran operator `op`.
     pub fn nodes_of(&self, op: &str) -> usize {
-        self.kernels.iter().filter(|k| k.op == op).map(|k| k.nodes).sum()
+        self.kernels
+            .iter()
+            .filter(|k| k.op == op)
+            .map(|k| k.nodes)
+            .sum()
     }
 
     /// Total kernel time per run.
@@ -46,35 +50,63 @@ impl KernelProfile {
 
     /// Median wall time of the runs after the first (of all runs if there is only one).
     pub fn median_run_millis(&self) -> Option<f64> {
-        let mut runs: Vec<f64> = if self.run_millis.len() > 1 { self.run_millis[1..].to_vec() } else { self.run_millis.clone() };
+        let mut runs: Vec<f64> = if self.run_millis.len() > 1 {
+            self.run_millis[1..].to_vec()
+        } else {
+            self.run_millis.clone()
+        };
         runs.sort_by(f64::total_cmp);
         runs.get(runs.len() / 2).copied()
     }
 
     /// `QLinearConv×8 (410.2 ms), MaxPool×3 (2.1 ms), …`
     pub fn summary(&self) -> String {
-        self.kernels.iter().map(|k| format!("{}×{} ({:.1} ms)", k.op, k.nodes, k.millis)).collect::<Vec<_>>().join(", ")
+        self.kernels
+            .iter()
+            .map(|k| format!("{}×{} ({:.1} ms)", k.op, k.nodes, k.millis))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
 /// Runs `graph` `runs` times on the CPU with `threads` intra-op threads, on a [1, C, side, side] input
 /// (side = `image_side` / the graph's downscale), with ONNX Runtime's profiler on.
-pub fn profile_graph(graph: &Path, input: &GraphInput, image_side: usize, threads: usize, runs: usize) -> Result<KernelProfile> {
+pub fn profile_graph(
+    graph: &Path,
+    input: &GraphInput,
+    image_side: usize,
+    threads: usize,
+    runs: usize,
+) -> Result<KernelProfile> {
     let runtime = Runtime::get()?;
-    let prefix = std::env::temp_dir().join(format!("adain-profile-{}-{}", std::process::id(), unique()));
-    let mut session = profiling_session(runtime.environment(), graph, threads, &prefix)
-        .map_err(|e| AdainError::ort(format!("{}: opening a profiling session", graph.display()), e))?;
+    let prefix =
+        std::env::temp_dir().join(format!("adain-profile-{}-{}", std::process::id(), unique()));
+    let mut session =
+        profiling_session(runtime.environment(), graph, threads, &prefix).map_err(|e| {
+            AdainError::ort(
+                format!("{}: opening a profiling session", graph.display()),
+                e,
+            )
+        })?;
     let side = image_side.div_ceil(input.downscale).max(1);
-    let x = Array4::from_shape_fn((1, input.channels, side, side), |(_, c, y, x)| ((c * 7 + y * 3 + x) % 17) as f32 / 16.0);
+    let x = Array4::from_shape_fn((1, input.channels, side, side), |(_, c, y, x)| {
+        ((c * 7 + y * 3 + x) % 17) as f32 / 16.0
+    });
     for _ in 0..runs.max(1) {
-        let value = TensorRef::from_array_view(&x).map_err(|e| AdainError::ort("preparing the profiling input", e))?;
+        let value = TensorRef::from_array_view(&x)
+            .map_err(|e| AdainError::ort("preparing the profiling input", e))?;
         session
             .run(ort::inputs![input.name => value])
             .map_err(|e| AdainError::ort(format!("{}: profiling run", graph.display()), e))?;
     }
-    let file = session.end_profiling().map_err(|e| AdainError::ort("ending the profile", e))?;
+    let file = session
+        .end_profiling()
+        .map_err(|e| AdainError::ort("ending the profile", e))?;
     let file = Path::new(&file).to_path_buf();
-    let text = std::fs::read_to_string(&file).map_err(|e| AdainError::Io { path: file.clone(), source: e })?;
+    let text = std::fs::read_to_string(&file).map_err(|e| AdainError::Io {
+        path: file.clone(),
+        source: e,
+    })?;
     let _ = std::fs::remove_file(&file);
     parse_profile(&text, runs.max(1)).map_err(|m| AdainError::package(&file, m))
 }
@@ -85,7 +117,12 @@ fn unique() -> u64 {
     N.fetch_add(1, Ordering::Relaxed)
 }
 
-fn profiling_session(env: &ort::environment::Environment, graph: &Path, threads: usize, prefix: &Path) -> ort::Result<Session> {
+fn profiling_session(
+    env: &ort::environment::Environment,
+    graph: &Path,
+    threads: usize,
+    prefix: &Path,
+) -> ort::Result<Session> {
     Session::builder(env)?
         .with_optimization_level(GraphOptimizationLevel::Level3)?
         .with_intra_threads(threads.max(1))?
@@ -96,9 +133,11 @@ fn profiling_session(env: &ort::environment::Environment, graph: &Path, threads:
 
 /// Sums the `Node` events (`<node>_kernel_time`) of an ONNX Runtime profile per (operator, provider).
 pub fn parse_profile(text: &str, runs: usize) -> std::result::Result<KernelProfile, String> {
-    let events: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| format!("not an ONNX Runtime profile: {e}"))?;
+    let events: Vec<serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| format!("not an ONNX Runtime profile: {e}"))?;
     // (op, provider) → (node names, microseconds)
-    let mut per_op: BTreeMap<(String, String), (std::collections::BTreeSet<String>, f64)> = BTreeMap::new();
+    let mut per_op: BTreeMap<(String, String), (std::collections::BTreeSet<String>, f64)> =
+        BTreeMap::new();
     let mut run_millis = Vec::new();
     for e in &events {
         let cat = e.get("cat").and_then(|c| c.as_str());
@@ -109,20 +148,41 @@ pub fn parse_profile(text: &str, runs: usize) -> std::result::Result<KernelProfi
         if cat != Some("Node") {
             continue;
         }
-        let Some(name) = e.get("name").and_then(|n| n.as_str()).and_then(|n| n.strip_suffix("_kernel_time")) else { continue };
+        let Some(name) = e
+            .get("name")
+            .and_then(|n| n.as_str())
+            .and_then(|n| n.strip_suffix("_kernel_time"))
+        else {
+            continue;
+        };
         let args = e.get("args");
-        let field = |k: &str| args.and_then(|a| a.get(k)).and_then(|v| v.as_str()).unwrap_or("?").to_string();
+        let field = |k: &str| {
+            args.and_then(|a| a.get(k))
+                .and_then(|v| v.as_str())
+                .unwrap_or("?")
+                .to_string()
+        };
         let dur = e.get("dur").and_then(|d| d.as_f64()).unwrap_or(0.0);
-        let entry = per_op.entry((field("op_name"), field("provider"))).or_default();
+        let entry = per_op
+            .entry((field("op_name"), field("provider")))
+            .or_default();
         entry.0.insert(name.to_string());
         entry.1 += dur;
     }
     let mut kernels: Vec<KernelUse> = per_op
         .into_iter()
-        .map(|((op, provider), (nodes, micros))| KernelUse { op, provider, nodes: nodes.len(), millis: micros / 1000.0 / runs as f64 })
+        .map(|((op, provider), (nodes, micros))| KernelUse {
+            op,
+            provider,
+            nodes: nodes.len(),
+            millis: micros / 1000.0 / runs as f64,
+        })
         .collect();
     kernels.sort_by(|a, b| b.millis.total_cmp(&a.millis));
-    Ok(KernelProfile { kernels, run_millis })
+    Ok(KernelProfile {
+        kernels,
+        run_millis,
+    })
 }
 
 #[cfg(test)]

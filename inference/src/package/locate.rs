@@ -11,11 +11,16 @@ pub const DEFAULT_PACKAGE: &str = "models/default";
 /// Places searched for the default package, in order.
 pub fn default_package_candidates() -> Vec<PathBuf> {
     let mut candidates = Vec::new();
-    if let Some(exe_dir) = std::env::current_exe().ok().and_then(|p| p.parent().map(Path::to_path_buf)) {
+    if let Some(exe_dir) = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+    {
         candidates.push(exe_dir.join(DEFAULT_PACKAGE));
     }
     // inference/ → workspace root; known at compile time, right for `cargo run` and tests.
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."));
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."));
     candidates.push(workspace.join(DEFAULT_PACKAGE));
     candidates
 }

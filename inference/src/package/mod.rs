@@ -72,7 +72,10 @@ impl ModelPackage {
         for candidate in &candidates {
             let name = candidate.as_str();
             if *candidate == Precision::Fp32 {
-                let why = format!("auto on {provider}: {}", why_not_variants(&manifest, &candidates));
+                let why = format!(
+                    "auto on {provider}: {}",
+                    why_not_variants(&manifest, &candidates)
+                );
                 return Self::load_exact(dir, manifest, name, Some(why));
             }
             if !manifest.is_validated(name) {
@@ -82,11 +85,19 @@ impl ModelPackage {
                 tracing::info!("int8 graphs not taken: this CPU has no VNNI, where ONNX Runtime's u8×s8 kernels can saturate");
                 continue;
             }
-            let v = manifest.validation(name).expect("validated implies a validation record");
-            let why = format!("auto on {provider}: {name}, validated at {:.1} dB PSNR against fp32 over {} pairs", v.psnr_db, v.pairs);
+            let v = manifest
+                .validation(name)
+                .expect("validated implies a validation record");
+            let why = format!(
+                "auto on {provider}: {name}, validated at {:.1} dB PSNR against fp32 over {} pairs",
+                v.psnr_db, v.pairs
+            );
             match Self::load_exact(dir, manifest.clone(), name, Some(why)) {
                 Ok(package) => return Ok(package),
-                Err(e) => tracing::warn!("the {name} graphs of {} are refused, trying the next precision: {e}", dir.display()),
+                Err(e) => tracing::warn!(
+                    "the {name} graphs of {} are refused, trying the next precision: {e}",
+                    dir.display()
+                ),
             }
         }
         unreachable!("fp32 is always the last candidate")
@@ -97,7 +108,9 @@ impl ModelPackage {
     pub fn load_for_request(dir: &Path, precision: &str, request: ProviderRequest) -> Result<Self> {
         let provider = match request {
             ProviderRequest::Only(p) => p,
-            ProviderRequest::Auto if !precision.eq_ignore_ascii_case(AUTO_PRECISION) => Provider::Cpu,
+            ProviderRequest::Auto if !precision.eq_ignore_ascii_case(AUTO_PRECISION) => {
+                Provider::Cpu
+            }
             ProviderRequest::Auto => request
                 .candidates()
                 .into_iter()
@@ -107,14 +120,30 @@ impl ModelPackage {
         Self::load_for(dir, precision, provider)
     }
 
-    fn load_exact(dir: &Path, manifest: Manifest, precision: &str, auto: Option<String>) -> Result<Self> {
+    fn load_exact(
+        dir: &Path,
+        manifest: Manifest,
+        precision: &str,
+        auto: Option<String>,
+    ) -> Result<Self> {
         let mut checks = vec![Check {
             what: "manifest".into(),
-            detail: format!("{} {} ({}), convention matches", manifest.name, manifest.version, dir.join("manifest.json").display()),
+            detail: format!(
+                "{} {} ({}), convention matches",
+                manifest.name,
+                manifest.version,
+                dir.join("manifest.json").display()
+            ),
         }];
         if let Some(why) = auto {
-            checks.push(Check { what: "precision".into(), detail: why });
-        } else if precision != DEFAULT_PRECISION && !manifest.is_validated(precision) && manifest.file(Role::Decoder, precision).is_some() {
+            checks.push(Check {
+                what: "precision".into(),
+                detail: why,
+            });
+        } else if precision != DEFAULT_PRECISION
+            && !manifest.is_validated(precision)
+            && manifest.file(Role::Decoder, precision).is_some()
+        {
             tracing::warn!("{}: the {precision} graphs are not validated against fp32 (see `adain info`); running them as asked", dir.display());
         }
 
@@ -129,19 +158,44 @@ impl ModelPackage {
         let (encoder_file, decoder_file) = (graph(Role::Encoder)?, graph(Role::Decoder)?);
         encoder_file.verify(dir)?;
         decoder_file.verify(dir)?;
-        let hashed: Vec<&str> = [encoder_file, decoder_file].iter().filter(|f| f.sha256.is_some()).map(|f| f.path.as_str()).collect();
+        let hashed: Vec<&str> = [encoder_file, decoder_file]
+            .iter()
+            .filter(|f| f.sha256.is_some())
+            .map(|f| f.path.as_str())
+            .collect();
         checks.push(Check {
             what: "files".into(),
-            detail: format!("{} and {} present; sha256 matches for {:?}", encoder_file.path, decoder_file.path, hashed),
+            detail: format!(
+                "{} and {} present; sha256 matches for {:?}",
+                encoder_file.path, decoder_file.path, hashed
+            ),
         });
-        let (encoder_path, decoder_path) = (dir.join(&encoder_file.path), dir.join(&decoder_file.path));
+        let (encoder_path, decoder_path) =
+            (dir.join(&encoder_file.path), dir.join(&decoder_file.path));
 
         let encoder = read_model(&encoder_path)?;
-        checks.extend(graph_checks::check_encoder(&encoder, &encoder_path, &manifest, precision)?);
+        checks.extend(graph_checks::check_encoder(
+            &encoder,
+            &encoder_path,
+            &manifest,
+            precision,
+        )?);
         let decoder = read_model(&decoder_path)?;
-        checks.extend(graph_checks::check_decoder(&decoder, &decoder_path, &manifest, precision)?);
+        checks.extend(graph_checks::check_decoder(
+            &decoder,
+            &decoder_path,
+            &manifest,
+            precision,
+        )?);
 
-        Ok(Self { dir: dir.to_path_buf(), manifest, precision: precision.to_string(), encoder_path, decoder_path, checks })
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            manifest,
+            precision: precision.to_string(),
+            encoder_path,
+            decoder_path,
+            checks,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -185,7 +239,8 @@ pub fn auto_candidates(provider: Provider) -> Vec<Precision> {
 pub fn int8_kernels_exact() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx512vnni") || std::arch::is_x86_feature_detected!("avxvnni")
+        std::arch::is_x86_feature_detected!("avx512vnni")
+            || std::arch::is_x86_feature_detected!("avxvnni")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -201,13 +256,24 @@ fn why_not_variants(manifest: &Manifest, candidates: &[Precision]) -> String {
         .map(|p| {
             let name = p.as_str();
             match manifest.validation(name) {
-                _ if manifest.file(Role::Decoder, name).is_none() || manifest.file(Role::Encoder, name).is_none() => format!("no {name} graphs listed"),
+                _ if manifest.file(Role::Decoder, name).is_none()
+                    || manifest.file(Role::Encoder, name).is_none() =>
+                {
+                    format!("no {name} graphs listed")
+                }
                 None => format!("{name} not validated"),
-                Some(_) if manifest.is_validated(name) && *p == Precision::Int8 && !int8_kernels_exact() => {
+                Some(_)
+                    if manifest.is_validated(name)
+                        && *p == Precision::Int8
+                        && !int8_kernels_exact() =>
+                {
                     format!("{name} validated, but this CPU has no VNNI")
                 }
                 Some(_) if manifest.is_validated(name) => format!("{name} refused (see the log)"),
-                Some(v) => format!("{name} below the bar ({:.1} dB < {:.1} dB PSNR against fp32)", v.psnr_db, v.threshold_db),
+                Some(v) => format!(
+                    "{name} below the bar ({:.1} dB < {:.1} dB PSNR against fp32)",
+                    v.psnr_db, v.threshold_db
+                ),
             }
         })
         .collect();

@@ -21,14 +21,20 @@ pub fn locate() -> Result<PathBuf> {
         if let Some(found) = library_in(&dir) {
             return Ok(found);
         }
-        tried.push(format!("{}/libonnxruntime.so* (next to the executable)", dir.display()));
+        tried.push(format!(
+            "{}/libonnxruntime.so* (next to the executable)",
+            dir.display()
+        ));
     }
 
     let cached = onnx_runtime_dir().join(ONNX_RUNTIME_LIBRARY);
     if cached.is_file() {
         return Ok(cached);
     }
-    tried.push(format!("{} (installed by `cargo xtask setup`)", cached.display()));
+    tried.push(format!(
+        "{} (installed by `cargo xtask setup`)",
+        cached.display()
+    ));
 
     match std::env::var_os(ORT_DYLIB_PATH).filter(|v| !v.is_empty()) {
         Some(value) => {
@@ -41,7 +47,10 @@ pub fn locate() -> Result<PathBuf> {
             if let Some(found) = candidates.into_iter().find(|p| p.is_file()) {
                 return Ok(found);
             }
-            tried.push(format!("{} (from {ORT_DYLIB_PATH}; no such file)", given.display()));
+            tried.push(format!(
+                "{} (from {ORT_DYLIB_PATH}; no such file)",
+                given.display()
+            ));
         }
         None => tried.push(format!("${ORT_DYLIB_PATH} (not set)")),
     }
@@ -49,7 +58,10 @@ pub fn locate() -> Result<PathBuf> {
 }
 
 fn executable_dir() -> Option<PathBuf> {
-    std::env::current_exe().ok()?.parent().map(Path::to_path_buf)
+    std::env::current_exe()
+        .ok()?
+        .parent()
+        .map(Path::to_path_buf)
 }
 
 /// `libonnxruntime.so*` in `dir`, preferring the pinned version, then the plain name. Provider
@@ -66,7 +78,9 @@ fn library_in(dir: &Path) -> Option<PathBuf> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.is_file()
-                && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("libonnxruntime.so."))
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("libonnxruntime.so."))
         })
         .collect();
     versioned.sort();
@@ -83,8 +97,14 @@ mod tests {
         std::fs::write(dir.path().join("libonnxruntime_providers_shared.so"), b"").unwrap();
         assert_eq!(library_in(dir.path()), None);
         std::fs::write(dir.path().join("libonnxruntime.so.1.20.0"), b"").unwrap();
-        assert_eq!(library_in(dir.path()).unwrap().file_name().unwrap(), "libonnxruntime.so.1.20.0");
+        assert_eq!(
+            library_in(dir.path()).unwrap().file_name().unwrap(),
+            "libonnxruntime.so.1.20.0"
+        );
         std::fs::write(dir.path().join(ONNX_RUNTIME_LIBRARY), b"").unwrap();
-        assert_eq!(library_in(dir.path()).unwrap().file_name().unwrap(), ONNX_RUNTIME_LIBRARY);
+        assert_eq!(
+            library_in(dir.path()).unwrap().file_name().unwrap(),
+            ONNX_RUNTIME_LIBRARY
+        );
     }
 }

@@ -32,15 +32,20 @@ impl Runtime {
             return Ok(rt);
         }
         let library = library::locate()?;
-        let builder = ort::init_from(&library)
-            .map_err(|e| AdainError::RuntimeLoad { path: library.clone(), message: e.to_string() })?;
+        let builder = ort::init_from(&library).map_err(|e| AdainError::RuntimeLoad {
+            path: library.clone(),
+            message: e.to_string(),
+        })?;
         let environment = builder
             .with_name("adain")
             .with_telemetry(false)
             .build()
             .map_err(|e| AdainError::ort("creating the ONNX Runtime environment", e))?;
         tracing::debug!(library = %library.display(), "ONNX Runtime loaded");
-        Ok(RUNTIME.get_or_init(|| Runtime { environment, library }))
+        Ok(RUNTIME.get_or_init(|| Runtime {
+            environment,
+            library,
+        }))
     }
 
     /// The shared library in use.

@@ -20,8 +20,16 @@ pub struct GraphInput {
 }
 
 impl GraphInput {
-    pub const ENCODER: GraphInput = GraphInput { name: ENCODER_INPUT, channels: 3, downscale: 1 };
-    pub const DECODER: GraphInput = GraphInput { name: DECODER_INPUT, channels: FEATURE_CHANNELS[3], downscale: DECODER_SCALE };
+    pub const ENCODER: GraphInput = GraphInput {
+        name: ENCODER_INPUT,
+        channels: 3,
+        downscale: 1,
+    };
+    pub const DECODER: GraphInput = GraphInput {
+        name: DECODER_INPUT,
+        channels: FEATURE_CHANNELS[3],
+        downscale: DECODER_SCALE,
+    };
 
     /// `name:1xCxHxW` for a square image of `image_side` pixels.
     pub fn profile_shape(&self, image_side: usize) -> String {
@@ -62,12 +70,22 @@ pub struct OpenedSession {
 
 /// Opens `path` on the requested provider. With [`ProviderRequest::Auto`] each compiled-in provider is
 /// tried in turn and failures are logged; with an explicit provider a failure is the error.
-pub fn open_session(path: &Path, graph: &GraphInput, options: &SessionOptions) -> Result<OpenedSession> {
+pub fn open_session(
+    path: &Path,
+    graph: &GraphInput,
+    options: &SessionOptions,
+) -> Result<OpenedSession> {
     let runtime = Runtime::get()?;
     let explicit = matches!(options.request, ProviderRequest::Only(_));
     for provider in options.request.candidates() {
         let attempt = try_provider(provider, options, graph, |ep| {
-            build(runtime.environment(), options.threads, options.cpu_arena, ep, |b| b.commit_from_file(path))
+            build(
+                runtime.environment(),
+                options.threads,
+                options.cpu_arena,
+                ep,
+                |b| b.commit_from_file(path),
+            )
         });
         match attempt {
             Ok(session) => {
@@ -76,18 +94,29 @@ pub fn open_session(path: &Path, graph: &GraphInput, options: &SessionOptions) -
             }
             Err(e) if explicit || provider == Provider::Cpu => {
                 return Err(match e {
-                    AdainError::Ort { source, .. } if provider != Provider::Cpu => AdainError::ExecutionProvider {
-                        provider: provider.ort_name(),
-                        reason: format!("cannot be registered for {}: {source}", path.display()),
-                    },
-                    AdainError::Ort { source, .. } => AdainError::ort(format!("{}: loading the graph", path.display()), source),
+                    AdainError::Ort { source, .. } if provider != Provider::Cpu => {
+                        AdainError::ExecutionProvider {
+                            provider: provider.ort_name(),
+                            reason: format!(
+                                "cannot be registered for {}: {source}",
+                                path.display()
+                            ),
+                        }
+                    }
+                    AdainError::Ort { source, .. } => {
+                        AdainError::ort(format!("{}: loading the graph", path.display()), source)
+                    }
                     other => other,
                 });
             }
-            Err(e) => tracing::info!("{provider} is not usable here, trying the next provider: {e}"),
+            Err(e) => {
+                tracing::info!("{provider} is not usable here, trying the next provider: {e}")
+            }
         }
     }
-    Err(AdainError::InvalidArgument("no execution provider to try".into()))
+    Err(AdainError::InvalidArgument(
+        "no execution provider to try".into(),
+    ))
 }
 
 /// Checks that `provider` registers here, on a one-convolution graph: what `adain info` reports as usable.
@@ -95,7 +124,9 @@ pub fn probe_provider(provider: Provider, options: &SessionOptions) -> Result<()
     let runtime = Runtime::get()?;
     let graph = probe_graph();
     try_provider(provider, options, &GraphInput::ENCODER, |ep| {
-        build(runtime.environment(), 1, true, ep, |b| b.commit_from_memory(&graph))
+        build(runtime.environment(), 1, true, ep, |b| {
+            b.commit_from_memory(&graph)
+        })
     })
     .map(drop)
 }
@@ -145,7 +176,9 @@ fn build(
     }
     if !cpu_arena {
         // Registering the CPU provider only sets the session's arena option; it is always present.
-        builder = builder.with_execution_providers([ort::ep::CPU::default().with_arena_allocator(false).build()])?;
+        builder = builder.with_execution_providers([ort::ep::CPU::default()
+            .with_arena_allocator(false)
+            .build()])?;
     }
     commit(&mut builder)
 }
@@ -159,7 +192,13 @@ fn probe_graph() -> Vec<u8> {
 
     let architecture = Architecture {
         name: "probe",
-        layers: vec![Layer::Conv { name: Cow::Borrowed("probe"), in_channels: 3, out_channels: 3, kernel: 1, reflect_pad: 0 }],
+        layers: vec![Layer::Conv {
+            name: Cow::Borrowed("probe"),
+            in_channels: 3,
+            out_channels: 3,
+            kernel: 1,
+            reflect_pad: 0,
+        }],
     };
     let spec = GraphSpec {
         graph_name: "probe".into(),
@@ -169,6 +208,7 @@ fn probe_graph() -> Vec<u8> {
         pad_mode: PadMode::Reflect,
         metadata: vec![],
     };
-    let graph = network_graph(&Network::seeded(architecture, 0), &spec).expect("a one-conv graph is valid");
+    let graph =
+        network_graph(&Network::seeded(architecture, 0), &spec).expect("a one-conv graph is valid");
     model_bytes(&graph)
 }

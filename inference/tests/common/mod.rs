@@ -16,16 +16,27 @@ use image::{Rgb, RgbImage};
 pub const DECODER_SEED: u64 = 42;
 
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("inference/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("inference/ has a parent")
+        .to_path_buf()
 }
 
 /// The default encoder exactly as the product builds it. Missing weights are a failure, not a skip:
 /// `cargo xtask test` runs setup first.
 pub fn real_encoder() -> Network {
     let keras = keras_vgg16_path();
-    assert!(keras.is_file(), "VGG16 weights not found at {}: run `cargo xtask setup`", keras.display());
+    assert!(
+        keras.is_file(),
+        "VGG16 weights not found at {}: run `cargo xtask setup`",
+        keras.display()
+    );
     let scales = workspace().join("models/vgg16_channel_scales.json");
-    assert!(scales.is_file(), "{} is missing (it is committed with the repository)", scales.display());
+    assert!(
+        scales.is_file(),
+        "{} is missing (it is committed with the repository)",
+        scales.display()
+    );
     default_encoder(&keras, &scales).expect("building the default encoder")
 }
 
@@ -36,13 +47,20 @@ pub fn test_package() -> &'static Path {
     PACKAGE.get_or_init(|| {
         let encoder = real_encoder();
         let key = &encoder.identity()[..16];
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("adain-test-package-{key}-{DECODER_SEED}"));
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("adain-test-package-{key}-{DECODER_SEED}"));
         // A package left by an older version of the writer is rebuilt rather than trusted.
         if adain::package::ModelPackage::load(&dir).is_err() {
             let _ = std::fs::remove_dir_all(&dir);
             let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-            write_package(tmp.path(), &encoder, &Network::seeded(Architecture::decoder(), DECODER_SEED), &package_info(), true)
-                .expect("writing the test package");
+            write_package(
+                tmp.path(),
+                &encoder,
+                &Network::seeded(Architecture::decoder(), DECODER_SEED),
+                &package_info(),
+                true,
+            )
+            .expect("writing the test package");
             // Another test binary may have won the race; its package is identical.
             let _ = std::fs::rename(tmp.keep(), &dir);
         }
@@ -55,7 +73,11 @@ pub fn package_info() -> PackageInfo {
         name: "test".into(),
         version: "0".into(),
         encoder_source: DEFAULT_ENCODER_SOURCE.into(),
-        provenance: [("decoder".to_string(), format!("seeded random weights ({DECODER_SEED})"))].into(),
+        provenance: [(
+            "decoder".to_string(),
+            format!("seeded random weights ({DECODER_SEED})"),
+        )]
+        .into(),
     }
 }
 
@@ -73,10 +95,21 @@ pub fn copy_package(dir: &Path) -> PathBuf {
 /// A smooth colourful test image with some texture, different for each seed.
 pub fn test_image(width: u32, height: u32, seed: u32) -> RgbImage {
     RgbImage::from_fn(width, height, |x, y| {
-        let (fx, fy, s) = (x as f32 / width as f32, y as f32 / height as f32, seed as f32);
+        let (fx, fy, s) = (
+            x as f32 / width as f32,
+            y as f32 / height as f32,
+            seed as f32,
+        );
         let wave = ((fx * (7.0 + s) + fy * 3.0).sin() * 0.5 + 0.5) * 255.0;
-        let noise = ((x.wrapping_mul(73_856_093) ^ y.wrapping_mul(19_349_663) ^ seed.wrapping_mul(83_492_791)) % 64) as f32;
-        Rgb([(fx * 200.0 + noise) as u8, wave as u8, ((1.0 - fy) * 180.0 + s * 20.0).min(255.0) as u8])
+        let noise = ((x.wrapping_mul(73_856_093)
+            ^ y.wrapping_mul(19_349_663)
+            ^ seed.wrapping_mul(83_492_791))
+            % 64) as f32;
+        Rgb([
+            (fx * 200.0 + noise) as u8,
+            wave as u8,
+            ((1.0 - fy) * 180.0 + s * 20.0).min(255.0) as u8,
+        ])
     })
 }
 
@@ -108,9 +141,16 @@ pub fn adain_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
 /// as clap reports them), no panic (which would exit with 101).
 pub fn expect_failure(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success(), "expected a failure, got success; stderr:\n{stderr}");
+    assert!(
+        !output.status.success(),
+        "expected a failure, got success; stderr:\n{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "panicked:\n{stderr}");
-    assert!(matches!(output.status.code(), Some(1 | 2)), "exit code {:?}; stderr:\n{stderr}", output.status.code());
+    assert!(
+        matches!(output.status.code(), Some(1 | 2)),
+        "exit code {:?}; stderr:\n{stderr}",
+        output.status.code()
+    );
     stderr
 }
 
@@ -123,8 +163,10 @@ pub fn expect_success(output: &Output) -> String {
 
 /// Files in `dir`, sorted by name.
 pub fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     names
 }

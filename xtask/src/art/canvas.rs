@@ -18,7 +18,11 @@ fn coverage(d: f32) -> f32 {
 
 impl Canvas {
     pub fn new(width: u32, height: u32, background: Color) -> Self {
-        Self { width, height, pixels: vec![background; (width * height) as usize] }
+        Self {
+            width,
+            height,
+            pixels: vec![background; (width * height) as usize],
+        }
     }
 
     /// Sets every pixel from its centre's coordinates.
@@ -39,7 +43,13 @@ impl Canvas {
 
     /// Paints `color` with opacity `alpha` wherever `inside(x, y)` (a signed distance, positive inside)
     /// is positive, within the box `[x0, x1) × [y0, y1)` (clipped to the canvas).
-    fn shade(&mut self, bounds: [f32; 4], color: Color, alpha: f32, inside: impl Fn(f32, f32) -> f32) {
+    fn shade(
+        &mut self,
+        bounds: [f32; 4],
+        color: Color,
+        alpha: f32,
+        inside: impl Fn(f32, f32) -> f32,
+    ) {
         let [x0, y0, x1, y1] = bounds;
         let clip = |v: f32, max: u32| v.floor().clamp(0.0, max as f32) as u32;
         for y in clip(y0 - 1.0, self.height)..clip(y1 + 2.0, self.height) {
@@ -53,13 +63,20 @@ impl Canvas {
     }
 
     pub fn disc(&mut self, cx: f32, cy: f32, r: f32, color: Color, alpha: f32) {
-        self.shade([cx - r, cy - r, cx + r, cy + r], color, alpha, |x, y| r - (x - cx).hypot(y - cy));
+        self.shade([cx - r, cy - r, cx + r, cy + r], color, alpha, |x, y| {
+            r - (x - cx).hypot(y - cy)
+        });
     }
 
     /// A ring of radius `r` (to the middle of the band) and band width `width`.
     pub fn ring(&mut self, cx: f32, cy: f32, r: f32, width: f32, color: Color, alpha: f32) {
         let outer = r + width / 2.0;
-        self.shade([cx - outer, cy - outer, cx + outer, cy + outer], color, alpha, |x, y| width / 2.0 - ((x - cx).hypot(y - cy) - r).abs());
+        self.shade(
+            [cx - outer, cy - outer, cx + outer, cy + outer],
+            color,
+            alpha,
+            |x, y| width / 2.0 - ((x - cx).hypot(y - cy) - r).abs(),
+        );
     }
 
     /// A segment from `a` to `b` with round caps, `width` pixels wide.
@@ -67,7 +84,12 @@ impl Canvas {
         let h = width / 2.0;
         let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
         let len2 = (dx * dx + dy * dy).max(1e-6);
-        let bounds = [a[0].min(b[0]) - h, a[1].min(b[1]) - h, a[0].max(b[0]) + h, a[1].max(b[1]) + h];
+        let bounds = [
+            a[0].min(b[0]) - h,
+            a[1].min(b[1]) - h,
+            a[0].max(b[0]) + h,
+            a[1].max(b[1]) + h,
+        ];
         self.shade(bounds, color, alpha, |x, y| {
             let t = (((x - a[0]) * dx + (y - a[1]) * dy) / len2).clamp(0.0, 1.0);
             h - (x - a[0] - t * dx).hypot(y - a[1] - t * dy)
@@ -113,7 +135,8 @@ impl Canvas {
         for y in 0..self.height {
             for x in 0..self.width {
                 let (fx, fy) = (x as f32, y as f32);
-                let n = 0.6 * value_noise(fx / 2.0, fy / 2.0, seed) + 0.4 * value_noise(fx / 9.0, fy / 9.0, seed ^ 0x9e37);
+                let n = 0.6 * value_noise(fx / 2.0, fy / 2.0, seed)
+                    + 0.4 * value_noise(fx / 9.0, fy / 9.0, seed ^ 0x9e37);
                 let k = 1.0 + amount * (2.0 * n - 1.0);
                 let p = &mut self.pixels[(y * self.width + x) as usize];
                 for c in p.iter_mut() {
@@ -133,7 +156,9 @@ impl Canvas {
 
 /// A hash of integer coordinates to [0, 1).
 pub fn hash01(x: i32, y: i32, seed: u32) -> f32 {
-    let mut h = (x as u32).wrapping_mul(0x8da6_b343) ^ (y as u32).wrapping_mul(0xd816_3841) ^ seed.wrapping_mul(0xcb1a_b31f);
+    let mut h = (x as u32).wrapping_mul(0x8da6_b343)
+        ^ (y as u32).wrapping_mul(0xd816_3841)
+        ^ seed.wrapping_mul(0xcb1a_b31f);
     h ^= h >> 13;
     h = h.wrapping_mul(0x5bd1_e995);
     h ^= h >> 15;
@@ -164,7 +189,11 @@ mod tests {
     fn shapes_cover_what_they_should() {
         let mut c = Canvas::new(40, 40, [0.0; 3]);
         c.disc(10.0, 10.0, 5.0, [1.0, 0.0, 0.0], 1.0);
-        c.polygon(&[[20.0, 20.0], [38.0, 20.0], [38.0, 38.0]], [0.0, 1.0, 0.0], 1.0);
+        c.polygon(
+            &[[20.0, 20.0], [38.0, 20.0], [38.0, 38.0]],
+            [0.0, 1.0, 0.0],
+            1.0,
+        );
         c.segment([0.0, 35.0], [15.0, 35.0], 4.0, [0.0, 0.0, 1.0], 1.0);
         let img = c.to_image();
         assert_eq!(img.get_pixel(10, 10).0, [255, 0, 0]);

@@ -63,7 +63,15 @@ fn split(r: [f32; 4], depth: u32, min: f32, rng: &mut ChaCha8Rng, leaves: &mut V
     }
 }
 
-const KANDINSKY: [Color; 7] = [RED, BLUE, YELLOW, [0.10, 0.50, 0.35], [0.55, 0.20, 0.55], [0.95, 0.50, 0.15], BLACK];
+const KANDINSKY: [Color; 7] = [
+    RED,
+    BLUE,
+    YELLOW,
+    [0.10, 0.50, 0.35],
+    [0.55, 0.20, 0.55],
+    [0.95, 0.50, 0.15],
+    BLACK,
+];
 
 /// Circles with concentric rings, bars, triangles, a chequered patch and dots, on warm paper.
 pub fn kandinsky(width: u32, height: u32, rng: &mut ChaCha8Rng) -> Canvas {
@@ -74,14 +82,29 @@ pub fn kandinsky(width: u32, height: u32, rng: &mut ChaCha8Rng) -> Canvas {
         let t = ((x / w) * 0.4 + (y / h) * 0.6).clamp(0.0, 1.0);
         [0.94 - 0.10 * t, 0.88 - 0.12 * t, 0.74 - 0.14 * t]
     });
-    let color = |rng: &mut ChaCha8Rng| jitter(pick(&KANDINSKY, rng.random()), 0.05, [rng.random(), rng.random(), rng.random()]);
-    let bright = |rng: &mut ChaCha8Rng| jitter(pick(&KANDINSKY[..6], rng.random()), 0.05, [rng.random(), rng.random(), rng.random()]);
+    let color = |rng: &mut ChaCha8Rng| {
+        jitter(
+            pick(&KANDINSKY, rng.random()),
+            0.05,
+            [rng.random(), rng.random(), rng.random()],
+        )
+    };
+    let bright = |rng: &mut ChaCha8Rng| {
+        jitter(
+            pick(&KANDINSKY[..6], rng.random()),
+            0.05,
+            [rng.random(), rng.random(), rng.random()],
+        )
+    };
     let point = |rng: &mut ChaCha8Rng| [rng.random_range(0.0..w), rng.random_range(0.0..h)];
 
     // Triangles first, so circles and bars overlap them; never black (they would swallow the picture).
     for _ in 0..rng.random_range(3..6) {
         let [cx, cy] = point(rng);
-        let (r, turn) = (rng.random_range(0.12..0.3) * s, rng.random_range(0.0..std::f32::consts::TAU));
+        let (r, turn) = (
+            rng.random_range(0.12..0.3) * s,
+            rng.random_range(0.0..std::f32::consts::TAU),
+        );
         let corners: Vec<[f32; 2]> = (0..3)
             .map(|k| {
                 let a = turn + k as f32 * 2.1 + rng.random_range(-0.3..0.3);
@@ -98,7 +121,14 @@ pub fn kandinsky(width: u32, height: u32, rng: &mut ChaCha8Rng) -> Canvas {
         canvas.disc(cx, cy, r, fill, 0.85);
         for k in 0..rng.random_range(1..4) {
             let ring = color(rng);
-            canvas.ring(cx, cy, r * (0.35 + 0.25 * k as f32), rng.random_range(0.01..0.04) * s, ring, 0.9);
+            canvas.ring(
+                cx,
+                cy,
+                r * (0.35 + 0.25 * k as f32),
+                rng.random_range(0.01..0.04) * s,
+                ring,
+                0.9,
+            );
         }
         if rng.random_bool(0.5) {
             canvas.ring(cx, cy, r, 0.012 * s, BLACK, 1.0);
@@ -117,7 +147,11 @@ pub fn kandinsky(width: u32, height: u32, rng: &mut ChaCha8Rng) -> Canvas {
     }
     for _ in 0..rng.random_range(6..11) {
         let (a, b) = (point(rng), point(rng));
-        let line = if rng.random_bool(0.6) { BLACK } else { color(rng) };
+        let line = if rng.random_bool(0.6) {
+            BLACK
+        } else {
+            color(rng)
+        };
         canvas.segment(a, b, rng.random_range(0.006..0.02) * s, line, 1.0);
     }
     for _ in 0..rng.random_range(10..24) {

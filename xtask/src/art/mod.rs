@@ -25,7 +25,12 @@ pub enum Artwork {
 }
 
 impl Artwork {
-    pub const ALL: [Artwork; 4] = [Artwork::Swirl, Artwork::Mosaic, Artwork::Mondrian, Artwork::Kandinsky];
+    pub const ALL: [Artwork; 4] = [
+        Artwork::Swirl,
+        Artwork::Mosaic,
+        Artwork::Mondrian,
+        Artwork::Kandinsky,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -65,10 +70,13 @@ pub struct ArtArgs {
 
 pub fn run(args: &ArtArgs) -> anyhow::Result<()> {
     use anyhow::Context;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     for art in Artwork::ALL {
         let path = args.out.join(format!("{}.png", art.name()));
-        art.render(args.width, args.height, args.seed).save(&path).with_context(|| format!("writing {}", path.display()))?;
+        art.render(args.width, args.height, args.seed)
+            .save(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
         tracing::info!("wrote {}", path.display());
     }
     Ok(())

@@ -19,13 +19,26 @@ const LEAD: Color = [0.06, 0.05, 0.05];
 
 pub fn stained_glass(width: u32, height: u32, rng: &mut ChaCha8Rng) -> Canvas {
     let cell = (width.max(height) as f32 / 14.0).max(6.0);
-    let (cols, rows) = ((width as f32 / cell).ceil() as i32 + 1, (height as f32 / cell).ceil() as i32 + 1);
+    let (cols, rows) = (
+        (width as f32 / cell).ceil() as i32 + 1,
+        (height as f32 / cell).ceil() as i32 + 1,
+    );
     // One seed per grid cell, jittered: the nearest seeds of a pixel are among the 5×5 cells around it.
     let seeds: Vec<([f32; 2], Color)> = (0..rows * cols)
         .map(|i| {
             let (gx, gy) = ((i % cols) as f32, (i / cols) as f32);
-            let p = [(gx + rng.random_range(0.1..0.9)) * cell, (gy + rng.random_range(0.1..0.9)) * cell];
-            (p, jitter(pick(&GLASS, rng.random()), 0.08, [rng.random(), rng.random(), rng.random()]))
+            let p = [
+                (gx + rng.random_range(0.1..0.9)) * cell,
+                (gy + rng.random_range(0.1..0.9)) * cell,
+            ];
+            (
+                p,
+                jitter(
+                    pick(&GLASS, rng.random()),
+                    0.08,
+                    [rng.random(), rng.random(), rng.random()],
+                ),
+            )
         })
         .collect();
     let lead = cell * 0.09 + 0.6;

@@ -6,8 +6,19 @@ use rand_chacha::ChaCha8Rng;
 use super::canvas::{jitter, Canvas, Color};
 use super::pick;
 
-const NIGHT: [Color; 5] = [[0.07, 0.14, 0.38], [0.12, 0.29, 0.62], [0.22, 0.49, 0.78], [0.38, 0.66, 0.83], [0.16, 0.42, 0.45]];
-const LIGHT: [Color; 4] = [[0.98, 0.86, 0.25], [0.99, 0.64, 0.16], [0.96, 0.95, 0.78], [0.92, 0.38, 0.14]];
+const NIGHT: [Color; 5] = [
+    [0.07, 0.14, 0.38],
+    [0.12, 0.29, 0.62],
+    [0.22, 0.49, 0.78],
+    [0.38, 0.66, 0.83],
+    [0.16, 0.42, 0.45],
+];
+const LIGHT: [Color; 4] = [
+    [0.98, 0.86, 0.25],
+    [0.99, 0.64, 0.16],
+    [0.96, 0.95, 0.78],
+    [0.92, 0.38, 0.14],
+];
 
 struct Vortex {
     x: f32,
@@ -18,7 +29,10 @@ struct Vortex {
 
 /// Unit direction of the flow at (x, y).
 fn flow(vortices: &[Vortex], wind: f32, x: f32, y: f32, size: f32) -> [f32; 2] {
-    let mut v = [wind + 0.35 * (y / size * 9.0).sin(), 0.25 * (x / size * 7.0).cos()];
+    let mut v = [
+        wind + 0.35 * (y / size * 9.0).sin(),
+        0.25 * (x / size * 7.0).cos(),
+    ];
     for vx in vortices {
         let (dx, dy) = (x - vx.x, y - vx.y);
         let d2 = dx * dx + dy * dy + vx.radius * vx.radius;
@@ -56,7 +70,10 @@ pub fn swirl(width: u32, height: u32, rng: &mut ChaCha8Rng) -> Canvas {
         let radius = ((5.5 - 3.5 * progress) * scale * rng.random_range(0.8..1.2)).max(0.8);
         let (mut x, mut y) = (rng.random_range(0.0..w), rng.random_range(0.0..h));
         // Light colours gather around the vortex centres, the night's blues elsewhere.
-        let near = vortices.iter().map(|v| (x - v.x).hypot(y - v.y) / v.radius).fold(f32::MAX, f32::min);
+        let near = vortices
+            .iter()
+            .map(|v| (x - v.x).hypot(y - v.y) / v.radius)
+            .fold(f32::MAX, f32::min);
         let base = if near < 1.3 && rng.random_bool(0.75) || rng.random_bool(0.08) {
             pick(&LIGHT, rng.random())
         } else {

@@ -14,22 +14,52 @@ use crate::wheel::{self, Member, Wheel};
 const SKIMAGE: Wheel<'static> = Wheel {
     requirement: "scikit-image==0.26.0",
     // The data files do not depend on the platform; pin one wheel so the checksum holds.
-    pip_args: &["--platform", "manylinux_2_28_x86_64", "--python-version", "311"],
+    pip_args: &[
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "--python-version",
+        "311",
+    ],
     sha256: "74aa5518ccea28121f57a95374581d3b979839adc25bb03f289b1bc9b99c58af",
 };
 
 const CONTENTS: [Member<'static>; 5] = [
-    Member { path: "skimage/data/astronaut.png", sha256: "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5" },
-    Member { path: "skimage/data/chelsea.png", sha256: "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb" },
-    Member { path: "skimage/data/coffee.png", sha256: "cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7" },
-    Member { path: "skimage/data/motorcycle_left.png", sha256: "db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179" },
-    Member { path: "skimage/data/rocket.jpg", sha256: "c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c" },
+    Member {
+        path: "skimage/data/astronaut.png",
+        sha256: "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
+    },
+    Member {
+        path: "skimage/data/chelsea.png",
+        sha256: "596aa1e7cb875eb79f437e310381d26b338a81c2da23439704a73c4651e8c4bb",
+    },
+    Member {
+        path: "skimage/data/coffee.png",
+        sha256: "cc02f8ca188b167c775a7101b5d767d1e71792cf762c33d6fa15a4599b5a8de7",
+    },
+    Member {
+        path: "skimage/data/motorcycle_left.png",
+        sha256: "db18e9c4157617403c3537a6ba355dfeafe9a7eabb6b9b94cb33f6525dd49179",
+    },
+    Member {
+        path: "skimage/data/rocket.jpg",
+        sha256: "c2dd0de7c538df8d111e479619b129464d0269d0ae5fd18ca91d33a7fdfea95c",
+    },
 ];
 
 const STYLES: [Member<'static>; 2] = [
-    Member { path: "skimage/data/ihc.png", sha256: "f8dd1aa387ddd1f49d8ad13b50921b237df8e9b262606d258770687b0ef93cef" },
-    Member { path: "skimage/data/hubble_deep_field.jpg", sha256: "3a19c5dd8a927a9334bb1229a6d63711b1c0c767fb27e2286e7c84a3e2c2f5f4" },
+    Member {
+        path: "skimage/data/ihc.png",
+        sha256: "f8dd1aa387ddd1f49d8ad13b50921b237df8e9b262606d258770687b0ef93cef",
+    },
+    Member {
+        path: "skimage/data/hubble_deep_field.jpg",
+        sha256: "3a19c5dd8a927a9334bb1229a6d63711b1c0c767fb27e2286e7c84a3e2c2f5f4",
+    },
 ];
+
+/// The contents whose pictures may be committed (the model card's and README's examples): public
+/// domain or CC0 by their photographers, as scikit-image's `data/_fetchers.py` records.
+pub const FREE_CONTENTS: [&str; 4] = ["astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg"];
 
 /// Seed of the generated artworks (changing it changes the demo's styles).
 const ART_SEED: u64 = 2017;
@@ -55,7 +85,11 @@ impl Inputs {
 }
 
 fn file_name<'a>(member: &Member<'a>) -> &'a str {
-    member.path.rsplit('/').next().expect("a member path has a file name")
+    member
+        .path
+        .rsplit('/')
+        .next()
+        .expect("a member path has a file name")
 }
 
 /// Extracts (once, verified) the registry pictures and writes the generated ones under `dir`.
@@ -63,30 +97,50 @@ pub fn prepare(dir: &Path) -> Result<Inputs> {
     let inputs = Inputs {
         contents: dir.join("content"),
         styles: dir.join("style"),
-        masks: [dir.join("masks").join("ellipse.png"), dir.join("masks").join("outside.png")],
+        masks: [
+            dir.join("masks").join("ellipse.png"),
+            dir.join("masks").join("outside.png"),
+        ],
     };
     let cached = cache_dir().join("demo").join("scikit-image-0.26.0");
     let members: Vec<(&Member, PathBuf)> = CONTENTS
         .iter()
         .map(|m| (m, cached.join("content").join(file_name(m))))
-        .chain(STYLES.iter().map(|m| (m, cached.join("style").join(file_name(m)))))
+        .chain(
+            STYLES
+                .iter()
+                .map(|m| (m, cached.join("style").join(file_name(m)))),
+        )
         .collect();
-    if !members.iter().all(|(m, dest)| wheel::is_installed(dest, m.sha256)) {
+    if !members
+        .iter()
+        .all(|(m, dest)| wheel::is_installed(dest, m.sha256))
+    {
         let pairs: Vec<(&Member, &Path)> = members.iter().map(|(m, d)| (*m, d.as_path())).collect();
         wheel::install_members(&SKIMAGE, &pairs, &cache_dir().join("downloads"))?;
     }
     for (member, cached_file) in &members {
-        let folder = if CONTENTS.iter().any(|c| c.path == member.path) { &inputs.contents } else { &inputs.styles };
+        let folder = if CONTENTS.iter().any(|c| c.path == member.path) {
+            &inputs.contents
+        } else {
+            &inputs.styles
+        };
         copy(cached_file, &folder.join(file_name(member)))?;
     }
     for art in Artwork::ALL {
         let path = inputs.styles.join(format!("{}.png", art.name()));
-        art.render(ART_SIZE.0, ART_SIZE.1, ART_SEED).save(&path).with_context(|| format!("writing {}", path.display()))?;
+        art.render(ART_SIZE.0, ART_SIZE.1, ART_SEED)
+            .save(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     let [inside, outside] = ellipse_masks(512, 512);
     std::fs::create_dir_all(dir.join("masks"))?;
-    inside.save(&inputs.masks[0]).with_context(|| format!("writing {}", inputs.masks[0].display()))?;
-    outside.save(&inputs.masks[1]).with_context(|| format!("writing {}", inputs.masks[1].display()))?;
+    inside
+        .save(&inputs.masks[0])
+        .with_context(|| format!("writing {}", inputs.masks[0].display()))?;
+    outside
+        .save(&inputs.masks[1])
+        .with_context(|| format!("writing {}", inputs.masks[1].display()))?;
     Ok(inputs)
 }
 
@@ -94,17 +148,23 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
     if let Some(dir) = to.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    std::fs::copy(from, to).with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+    std::fs::copy(from, to)
+        .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
     Ok(())
 }
 
 /// A soft-edged centred ellipse (a portrait's subject) and its complement.
 fn ellipse_masks(width: u32, height: u32) -> [GrayImage; 2] {
     let inside = GrayImage::from_fn(width, height, |x, y| {
-        let (u, v) = ((x as f32 + 0.5) / width as f32 - 0.5, (y as f32 + 0.5) / height as f32 - 0.58);
+        let (u, v) = (
+            (x as f32 + 0.5) / width as f32 - 0.5,
+            (y as f32 + 0.5) / height as f32 - 0.58,
+        );
         let r = (u / 0.30).hypot(v / 0.44);
         image::Luma([((1.0 - (r - 1.0) * 8.0).clamp(0.0, 1.0) * 255.0) as u8])
     });
-    let outside = GrayImage::from_fn(width, height, |x, y| image::Luma([255 - inside.get_pixel(x, y).0[0]]));
+    let outside = GrayImage::from_fn(width, height, |x, y| {
+        image::Luma([255 - inside.get_pixel(x, y).0[0]])
+    });
     [inside, outside]
 }

@@ -2,7 +2,7 @@
 //! real `adain` command: every content × style, an α sweep, a style interpolation, colour
 //! preservation and spatial control. Results and an index.html land in target/demo/.
 
-mod inputs;
+pub mod inputs;
 mod page;
 
 use std::ffi::OsString;
@@ -58,9 +58,19 @@ pub fn run(args: &DemoArgs) -> Result<()> {
 
     crate::setup::run(&crate::setup::SetupArgs { no_torch: true })?;
     let adain = crate::adain_bin::build_release()?;
-    let out = args.out.clone().unwrap_or_else(|| target_dir().join("demo"));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| target_dir().join("demo"));
     // Only our own folders are cleared, so --out may point anywhere.
-    for sub in ["inputs", "pairs", "alpha", "interpolation", "preserve_color", "masks"] {
+    for sub in [
+        "inputs",
+        "pairs",
+        "alpha",
+        "interpolation",
+        "preserve_color",
+        "masks",
+    ] {
         let dir = out.join(sub);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
@@ -69,13 +79,21 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let inputs = inputs::prepare(&out.join("inputs"))?;
     let prepared = start.elapsed();
 
-    let cli = Cli { binary: &adain, model: args.model.as_deref(), size: args.size };
+    let cli = Cli {
+        binary: &adain,
+        model: args.model.as_deref(),
+        size: args.size,
+    };
     let mut timings = Vec::new();
 
     // Every content × every style: one call over two folders, with the CLI's own progress bar.
     let started = Instant::now();
     let pairs = out.join("pairs");
-    cli.execute(&[os(&inputs.contents), "--style".into(), os(&inputs.styles)], &pairs, true)?;
+    cli.execute(
+        &[os(&inputs.contents), "--style".into(), os(&inputs.styles)],
+        &pairs,
+        true,
+    )?;
     timings.push(("content × style", started.elapsed()));
 
     let [mix_a, mix_b] = INTERPOLATION_STYLES;
@@ -90,10 +108,19 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         (
             "interpolation",
             "Interpolating two styles",
-            vec![inputs.content(INTERPOLATION_CONTENT), inputs.style(mix_a), inputs.style(mix_b)],
+            vec![
+                inputs.content(INTERPOLATION_CONTENT),
+                inputs.style(mix_a),
+                inputs.style(mix_b),
+            ],
             interpolation_runs(&inputs, &out),
         ),
-        ("preserve_color", "Colour preservation (--preserve-color)", vec![inputs.content(COLOR_CONTENT)], vec![color_run(&inputs)]),
+        (
+            "preserve_color",
+            "Colour preservation (--preserve-color)",
+            vec![inputs.content(COLOR_CONTENT)],
+            vec![color_run(&inputs)],
+        ),
         (
             "masks",
             "Spatial control (--mask): a different style inside and outside an ellipse",
@@ -109,7 +136,9 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     ];
     let total: usize = sections.iter().map(|(_, _, _, runs)| runs.len()).sum();
     let bar = ProgressBar::new(total as u64);
-    bar.set_style(ProgressStyle::with_template("{prefix:>14} {bar:30} {pos}/{len} [{elapsed}] {wide_msg}")?);
+    bar.set_style(ProgressStyle::with_template(
+        "{prefix:>14} {bar:30} {pos}/{len} [{elapsed}] {wide_msg}",
+    )?);
     let mut page_sections = Vec::new();
     for (name, title, section_inputs, runs) in sections {
         bar.set_prefix(name);
@@ -123,7 +152,11 @@ pub fn run(args: &DemoArgs) -> Result<()> {
             bar.inc(1);
         }
         timings.push((name, started.elapsed()));
-        page_sections.push(Section { title: title.into(), inputs: section_inputs, images: expand_folders(images, &out.join(name))? });
+        page_sections.push(Section {
+            title: title.into(),
+            inputs: section_inputs,
+            images: expand_folders(images, &out.join(name))?,
+        });
     }
     bar.finish_and_clear();
 
@@ -163,15 +196,25 @@ impl Cli<'_> {
         let shown = format!("{cmd:?}");
         tracing::debug!("running {shown}");
         if interactive {
-            let status = cmd.status().with_context(|| format!("running {}", self.binary.display()))?;
+            let status = cmd
+                .status()
+                .with_context(|| format!("running {}", self.binary.display()))?;
             if !status.success() {
                 bail!("{shown} failed ({status})");
             }
             return Ok(());
         }
-        let result = cmd.arg("--quiet").stdin(Stdio::null()).output().with_context(|| format!("running {}", self.binary.display()))?;
+        let result = cmd
+            .arg("--quiet")
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("running {}", self.binary.display()))?;
         if !result.status.success() {
-            bail!("{shown} failed ({}):\n{}", result.status, String::from_utf8_lossy(&result.stderr));
+            bail!(
+                "{shown} failed ({}):\n{}",
+                result.status,
+                String::from_utf8_lossy(&result.stderr)
+            );
         }
         Ok(())
     }
@@ -185,7 +228,9 @@ fn alpha_runs(inputs: &Inputs, out: &Path) -> Vec<Run> {
     STEPS
         .iter()
         .map(|&alpha| {
-            let output = out.join("alpha").join(format!("chelsea_alpha_{alpha:.2}.png"));
+            let output = out
+                .join("alpha")
+                .join(format!("chelsea_alpha_{alpha:.2}.png"));
             Run {
                 args: vec![
                     os(&inputs.content(ALPHA_CONTENT)),
@@ -206,7 +251,9 @@ fn interpolation_runs(inputs: &Inputs, out: &Path) -> Vec<Run> {
     STEPS
         .iter()
         .map(|&t| {
-            let output = out.join("interpolation").join(format!("coffee_mix_{t:.2}.png"));
+            let output = out
+                .join("interpolation")
+                .join(format!("coffee_mix_{t:.2}.png"));
             Run {
                 args: vec![
                     os(&inputs.content(INTERPOLATION_CONTENT)),
@@ -226,7 +273,12 @@ fn interpolation_runs(inputs: &Inputs, out: &Path) -> Vec<Run> {
 
 fn color_run(inputs: &Inputs) -> Run {
     Run {
-        args: vec![os(&inputs.content(COLOR_CONTENT)), "--style".into(), os(&inputs.styles), "--preserve-color".into()],
+        args: vec![
+            os(&inputs.content(COLOR_CONTENT)),
+            "--style".into(),
+            os(&inputs.styles),
+            "--preserve-color".into(),
+        ],
         output: None,
         caption: "every style, content colours kept".into(),
     }
@@ -256,14 +308,20 @@ fn stem(name: &str) -> &str {
 }
 
 /// Results of runs that wrote a folder are listed from that folder (sorted), captioned by file name.
-fn expand_folders(images: Vec<(String, Option<PathBuf>)>, folder: &Path) -> Result<Vec<(String, PathBuf)>> {
+fn expand_folders(
+    images: Vec<(String, Option<PathBuf>)>,
+    folder: &Path,
+) -> Result<Vec<(String, PathBuf)>> {
     let mut all = Vec::new();
     for (caption, path) in images {
         match path {
             Some(p) => all.push((caption, p)),
             None => {
                 for p in page::images_in(folder)? {
-                    let name = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    let name = p
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     all.push((name, p));
                 }
             }

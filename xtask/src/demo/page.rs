@@ -25,18 +25,27 @@ pub fn images_in(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        })
         .collect();
     files.sort();
     Ok(files)
 }
 
 fn stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// `path` relative to `base` when it lies inside it (the page then survives moving the folder).
@@ -46,7 +55,11 @@ fn href(path: &Path, base: &Path) -> String {
 }
 
 fn figure(html: &mut String, src: &str, caption: &str) {
-    let _ = write!(html, "<figure><img src=\"{src}\" loading=\"lazy\"><figcaption>{}</figcaption></figure>", escape(caption));
+    let _ = write!(
+        html,
+        "<figure><img src=\"{src}\" loading=\"lazy\"><figcaption>{}</figcaption></figure>",
+        escape(caption)
+    );
 }
 
 /// Writes `out/index.html`; returns its path.
@@ -68,17 +81,35 @@ pub fn write(out: &Path, inputs: &Inputs, pairs: &Path, sections: &[Section]) ->
          <h2>Every content × every style</h2>\n<table><tr><th></th>",
     );
     for style in &styles {
-        let _ = write!(html, "<th><img src=\"{}\" title=\"{}\">{}</th>", href(style, out), escape(&stem(style)), escape(&stem(style)));
+        let _ = write!(
+            html,
+            "<th><img src=\"{}\" title=\"{}\">{}</th>",
+            href(style, out),
+            escape(&stem(style)),
+            escape(&stem(style))
+        );
     }
     html.push_str("</tr>\n");
     for content in &contents {
-        let _ = write!(html, "<tr><th><img src=\"{}\">{}</th>", href(content, out), escape(&stem(content)));
+        let _ = write!(
+            html,
+            "<tr><th><img src=\"{}\">{}</th>",
+            href(content, out),
+            escape(&stem(content))
+        );
         for style in &styles {
             let prefix = format!("{}_stylized_{}.", stem(content), stem(style));
-            let found = results.iter().find(|r| r.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&prefix)));
+            let found = results.iter().find(|r| {
+                r.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+            });
             match found {
                 Some(r) => {
-                    let _ = write!(html, "<td><a href=\"{0}\"><img src=\"{0}\"></a></td>", href(r, out));
+                    let _ = write!(
+                        html,
+                        "<td><a href=\"{0}\"><img src=\"{0}\"></a></td>",
+                        href(r, out)
+                    );
                 }
                 None => html.push_str("<td>missing</td>"),
             }
@@ -87,7 +118,11 @@ pub fn write(out: &Path, inputs: &Inputs, pairs: &Path, sections: &[Section]) ->
     }
     html.push_str("</table>\n");
     for section in sections {
-        let _ = write!(html, "<h2>{}</h2>\n<div class=\"row\">", escape(&section.title));
+        let _ = write!(
+            html,
+            "<h2>{}</h2>\n<div class=\"row\">",
+            escape(&section.title)
+        );
         for path in &section.inputs {
             let _ = write!(
                 html,

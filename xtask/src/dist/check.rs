@@ -20,35 +20,82 @@ pub fn run(tarball: &Path, top: &str) -> Result<()> {
     let scratch = tempfile::tempdir().context("creating a temporary folder")?;
     let root = scratch.path().canonicalize()?;
     let unpacked = root.join("unpacked");
-    tar::Archive::new(GzDecoder::new(File::open(tarball).with_context(|| format!("opening {}", tarball.display()))?))
-        .unpack(&unpacked)
-        .with_context(|| format!("unpacking {}", tarball.display()))?;
-    let tops: Vec<String> =
-        std::fs::read_dir(&unpacked)?.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    ensure!(tops == [top], "the tarball should hold exactly one folder {top}/, it holds {tops:?}");
+    tar::Archive::new(GzDecoder::new(
+        File::open(tarball).with_context(|| format!("opening {}", tarball.display()))?,
+    ))
+    .unpack(&unpacked)
+    .with_context(|| format!("unpacking {}", tarball.display()))?;
+    let tops: Vec<String> = std::fs::read_dir(&unpacked)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    ensure!(
+        tops == [top],
+        "the tarball should hold exactly one folder {top}/, it holds {tops:?}"
+    );
     let dir = unpacked.join(top);
     let adain = dir.join("adain");
-    for file in [adain.clone(), dir.join(ONNX_RUNTIME_LIBRARY), dir.join(DEFAULT_PACKAGE).join("manifest.json"), dir.join("README.md")] {
-        ensure!(file.is_file(), "{} is missing from the tarball", file.strip_prefix(&unpacked).unwrap_or(&file).display());
+    for file in [
+        adain.clone(),
+        dir.join(ONNX_RUNTIME_LIBRARY),
+        dir.join(DEFAULT_PACKAGE).join("manifest.json"),
+        dir.join("README.md"),
+    ] {
+        ensure!(
+            file.is_file(),
+            "{} is missing from the tarball",
+            file.strip_prefix(&unpacked).unwrap_or(&file).display()
+        );
     }
 
     // A work folder outside the unpacked one, with inputs made by the project.
     let work = root.join("work");
     std::fs::create_dir_all(&work)?;
-    Artwork::Mosaic.render(CONTENT.0, CONTENT.1, 1).save(work.join("content.png"))?;
-    Artwork::Swirl.render(300, 240, 2).save(work.join("style.png"))?;
+    Artwork::Mosaic
+        .render(CONTENT.0, CONTENT.1, 1)
+        .save(work.join("content.png"))?;
+    Artwork::Swirl
+        .render(300, 240, 2)
+        .save(work.join("style.png"))?;
 
     let info = bare(&adain, &work, &["info"])?;
     let stdout = String::from_utf8_lossy(&info.stdout);
     let library = dir.join(ONNX_RUNTIME_LIBRARY);
-    ensure!(stdout.contains(&library.display().to_string()), "adain did not load {}:\n{stdout}", library.display());
+    ensure!(
+        stdout.contains(&library.display().to_string()),
+        "adain did not load {}:\n{stdout}",
+        library.display()
+    );
     let model = dir.join(DEFAULT_PACKAGE);
-    ensure!(stdout.contains(&model.display().to_string()), "adain did not use the model in {}:\n{stdout}", model.display());
+    ensure!(
+        stdout.contains(&model.display().to_string()),
+        "adain did not use the model in {}:\n{stdout}",
+        model.display()
+    );
 
-    bare(&adain, &work, &["stylize", "content.png", "--style", "style.png", "-o", "out.png"])?;
+    bare(
+        &adain,
+        &work,
+        &[
+            "stylize",
+            "content.png",
+            "--style",
+            "style.png",
+            "-o",
+            "out.png",
+        ],
+    )?;
     let out = work.join("out.png");
-    let size = image::image_dimensions(&out).with_context(|| format!("reading the result {}", out.display()))?;
-    ensure!(size == CONTENT, "out.png is {}×{}, the content is {}×{}", size.0, size.1, CONTENT.0, CONTENT.1);
+    let size = image::image_dimensions(&out)
+        .with_context(|| format!("reading the result {}", out.display()))?;
+    ensure!(
+        size == CONTENT,
+        "out.png is {}×{}, the content is {}×{}",
+        size.0,
+        size.1,
+        CONTENT.0,
+        CONTENT.1
+    );
     tracing::info!(
         "checked: the unpacked tarball stylizes a {}×{} image under `env -i` (no PATH, HOME, cache, Rust or Python)",
         CONTENT.0,
@@ -59,8 +106,12 @@ pub fn run(tarball: &Path, top: &str) -> Result<()> {
 
 /// Runs `env -i <adain> <args>` in `work`: no environment variable at all.
 fn bare(adain: &PathBuf, work: &Path, args: &[&str]) -> Result<Output> {
-    let output =
-        Command::new(adain).args(args).env_clear().current_dir(work).output().with_context(|| format!("running {}", adain.display()))?;
+    let output = Command::new(adain)
+        .args(args)
+        .env_clear()
+        .current_dir(work)
+        .output()
+        .with_context(|| format!("running {}", adain.display()))?;
     if !output.status.success() {
         bail!(
             "`env -i {} {}` failed ({}):\n{}{}",

@@ -31,7 +31,12 @@ pub struct DistArgs {
 
 /// `adain-<version>-<arch>-<os>`: the tarball's name and its top folder.
 pub fn release_name() -> String {
-    format!("adain-{}-{}-{}", env!("CARGO_PKG_VERSION"), std::env::consts::ARCH, std::env::consts::OS)
+    format!(
+        "adain-{}-{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH,
+        std::env::consts::OS
+    )
 }
 
 pub fn run(args: &DistArgs) -> Result<()> {
@@ -45,7 +50,10 @@ pub fn run(args: &DistArgs) -> Result<()> {
     let binary = crate::adain_bin::build_release()?;
 
     let name = release_name();
-    let out = args.out.clone().unwrap_or_else(|| target_dir().join("dist"));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| target_dir().join("dist"));
     let runtime = crate::setup::onnx_runtime::library_path();
     let glibc = tarball::glibc_requirement(&[&binary, &runtime])?;
     let contents = tarball::Contents {
@@ -54,7 +62,12 @@ pub fn run(args: &DistArgs) -> Result<()> {
         runtime,
         runtime_licenses: crate::setup::onnx_runtime::license_files()?,
         package: package_dir.clone(),
-        package_files: package.manifest().files.iter().map(|f| f.path.clone()).collect(),
+        package_files: package
+            .manifest()
+            .files
+            .iter()
+            .map(|f| f.path.clone())
+            .collect(),
         readme: tarball::readme(&name, package.manifest(), glibc.as_deref()),
     };
     let path = out.join(format!("{name}.tar.gz"));

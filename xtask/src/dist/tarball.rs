@@ -48,16 +48,39 @@ pub enum Source {
 pub fn layout(c: &Contents) -> Vec<Entry> {
     let at = |rel: &str| format!("{}/{rel}", c.top);
     let mut entries = vec![
-        Entry { path: at("adain"), source: Source::File(c.binary.clone()), mode: 0o755 },
-        Entry { path: at(ONNX_RUNTIME_LIBRARY), source: Source::File(c.runtime.clone()), mode: 0o755 },
-        Entry { path: at("README.md"), source: Source::Text(c.readme.clone()), mode: 0o644 },
+        Entry {
+            path: at("adain"),
+            source: Source::File(c.binary.clone()),
+            mode: 0o755,
+        },
+        Entry {
+            path: at(ONNX_RUNTIME_LIBRARY),
+            source: Source::File(c.runtime.clone()),
+            mode: 0o755,
+        },
+        Entry {
+            path: at("README.md"),
+            source: Source::Text(c.readme.clone()),
+            mode: 0o644,
+        },
     ];
     for file in std::iter::once(MANIFEST_FILE).chain(c.package_files.iter().map(String::as_str)) {
-        entries.push(Entry { path: at(&format!("{DEFAULT_PACKAGE}/{file}")), source: Source::File(c.package.join(file)), mode: 0o644 });
+        entries.push(Entry {
+            path: at(&format!("{DEFAULT_PACKAGE}/{file}")),
+            source: Source::File(c.package.join(file)),
+            mode: 0o644,
+        });
     }
     for license in &c.runtime_licenses {
-        let name = license.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        entries.push(Entry { path: at(&format!("licenses/onnxruntime/{name}")), source: Source::File(license.clone()), mode: 0o644 });
+        let name = license
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        entries.push(Entry {
+            path: at(&format!("licenses/onnxruntime/{name}")),
+            source: Source::File(license.clone()),
+            mode: 0o644,
+        });
     }
     entries
 }
@@ -82,11 +105,18 @@ pub fn write(contents: &Contents, path: &Path) -> Result<Written> {
         })
         .sum();
     let bar = ProgressBar::new(total);
-    bar.set_style(ProgressStyle::with_template("packing {bar:30} {bytes}/{total_bytes} [{elapsed}] {wide_msg}")?);
+    bar.set_style(ProgressStyle::with_template(
+        "packing {bar:30} {bytes}/{total_bytes} [{elapsed}] {wide_msg}",
+    )?);
 
     let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    let mtime = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let mut builder = tar::Builder::new(GzEncoder::new(BufWriter::new(tmp.as_file()), Compression::default()));
+    let mtime = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut builder = tar::Builder::new(GzEncoder::new(
+        BufWriter::new(tmp.as_file()),
+        Compression::default(),
+    ));
     let mut folders: Vec<String> = Vec::new();
     for entry in &entries {
         // Folders first, so the archive unpacks with sane permissions whatever the tool.
@@ -95,7 +125,15 @@ pub fn write(contents: &Contents, path: &Path) -> Result<Written> {
         for depth in 1..=parts.len() {
             let folder = parts[..depth].join("/");
             if !folders.contains(&folder) {
-                append(&mut builder, &format!("{folder}/"), tar::EntryType::Directory, 0o755, mtime, 0, std::io::empty())?;
+                append(
+                    &mut builder,
+                    &format!("{folder}/"),
+                    tar::EntryType::Directory,
+                    0o755,
+                    mtime,
+                    0,
+                    std::io::empty(),
+                )?;
                 folders.push(folder);
             }
         }
@@ -104,10 +142,26 @@ pub fn write(contents: &Contents, path: &Path) -> Result<Written> {
             Source::File(p) => {
                 let file = File::open(p).with_context(|| format!("opening {}", p.display()))?;
                 let size = file.metadata()?.len();
-                append(&mut builder, &entry.path, tar::EntryType::Regular, entry.mode, mtime, size, bar.wrap_read(file))?;
+                append(
+                    &mut builder,
+                    &entry.path,
+                    tar::EntryType::Regular,
+                    entry.mode,
+                    mtime,
+                    size,
+                    bar.wrap_read(file),
+                )?;
             }
             Source::Text(text) => {
-                append(&mut builder, &entry.path, tar::EntryType::Regular, entry.mode, mtime, text.len() as u64, text.as_bytes())?;
+                append(
+                    &mut builder,
+                    &entry.path,
+                    tar::EntryType::Regular,
+                    entry.mode,
+                    mtime,
+                    text.len() as u64,
+                    text.as_bytes(),
+                )?;
                 bar.inc(text.len() as u64);
             }
         }
@@ -118,15 +172,27 @@ pub fn write(contents: &Contents, path: &Path) -> Result<Written> {
     bar.finish_and_clear();
     tmp.as_file().sync_all()?;
     // A temporary file is private (0600); a release is for everyone to read.
-    std::fs::set_permissions(tmp.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
-    tmp.persist(path).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )?;
+    tmp.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
 
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let sum_file = PathBuf::from(format!("{}.sha256", path.display()));
-    std::fs::write(&sum_file, format!("{sha256}  {name}\n")).with_context(|| format!("writing {}", sum_file.display()))?;
-    Ok(Written { bytes: bytes.len() as u64, files: entries.len(), sha256 })
+    std::fs::write(&sum_file, format!("{sha256}  {name}\n"))
+        .with_context(|| format!("writing {}", sum_file.display()))?;
+    Ok(Written {
+        bytes: bytes.len() as u64,
+        files: entries.len(),
+        sha256,
+    })
 }
 
 fn append<W: Write>(
@@ -145,7 +211,9 @@ fn append<W: Write>(
     header.set_size(size);
     header.set_uid(0);
     header.set_gid(0);
-    builder.append_data(&mut header, path, data).with_context(|| format!("adding {path} to the tarball"))?;
+    builder
+        .append_data(&mut header, path, data)
+        .with_context(|| format!("adding {path} to the tarball"))?;
     Ok(())
 }
 
@@ -155,10 +223,21 @@ pub fn glibc_requirement(files: &[&Path]) -> Result<Option<String>> {
     let mut newest: Option<Vec<u32>> = None;
     for file in files {
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-        for (i, _) in bytes.windows(6).enumerate().filter(|(_, w)| *w == b"GLIBC_") {
+        for (i, _) in bytes
+            .windows(6)
+            .enumerate()
+            .filter(|(_, w)| *w == b"GLIBC_")
+        {
             let tail = &bytes[i + 6..];
-            let end = tail.iter().position(|b| !(b.is_ascii_digit() || *b == b'.')).unwrap_or(tail.len());
-            let version: Vec<u32> = std::str::from_utf8(&tail[..end]).unwrap_or("").split('.').filter_map(|p| p.parse().ok()).collect();
+            let end = tail
+                .iter()
+                .position(|b| !(b.is_ascii_digit() || *b == b'.'))
+                .unwrap_or(tail.len());
+            let version: Vec<u32> = std::str::from_utf8(&tail[..end])
+                .unwrap_or("")
+                .split('.')
+                .filter_map(|p| p.parse().ok())
+                .collect();
             if version.len() >= 2 && newest.as_ref().is_none_or(|n| version > *n) {
                 newest = Some(version);
             }
@@ -169,8 +248,14 @@ pub fn glibc_requirement(files: &[&Path]) -> Result<Option<String>> {
 
 /// The tarball's README: what is inside and how to use it.
 pub fn readme(release: &str, manifest: &Manifest, glibc: Option<&str>) -> String {
-    let glibc = glibc.map(|g| format!(" with glibc {g} or newer")).unwrap_or_default();
-    let iterations = manifest.provenance.get("iterations").map(|i| format!(", decoder trained for {i} iterations")).unwrap_or_default();
+    let glibc = glibc
+        .map(|g| format!(" with glibc {g} or newer"))
+        .unwrap_or_default();
+    let iterations = manifest
+        .provenance
+        .get("iterations")
+        .map(|i| format!(", decoder trained for {i} iterations"))
+        .unwrap_or_default();
     format!(
         "# {release}
 
@@ -218,7 +303,10 @@ mod tests {
         let (a, b) = (dir.path().join("a"), dir.path().join("b"));
         std::fs::write(&a, b"\0GLIBC_2.2.5\0GLIBC_2.34\0GLIBC_PRIVATE\0").unwrap();
         std::fs::write(&b, b"xGLIBC_2.28\0GLIBC_2.9\0").unwrap();
-        assert_eq!(glibc_requirement(&[&a, &b]).unwrap().as_deref(), Some("2.34"));
+        assert_eq!(
+            glibc_requirement(&[&a, &b]).unwrap().as_deref(),
+            Some("2.34")
+        );
         std::fs::write(&b, b"static").unwrap();
         assert_eq!(glibc_requirement(&[&b]).unwrap(), None);
     }
@@ -240,8 +328,15 @@ mod tests {
         assert_eq!(folder_of(&paths[0]), folder_of(&paths[1]));
         assert!(paths[1].ends_with(ONNX_RUNTIME_LIBRARY));
         for file in ["manifest.json", "encoder.onnx", "decoder.onnx"] {
-            let expected = Path::new(&paths[0]).parent().unwrap().join("models/default").join(file);
-            assert!(paths.iter().any(|p| Path::new(p) == expected), "{file} missing from {paths:?}");
+            let expected = Path::new(&paths[0])
+                .parent()
+                .unwrap()
+                .join("models/default")
+                .join(file);
+            assert!(
+                paths.iter().any(|p| Path::new(p) == expected),
+                "{file} missing from {paths:?}"
+            );
         }
         assert!(paths.iter().all(|p| p.starts_with("adain-1-x/")));
     }

@@ -17,7 +17,11 @@ const MAX_POINTS: usize = 800;
 /// 1, 2 or 5 × 10ᵏ, the first at least `raw`.
 fn nice_step(raw: f64) -> f64 {
     let magnitude = 10f64.powf(raw.max(1e-12).log10().floor());
-    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude)
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude)
 }
 
 /// `12000` → `12k`; small numbers keep up to three significant digits.
@@ -68,29 +72,56 @@ fn polyline(svg: &mut String, axes: &Axes, points: &[(u64, f64)], style: &str) {
             let _ = write!(coords, "{:.1},{:.1} ", axes.x(*it as f64), axes.y(*v));
         }
     }
-    let _ = writeln!(svg, r#"<polyline fill="none" {style} points="{}"/>"#, coords.trim_end());
+    let _ = writeln!(
+        svg,
+        r#"<polyline fill="none" {style} points="{}"/>"#,
+        coords.trim_end()
+    );
 }
 
 /// The chart for `metrics`, titled `title`.
 pub fn loss_curves(metrics: &Metrics, title: &str) -> String {
     let train = &metrics.train;
     let span = default_span(train.len());
-    let series = |f: fn(&Point) -> f64| -> Vec<f64> { smooth(&train.iter().map(f).collect::<Vec<_>>(), span) };
-    let (loss, content, style) = (series(|p| p.loss), series(|p| p.content), series(|p| p.weighted_style));
+    let series = |f: fn(&Point) -> f64| -> Vec<f64> {
+        smooth(&train.iter().map(f).collect::<Vec<_>>(), span)
+    };
+    let (loss, content, style) = (
+        series(|p| p.loss),
+        series(|p| p.content),
+        series(|p| p.weighted_style),
+    );
     let iterations: Vec<u64> = train.iter().map(|p| p.iteration).collect();
-    let zip = |v: &[f64]| -> Vec<(u64, f64)> { iterations.iter().copied().zip(v.iter().copied()).collect() };
+    let zip = |v: &[f64]| -> Vec<(u64, f64)> {
+        iterations.iter().copied().zip(v.iter().copied()).collect()
+    };
     let raw: Vec<(u64, f64)> = train.iter().map(|p| (p.iteration, p.loss)).collect();
     let val: Vec<(u64, f64)> = metrics.val.iter().map(|p| (p.iteration, p.loss)).collect();
 
     // The y range covers the smoothed curves and validation; raw spikes may leave the plot.
-    let shown = loss.iter().chain(&content).chain(&style).copied().chain(val.iter().map(|v| v.1)).filter(|v| *v > 0.0 && v.is_finite());
+    let shown = loss
+        .iter()
+        .chain(&content)
+        .chain(&style)
+        .copied()
+        .chain(val.iter().map(|v| v.1))
+        .filter(|v| *v > 0.0 && v.is_finite());
     let (lo, hi) = shown.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi) = if lo <= hi { (lo, hi) } else { (1.0, 10.0) };
     let axes = Axes {
-        x_max: iterations.iter().chain(metrics.val.iter().map(|p| &p.iteration)).copied().max().unwrap_or(1).max(1) as f64,
+        x_max: iterations
+            .iter()
+            .chain(metrics.val.iter().map(|p| &p.iteration))
+            .copied()
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64,
         // A little room so no curve runs along the frame.
         log_min: (lo / 1.25).log10().floor(),
-        log_max: (hi * 1.25).log10().ceil().max((lo / 1.25).log10().floor() + 1.0),
+        log_max: (hi * 1.25)
+            .log10()
+            .ceil()
+            .max((lo / 1.25).log10().floor() + 1.0),
     };
 
     let mut svg = String::new();
@@ -98,8 +129,16 @@ pub fn loss_curves(metrics: &Metrics, title: &str) -> String {
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
     );
-    let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-    let _ = writeln!(svg, r#"<text x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#, WIDTH / 2.0, escape(title));
+    let _ = writeln!(
+        svg,
+        r##"<rect width="100%" height="100%" fill="#ffffff"/>"##
+    );
+    let _ = writeln!(
+        svg,
+        r#"<text x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
+        WIDTH / 2.0,
+        escape(title)
+    );
 
     // Grid and ticks: decades (and 2, 5 between them when the range is narrow) on y, 1-2-5 steps on x.
     let decades = (axes.log_max - axes.log_min) as i32;
@@ -111,16 +150,35 @@ pub fn loss_curves(metrics: &Metrics, title: &str) -> String {
             }
             let y = axes.y(v);
             let stroke = if m == 1.0 { "#cccccc" } else { "#eeeeee" };
-            let _ = writeln!(svg, r#"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="{stroke}"/>"#, WIDTH - RIGHT);
-            let _ = writeln!(svg, r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#, LEFT - 6.0, y + 4.0, label(v));
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{LEFT}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="{stroke}"/>"#,
+                WIDTH - RIGHT
+            );
+            let _ = writeln!(
+                svg,
+                r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+                LEFT - 6.0,
+                y + 4.0,
+                label(v)
+            );
         }
     }
     let step = nice_step(axes.x_max / 6.0);
     let mut t = 0.0;
     while t <= axes.x_max + 1e-9 {
         let x = axes.x(t);
-        let _ = writeln!(svg, r##"<line x1="{x:.1}" x2="{x:.1}" y1="{TOP}" y2="{}" stroke="#eeeeee"/>"##, HEIGHT - BOTTOM);
-        let _ = writeln!(svg, r#"<text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"#, HEIGHT - BOTTOM + 16.0, label(t));
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{x:.1}" x2="{x:.1}" y1="{TOP}" y2="{}" stroke="#eeeeee"/>"##,
+            HEIGHT - BOTTOM
+        );
+        let _ = writeln!(
+            svg,
+            r#"<text x="{x:.1}" y="{}" text-anchor="middle">{}</text>"#,
+            HEIGHT - BOTTOM + 16.0,
+            label(t)
+        );
         t += step;
     }
     let _ = writeln!(
@@ -129,7 +187,12 @@ pub fn loss_curves(metrics: &Metrics, title: &str) -> String {
         WIDTH - LEFT - RIGHT,
         HEIGHT - TOP - BOTTOM
     );
-    let _ = writeln!(svg, r#"<text x="{}" y="{}" text-anchor="middle">iteration</text>"#, (LEFT + WIDTH - RIGHT) / 2.0, HEIGHT - 12.0);
+    let _ = writeln!(
+        svg,
+        r#"<text x="{}" y="{}" text-anchor="middle">iteration</text>"#,
+        (LEFT + WIDTH - RIGHT) / 2.0,
+        HEIGHT - 12.0
+    );
     let _ = writeln!(
         svg,
         r#"<text transform="translate(18 {}) rotate(-90)" text-anchor="middle">loss (log scale)</text>"#,
@@ -143,13 +206,43 @@ pub fn loss_curves(metrics: &Metrics, title: &str) -> String {
         HEIGHT - TOP - BOTTOM
     );
     let _ = writeln!(svg, r#"<g clip-path="url(#plot)">"#);
-    polyline(&mut svg, &axes, &raw, r##"stroke="#9ecae1" stroke-width="0.7""##);
-    polyline(&mut svg, &axes, &zip(&content), r##"stroke="#31a354" stroke-width="1.3""##);
-    polyline(&mut svg, &axes, &zip(&style), r##"stroke="#e6550d" stroke-width="1.3""##);
-    polyline(&mut svg, &axes, &zip(&loss), r##"stroke="#08519c" stroke-width="2""##);
-    polyline(&mut svg, &axes, &val, r##"stroke="#cb181d" stroke-width="1.5" stroke-dasharray="5 3""##);
+    polyline(
+        &mut svg,
+        &axes,
+        &raw,
+        r##"stroke="#9ecae1" stroke-width="0.7""##,
+    );
+    polyline(
+        &mut svg,
+        &axes,
+        &zip(&content),
+        r##"stroke="#31a354" stroke-width="1.3""##,
+    );
+    polyline(
+        &mut svg,
+        &axes,
+        &zip(&style),
+        r##"stroke="#e6550d" stroke-width="1.3""##,
+    );
+    polyline(
+        &mut svg,
+        &axes,
+        &zip(&loss),
+        r##"stroke="#08519c" stroke-width="2""##,
+    );
+    polyline(
+        &mut svg,
+        &axes,
+        &val,
+        r##"stroke="#cb181d" stroke-width="1.5" stroke-dasharray="5 3""##,
+    );
     for (it, v) in &val {
-        let _ = writeln!(svg, r##"<circle cx="{:.1}" cy="{:.1}" r="2.6" fill="#cb181d"/>"##, axes.x(*it as f64), axes.y(*v));
+        let _ = writeln!(
+            svg,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="2.6" fill="#cb181d"/>"##,
+            axes.x(*it as f64),
+            axes.y(*v)
+        );
     }
     svg.push_str("</g>\n");
 
@@ -170,15 +263,26 @@ pub fn loss_curves(metrics: &Metrics, title: &str) -> String {
     );
     for (i, (color, text)) in legend.iter().enumerate() {
         let y = ly + 8.0 + i as f64 * 16.0;
-        let _ = writeln!(svg, r#"<line x1="{lx}" x2="{}" y1="{y}" y2="{y}" stroke="{color}" stroke-width="2.5"/>"#, lx + 22.0);
-        let _ = writeln!(svg, r#"<text x="{}" y="{}">{text}</text>"#, lx + 28.0, y + 4.0);
+        let _ = writeln!(
+            svg,
+            r#"<line x1="{lx}" x2="{}" y1="{y}" y2="{y}" stroke="{color}" stroke-width="2.5"/>"#,
+            lx + 22.0
+        );
+        let _ = writeln!(
+            svg,
+            r#"<text x="{}" y="{}">{text}</text>"#,
+            lx + 28.0,
+            y + 4.0
+        );
     }
     svg.push_str("</svg>\n");
     svg
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
@@ -209,7 +313,11 @@ mod tests {
                 loss * 0.06
             );
             if i % 50 == 0 {
-                text += &format!("{{\"kind\":\"val\",\"iteration\":{},\"loss\":{},\"content\":1,\"style\":1}}\n", i * 10, loss * 1.1);
+                text += &format!(
+                    "{{\"kind\":\"val\",\"iteration\":{},\"loss\":{},\"content\":1,\"style\":1}}\n",
+                    i * 10,
+                    loss * 1.1
+                );
             }
         }
         let svg = loss_curves(&parse(&text), "test <run>");

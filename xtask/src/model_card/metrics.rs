@@ -10,9 +10,18 @@ use serde::Deserialize;
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Record {
     /// Training losses averaged since the previous record.
-    Train { iteration: u64, loss: f64, content: f64, seconds_per_iteration: f64 },
+    Train {
+        iteration: u64,
+        loss: f64,
+        content: f64,
+        seconds_per_iteration: f64,
+    },
     /// Losses on the fixed validation pairs.
-    Val { iteration: u64, loss: f64, content: f64 },
+    Val {
+        iteration: u64,
+        loss: f64,
+        content: f64,
+    },
 }
 
 /// One point of a curve.
@@ -37,15 +46,39 @@ pub struct Metrics {
 pub fn parse(text: &str) -> Metrics {
     let mut m = Metrics::default();
     let mut previous = 0u64;
-    for record in text.lines().filter_map(|l| serde_json::from_str::<Record>(l).ok()) {
+    for record in text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Record>(l).ok())
+    {
         match record {
-            Record::Train { iteration, loss, content, seconds_per_iteration, .. } => {
+            Record::Train {
+                iteration,
+                loss,
+                content,
+                seconds_per_iteration,
+                ..
+            } => {
                 m.seconds += seconds_per_iteration * iteration.saturating_sub(previous) as f64;
                 previous = iteration;
-                m.train.push(Point { iteration, loss, content, weighted_style: loss - content });
+                m.train.push(Point {
+                    iteration,
+                    loss,
+                    content,
+                    weighted_style: loss - content,
+                });
             }
-            Record::Val { iteration, loss, content, .. } => {
-                m.val.push(Point { iteration, loss, content, weighted_style: loss - content });
+            Record::Val {
+                iteration,
+                loss,
+                content,
+                ..
+            } => {
+                m.val.push(Point {
+                    iteration,
+                    loss,
+                    content,
+                    weighted_style: loss - content,
+                });
             }
         }
     }
@@ -53,7 +86,8 @@ pub fn parse(text: &str) -> Metrics {
 }
 
 pub fn read(path: &Path) -> Result<Metrics> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     Ok(parse(&text))
 }
 
@@ -96,7 +130,9 @@ mod tests {
     #[test]
     fn smoothing_follows_a_constant_and_damps_noise() {
         assert!(smooth(&[5.0; 4], 3).iter().all(|v| (v - 5.0).abs() < 1e-9));
-        let noisy: Vec<f64> = (0..100).map(|i| if i % 2 == 0 { 10.0 } else { 1000.0 }).collect();
+        let noisy: Vec<f64> = (0..100)
+            .map(|i| if i % 2 == 0 { 10.0 } else { 1000.0 })
+            .collect();
         let s = smooth(&noisy, 20);
         assert!(s[99] > 50.0 && s[99] < 200.0, "{}", s[99]);
     }

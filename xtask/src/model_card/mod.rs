@@ -1,6 +1,7 @@
 //! `cargo xtask model-card`: the pictures of models/default/README.md, regenerated from the package
-//! and its training run — loss curves (SVG), held-out contents × styles, an α sweep and a four-style
-//! interpolation (JPEG) — plus a README section filled with measured numbers only.
+//! and its training run — loss curves (SVG); contents × styles, an α sweep and a four-style
+//! interpolation (JPEG), once from free-to-show inputs (committed) and once from the run's held-out
+//! images (kept under target/) — plus a README section filled with measured numbers only.
 
 mod chart;
 mod metrics;
@@ -15,6 +16,7 @@ use clap::Args;
 
 use adain_models::install_paths::cache_dir;
 
+use crate::art::Artwork;
 use crate::paths::{default_package, shared_train_data, target_dir};
 
 /// Files written into the package folder.
@@ -63,7 +65,8 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     let dir = args.model.clone().unwrap_or_else(default_package);
     crate::adain_bin::require_package(&dir, args.model.is_none())?;
     crate::setup::run(&crate::setup::SetupArgs { no_torch: true })?;
-    let package = ModelPackage::load(&dir).with_context(|| format!("model package {} is not usable", dir.display()))?;
+    let package = ModelPackage::load(&dir)
+        .with_context(|| format!("model package {} is not usable", dir.display()))?;
     let manifest = package.manifest().clone();
     let mut written: Vec<(PathBuf, u64)> = Vec::new();
 
@@ -71,48 +74,115 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     let metrics_file = args.metrics.clone().unwrap_or_else(|| dir.join(METRICS));
     let metrics = if metrics_file.is_file() {
         let m = metrics::read(&metrics_file)?;
-        let svg = chart::loss_curves(&m, &format!("{} {}: training and validation loss", manifest.name, manifest.version));
+        let svg = chart::loss_curves(
+            &m,
+            &format!(
+                "{} {}: training and validation loss",
+                manifest.name, manifest.version
+            ),
+        );
         let path = dir.join(LOSS_CURVES);
         adain_models::atomic_file::write(&path, svg.as_bytes())?;
         written.push((path, svg.len() as u64));
         Some(m)
     } else {
-        tracing::warn!("{} not found (`adain-train export` copies it from the run): no loss curves", metrics_file.display());
+        tracing::warn!(
+            "{} not found (`adain-train export` copies it from the run): no loss curves",
+            metrics_file.display()
+        );
         None
     };
 
-    // (b) Pictures from held-out images.
-    let run_dir = args.run_dir.clone().unwrap_or_else(|| cache_dir().join("runs").join("default"));
-    let grid_shape = match held_out(&run_dir)? {
+    // (b) Committed examples: free-to-show photographs × the project's generated artworks.
+    let examples = crate::demo::inputs::prepare(&target_dir().join("model-card").join("inputs"))?;
+    let contents: Vec<PathBuf> = crate::demo::inputs::FREE_CONTENTS
+        .iter()
+        .map(|n| examples.content(n))
+        .collect();
+    let styles: Vec<PathBuf> = Artwork::ALL
+        .iter()
+        .map(|a| examples.style(&format!("{}.png", a.name())))
+        .collect();
+    tracing::info!(
+        "examples: {} photographs × {} generated artworks, an α sweep and a 5×5 interpolation",
+        contents.len(),
+        styles.len()
+    );
+    for (name, bytes) in write_pictures(
+        &pictures::make(&package, &contents, &styles, args.tile)?,
+        &dir,
+        args.quality,
+    )? {
+        written.push((name, bytes));
+    }
+
+    // (c) The same pictures from the run's held-out images, kept out of the repository: the shared
+    // training images carry no licence to redistribute.
+    let run_dir = args
+        .run_dir
+        .clone()
+        .unwrap_or_else(|| cache_dir().join("runs").join("default"));
+    let held_out_dir = target_dir().join("model-card").join("held-out");
+    let held_out = match held_out(&run_dir)? {
         Some(v) => {
-            let (contents, styles) = (pictures::spread(&v.contents, 4), pictures::spread(&v.styles, 4));
+            let files = v
+                .contents
+                .iter()
+                .chain(&v.styles)
+                .map(|p| relative_to_data(p))
+                .collect();
+            let (contents, styles) = (
+                pictures::spread(&v.contents, 4),
+                pictures::spread(&v.styles, 4),
+            );
             tracing::info!(
-                "stylizing {} held-out contents × {} held-out styles, an α sweep and a 5×5 interpolation",
+                "held out: {} contents × {} styles, an α sweep and a 5×5 interpolation",
                 contents.len(),
                 styles.len()
             );
-            let pics = pictures::make(&package, &contents, &styles, args.tile)?;
-            for (name, image) in [(GRID, &pics.grid), (ALPHA, &pics.alpha), (INTERPOLATION, &pics.interpolation)] {
-                let path = dir.join(name);
-                let bytes = pictures::save_jpeg(image, &path, args.quality)?;
-                written.push((path, bytes));
+            let made = write_pictures(
+                &pictures::make(&package, &contents, &styles, args.tile)?,
+                &held_out_dir,
+                args.quality,
+            )?;
+            for (path, bytes) in &made {
+                println!(
+                    "{:>9.1} kB  {} (not committed)",
+                    *bytes as f64 / 1e3,
+                    path.display()
+                );
             }
-            Some((contents.len(), styles.len()))
+            Some(section::HeldOut {
+                dir: held_out_dir.display().to_string(),
+                grid_shape: (contents.len(), styles.len()),
+                files,
+            })
         }
         None => None,
     };
 
-    // (c) The README section.
+    // (d) The README section.
     let eval = match &args.eval {
         Some(path) => Some(
             serde_json::from_str::<section::EvalReport>(
-                &std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?,
+                &std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?,
             )
-            .with_context(|| format!("{} is not an `adain-train eval --json` report", path.display()))?,
+            .with_context(|| {
+                format!(
+                    "{} is not an `adain-train eval --json` report",
+                    path.display()
+                )
+            })?,
         ),
         None => None,
     };
-    let has = |name: &'static str| written.iter().any(|(p, _)| p.ends_with(name)).then_some(name);
+    let has = |name: &'static str| {
+        written
+            .iter()
+            .any(|(p, _)| p.ends_with(name))
+            .then_some(name)
+    };
     let text = section::markdown(
         &manifest,
         metrics.as_ref(),
@@ -122,21 +192,35 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
             grid: has(GRID),
             alpha: has(ALPHA),
             interpolation: has(INTERPOLATION),
-            grid_shape: grid_shape.unwrap_or_default(),
+            grid_shape: (contents.len(), styles.len()),
+            held_out,
         },
     );
-    let section_path = args.section.clone().unwrap_or_else(|| target_dir().join("model-card").join("README-section.md"));
+    let section_path = args
+        .section
+        .clone()
+        .unwrap_or_else(|| target_dir().join("model-card").join("README-section.md"));
     if let Some(parent) = section_path.parent() {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
     }
-    std::fs::write(&section_path, &text).with_context(|| format!("writing {}", section_path.display()))?;
+    std::fs::write(&section_path, &text)
+        .with_context(|| format!("writing {}", section_path.display()))?;
 
     let total: u64 = written.iter().map(|(_, b)| b).sum();
     for (path, bytes) in &written {
         println!("{:>9.1} kB  {}", *bytes as f64 / 1e3, path.display());
     }
-    println!("{:>9.1} kB  in all (budget {:.1} MB)", total as f64 / 1e3, BUDGET_BYTES as f64 / 1e6);
-    println!("README section: {}  ({:.1} s)", section_path.display(), start.elapsed().as_secs_f64());
+    println!(
+        "{:>9.1} kB  in all (budget {:.1} MB)",
+        total as f64 / 1e3,
+        BUDGET_BYTES as f64 / 1e6
+    );
+    println!(
+        "README section: {}  ({:.1} s)",
+        section_path.display(),
+        start.elapsed().as_secs_f64()
+    );
     if total > BUDGET_BYTES {
         tracing::warn!(
             "the pictures weigh {:.2} MB, over the {:.1} MB budget: lower --tile or --quality",
@@ -147,16 +231,57 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     Ok(())
 }
 
+/// `content/0001.jpg` for `<anything>/content/0001.jpg`.
+fn relative_to_data(path: &Path) -> String {
+    let kind = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!("{kind}/{name}")
+}
+
+/// Writes the grid, α sweep and interpolation into `dir`; returns each file with its size.
+fn write_pictures(
+    pics: &pictures::Pictures,
+    dir: &Path,
+    quality: u8,
+) -> Result<Vec<(PathBuf, u64)>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    [
+        (GRID, &pics.grid),
+        (ALPHA, &pics.alpha),
+        (INTERPOLATION, &pics.interpolation),
+    ]
+    .into_iter()
+    .map(|(name, image)| {
+        let path = dir.join(name);
+        let bytes = pictures::save_jpeg(image, &path, quality)?;
+        Ok((path, bytes))
+    })
+    .collect()
+}
+
 /// The run's held-out images, or None (with the reason logged) when they cannot be had.
 fn held_out(run_dir: &Path) -> Result<Option<pictures::Validation>> {
     let list = run_dir.join("validation_files.txt");
     if !list.is_file() {
-        tracing::warn!("{} not found: no picture grids (pass --run-dir, the training run of this model)", list.display());
+        tracing::warn!(
+            "{} not found: no picture grids (pass --run-dir, the training run of this model)",
+            list.display()
+        );
         return Ok(None);
     }
     let data = shared_train_data();
     if !data.is_dir() {
-        tracing::warn!("{} is absent (the shared training images): no picture grids", data.display());
+        tracing::warn!(
+            "{} is absent (the shared training images): no picture grids",
+            data.display()
+        );
         return Ok(None);
     }
     let v = pictures::validation_files(&list, &data)?;

@@ -33,13 +33,26 @@ pub struct Validation {
 /// A path that does not exist as written is looked for under `data` (the run may come from another
 /// checkout); files found nowhere are left out.
 pub fn validation_files(list: &Path, data: &Path) -> Result<Validation> {
-    let text = std::fs::read_to_string(list).with_context(|| format!("reading {}", list.display()))?;
-    let mut v = Validation { contents: Vec::new(), styles: Vec::new() };
+    let text =
+        std::fs::read_to_string(list).with_context(|| format!("reading {}", list.display()))?;
+    let mut v = Validation {
+        contents: Vec::new(),
+        styles: Vec::new(),
+    };
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         let path = PathBuf::from(line);
-        let kind = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let found =
-            if path.is_file() { Some(path.clone()) } else { path.file_name().map(|n| data.join(&kind).join(n)).filter(|p| p.is_file()) };
+        let kind = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let found = if path.is_file() {
+            Some(path.clone())
+        } else {
+            path.file_name()
+                .map(|n| data.join(&kind).join(n))
+                .filter(|p| p.is_file())
+        };
         match (kind.as_str(), found) {
             ("content", Some(p)) => v.contents.push(p),
             ("style", Some(p)) => v.styles.push(p),
@@ -60,7 +73,10 @@ pub fn spread<T: Clone>(all: &[T], n: usize) -> Vec<T> {
 /// Bilinear weights of the four corner styles (top-left, top-right, bottom-left, bottom-right) at
 /// cell (row, col) of a `GRID`×`GRID` grid.
 pub fn corner_weights(row: usize, col: usize) -> [f32; 4] {
-    let (v, u) = (row as f32 / (GRID - 1) as f32, col as f32 / (GRID - 1) as f32);
+    let (v, u) = (
+        row as f32 / (GRID - 1) as f32,
+        col as f32 / (GRID - 1) as f32,
+    );
     [(1.0 - u) * (1.0 - v), u * (1.0 - v), (1.0 - u) * v, u * v]
 }
 
@@ -77,33 +93,67 @@ struct Engine {
 
 impl Engine {
     fn load(path: &Path) -> Result<RgbImage> {
-        let image = load_rgb(path, DEFAULT_MAX_PIXELS).with_context(|| format!("reading {}", path.display()))?;
+        let image = load_rgb(path, DEFAULT_MAX_PIXELS)
+            .with_context(|| format!("reading {}", path.display()))?;
         Ok(prepare(&image, STYLIZE_SIZE, true))
     }
 
     fn style(&mut self, image: &RgbImage) -> Result<ChannelStats> {
-        Ok(adain_stats(&self.stylizer.style_statistics(image, Default::default())?))
+        Ok(adain_stats(
+            &self.stylizer.style_statistics(image, Default::default())?,
+        ))
     }
 
-    fn render(&mut self, content: &ContentFeatures, mix: StyleMix<'_>, alpha: f32) -> Result<RgbImage> {
+    fn render(
+        &mut self,
+        content: &ContentFeatures,
+        mix: StyleMix<'_>,
+        alpha: f32,
+    ) -> Result<RgbImage> {
         let target = adain::stylize::transfer(content, mix, alpha)?;
-        Ok(self.stylizer.decode(target.view(), content.width, content.height)?)
+        Ok(self
+            .stylizer
+            .decode(target.view(), content.width, content.height)?)
     }
 }
 
 /// Stylizes `contents` × `styles` (up to 4 each), the α sweep of the first pair and the interpolation
 /// of the first content between the first four styles; every tile is `tile` pixels square.
-pub fn make(package: &ModelPackage, contents: &[PathBuf], styles: &[PathBuf], tile: u32) -> Result<Pictures> {
-    let mut engine = Engine { stylizer: Stylizer::new(package, &SessionOptions::default())? };
-    let content_images: Vec<RgbImage> = contents.iter().map(|p| Engine::load(p)).collect::<Result<_>>()?;
-    let style_images: Vec<RgbImage> = styles.iter().map(|p| Engine::load(p)).collect::<Result<_>>()?;
-    anyhow::ensure!(!content_images.is_empty() && style_images.len() >= 4, "need at least one content and four styles");
+pub fn make(
+    package: &ModelPackage,
+    contents: &[PathBuf],
+    styles: &[PathBuf],
+    tile: u32,
+) -> Result<Pictures> {
+    let mut engine = Engine {
+        stylizer: Stylizer::new(package, &SessionOptions::default())?,
+    };
+    let content_images: Vec<RgbImage> = contents
+        .iter()
+        .map(|p| Engine::load(p))
+        .collect::<Result<_>>()?;
+    let style_images: Vec<RgbImage> = styles
+        .iter()
+        .map(|p| Engine::load(p))
+        .collect::<Result<_>>()?;
+    anyhow::ensure!(
+        !content_images.is_empty() && style_images.len() >= 4,
+        "need at least one content and four styles"
+    );
 
     let total = content_images.len() * style_images.len() + ALPHAS.len() + GRID * GRID;
     let bar = ProgressBar::new(total as u64);
-    bar.set_style(ProgressStyle::with_template("stylizing {bar:30} {pos}/{len} [{elapsed} < {eta}] {wide_msg}")?);
-    let stats: Vec<ChannelStats> = style_images.iter().map(|s| engine.style(s)).collect::<Result<_>>()?;
-    let features: Vec<ContentFeatures> = content_images.iter().map(|c| engine.stylizer.encode_content(c)).collect::<adain::Result<_>>()?;
+    bar.set_style(ProgressStyle::with_template(
+        "stylizing {bar:30} {pos}/{len} [{elapsed} < {eta}] {wide_msg}",
+    )?);
+    let stats: Vec<ChannelStats> = style_images
+        .iter()
+        .map(|s| engine.style(s))
+        .collect::<Result<_>>()?;
+    let features: Vec<ContentFeatures> = content_images
+        .iter()
+        .map(|c| engine.stylizer.encode_content(c))
+        .collect::<adain::Result<_>>()?;
     let thumb = |img: &RgbImage, side: u32| imageops::resize(img, side, side, FilterType::Lanczos3);
 
     // Contents down the left, styles along the top.
@@ -115,7 +165,11 @@ pub fn make(package: &ModelPackage, contents: &[PathBuf], styles: &[PathBuf], ti
     for (i, (c, f)) in content_images.iter().zip(&features).enumerate() {
         grid.put(0, i + 1, &thumb(c, tile));
         for (j, s) in stats.iter().enumerate() {
-            grid.put(j + 1, i + 1, &thumb(&engine.render(f, StyleMix::One(s), 1.0)?, tile));
+            grid.put(
+                j + 1,
+                i + 1,
+                &thumb(&engine.render(f, StyleMix::One(s), 1.0)?, tile),
+            );
             bar.inc(1);
         }
     }
@@ -126,7 +180,14 @@ pub fn make(package: &ModelPackage, contents: &[PathBuf], styles: &[PathBuf], ti
     alpha.put(0, 0, &thumb(&content_images[0], tile));
     alpha.put(1, 0, &thumb(&style_images[0], tile));
     for (k, a) in ALPHAS.iter().enumerate() {
-        alpha.put(k + 2, 0, &thumb(&engine.render(&features[0], StyleMix::One(&stats[0]), *a)?, tile));
+        alpha.put(
+            k + 2,
+            0,
+            &thumb(
+                &engine.render(&features[0], StyleMix::One(&stats[0]), *a)?,
+                tile,
+            ),
+        );
         bar.inc(1);
     }
 
@@ -140,20 +201,43 @@ pub fn make(package: &ModelPackage, contents: &[PathBuf], styles: &[PathBuf], ti
     for row in 0..GRID {
         for col in 0..GRID {
             let weights = corner_weights(row, col);
-            let mix = StyleMix::Interpolate { styles: corners, weights: &weights };
+            let mix = StyleMix::Interpolate {
+                styles: corners,
+                weights: &weights,
+            };
             let image = thumb(&engine.render(&features[0], mix, 1.0)?, tile);
-            let (x, y) = (half + GAP + col as u32 * cell, half + GAP + row as u32 * cell);
+            let (x, y) = (
+                half + GAP + col as u32 * cell,
+                half + GAP + row as u32 * cell,
+            );
             imageops::replace(&mut interpolation, &image, i64::from(x), i64::from(y));
             bar.inc(1);
         }
     }
     let far = side - half;
-    for (k, (x, y)) in [(0, 0), (far, 0), (0, far), (far, far)].into_iter().enumerate() {
-        imageops::replace(&mut interpolation, &thumb(&style_images[k], half), i64::from(x), i64::from(y));
+    for (k, (x, y)) in [(0, 0), (far, 0), (0, far), (far, far)]
+        .into_iter()
+        .enumerate()
+    {
+        imageops::replace(
+            &mut interpolation,
+            &thumb(&style_images[k], half),
+            i64::from(x),
+            i64::from(y),
+        );
     }
-    imageops::replace(&mut interpolation, &thumb(&content_images[0], half), i64::from((side - half) / 2), 0);
+    imageops::replace(
+        &mut interpolation,
+        &thumb(&content_images[0], half),
+        i64::from((side - half) / 2),
+        0,
+    );
     bar.finish_and_clear();
-    Ok(Pictures { grid: grid.image, alpha: alpha.image, interpolation })
+    Ok(Pictures {
+        grid: grid.image,
+        alpha: alpha.image,
+        interpolation,
+    })
 }
 
 /// A grid of square tiles with white gaps.
@@ -165,7 +249,10 @@ struct Sheet {
 impl Sheet {
     fn new(columns: usize, rows: usize, tile: u32) -> Self {
         let size = |n: usize| n as u32 * (tile + GAP) - GAP;
-        Self { image: RgbImage::from_pixel(size(columns), size(rows), BACKGROUND), tile }
+        Self {
+            image: RgbImage::from_pixel(size(columns), size(rows), BACKGROUND),
+            tile,
+        }
     }
 
     fn put(&mut self, column: usize, row: usize, image: &RgbImage) {

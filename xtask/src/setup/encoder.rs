@@ -13,7 +13,9 @@ use adain_models::manifest::{Manifest, Role};
 use adain_models::network::Network;
 use adain_models::onnx::quantize::ActivationRanges;
 use adain_models::onnx::{model_bytes, PadMode};
-use adain_models::package::{encoder_graph_as, PackageInfo, Precision, Variant, VGG16_INT8_RANGES_FILE};
+use adain_models::package::{
+    encoder_graph_as, PackageInfo, Precision, Variant, VGG16_INT8_RANGES_FILE,
+};
 use adain_models::vgg::{default_encoder, DEFAULT_ENCODER_SOURCE};
 
 use crate::paths::{channel_scales_file, default_package, workspace_root};
@@ -53,7 +55,12 @@ fn build_variants(dir: &Path, encoder: &Network, info: &PackageInfo) -> Result<(
 }
 
 /// Writes the encoder graph of `variant` unless the file already holds exactly those bytes.
-fn write_if_changed(dir: &Path, encoder: &Network, info: &PackageInfo, variant: Variant<'_>) -> Result<()> {
+fn write_if_changed(
+    dir: &Path,
+    encoder: &Network,
+    info: &PackageInfo,
+    variant: Variant<'_>,
+) -> Result<()> {
     let path = dir.join(variant.precision().file_name(Role::Encoder));
     let bytes = model_bytes(&encoder_graph_as(encoder, info, PadMode::Reflect, variant)?);
     if std::fs::read(&path).ok().as_deref() == Some(&bytes[..]) {
@@ -61,7 +68,11 @@ fn write_if_changed(dir: &Path, encoder: &Network, info: &PackageInfo, variant: 
         return Ok(());
     }
     adain_models::atomic_file::write(&path, &bytes)?;
-    tracing::info!("encoder: built {} ({})", path.display(), variant.precision());
+    tracing::info!(
+        "encoder: built {} ({})",
+        path.display(),
+        variant.precision()
+    );
     Ok(())
 }
 
@@ -72,10 +83,19 @@ fn package_info(dir: &Path) -> Result<PackageInfo> {
         let m = Manifest::load(dir).context("reading the default package's manifest")?;
         for p in Precision::ALL {
             if let Some(f) = m.file(Role::Encoder, p.as_str()) {
-                anyhow::ensure!(f.path == p.file_name(Role::Encoder), "unexpected {p} encoder path {} in the manifest", f.path);
+                anyhow::ensure!(
+                    f.path == p.file_name(Role::Encoder),
+                    "unexpected {p} encoder path {} in the manifest",
+                    f.path
+                );
             }
         }
-        return Ok(PackageInfo { name: m.name, version: m.version, encoder_source: m.encoder.source, provenance: m.provenance });
+        return Ok(PackageInfo {
+            name: m.name,
+            version: m.version,
+            encoder_source: m.encoder.source,
+            provenance: m.provenance,
+        });
     }
     Ok(PackageInfo {
         name: "default".to_string(),

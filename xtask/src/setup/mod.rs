@@ -23,6 +23,10 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     if !args.no_torch {
         torch_venv::install()?;
     }
-    tracing::info!("setup complete in {:.1} s (cache: {})", start.elapsed().as_secs_f64(), adain_models::install_paths::cache_dir().display());
+    tracing::info!(
+        "setup complete in {:.1} s (cache: {})",
+        start.elapsed().as_secs_f64(),
+        adain_models::install_paths::cache_dir().display()
+    );
     Ok(())
 }

@@ -36,7 +36,12 @@ pub fn install() -> Result<()> {
         }
         None => {
             create()?;
-            probe().with_context(|| format!("torch {TORCH_VERSION} still not importable from {}", venv_dir().display()))?
+            probe().with_context(|| {
+                format!(
+                    "torch {TORCH_VERSION} still not importable from {}",
+                    venv_dir().display()
+                )
+            })?
         }
     };
     link(&torch_dir)
@@ -57,9 +62,14 @@ fn probe() -> Option<PathBuf> {
 
 fn create() -> Result<()> {
     let venv = venv_dir();
-    tracing::info!("torch {TORCH_VERSION}: creating {} (a few minutes, ~5 GB from the package registry)", venv.display());
+    tracing::info!(
+        "torch {TORCH_VERSION}: creating {} (a few minutes, ~5 GB from the package registry)",
+        venv.display()
+    );
     if !venv_python().is_file() {
-        run(Command::new(crate::wheel::python()).args(["-m", "venv"]).arg(&venv))?;
+        run(Command::new(crate::wheel::python())
+            .args(["-m", "venv"])
+            .arg(&venv))?;
     }
     run(Command::new(venv_python()).args([
         "-m",

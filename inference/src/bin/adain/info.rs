@@ -34,7 +34,10 @@ fn print_runtime(args: &InfoArgs) -> bool {
         }
     };
     println!("  library   {}", runtime.library().display());
-    println!("  version   {}", runtime.version().unwrap_or_else(|| "unknown".into()));
+    println!(
+        "  version   {}",
+        runtime.version().unwrap_or_else(|| "unknown".into())
+    );
     println!("  build     {}", runtime.build_info().trim());
 
     println!("\nExecution providers (usable = registers on a session here)");
@@ -47,7 +50,11 @@ fn print_runtime(args: &InfoArgs) -> bool {
     };
     let mut auto_pick = None;
     for provider in Provider::ALL {
-        let compiled = if provider.compiled_in() { "yes".to_string() } else { format!("no (feature `{}`)", provider.name()) };
+        let compiled = if provider.compiled_in() {
+            "yes".to_string()
+        } else {
+            format!("no (feature `{}`)", provider.name())
+        };
         let in_library = match provider.in_library() {
             Ok(true) => "yes".to_string(),
             Ok(false) if !provider.compiled_in() => "-".to_string(),
@@ -65,14 +72,20 @@ fn print_runtime(args: &InfoArgs) -> bool {
         } else {
             "no".to_string()
         };
-        println!("  {:<9} compiled in: {compiled:<17} in library: {in_library:<4} usable: {usable}", provider.name());
+        println!(
+            "  {:<9} compiled in: {compiled:<17} in library: {in_library:<4} usable: {usable}",
+            provider.name()
+        );
     }
     if let Some(p) = auto_pick {
         println!("  --ep auto runs on {p}");
     }
     if Provider::TensorRt.compiled_in() {
         let [min, opt, max] = PROFILE_IMAGE_SIDES;
-        println!("  TensorRT profile: image sides {min}..{max} (optimised for {opt}), engine cache {}", options.provider_options.trt_cache.display());
+        println!(
+            "  TensorRT profile: image sides {min}..{max} (optimised for {opt}), engine cache {}",
+            options.provider_options.trt_cache.display()
+        );
     }
     true
 }
@@ -86,21 +99,33 @@ fn print_package(args: &InfoArgs) -> bool {
         }
     };
     println!("\nModel package {}", dir.display());
-    let package = match ModelPackage::load_with_precision(&dir, &args.model.precision) {
-        Ok(p) => p,
-        Err(e) => {
-            println!("  FAILED: {e}");
-            return false;
-        }
-    };
+    let package =
+        match ModelPackage::load_for_request(&dir, &args.model.precision, args.model.ep.into()) {
+            Ok(p) => p,
+            Err(e) => {
+                println!("  FAILED: {e}");
+                return false;
+            }
+        };
     let m = package.manifest();
     println!("  name        {} {}", m.name, m.version);
     println!("  convention  {}", m.convention);
-    println!("  encoder     {} identity {}", m.encoder.architecture, m.encoder.identity);
+    println!(
+        "  encoder     {} identity {}",
+        m.encoder.architecture, m.encoder.identity
+    );
     println!("              {}", m.encoder.source);
     for f in &m.files {
-        let sha = f.sha256.as_deref().unwrap_or("(built on this machine; checked by identity)");
-        println!("  file        {:<8} {:<5} {}  {sha}", format!("{:?}", f.role).to_lowercase(), f.precision, f.path);
+        let sha = f
+            .sha256
+            .as_deref()
+            .unwrap_or("(built on this machine; checked by identity)");
+        println!(
+            "  file        {:<8} {:<5} {}  {sha}",
+            format!("{:?}", f.role).to_lowercase(),
+            f.precision,
+            f.path
+        );
     }
     for (k, v) in &m.provenance {
         println!("  provenance  {k}: {v}");

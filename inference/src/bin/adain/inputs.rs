@@ -18,7 +18,11 @@ pub fn expand_images(paths: &[PathBuf], what: &str) -> Result<Vec<PathBuf>> {
                 .filter(|p| p.is_file() && has_image_extension(p))
                 .collect();
             if inside.is_empty() {
-                bail!("{}: no images in this {what} folder (looked for {})", path.display(), IMAGE_EXTENSIONS.join(", "));
+                bail!(
+                    "{}: no images in this {what} folder (looked for {})",
+                    path.display(),
+                    IMAGE_EXTENSIONS.join(", ")
+                );
             }
             inside.sort();
             files.extend(inside);
@@ -39,7 +43,8 @@ fn has_image_extension(path: &Path) -> bool {
 
 /// The file name without its extension.
 pub fn stem(path: &Path) -> String {
-    path.file_stem().map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
+    path.file_stem()
+        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned())
 }
 
 /// `<content-stem>_stylized_<style-label>.<content-ext>`; the content's extension when we can
@@ -84,9 +89,14 @@ pub fn result_paths(output: Option<&Path>, names: &[String]) -> Result<Vec<PathB
 /// Creates the folders the results go into, before any work is done.
 pub fn create_parent_dirs(paths: &[PathBuf]) -> Result<()> {
     let mut done = std::collections::HashSet::new();
-    for dir in paths.iter().filter_map(|p| p.parent()).filter(|d| !d.as_os_str().is_empty()) {
+    for dir in paths
+        .iter()
+        .filter_map(|p| p.parent())
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         if done.insert(dir) {
-            std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
         }
     }
     Ok(())
@@ -98,16 +108,27 @@ mod tests {
 
     #[test]
     fn names_follow_the_content() {
-        assert_eq!(result_name(Path::new("a/cat.JPG"), "wave"), "cat_stylized_wave.JPG");
-        assert_eq!(result_name(Path::new("a/cat.gif"), "wave"), "cat_stylized_wave.png");
+        assert_eq!(
+            result_name(Path::new("a/cat.JPG"), "wave"),
+            "cat_stylized_wave.JPG"
+        );
+        assert_eq!(
+            result_name(Path::new("a/cat.gif"), "wave"),
+            "cat_stylized_wave.png"
+        );
     }
 
     #[test]
     fn one_result_may_go_to_a_file_many_need_a_folder() {
         let one = result_paths(Some(Path::new("out.png")), &["x.png".into()]).unwrap();
         assert_eq!(one, vec![PathBuf::from("out.png")]);
-        assert!(result_paths(Some(Path::new("out.png")), &["x.png".into(), "y.png".into()]).is_err());
-        let many = result_paths(Some(Path::new("outdir")), &["x.png".into(), "y.png".into()]).unwrap();
+        assert!(result_paths(
+            Some(Path::new("out.png")),
+            &["x.png".into(), "y.png".into()]
+        )
+        .is_err());
+        let many =
+            result_paths(Some(Path::new("outdir")), &["x.png".into(), "y.png".into()]).unwrap();
         assert_eq!(many[1], PathBuf::from("outdir/y.png"));
     }
 }

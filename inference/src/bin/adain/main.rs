@@ -94,7 +94,10 @@ fn init_logging(verbose: u8, quiet: bool) {
         _ => "debug,adain=trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
     // Timestamps help when debugging timings; in normal use they are noise.
     if verbose > 0 {
         logs.init();

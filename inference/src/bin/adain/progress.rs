@@ -11,8 +11,13 @@ pub struct Progress {
 impl Progress {
     /// A bar over `total` steps; a single step needs none.
     pub fn new(total: u64, verb: &str) -> Self {
-        let bar = if total > 1 { ProgressBar::new(total) } else { ProgressBar::hidden() };
-        let template = format!("{verb} {{bar:30}} {{pos}}/{{len}} [{{elapsed}} < {{eta}}] {{wide_msg}}");
+        let bar = if total > 1 {
+            ProgressBar::new(total)
+        } else {
+            ProgressBar::hidden()
+        };
+        let template =
+            format!("{verb} {{bar:30}} {{pos}}/{{len}} [{{elapsed}} < {{eta}}] {{wide_msg}}");
         if let Ok(style) = ProgressStyle::with_template(&template) {
             bar.set_style(style);
         }

@@ -48,10 +48,14 @@ pub struct StatsArgs {
 pub fn run(args: &StatsArgs) -> Result<()> {
     let styles = expand_images(&args.styles, "style")?;
     if args.output.is_dir() {
-        bail!("-o {} is a folder; give the statistics file to write", args.output.display());
+        bail!(
+            "-o {} is a folder; give the statistics file to write",
+            args.output.display()
+        );
     }
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the output folder", dir.display()))?;
     }
     let package = args.model.load_package()?;
     let mut stylizer = Stylizer::new(&package, &args.model.session_options()?)?;
@@ -60,11 +64,24 @@ pub fn run(args: &StatsArgs) -> Result<()> {
     let mut all = Vec::with_capacity(styles.len());
     for path in &styles {
         progress.set_message(path.display().to_string());
-        let image = prepare(&load_rgb(path, args.limits.max_pixels)?, args.style_size, args.crop);
+        let image = prepare(
+            &load_rgb(path, args.limits.max_pixels)?,
+            args.style_size,
+            args.crop,
+        );
         let info = BTreeMap::from([
-            (info_keys::SOURCES.to_string(), serde_json::json!([path.display().to_string()]).to_string()),
-            (info_keys::IMAGE_SIZES.to_string(), serde_json::json!([format!("{}x{}", image.width(), image.height())]).to_string()),
-            (info_keys::STYLE_SIZE.to_string(), args.style_size.to_string()),
+            (
+                info_keys::SOURCES.to_string(),
+                serde_json::json!([path.display().to_string()]).to_string(),
+            ),
+            (
+                info_keys::IMAGE_SIZES.to_string(),
+                serde_json::json!([format!("{}x{}", image.width(), image.height())]).to_string(),
+            ),
+            (
+                info_keys::STYLE_SIZE.to_string(),
+                args.style_size.to_string(),
+            ),
             (info_keys::CROP.to_string(), args.crop.to_string()),
         ]);
         let stats = stylizer
@@ -77,6 +94,14 @@ pub fn run(args: &StatsArgs) -> Result<()> {
 
     let stats = average(&all)?;
     stats.save(&args.output)?;
-    tracing::info!("wrote {} ({} image(s), encoder {})", args.output.display(), all.len(), stats.encoder_identity.get(..12).unwrap_or(&stats.encoder_identity));
+    tracing::info!(
+        "wrote {} ({} image(s), encoder {})",
+        args.output.display(),
+        all.len(),
+        stats
+            .encoder_identity
+            .get(..12)
+            .unwrap_or(&stats.encoder_identity)
+    );
     Ok(())
 }

@@ -29,8 +29,17 @@ impl StyleSource {
 
 /// --style (folders expanded) and --style-stats values in command-line order: weights and masks refer
 /// to styles by position, and clap keeps the two options in separate lists.
-pub fn style_sources(images: &[PathBuf], stats: &[PathBuf], matches: &ArgMatches) -> Result<Vec<StyleSource>> {
-    let indices = |id: &str| -> Vec<usize> { matches.indices_of(id).map(|i| i.collect()).unwrap_or_default() };
+pub fn style_sources(
+    images: &[PathBuf],
+    stats: &[PathBuf],
+    matches: &ArgMatches,
+) -> Result<Vec<StyleSource>> {
+    let indices = |id: &str| -> Vec<usize> {
+        matches
+            .indices_of(id)
+            .map(|i| i.collect())
+            .unwrap_or_default()
+    };
     let mut ordered: Vec<(usize, Vec<StyleSource>)> = Vec::new();
     for (path, index) in images.iter().zip(indices("style")) {
         let images = expand_images(std::slice::from_ref(path), "style")?;
@@ -60,9 +69,16 @@ impl ReadyStyles {
         preserve_color: bool,
         max_pixels: u64,
     ) -> Result<Self> {
-        let load_image = |path: &Path| -> Result<RgbImage> { Ok(prepare(&load_rgb(path, max_pixels)?, style_size, crop)) };
+        let load_image = |path: &Path| -> Result<RgbImage> {
+            Ok(prepare(&load_rgb(path, max_pixels)?, style_size, crop))
+        };
         if preserve_color {
-            return Ok(Self::Images(sources.iter().map(|s| load_image(s.path())).collect::<Result<_>>()?));
+            return Ok(Self::Images(
+                sources
+                    .iter()
+                    .map(|s| load_image(s.path()))
+                    .collect::<Result<_>>()?,
+            ));
         }
         let mut stats = Vec::with_capacity(sources.len());
         for source in sources {
@@ -70,14 +86,19 @@ impl ReadyStyles {
                 // A stats file: no encoder run at all.
                 StyleSource::Stats(path) => {
                     tracing::debug!("style {}: statistics from the file", path.display());
-                    adain_stats(&adain::style::load_checked(path, stylizer.encoder_identity())?)
+                    adain_stats(&adain::style::load_checked(
+                        path,
+                        stylizer.encoder_identity(),
+                    )?)
                 }
                 // relu4_1 only: the same numbers `adain stats` writes for that layer, bit for bit.
                 StyleSource::Image(path) => {
                     tracing::debug!("style {}: encoding the image", path.display());
                     stylizer
                         .adain_style_statistics(&load_image(path)?)
-                        .with_context(|| format!("{}: computing style statistics", path.display()))?
+                        .with_context(|| {
+                            format!("{}: computing style statistics", path.display())
+                        })?
                 }
             });
         }
@@ -86,7 +107,11 @@ impl ReadyStyles {
 
     /// relu4_1 statistics of every style for `content`: the cached ones, or those of the style
     /// images recoloured to the content's colours.
-    pub fn statistics_for(&self, stylizer: &mut Stylizer, content: &RgbImage) -> Result<Cow<'_, [ChannelStats]>> {
+    pub fn statistics_for(
+        &self,
+        stylizer: &mut Stylizer,
+        content: &RgbImage,
+    ) -> Result<Cow<'_, [ChannelStats]>> {
         match self {
             Self::Stats(stats) => Ok(Cow::Borrowed(stats)),
             Self::Images(images) => {

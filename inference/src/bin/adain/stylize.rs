@@ -43,7 +43,12 @@ pub struct StylizeArgs {
     pub contents: Vec<PathBuf>,
 
     /// Style image, or folder of them; repeat for several styles
-    #[arg(short, long, value_name = "STYLE", required_unless_present = "style_stats")]
+    #[arg(
+        short,
+        long,
+        value_name = "STYLE",
+        required_unless_present = "style_stats"
+    )]
     pub style: Vec<PathBuf>,
 
     /// Style statistics file (from `adain stats`) used as a style; repeat for several
@@ -110,11 +115,15 @@ pub struct StylizeArgs {
 const ARENA_MAX_PIXELS: u64 = 1 << 20;
 
 fn parse_tile(s: &str) -> Result<u32, String> {
-    let tile: u32 = s.parse().map_err(|_| format!("`{s}` is not a whole number of pixels"))?;
+    let tile: u32 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number of pixels"))?;
     if tile == 0 || tile >= MIN_TILE {
         Ok(tile)
     } else {
-        Err(format!("{tile} is below the smallest tile, {MIN_TILE} pixels (0 = automatic)"))
+        Err(format!(
+            "{tile} is below the smallest tile, {MIN_TILE} pixels (0 = automatic)"
+        ))
     }
 }
 
@@ -123,7 +132,9 @@ fn parse_alpha(s: &str) -> Result<f32, String> {
     if (0.0..=1.0).contains(&alpha) {
         Ok(alpha)
     } else {
-        Err(format!("{alpha} is outside 0..=1 (0 = content only, 1 = full style)"))
+        Err(format!(
+            "{alpha} is outside 0..=1 (0 = content only, 1 = full style)"
+        ))
     }
 }
 
@@ -146,57 +157,120 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let sources = style_sources(&args.style, &args.style_stats, matches)?;
     if args.preserve_color {
         if let Some(stats) = sources.iter().find(|s| matches!(s, StyleSource::Stats(_))) {
-            bail!("--preserve-color recolours style images, but {} is a statistics file", stats.path().display());
+            bail!(
+                "--preserve-color recolours style images, but {} is a statistics file",
+                stats.path().display()
+            );
         }
     }
     let mode = mode(args, sources.len())?;
     let labels: Vec<String> = sources.iter().map(|s| stem(s.path())).collect();
     let jobs: Vec<Job> = match &mode {
-        Mode::Pairs => labels.into_iter().enumerate().map(|(k, label)| Job { style: Some(k), label }).collect(),
-        _ => vec![Job { style: None, label: labels.join("+") }],
+        Mode::Pairs => labels
+            .into_iter()
+            .enumerate()
+            .map(|(k, label)| Job {
+                style: Some(k),
+                label,
+            })
+            .collect(),
+        _ => vec![Job {
+            style: None,
+            label: labels.join("+"),
+        }],
     };
 
     // Name every result and make its folder before the slow part, so a bad -o fails at once.
-    let names: Vec<String> = contents.iter().flat_map(|c| jobs.iter().map(move |j| result_name(c, &j.label))).collect();
+    let names: Vec<String> = contents
+        .iter()
+        .flat_map(|c| jobs.iter().map(move |j| result_name(c, &j.label)))
+        .collect();
     let outputs = result_paths(args.output.as_deref(), &names)?;
     create_parent_dirs(&outputs)?;
 
     let package = args.model.load_package()?;
-    let tiling = Tiling { tile: args.tile, above: args.tile_above };
+    let tiling = Tiling {
+        tile: args.tile,
+        above: args.tile_above,
+    };
     let mut session_options = args.model.session_options()?;
     // ONNX Runtime's arena keeps each session's peak for the next run: a small gain for small images,
     // but for large ones the encoder's and the decoder's peaks would add up. Large runs give memory back.
-    let sizes = contents.iter().filter_map(|c| Tiling::prepared_size(c, args.content_size, args.crop));
-    session_options.cpu_arena = sizes.map(|(w, h)| u64::from(w) * u64::from(h)).max().unwrap_or(0) <= ARENA_MAX_PIXELS;
+    let sizes = contents
+        .iter()
+        .filter_map(|c| Tiling::prepared_size(c, args.content_size, args.crop));
+    session_options.cpu_arena = sizes
+        .map(|(w, h)| u64::from(w) * u64::from(h))
+        .max()
+        .unwrap_or(0)
+        <= ARENA_MAX_PIXELS;
     let mut stylizer = Stylizer::new(&package, &session_options)?;
     let (enc, dec) = stylizer.providers();
-    tracing::info!("model {} ({}); encoder on {enc}, decoder on {dec}", package.manifest().name, package.dir().display());
+    tracing::info!(
+        "model {} ({}); encoder on {enc}, decoder on {dec}",
+        package.manifest().name,
+        package.dir().display()
+    );
     // Style statistics once for the whole run (per content only with --preserve-color, which recolours
     // the styles to each content).
-    let styles = ReadyStyles::load(&mut stylizer, &sources, args.style_size, args.crop, args.preserve_color, args.limits.max_pixels)?;
+    let styles = ReadyStyles::load(
+        &mut stylizer,
+        &sources,
+        args.style_size,
+        args.crop,
+        args.preserve_color,
+        args.limits.max_pixels,
+    )?;
 
     let progress = Progress::new(outputs.len() as u64, "stylizing");
-    let preparation = Preparation { content_size: args.content_size, crop: args.crop, max_pixels: args.limits.max_pixels };
+    let preparation = Preparation {
+        content_size: args.content_size,
+        crop: args.crop,
+        max_pixels: args.limits.max_pixels,
+    };
     let (loaded, reader) = spawn_reader(contents.clone(), preparation);
     let (results, writer) = spawn_writer(progress.clone());
-    let mut batch = Batch { stylizer, styles, mode, jobs, args, tiling, progress: progress.clone(), results };
+    let mut batch = Batch {
+        stylizer,
+        styles,
+        mode,
+        jobs,
+        args,
+        tiling,
+        progress: progress.clone(),
+        results,
+    };
     let mut failed = BTreeSet::new();
     for (index, content) in loaded {
         let path = &contents[index];
         batch.progress.set_message(path.display().to_string());
         let these = &outputs[index * batch.jobs.len()..(index + 1) * batch.jobs.len()];
-        let done = content.and_then(|c| batch.content(c, these).with_context(|| format!("{}", path.display())));
+        let done = content.and_then(|c| {
+            batch
+                .content(c, these)
+                .with_context(|| format!("{}", path.display()))
+        });
         if let Err(e) = done {
             failed.insert(index);
-            batch.progress.suspend(|| tracing::error!("{}", crate::describe(&e)));
+            batch
+                .progress
+                .suspend(|| tracing::error!("{}", crate::describe(&e)));
         }
     }
     drop(batch); // closes the writer's channel
     let _ = reader.join();
-    failed.extend(writer.join().map_err(|_| anyhow::anyhow!("the image writer thread panicked"))?);
+    failed.extend(
+        writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the image writer thread panicked"))?,
+    );
     let written = progress.finish();
     if !failed.is_empty() {
-        bail!("{} of {} content images failed ({written} results written)", failed.len(), contents.len());
+        bail!(
+            "{} of {} content images failed ({written} results written)",
+            failed.len(),
+            contents.len()
+        );
     }
     tracing::info!("{written} result(s) written");
     if let Some(peak) = peak_memory_mib() {
@@ -222,9 +296,17 @@ fn mode(args: &StylizeArgs, styles: usize) -> Result<Mode> {
         return Ok(Mode::Pairs);
     }
     if args.mask.len() != styles {
-        bail!("{} masks given for {styles} style(s): give one --mask per style", args.mask.len());
+        bail!(
+            "{} masks given for {styles} style(s): give one --mask per style",
+            args.mask.len()
+        );
     }
-    Ok(Mode::Masks(args.mask.iter().map(|m| load_gray(m, args.limits.max_pixels)).collect::<Result<_, _>>()?))
+    Ok(Mode::Masks(
+        args.mask
+            .iter()
+            .map(|m| load_gray(m, args.limits.max_pixels))
+            .collect::<Result<_, _>>()?,
+    ))
 }
 
 /// The loaded model and styles, applied to one content image after another.
@@ -249,28 +331,57 @@ impl Batch<'_> {
         let (width, height) = content.dimensions();
         let tiling = self.tiling.options_for(width, height);
         if let Some(options) = &tiling {
-            tracing::info!("{width}x{height}: stylizing in tiles of {} px with whole-image statistics", options.tile);
+            tracing::info!(
+                "{width}x{height}: stylizing in tiles of {} px with whole-image statistics",
+                options.tile
+            );
         }
         let stats = self.styles.statistics_for(&mut self.stylizer, content)?;
         let masks: Vec<Array2<f32>> = match &self.mode {
             Mode::Masks(masks) => {
-                let (grid_w, grid_h) = (feature_side(width as usize) as u32, feature_side(height as usize) as u32);
-                masks.iter().map(|m| mask_on_grid(m, content, grid_w, grid_h, args)).collect()
+                let (grid_w, grid_h) = (
+                    feature_side(width as usize) as u32,
+                    feature_side(height as usize) as u32,
+                );
+                masks
+                    .iter()
+                    .map(|m| mask_on_grid(m, content, grid_w, grid_h, args))
+                    .collect()
             }
             _ => Vec::new(),
         };
         let tiled_masks = matches!(self.mode, Mode::Masks(_)).then_some(&masks[..]);
-        let encoded = Encoded::new(&mut self.stylizer, content, tiled_masks, tiling.as_ref(), &self.progress)
-            .context("encoding the content")?;
+        let encoded = Encoded::new(
+            &mut self.stylizer,
+            content,
+            tiled_masks,
+            tiling.as_ref(),
+            &self.progress,
+        )
+        .context("encoding the content")?;
         for (job, output) in self.jobs.iter().zip(outputs) {
             let mix = match (&self.mode, job.style) {
                 (Mode::Pairs, Some(k)) => StyleMix::One(&stats[k]),
-                (Mode::Interpolate(weights), _) => StyleMix::Interpolate { styles: &stats, weights },
-                _ => StyleMix::Regions { styles: &stats, masks: &masks },
+                (Mode::Interpolate(weights), _) => StyleMix::Interpolate {
+                    styles: &stats,
+                    weights,
+                },
+                _ => StyleMix::Regions {
+                    styles: &stats,
+                    masks: &masks,
+                },
             };
-            let image = encoded.render(&mut self.stylizer, content, mix, args.alpha, &self.progress)?;
-            let finished = Finished { content: loaded.index, image, reference: loaded.reference, output: output.clone() };
-            self.results.send(finished).map_err(|_| anyhow::anyhow!("the image writer thread stopped"))?;
+            let image =
+                encoded.render(&mut self.stylizer, content, mix, args.alpha, &self.progress)?;
+            let finished = Finished {
+                content: loaded.index,
+                image,
+                reference: loaded.reference,
+                output: output.clone(),
+            };
+            self.results
+                .send(finished)
+                .map_err(|_| anyhow::anyhow!("the image writer thread stopped"))?;
             tracing::debug!(output = %output.display(), elapsed_ms = started.elapsed().as_millis() as u64, "stylized");
         }
         Ok(())
@@ -279,8 +390,20 @@ impl Batch<'_> {
 
 /// A mask brought onto the content's relu4_1 grid: the content's resize and crop, the content's
 /// exact size (a mask of another size is stretched), then the feature grid; values in [0, 1].
-fn mask_on_grid(mask: &GrayImage, content: &RgbImage, grid_w: u32, grid_h: u32, args: &StylizeArgs) -> Array2<f32> {
-    let aligned = resize_exact(&prepare(mask, args.content_size, args.crop), content.width(), content.height());
+fn mask_on_grid(
+    mask: &GrayImage,
+    content: &RgbImage,
+    grid_w: u32,
+    grid_h: u32,
+    args: &StylizeArgs,
+) -> Array2<f32> {
+    let aligned = resize_exact(
+        &prepare(mask, args.content_size, args.crop),
+        content.width(),
+        content.height(),
+    );
     let grid = resize_exact(&aligned, grid_w, grid_h);
-    Array2::from_shape_fn((grid_h as usize, grid_w as usize), |(i, j)| f32::from(grid.get_pixel(j as u32, i as u32).0[0]) / 255.0)
+    Array2::from_shape_fn((grid_h as usize, grid_w as usize), |(i, j)| {
+        f32::from(grid.get_pixel(j as u32, i as u32).0[0]) / 255.0
+    })
 }

@@ -4,5 +4,8 @@ use ort::ep::{ExecutionProviderDispatch, CPU};
 
 pub(super) fn dispatch() -> ExecutionProviderDispatch {
     // The arena keeps activation buffers between runs: folder runs reuse same-sized tensors.
-    CPU::default().with_arena_allocator(true).build().error_on_failure()
+    CPU::default()
+        .with_arena_allocator(true)
+        .build()
+        .error_on_failure()
 }

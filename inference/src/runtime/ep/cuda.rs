@@ -15,7 +15,10 @@ mod enabled {
     }
 
     pub fn dispatch(options: &ProviderOptions) -> Result<ExecutionProviderDispatch> {
-        Ok(CUDA::default().with_device_id(options.device_id).build().error_on_failure())
+        Ok(CUDA::default()
+            .with_device_id(options.device_id)
+            .build()
+            .error_on_failure())
     }
 }
 

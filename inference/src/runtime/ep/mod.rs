@@ -67,11 +67,17 @@ impl Provider {
             Provider::Cuda => cuda::in_library(),
             Provider::TensorRt => tensorrt::in_library(),
         };
-        available.map_err(|e| AdainError::ort(format!("asking ONNX Runtime about {}", self.ort_name()), e))
+        available.map_err(|e| {
+            AdainError::ort(format!("asking ONNX Runtime about {}", self.ort_name()), e)
+        })
     }
 
     /// The provider configured for a graph, set to fail loudly if it cannot be registered.
-    pub(crate) fn dispatch(self, options: &ProviderOptions, graph: &GraphInput) -> Result<ExecutionProviderDispatch> {
+    pub(crate) fn dispatch(
+        self,
+        options: &ProviderOptions,
+        graph: &GraphInput,
+    ) -> Result<ExecutionProviderDispatch> {
         match self {
             Provider::Cpu => Ok(cpu::dispatch()),
             Provider::Cuda => cuda::dispatch(options),
@@ -104,7 +110,10 @@ impl ProviderRequest {
     /// Providers to try, in order.
     pub(crate) fn candidates(self) -> Vec<Provider> {
         match self {
-            ProviderRequest::Auto => Provider::ALL.into_iter().filter(|p| p.compiled_in()).collect(),
+            ProviderRequest::Auto => Provider::ALL
+                .into_iter()
+                .filter(|p| p.compiled_in())
+                .collect(),
             ProviderRequest::Only(p) => vec![p],
         }
     }
@@ -138,7 +147,11 @@ pub struct ProviderOptions {
 
 impl Default for ProviderOptions {
     fn default() -> Self {
-        Self { device_id: 0, fp16: false, trt_cache: adain_models::install_paths::cache_dir().join("tensorrt") }
+        Self {
+            device_id: 0,
+            fp16: false,
+            trt_cache: adain_models::install_paths::cache_dir().join("tensorrt"),
+        }
     }
 }
 

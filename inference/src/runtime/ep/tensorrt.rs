@@ -20,10 +20,16 @@ mod enabled {
         TensorRT::is_available()
     }
 
-    pub fn dispatch(options: &ProviderOptions, graph: &GraphInput) -> Result<ExecutionProviderDispatch> {
+    pub fn dispatch(
+        options: &ProviderOptions,
+        graph: &GraphInput,
+    ) -> Result<ExecutionProviderDispatch> {
         std::fs::create_dir_all(&options.trt_cache).map_err(|e| AdainError::ExecutionProvider {
             provider: Provider::TensorRt.ort_name(),
-            reason: format!("cannot create the engine cache {}: {e}", options.trt_cache.display()),
+            reason: format!(
+                "cannot create the engine cache {}: {e}",
+                options.trt_cache.display()
+            ),
         })?;
         let cache = options.trt_cache.to_string_lossy().into_owned();
         let [min, opt, max] = PROFILE_IMAGE_SIDES.map(|side| graph.profile_shape(side));
