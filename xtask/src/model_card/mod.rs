@@ -17,7 +17,7 @@ use clap::Args;
 use adain_models::install_paths::cache_dir;
 
 use crate::art::Artwork;
-use crate::paths::{default_package, shared_train_data, target_dir};
+use crate::paths::{default_package, shared_train_data, target_dir, workspace_root};
 
 /// Files written into the package folder.
 const LOSS_CURVES: &str = "loss_curves.svg";
@@ -153,7 +153,11 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
                 );
             }
             Some(section::HeldOut {
-                dir: held_out_dir.display().to_string(),
+                dir: held_out_dir
+                    .strip_prefix(workspace_root())
+                    .unwrap_or(&held_out_dir)
+                    .display()
+                    .to_string(),
                 grid_shape: (contents.len(), styles.len()),
                 files,
             })
@@ -206,6 +210,8 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     }
     std::fs::write(&section_path, &text)
         .with_context(|| format!("writing {}", section_path.display()))?;
+    let card = dir.join("README.md");
+    let card_updated = update_card(&card, &text)?;
 
     let total: u64 = written.iter().map(|(_, b)| b).sum();
     for (path, bytes) in &written {
@@ -221,6 +227,12 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         section_path.display(),
         start.elapsed().as_secs_f64()
     );
+    if card_updated {
+        println!(
+            "model card: {} (between its model-card markers)",
+            card.display()
+        );
+    }
     if total > BUDGET_BYTES {
         tracing::warn!(
             "the pictures weigh {:.2} MB, over the {:.1} MB budget: lower --tile or --quality",
@@ -229,6 +241,43 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Where the generated section goes in a package's README.md.
+const BEGIN_MARKER: &str = "<!-- model-card:begin -->";
+const END_MARKER: &str = "<!-- model-card:end -->";
+
+/// Replaces what lies between the card's markers with `section`; false when the card or its markers
+/// are absent (then only the section file is written).
+fn update_card(card: &Path, section: &str) -> Result<bool> {
+    let Ok(text) = std::fs::read_to_string(card) else {
+        return Ok(false);
+    };
+    match splice(&text, section) {
+        Some(updated) => {
+            adain_models::atomic_file::write(card, updated.as_bytes())?;
+            Ok(true)
+        }
+        None => {
+            tracing::warn!(
+                "{} has no {BEGIN_MARKER} … {END_MARKER}: not updated",
+                card.display()
+            );
+            Ok(false)
+        }
+    }
+}
+
+/// `text` with the part between the markers replaced by `section`.
+fn splice(text: &str, section: &str) -> Option<String> {
+    let begin = text.find(BEGIN_MARKER)? + BEGIN_MARKER.len();
+    let end = begin + text[begin..].find(END_MARKER)?;
+    Some(format!(
+        "{}\n{}\n{}",
+        &text[..begin],
+        section.trim_end(),
+        &text[end..]
+    ))
 }
 
 /// `content/0001.jpg` for `<anything>/content/0001.jpg`.
@@ -295,4 +344,30 @@ fn held_out(run_dir: &Path) -> Result<Option<pictures::Validation>> {
         return Ok(None);
     }
     Ok(Some(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_section_replaces_only_what_lies_between_the_markers() {
+        let card =
+            format!("# Card\nhand-written\n{BEGIN_MARKER}\nold numbers\n{END_MARKER}\nlimits\n");
+        let updated = splice(&card, "new numbers\n").unwrap();
+        assert_eq!(
+            updated,
+            format!("# Card\nhand-written\n{BEGIN_MARKER}\nnew numbers\n{END_MARKER}\nlimits\n")
+        );
+        assert_eq!(
+            splice(&updated, "new numbers").unwrap(),
+            updated,
+            "splicing is idempotent"
+        );
+        assert!(splice("# Card without markers\n", "x").is_none());
+        assert!(
+            splice(&format!("{END_MARKER}\n{BEGIN_MARKER}\n"), "x").is_none(),
+            "markers out of order"
+        );
+    }
 }

@@ -195,7 +195,7 @@ pub fn markdown(
             "The same three pictures from held-out training images ({c} contents × {st} styles) are rebuilt by `cargo xtask model-card` in `{}`; they stay out of the repository because the shared training images carry no licence to redistribute.\n",
             h.dir
         );
-        let _ = writeln!(s, "## Validation split\n\n{} files held out of training (validation loss and the pictures above):\n", h.files.len());
+        let _ = writeln!(s, "## Validation split\n\n{} files held out of training, for the validation loss and the held-out pictures:\n", h.files.len());
         let _ = writeln!(s, "```text\n{}\n```\n", h.files.join("\n"));
     }
     s
