@@ -38,23 +38,15 @@ def main():
     content = worker.load_rgb(args.content, args.size)
     style = worker.load_rgb(args.style, args.size)
     encode = lambda image: encoder.run(["relu4_1"], {"image": worker.planar(image)})[0]  # noqa: E731
-    cached_stats = stats(encode(style))
-
-    def run(cached, t):
-        features = encode(content)
-        t.lap("content_encode")
-        if cached:
-            style_mean, style_std = cached_stats
-        else:
-            style_mean, style_std = stats(encode(style))
-            t.lap("style_encode")
-        mean, std = stats(features)
-        target = ((features - mean) / std * style_std + style_mean).astype(np.float32)
-        t.lap("adain")
-        out = decoder.run(["image"], {"features": target})[0]
-        result = worker.to_rgb8(out, args.size, args.size)
-        t.lap("decode")
-        return result
+    run = worker.pipeline(
+        content,
+        style,
+        args.size,
+        encode,
+        stats,
+        decode=lambda target: decoder.run(["image"], {"features": target})[0],
+        cast_target=lambda target: target.astype(np.float32),
+    )
 
     worker.serve(args, run, started)
 

@@ -74,24 +74,8 @@ def main():
     encode = lambda image: encoder(torch.from_numpy(worker.planar(image)))  # noqa: E731
 
     with torch.inference_mode():
-        cached_stats = stats(encode(style))
-
-        def run(cached, t):
-            features = encode(content)
-            t.lap("content_encode")
-            if cached:
-                style_mean, style_std = cached_stats
-            else:
-                style_mean, style_std = stats(encode(style))
-                t.lap("style_encode")
-            mean, std = stats(features)
-            target = (features - mean) / std * style_std + style_mean
-            t.lap("adain")
-            out = decoder(target).numpy()
-            result = worker.to_rgb8(out, args.size, args.size)
-            t.lap("decode")
-            return result
-
+        decode = lambda target: decoder(target).numpy()  # noqa: E731
+        run = worker.pipeline(content, style, args.size, encode, stats, decode)
         worker.serve(args, run, started)
 
 

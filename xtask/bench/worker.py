@@ -1,4 +1,4 @@
-"""Shared by the Python workers of `cargo xtask bench`: the line protocol, timing and AdaIN in numpy.
+"""Shared by the Python workers of `cargo xtask bench`: the line protocol, timing and the pipeline.
 
 A worker gets its model and two raw RGB8 images (size x size) on the command line, warms up, prints
 {"ready": true}, then answers `full` / `cached` / `quit` on stdin with one JSON object per line, like
@@ -51,6 +51,32 @@ class Laps:
         now = time.perf_counter()
         self.stages[stage] = self.stages.get(stage, 0.0) + (now - self.last) * 1e3
         self.last = now
+
+
+def pipeline(content, style, size, encode, stats, decode, cast_target=lambda target: target):
+    """run(cached, laps) -> RGB8 result, the same stages in every worker; only the library calls differ.
+
+    `cached` uses the style statistics taken here once, like the Rust worker's cached mode.
+    `cast_target` runs inside the adain lap (ONNX Runtime wants float32 there).
+    """
+    cached_stats = stats(encode(style))
+
+    def run(cached, t):
+        features = encode(content)
+        t.lap("content_encode")
+        if cached:
+            style_mean, style_std = cached_stats
+        else:
+            style_mean, style_std = stats(encode(style))
+            t.lap("style_encode")
+        mean, std = stats(features)
+        target = cast_target((features - mean) / std * style_std + style_mean)
+        t.lap("adain")
+        result = to_rgb8(decode(target), size, size)
+        t.lap("decode")
+        return result
+
+    return run
 
 
 def serve(args, run, started):
