@@ -29,6 +29,7 @@ pub use target::AffineTarget;
 
 use crate::adain::{regions_from_masks, ChannelStats, StyleMix};
 use crate::error::{AdainError, Result};
+use crate::image_io::from_planar;
 use crate::stylize::Stylizer;
 
 /// Default tile side in pixels: large enough that halos add ~15–27% work, small enough that one tile's
@@ -201,7 +202,8 @@ pub fn render_tiled(
     alpha: f32,
     progress: &mut dyn FnMut(TileProgress),
 ) -> Result<RgbImage> {
-    Ok(render(stylizer, content, tiled, mix, alpha, progress)?.finish())
+    let planar = render_tiled_planar(stylizer, content, tiled, mix, alpha, progress)?;
+    Ok(from_planar(planar.view()))
 }
 
 /// [`render_tiled`] before quantisation: planar [3, H, W], not clamped.
@@ -213,17 +215,6 @@ pub fn render_tiled_planar(
     alpha: f32,
     progress: &mut dyn FnMut(TileProgress),
 ) -> Result<Array3<f32>> {
-    Ok(render(stylizer, content, tiled, mix, alpha, progress)?.into_planar())
-}
-
-fn render(
-    stylizer: &mut Stylizer,
-    content: &RgbImage,
-    tiled: &TiledContent,
-    mix: StyleMix<'_>,
-    alpha: f32,
-    progress: &mut dyn FnMut(TileProgress),
-) -> Result<Canvas> {
     let grid = &tiled.grid;
     if (grid.width, grid.height) != (content.width() as usize, content.height() as usize) {
         return Err(AdainError::InvalidArgument(format!(
@@ -286,7 +277,7 @@ fn render(
             total,
         });
     }
-    Ok(canvas)
+    Ok(canvas.into_planar())
 }
 
 /// Both passes for one result (masks, if any, come from `mix`).
