@@ -45,6 +45,19 @@ pub struct Row {
     pub vs_ort_fp32_full: Option<f64>,
 }
 
+impl Row {
+    /// The cells that say which row this is, first in both markdown tables.
+    fn key_cells(&self) -> String {
+        format!(
+            "| {}² | {} | {} | {} |",
+            self.size,
+            self.runner.label(),
+            self.precision,
+            self.mode
+        )
+    }
+}
+
 pub fn rows(measured: &[Measured]) -> Vec<Row> {
     let mut rows = Vec::new();
     for m in measured {
@@ -142,11 +155,8 @@ pub fn write(
     for r in rows {
         let _ = writeln!(
             md,
-            "| {}² | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
-            r.size,
-            r.runner.label(),
-            r.precision,
-            r.mode,
+            "{} {:.0} | {} | {} | {} | {} |",
+            r.key_cells(),
             r.compute_ms,
             opt(r.vs_ort_same, |v| format!("{v:.2}×")),
             opt(r.vs_ort_fp32_full, |v| format!("{v:.2}×")),
@@ -166,14 +176,7 @@ pub fn write(
     md.push_str(&"---:|".repeat(STAGES.len() + 1));
     md.push('\n');
     for r in rows {
-        let _ = write!(
-            md,
-            "| {}² | {} | {} | {} |",
-            r.size,
-            r.runner.label(),
-            r.precision,
-            r.mode
-        );
+        md.push_str(&r.key_cells());
         for st in STAGES {
             let _ = write!(
                 md,
