@@ -232,7 +232,8 @@ pub fn blend_alpha(
     Ok(stylized)
 }
 
-fn check_alpha(alpha: f32) -> Result<()> {
+/// Also the tiled path's check, so both refuse with the same message.
+pub(crate) fn check_alpha(alpha: f32) -> Result<()> {
     if (0.0..=1.0).contains(&alpha) {
         Ok(())
     } else {
@@ -242,7 +243,8 @@ fn check_alpha(alpha: f32) -> Result<()> {
     }
 }
 
-fn check_channels(channels: usize, style: &ChannelStats) -> Result<()> {
+/// Also the tiled path's check, so both refuse with the same message.
+pub(crate) fn check_channels(channels: usize, style: &ChannelStats) -> Result<()> {
     if style.channels() == channels {
         Ok(())
     } else {

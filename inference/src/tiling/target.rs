@@ -4,6 +4,7 @@
 
 use ndarray::{Array3, ArrayView2, ArrayView3, Axis, Zip};
 
+use crate::adain::transfer::{check_alpha, check_channels};
 use crate::adain::{channel_affine, normalized_weights, ChannelStats, StyleMix};
 use crate::error::{AdainError, Result};
 
@@ -56,27 +57,14 @@ impl AffineTarget {
     /// `content` holds the whole image's statistics: one entry, or one per region for
     /// [`StyleMix::Regions`] (`None` for a region no cell falls into).
     pub fn new(content: &[Option<ChannelStats>], mix: StyleMix<'_>, alpha: f32) -> Result<Self> {
-        if !(0.0..=1.0).contains(&alpha) {
-            return Err(AdainError::InvalidArgument(format!(
-                "alpha {alpha}: expected a value from 0 (content only) to 1 (full style)"
-            )));
-        }
+        check_alpha(alpha)?;
         let channels = content
             .iter()
             .flatten()
             .map(ChannelStats::channels)
             .next()
             .unwrap_or(0);
-        let check = |style: &ChannelStats| -> Result<()> {
-            if style.channels() == channels {
-                Ok(())
-            } else {
-                Err(AdainError::InvalidArgument(format!(
-                    "style statistics have {} channels, the content features {channels}",
-                    style.channels()
-                )))
-            }
-        };
+        let check = |style: &ChannelStats| check_channels(channels, style);
         let whole = || {
             content
                 .first()
