@@ -1,12 +1,16 @@
 //! ONNX graphs of our networks: written from a [`crate::Network`], read back for checks and imports.
 
+mod float;
 pub mod quantize;
 mod reader;
+mod walk;
 mod writer;
 
-pub use reader::{initializer_f32, metadata, network_from_graph, read_model, tensor_shape, value_info_shape, Dim};
 /// The parsed model type, so callers of [`read_model`] can name it without depending on onnx-protobuf.
 pub use onnx_protobuf::ModelProto;
+pub use reader::{
+    initializer_f32, metadata, network_from_graph, read_model, tensor_shape, value_info_shape, Dim,
+};
 pub use writer::{model_bytes, network_graph, save_model, GraphSpec, Outputs, PadMode};
 
 /// IR version and opset that ORT 1.31 and `onnx.checker` accept for our graphs.

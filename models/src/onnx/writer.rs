@@ -4,14 +4,15 @@
 use std::path::Path;
 
 use onnx_protobuf::{
-    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto, AttributeProto,
-    GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto, StringStringEntryProto, TensorProto,
-    TensorShapeProto, TypeProto, ValueInfoProto,
+    attribute_proto::AttributeType, tensor_proto::DataType, tensor_shape_proto, type_proto,
+    AttributeProto, GraphProto, Message, ModelProto, NodeProto, OperatorSetIdProto,
+    StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
 };
 
+use super::float::FloatEmitter;
+use super::walk::walk;
 use super::{IR_VERSION, OPSET};
-use crate::architecture::Layer;
-use crate::error::{ModelError, Result};
+use crate::error::Result;
 use crate::network::Network;
 
 /// Which activations the graph returns.
@@ -48,86 +49,7 @@ pub struct GraphSpec {
 
 /// The network as an ONNX model with dynamic N, H and W.
 pub fn network_graph(net: &Network, spec: &GraphSpec) -> Result<ModelProto> {
-    let mut g = Builder::default();
-    g.graph.name = spec.graph_name.clone();
-    g.graph.input.push(value_info(&spec.input, spec.input_channels, "H", "W"));
-
-    let layers = match spec.outputs {
-        Outputs::Taps => net.architecture().through_last_tap(),
-        _ => &net.architecture().layers[..],
-    };
-    let mut x = spec.input.clone();
-    let mut params = net.params().iter();
-    let mut last_conv = String::new();
-    let mut channels = spec.input_channels;
-    let mut level = 0i32; // log2 of the downscale, for output dim names
-    for (i, layer) in layers.iter().enumerate() {
-        x = match layer {
-            Layer::Conv { name, in_channels, out_channels, kernel, reflect_pad } => {
-                if *in_channels != channels {
-                    return Err(ModelError::Invalid(format!(
-                        "{name}: expects {in_channels} input channels, the graph carries {channels}"
-                    )));
-                }
-                let p = params.next().expect("Network::new checked the conv count");
-                let padded = match (reflect_pad, spec.pad_mode) {
-                    (0, _) => x,
-                    (&pad, PadMode::Reflect) => g.reflect_pad(&x, pad, name),
-                    (&pad, PadMode::SliceConcat) => g.reflect_pad_slices(&x, pad, name),
-                };
-                let w = g.initializer_f32(&format!("{name}.weight"), &[*out_channels, *in_channels, *kernel, *kernel], &p.weight);
-                let b = g.initializer_f32(&format!("{name}.bias"), &[*out_channels], &p.bias);
-                channels = *out_channels;
-                last_conv = name.to_string();
-                let k = *kernel as i64;
-                g.node("Conv", name, &[&padded, &w, &b], vec![ints("kernel_shape", &[k, k]), ints("strides", &[1, 1])])
-            }
-            Layer::Relu { tap } => {
-                let out_name = match (&spec.outputs, tap) {
-                    (Outputs::Taps, Some(t)) => Some(t.to_string()),
-                    (Outputs::EveryRelu, _) => Some(last_conv.clone()),
-                    _ => None,
-                };
-                let y = g.node_named("Relu", &format!("{last_conv}_relu"), &[&x], vec![], out_name.clone());
-                if let Some(out) = out_name {
-                    let (h, w) = dim_names(level);
-                    g.graph.output.push(value_info(&out, channels, &h, &w));
-                }
-                y
-            }
-            Layer::MaxPool => {
-                level += 1;
-                g.node(
-                    "MaxPool",
-                    &format!("pool{i}"),
-                    &[&x],
-                    vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2]), int("ceil_mode", 1)],
-                )
-            }
-            Layer::Upsample => {
-                level -= 1;
-                let scales = g.initializer_f32(&format!("upsample{i}.scales"), &[4], &[1.0, 1.0, 2.0, 2.0]);
-                g.node(
-                    "Resize",
-                    &format!("upsample{i}"),
-                    &[&x, "", &scales],
-                    vec![
-                        string("mode", "nearest"),
-                        string("coordinate_transformation_mode", "asymmetric"),
-                        string("nearest_mode", "floor"),
-                    ],
-                )
-            }
-        };
-    }
-    if let Outputs::Final(name) = &spec.outputs {
-        let last = g.graph.node.last_mut().ok_or_else(|| ModelError::Invalid("empty network".into()))?;
-        last.output[0] = name.clone();
-        let (h, w) = dim_names(level);
-        g.graph.output.push(value_info(name, channels, &h, &w));
-    }
-
-    Ok(finish_model(g.graph, &spec.metadata))
+    walk(net, spec, &mut FloatEmitter::F32)
 }
 
 /// Wraps a graph into a model with our IR version, opset and `metadata_props`.
@@ -151,7 +73,9 @@ pub(super) fn finish_model(graph: GraphProto, metadata: &[(String, String)]) -> 
 
 /// Serialised model.
 pub fn model_bytes(model: &ModelProto) -> Vec<u8> {
-    model.write_to_bytes().expect("serialising an in-memory ONNX model cannot fail")
+    model
+        .write_to_bytes()
+        .expect("serialising an in-memory ONNX model cannot fail")
 }
 
 /// Writes the model atomically.
@@ -167,12 +91,14 @@ pub(super) fn dim_names(level: i32) -> (String, String) {
     }
 }
 
-fn value_info(name: &str, channels: usize, h: &str, w: &str) -> ValueInfoProto {
-    value_info_typed(name, DataType::FLOAT, channels, h, w)
-}
-
 /// A [N, channels, h, w] tensor of `elem_type` with dynamic N, h and w.
-pub(super) fn value_info_typed(name: &str, elem_type: DataType, channels: usize, h: &str, w: &str) -> ValueInfoProto {
+pub(super) fn value_info_typed(
+    name: &str,
+    elem_type: DataType,
+    channels: usize,
+    h: &str,
+    w: &str,
+) -> ValueInfoProto {
     let dim = |v: tensor_shape_proto::dimension::Value| {
         let mut d = tensor_shape_proto::Dimension::new();
         d.value = Some(v);
@@ -226,7 +152,13 @@ pub(super) struct Builder {
 }
 
 impl Builder {
-    pub(super) fn node(&mut self, op: &str, name: &str, inputs: &[&str], attrs: Vec<AttributeProto>) -> String {
+    pub(super) fn node(
+        &mut self,
+        op: &str,
+        name: &str,
+        inputs: &[&str],
+        attrs: Vec<AttributeProto>,
+    ) -> String {
         self.node_named(op, name, inputs, attrs, None)
     }
 
@@ -250,11 +182,22 @@ impl Builder {
     }
 
     pub(super) fn initializer_f32(&mut self, name: &str, dims: &[usize], data: &[f32]) -> String {
-        self.initializer_raw(name, dims, DataType::FLOAT, data.iter().flat_map(|v| v.to_le_bytes()).collect())
+        self.initializer_raw(
+            name,
+            dims,
+            DataType::FLOAT,
+            data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        )
     }
 
     /// An initializer of any element type from its little-endian bytes.
-    pub(super) fn initializer_raw(&mut self, name: &str, dims: &[usize], data_type: DataType, raw: Vec<u8>) -> String {
+    pub(super) fn initializer_raw(
+        &mut self,
+        name: &str,
+        dims: &[usize],
+        data_type: DataType,
+        raw: Vec<u8>,
+    ) -> String {
         let mut t = TensorProto::new();
         t.name = name.into();
         t.dims = dims.iter().map(|&d| d as i64).collect();
@@ -277,7 +220,12 @@ impl Builder {
     pub(super) fn reflect_pad(&mut self, x: &str, pad: usize, conv: &str) -> String {
         let p = pad as i64;
         let pads = self.initializer_i64(&format!("{conv}.pads"), &[0, 0, p, p, 0, 0, p, p]);
-        self.node("Pad", &format!("{conv}_pad"), &[x, &pads], vec![string("mode", "reflect")])
+        self.node(
+            "Pad",
+            &format!("{conv}_pad"),
+            &[x, &pads],
+            vec![string("mode", "reflect")],
+        )
     }
 
     /// Reflection padding of `pad` pixels as Slice/Concat: the border rows (then columns) mirrored
@@ -292,17 +240,33 @@ impl Builder {
                 // before: element k (k = pad first), after: element -1-k
                 let s = self.initializer_i64(&format!("{conv}.pad_{axis_name}{k}.start"), &[k]);
                 let e = self.initializer_i64(&format!("{conv}.pad_{axis_name}{k}.end"), &[k + 1]);
-                parts_before.push(self.node("Slice", &format!("{conv}_pad_{axis_name}_lo{k}"), &[&cur, &s, &e, &axes], vec![]));
-                let s = self.initializer_i64(&format!("{conv}.pad_{axis_name}{k}.rstart"), &[-1 - k]);
+                parts_before.push(self.node(
+                    "Slice",
+                    &format!("{conv}_pad_{axis_name}_lo{k}"),
+                    &[&cur, &s, &e, &axes],
+                    vec![],
+                ));
+                let s =
+                    self.initializer_i64(&format!("{conv}.pad_{axis_name}{k}.rstart"), &[-1 - k]);
                 let e = self.initializer_i64(&format!("{conv}.pad_{axis_name}{k}.rend"), &[-k]);
-                parts_after.push(self.node("Slice", &format!("{conv}_pad_{axis_name}_hi{k}"), &[&cur, &s, &e, &axes], vec![]));
+                parts_after.push(self.node(
+                    "Slice",
+                    &format!("{conv}_pad_{axis_name}_hi{k}"),
+                    &[&cur, &s, &e, &axes],
+                    vec![],
+                ));
             }
             parts_before.reverse();
             let mut all: Vec<String> = parts_before;
             all.push(cur.clone());
             all.extend(parts_after);
             let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-            cur = self.node("Concat", &format!("{conv}_pad_{axis_name}"), &refs, vec![int("axis", axis)]);
+            cur = self.node(
+                "Concat",
+                &format!("{conv}_pad_{axis_name}"),
+                &refs,
+                vec![int("axis", axis)],
+            );
         }
         cur
     }

@@ -18,10 +18,10 @@ use std::collections::HashMap;
 
 use onnx_protobuf::tensor_proto::DataType;
 
+use super::super::walk::{Conv, Emitter};
 use super::super::writer::{int, ints, string, Builder};
 use super::super::PadMode;
 use super::ranges::ActivationRanges;
-use super::walk::{Conv, Emitter};
 use crate::error::{ModelError, Result};
 
 /// Scale and zero point of a uint8 tensor, and the initializers holding them.
@@ -37,7 +37,10 @@ struct QParams {
 enum Kind {
     Quantized(QParams),
     /// f32, with the calibrated range (by name) to use if it has to be quantized.
-    Float { range: String, nonnegative: bool },
+    Float {
+        range: String,
+        nonnegative: bool,
+    },
 }
 
 /// uint8 scale and zero point covering [lo, hi] (widened to contain 0).
@@ -69,7 +72,10 @@ pub(super) struct Int8Emitter<'a> {
 
 impl<'a> Int8Emitter<'a> {
     pub(super) fn new(ranges: &'a ActivationRanges) -> Self {
-        Self { ranges, kinds: HashMap::new() }
+        Self {
+            ranges,
+            kinds: HashMap::new(),
+        }
     }
 
     fn range(&self, tensor: &str) -> Result<(f32, f32)> {
@@ -83,16 +89,37 @@ impl<'a> Int8Emitter<'a> {
     }
 
     fn kind(&self, x: &str) -> Kind {
-        self.kinds.get(x).cloned().expect("every tensor is registered when written")
+        self.kinds
+            .get(x)
+            .cloned()
+            .expect("every tensor is registered when written")
     }
 
     /// QuantizeLinear of an f32 tensor over [lo, hi]; output named `out`.
     fn quantize(&mut self, g: &mut Builder, x: &str, out: &str, lo: f32, hi: f32) -> String {
         let (scale, zero_point) = uint8_params(lo, hi);
         let scale_name = g.initializer_f32(&format!("{out}.scale"), &[], &[scale]);
-        let zero_point_name = g.initializer_raw(&format!("{out}.zero_point"), &[], DataType::UINT8, vec![zero_point]);
-        let y = g.node_named("QuantizeLinear", &format!("{out}_quantize"), &[x, &scale_name, &zero_point_name], vec![], Some(out.to_string()));
-        self.kinds.insert(y.clone(), Kind::Quantized(QParams { scale, scale_name, zero_point_name }));
+        let zero_point_name = g.initializer_raw(
+            &format!("{out}.zero_point"),
+            &[],
+            DataType::UINT8,
+            vec![zero_point],
+        );
+        let y = g.node_named(
+            "QuantizeLinear",
+            &format!("{out}_quantize"),
+            &[x, &scale_name, &zero_point_name],
+            vec![],
+            Some(out.to_string()),
+        );
+        self.kinds.insert(
+            y.clone(),
+            Kind::Quantized(QParams {
+                scale,
+                scale_name,
+                zero_point_name,
+            }),
+        );
         y
     }
 
@@ -102,8 +129,16 @@ impl<'a> Int8Emitter<'a> {
             Kind::Quantized(p) => Ok((x.to_string(), p)),
             Kind::Float { range, nonnegative } => {
                 let (lo, hi) = self.range(&range)?;
-                let y = self.quantize(g, x, &format!("{x}_q"), if nonnegative { 0.0 } else { lo }, hi);
-                let Kind::Quantized(p) = self.kind(&y) else { unreachable!("just quantized") };
+                let y = self.quantize(
+                    g,
+                    x,
+                    &format!("{x}_q"),
+                    if nonnegative { 0.0 } else { lo },
+                    hi,
+                );
+                let Kind::Quantized(p) = self.kind(&y) else {
+                    unreachable!("just quantized")
+                };
                 Ok((y, p))
             }
         }
@@ -112,7 +147,13 @@ impl<'a> Int8Emitter<'a> {
     /// `x` as f32: as is, or dequantized (output named `out` when given).
     fn ensure_float(&self, g: &mut Builder, x: &str, node: &str, out: Option<String>) -> String {
         match self.kind(x) {
-            Kind::Quantized(p) => g.node_named("DequantizeLinear", node, &[x, &p.scale_name, &p.zero_point_name], vec![], out),
+            Kind::Quantized(p) => g.node_named(
+                "DequantizeLinear",
+                node,
+                &[x, &p.scale_name, &p.zero_point_name],
+                vec![],
+                out,
+            ),
             Kind::Float { .. } => match out {
                 Some(out) => g.node_named("Identity", node, &[x], vec![], Some(out)),
                 None => x.to_string(),
@@ -146,7 +187,9 @@ impl<'a> Int8Emitter<'a> {
         let name = conv.name;
         let (xq, _) = self.ensure_quantized(g, x)?;
         let padded = self.pad(g, &xq, conv);
-        let Kind::Quantized(input) = self.kind(&padded) else { unreachable!("padding keeps uint8") };
+        let Kind::Quantized(input) = self.kind(&padded) else {
+            unreachable!("padding keeps uint8")
+        };
         let x_f = self.ensure_float(g, &padded, &format!("{name}_input_dequantize"), None);
 
         let o = conv.out_channels;
@@ -158,8 +201,18 @@ impl<'a> Int8Emitter<'a> {
             wq.iter().map(|v| *v as u8).collect(),
         );
         let w_scale = g.initializer_f32(&format!("{name}.weight_scale"), &[o], &w_scales);
-        let w_zero = g.initializer_raw(&format!("{name}.weight_zero_point"), &[o], DataType::INT8, vec![0; o]);
-        let w_f = g.node("DequantizeLinear", &format!("{name}_weight_dequantize"), &[&w, &w_scale, &w_zero], vec![int("axis", 0)]);
+        let w_zero = g.initializer_raw(
+            &format!("{name}.weight_zero_point"),
+            &[o],
+            DataType::INT8,
+            vec![0; o],
+        );
+        let w_f = g.node(
+            "DequantizeLinear",
+            &format!("{name}_weight_dequantize"),
+            &[&w, &w_scale, &w_zero],
+            vec![int("axis", 0)],
+        );
 
         let b_scales: Vec<f32> = w_scales.iter().map(|s| input.scale * s).collect();
         let bq: Vec<i32> = conv
@@ -167,15 +220,39 @@ impl<'a> Int8Emitter<'a> {
             .bias
             .iter()
             .zip(&b_scales)
-            .map(|(b, s)| (*b as f64 / *s as f64).round().clamp(i32::MIN as f64, i32::MAX as f64) as i32)
+            .map(|(b, s)| {
+                (*b as f64 / *s as f64)
+                    .round()
+                    .clamp(i32::MIN as f64, i32::MAX as f64) as i32
+            })
             .collect();
-        let b = g.initializer_raw(&format!("{name}.bias_quantized"), &[o], DataType::INT32, bq.iter().flat_map(|v| v.to_le_bytes()).collect());
+        let b = g.initializer_raw(
+            &format!("{name}.bias_quantized"),
+            &[o],
+            DataType::INT32,
+            bq.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        );
         let b_scale = g.initializer_f32(&format!("{name}.bias_scale"), &[o], &b_scales);
-        let b_zero = g.initializer_raw(&format!("{name}.bias_zero_point"), &[o], DataType::INT32, vec![0; 4 * o]);
-        let b_f = g.node("DequantizeLinear", &format!("{name}_bias_dequantize"), &[&b, &b_scale, &b_zero], vec![int("axis", 0)]);
+        let b_zero = g.initializer_raw(
+            &format!("{name}.bias_zero_point"),
+            &[o],
+            DataType::INT32,
+            vec![0; 4 * o],
+        );
+        let b_f = g.node(
+            "DequantizeLinear",
+            &format!("{name}_bias_dequantize"),
+            &[&b, &b_scale, &b_zero],
+            vec![int("axis", 0)],
+        );
 
         let k = conv.kernel as i64;
-        let y = g.node("Conv", name, &[&x_f, &w_f, &b_f], vec![ints("kernel_shape", &[k, k]), ints("strides", &[1, 1])]);
+        let y = g.node(
+            "Conv",
+            name,
+            &[&x_f, &w_f, &b_f],
+            vec![ints("kernel_shape", &[k, k]), ints("strides", &[1, 1])],
+        );
         let (lo, hi) = self.range(name)?;
         // With zero point 0 the QuantizeLinear saturates negatives to 0: it is the ReLU.
         let lo = if conv.relu_follows { 0.0 } else { lo };
@@ -187,12 +264,32 @@ impl<'a> Int8Emitter<'a> {
         let name = conv.name;
         let padded = self.pad(g, x, conv);
         let x_f = self.ensure_float(g, &padded, &format!("{name}_input_dequantize"), None);
-        let dims = [conv.out_channels, conv.in_channels, conv.kernel, conv.kernel];
+        let dims = [
+            conv.out_channels,
+            conv.in_channels,
+            conv.kernel,
+            conv.kernel,
+        ];
         let w = g.initializer_f32(&format!("{name}.weight"), &dims, &conv.params.weight);
-        let b = g.initializer_f32(&format!("{name}.bias"), &[conv.out_channels], &conv.params.bias);
+        let b = g.initializer_f32(
+            &format!("{name}.bias"),
+            &[conv.out_channels],
+            &conv.params.bias,
+        );
         let k = conv.kernel as i64;
-        let y = g.node("Conv", name, &[&x_f, &w, &b], vec![ints("kernel_shape", &[k, k]), ints("strides", &[1, 1])]);
-        self.kinds.insert(y.clone(), Kind::Float { range: name.to_string(), nonnegative: false });
+        let y = g.node(
+            "Conv",
+            name,
+            &[&x_f, &w, &b],
+            vec![ints("kernel_shape", &[k, k]), ints("strides", &[1, 1])],
+        );
+        self.kinds.insert(
+            y.clone(),
+            Kind::Float {
+                range: name.to_string(),
+                nonnegative: false,
+            },
+        );
         Ok(y)
     }
 }
@@ -200,7 +297,13 @@ impl<'a> Int8Emitter<'a> {
 impl Emitter for Int8Emitter<'_> {
     fn begin(&mut self, _g: &mut Builder, input: &str) -> Result<String> {
         self.range(input)?;
-        self.kinds.insert(input.to_string(), Kind::Float { range: input.to_string(), nonnegative: false });
+        self.kinds.insert(
+            input.to_string(),
+            Kind::Float {
+                range: input.to_string(),
+                nonnegative: false,
+            },
+        );
         Ok(input.to_string())
     }
 
@@ -218,14 +321,29 @@ impl Emitter for Int8Emitter<'_> {
             Kind::Quantized(_) => x.to_string(),
             Kind::Float { range, .. } => {
                 let y = g.node("Relu", &format!("{conv}_relu"), &[x], vec![]);
-                self.kinds.insert(y.clone(), Kind::Float { range, nonnegative: true });
+                self.kinds.insert(
+                    y.clone(),
+                    Kind::Float {
+                        range,
+                        nonnegative: true,
+                    },
+                );
                 y
             }
         }
     }
 
     fn max_pool(&mut self, g: &mut Builder, x: &str, name: &str) -> String {
-        let y = g.node("MaxPool", name, &[x], vec![ints("kernel_shape", &[2, 2]), ints("strides", &[2, 2]), int("ceil_mode", 1)]);
+        let y = g.node(
+            "MaxPool",
+            name,
+            &[x],
+            vec![
+                ints("kernel_shape", &[2, 2]),
+                ints("strides", &[2, 2]),
+                int("ceil_mode", 1),
+            ],
+        );
         self.moved(x, y)
     }
 
@@ -235,13 +353,18 @@ impl Emitter for Int8Emitter<'_> {
             "Resize",
             name,
             &[x, "", &scales],
-            vec![string("mode", "nearest"), string("coordinate_transformation_mode", "asymmetric"), string("nearest_mode", "floor")],
+            vec![
+                string("mode", "nearest"),
+                string("coordinate_transformation_mode", "asymmetric"),
+                string("nearest_mode", "floor"),
+            ],
         );
         self.moved(x, y)
     }
 
-    fn export(&mut self, g: &mut Builder, x: &str, name: &str) {
+    fn export(&mut self, g: &mut Builder, x: &str, name: &str) -> Result<String> {
         self.ensure_float(g, x, &format!("{name}_output"), Some(name.to_string()));
+        Ok(x.to_string())
     }
 }
 

@@ -1,12 +1,12 @@
-//! The layer walk shared by the reduced-precision writers: the same sequence and interface as the fp32
-//! writer (`network_graph`), with each layer emitted by an [`Emitter`] that keeps its own tensor type
-//! inside the graph and hands f32 tensors in and out.
+//! The layer walk shared by every graph writer (fp32, fp16, int8): one sequence of layers and one
+//! interface (names, f32 in and out, dynamic N/H/W), with each layer emitted by an [`Emitter`] that
+//! keeps its own tensor type inside the graph and hands f32 tensors in and out.
 
 use onnx_protobuf::tensor_proto::DataType;
 use onnx_protobuf::ModelProto;
 
-use super::super::writer::{dim_names, finish_model, value_info_typed, Builder};
-use super::super::{GraphSpec, Outputs, PadMode};
+use super::writer::{dim_names, finish_model, value_info_typed, Builder};
+use super::{GraphSpec, Outputs, PadMode};
 use crate::architecture::Layer;
 use crate::error::{ModelError, Result};
 use crate::network::{ConvParams, Network};
@@ -34,15 +34,26 @@ pub(super) trait Emitter {
     fn relu(&mut self, g: &mut Builder, x: &str, conv: &str) -> String;
     fn max_pool(&mut self, g: &mut Builder, x: &str, name: &str) -> String;
     fn upsample(&mut self, g: &mut Builder, x: &str, name: &str) -> String;
-    /// An f32 graph output called `name` holding `x`.
-    fn export(&mut self, g: &mut Builder, x: &str, name: &str);
+    /// An f32 graph output called `name` holding `x`; returns the tensor later layers read instead of
+    /// `x` (`x` itself, or `name` where the emitter renamed `x` to it).
+    fn export(&mut self, g: &mut Builder, x: &str, name: &str) -> Result<String>;
 }
 
-/// The network as an ONNX model whose interface (names, f32, dynamic N/H/W) is the fp32 writer's.
-pub(super) fn walk(net: &Network, spec: &GraphSpec, emitter: &mut dyn Emitter) -> Result<ModelProto> {
+/// The network as an ONNX model with dynamic N, H and W, in the emitter's representation inside.
+pub(super) fn walk(
+    net: &Network,
+    spec: &GraphSpec,
+    emitter: &mut dyn Emitter,
+) -> Result<ModelProto> {
     let mut g = Builder::default();
     g.graph.name = spec.graph_name.clone();
-    g.graph.input.push(value_info_typed(&spec.input, DataType::FLOAT, spec.input_channels, "H", "W"));
+    g.graph.input.push(value_info_typed(
+        &spec.input,
+        DataType::FLOAT,
+        spec.input_channels,
+        "H",
+        "W",
+    ));
 
     let layers = match spec.outputs {
         Outputs::Taps => net.architecture().through_last_tap(),
@@ -52,10 +63,16 @@ pub(super) fn walk(net: &Network, spec: &GraphSpec, emitter: &mut dyn Emitter) -
     let mut params = net.params().iter();
     let mut last_conv = String::new();
     let mut channels = spec.input_channels;
-    let mut level = 0i32;
+    let mut level = 0i32; // log2 of the downscale, for output dim names
     for (i, layer) in layers.iter().enumerate() {
         x = match layer {
-            Layer::Conv { name, in_channels, out_channels, kernel, reflect_pad } => {
+            Layer::Conv {
+                name,
+                in_channels,
+                out_channels,
+                kernel,
+                reflect_pad,
+            } => {
                 if *in_channels != channels {
                     return Err(ModelError::Invalid(format!(
                         "{name}: expects {in_channels} input channels, the graph carries {channels}"
@@ -82,12 +99,16 @@ pub(super) fn walk(net: &Network, spec: &GraphSpec, emitter: &mut dyn Emitter) -
                     (Outputs::EveryRelu, _) => Some(last_conv.clone()),
                     _ => None,
                 };
-                if let Some(out) = out {
-                    emitter.export(&mut g, &y, &out);
-                    let (h, w) = dim_names(level);
-                    g.graph.output.push(value_info_typed(&out, DataType::FLOAT, channels, &h, &w));
+                match out {
+                    Some(out) => {
+                        let y = emitter.export(&mut g, &y, &out)?;
+                        let (h, w) = dim_names(level);
+                        let info = value_info_typed(&out, DataType::FLOAT, channels, &h, &w);
+                        g.graph.output.push(info);
+                        y
+                    }
+                    None => y,
                 }
-                y
             }
             Layer::MaxPool => {
                 level += 1;
@@ -100,9 +121,11 @@ pub(super) fn walk(net: &Network, spec: &GraphSpec, emitter: &mut dyn Emitter) -
         };
     }
     if let Outputs::Final(name) = &spec.outputs {
-        emitter.export(&mut g, &x, name);
+        emitter.export(&mut g, &x, name)?;
         let (h, w) = dim_names(level);
-        g.graph.output.push(value_info_typed(name, DataType::FLOAT, channels, &h, &w));
+        g.graph
+            .output
+            .push(value_info_typed(name, DataType::FLOAT, channels, &h, &w));
     }
     Ok(finish_model(g.graph, &spec.metadata))
 }
