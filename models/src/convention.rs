@@ -24,7 +24,10 @@ pub const DECODER_SCALE: usize = 8;
 
 /// Channels at `layer`, if it is one of [`FEATURE_LAYERS`].
 pub fn channels_of(layer: &str) -> Option<usize> {
-    FEATURE_LAYERS.iter().position(|l| *l == layer).map(|i| FEATURE_CHANNELS[i])
+    FEATURE_LAYERS
+        .iter()
+        .position(|l| *l == layer)
+        .map(|i| FEATURE_CHANNELS[i])
 }
 
 /// Feature-grid size of relu4_1 for an image side: three ceil-mode 2×2 poolings.
@@ -40,7 +43,11 @@ pub fn feature_side(image_side: usize) -> usize {
 pub fn channel_stats_f64(values: &[f32]) -> (f64, f64) {
     let n = values.len() as f64;
     let mean = values.iter().map(|&v| v as f64).sum::<f64>() / n;
-    let var = values.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n;
+    let var = values
+        .iter()
+        .map(|&v| (v as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n;
     (mean, (var + STATS_EPS as f64).sqrt())
 }
 

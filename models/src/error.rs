@@ -14,7 +14,11 @@ pub enum ModelError {
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
     #[error("weights for `{layer}`: expected shape {expected:?}, found {found:?}")]
-    Shape { layer: String, expected: Vec<usize>, found: Vec<usize> },
+    Shape {
+        layer: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
     #[error("weights for `{layer}` are missing{}", hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
     Missing { layer: String, hint: Option<String> },
     #[error("{0}")]
@@ -23,10 +27,16 @@ pub enum ModelError {
 
 impl ModelError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Self::Io { path: path.into(), source }
+        Self::Io {
+            path: path.into(),
+            source,
+        }
     }
     pub fn format(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Self::Format { path: path.into(), message: message.into() }
+        Self::Format {
+            path: path.into(),
+            message: message.into(),
+        }
     }
 }
 

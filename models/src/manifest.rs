@@ -89,12 +89,19 @@ impl Manifest {
         let m: Self = serde_json::from_str(&text)
             .map_err(|e| ModelError::format(&path, format!("not a model manifest: {e}")))?;
         if m.format != MANIFEST_FORMAT {
-            return Err(ModelError::format(&path, format!("format `{}`, expected `{MANIFEST_FORMAT}`", m.format)));
+            return Err(ModelError::format(
+                &path,
+                format!("format `{}`, expected `{MANIFEST_FORMAT}`", m.format),
+            ));
         }
         if m.convention != crate::convention::CONVENTION {
             return Err(ModelError::format(
                 &path,
-                format!("statistics convention `{}`, expected `{}`", m.convention, crate::convention::CONVENTION),
+                format!(
+                    "statistics convention `{}`, expected `{}`",
+                    m.convention,
+                    crate::convention::CONVENTION
+                ),
             ));
         }
         Ok(m)
@@ -107,12 +114,18 @@ impl Manifest {
 
     /// The graph with this role and precision.
     pub fn file(&self, role: Role, precision: &str) -> Option<&PackageFile> {
-        self.files.iter().find(|f| f.role == role && f.precision == precision)
+        self.files
+            .iter()
+            .find(|f| f.role == role && f.precision == precision)
     }
 
     /// Precisions available for a role.
     pub fn precisions(&self, role: Role) -> Vec<&str> {
-        self.files.iter().filter(|f| f.role == role).map(|f| f.precision.as_str()).collect()
+        self.files
+            .iter()
+            .filter(|f| f.role == role)
+            .map(|f| f.precision.as_str())
+            .collect()
     }
 
     /// Checks that every listed file exists and matches its sha256.
@@ -131,12 +144,19 @@ impl Manifest {
 
     /// The validation recorded for `precision` (on its decoder, else its encoder).
     pub fn validation(&self, precision: &str) -> Option<&Validation> {
-        [Role::Decoder, Role::Encoder].iter().find_map(|&role| self.file(role, precision).and_then(|f| f.validation.as_ref()))
+        [Role::Decoder, Role::Encoder].iter().find_map(|&role| {
+            self.file(role, precision)
+                .and_then(|f| f.validation.as_ref())
+        })
     }
 
     /// Adds `file`, replacing the entry of the same role and precision.
     pub fn set_file(&mut self, file: PackageFile) {
-        match self.files.iter_mut().find(|f| f.role == file.role && f.precision == file.precision) {
+        match self
+            .files
+            .iter_mut()
+            .find(|f| f.role == file.role && f.precision == file.precision)
+        {
             Some(existing) => *existing = file,
             None => self.files.push(file),
         }
@@ -148,13 +168,26 @@ impl PackageFile {
     pub fn verify(&self, dir: &Path) -> Result<()> {
         let path = dir.join(&self.path);
         if !path.is_file() {
-            let hint = if self.role == Role::Encoder && self.sha256.is_none() { " (run `cargo xtask setup` to build it)" } else { "" };
-            return Err(ModelError::format(&path, format!("missing {} {:?} graph listed in the manifest{hint}", self.precision, self.role)));
+            let hint = if self.role == Role::Encoder && self.sha256.is_none() {
+                " (run `cargo xtask setup` to build it)"
+            } else {
+                ""
+            };
+            return Err(ModelError::format(
+                &path,
+                format!(
+                    "missing {} {:?} graph listed in the manifest{hint}",
+                    self.precision, self.role
+                ),
+            ));
         }
         if let Some(expected) = &self.sha256 {
             let found = sha256_file(&path)?;
             if &found != expected {
-                return Err(ModelError::format(&path, format!("sha256 {found}, manifest expects {expected}")));
+                return Err(ModelError::format(
+                    &path,
+                    format!("sha256 {found}, manifest expects {expected}"),
+                ));
             }
         }
         Ok(())

@@ -47,10 +47,16 @@ impl Network {
                 });
             }
             if let Some(bad) = p.weight.iter().chain(&p.bias).find(|v| !v.is_finite()) {
-                return Err(ModelError::Invalid(format!("weights for `{}` contain {bad}", shape.name)));
+                return Err(ModelError::Invalid(format!(
+                    "weights for `{}` contain {bad}",
+                    shape.name
+                )));
             }
         }
-        Ok(Self { architecture, params })
+        Ok(Self {
+            architecture,
+            params,
+        })
     }
 
     /// Kaiming-uniform weights from a seed: a reproducible untrained network (for tests and demos
@@ -62,13 +68,20 @@ impl Network {
             .map(|s| {
                 let fan_in = (s.in_channels * s.kernel * s.kernel) as f32;
                 let bound = (6.0 / fan_in).sqrt();
-                let weight = (0..s.weight_len()).map(|_| rng.random_range(-bound..bound)).collect();
+                let weight = (0..s.weight_len())
+                    .map(|_| rng.random_range(-bound..bound))
+                    .collect();
                 let bias_bound = 1.0 / fan_in.sqrt();
-                let bias = (0..s.out_channels).map(|_| rng.random_range(-bias_bound..bias_bound)).collect();
+                let bias = (0..s.out_channels)
+                    .map(|_| rng.random_range(-bias_bound..bias_bound))
+                    .collect();
                 ConvParams { weight, bias }
             })
             .collect();
-        Self { architecture, params }
+        Self {
+            architecture,
+            params,
+        }
     }
 
     pub fn architecture(&self) -> &Architecture {
@@ -86,7 +99,10 @@ impl Network {
 
     /// Parameters of the conv called `name`.
     pub fn conv(&self, name: &str) -> Option<&ConvParams> {
-        self.architecture.convs().position(|c| c.name == name).map(|i| &self.params[i])
+        self.architecture
+            .convs()
+            .position(|c| c.name == name)
+            .map(|i| &self.params[i])
     }
 
     /// sha256 over the architecture name and every weight: the identity that stats files and decoders

@@ -8,7 +8,9 @@ use std::str::FromStr;
 
 use onnx_protobuf::ModelProto;
 
-use crate::convention::{CONVENTION, DECODER_INPUT, DECODER_OUTPUT, ENCODER_INPUT, FEATURE_CHANNELS};
+use crate::convention::{
+    CONVENTION, DECODER_INPUT, DECODER_OUTPUT, ENCODER_INPUT, FEATURE_CHANNELS,
+};
 use crate::error::{ModelError, Result};
 use crate::manifest::{sha256_file, EncoderInfo, Manifest, PackageFile, Role, MANIFEST_FORMAT};
 use crate::network::Network;
@@ -119,40 +121,69 @@ pub struct PackageInfo {
     pub provenance: BTreeMap<String, String>,
 }
 
-fn metadata(info: &PackageInfo, role: &str, encoder: &Network, precision: &str) -> Vec<(String, String)> {
+fn metadata(
+    info: &PackageInfo,
+    role: &str,
+    encoder: &Network,
+    precision: &str,
+) -> Vec<(String, String)> {
     let mut m = vec![
         (keys::ROLE.into(), role.into()),
         (keys::MODEL_NAME.into(), info.name.clone()),
         (keys::MODEL_VERSION.into(), info.version.clone()),
         (keys::CONVENTION.into(), CONVENTION.into()),
         (keys::ENCODER_IDENTITY.into(), encoder.identity()),
-        (keys::ENCODER_ARCHITECTURE.into(), encoder.architecture().name.into()),
+        (
+            keys::ENCODER_ARCHITECTURE.into(),
+            encoder.architecture().name.into(),
+        ),
         (keys::WEIGHTS_SOURCE.into(), info.encoder_source.clone()),
         (keys::PRECISION.into(), precision.into()),
     ];
-    m.extend(info.provenance.iter().map(|(k, v)| (format!("{}{k}", keys::PROVENANCE_PREFIX), v.clone())));
+    m.extend(
+        info.provenance
+            .iter()
+            .map(|(k, v)| (format!("{}{k}", keys::PROVENANCE_PREFIX), v.clone())),
+    );
     m
 }
 
 /// The encoder graph: `image` [N,3,H,W] RGB in [0,1] → relu1_1 … relu4_1.
-pub fn encoder_graph(encoder: &Network, info: &PackageInfo, pad_mode: PadMode) -> Result<ModelProto> {
+pub fn encoder_graph(
+    encoder: &Network,
+    info: &PackageInfo,
+    pad_mode: PadMode,
+) -> Result<ModelProto> {
     encoder_graph_as(encoder, info, pad_mode, Variant::Fp32)
 }
 
 /// The decoder graph: `features` [N,512,h,w] → `image` [N,3,8h,8w].
-pub fn decoder_graph(decoder: &Network, encoder: &Network, info: &PackageInfo, pad_mode: PadMode) -> Result<ModelProto> {
+pub fn decoder_graph(
+    decoder: &Network,
+    encoder: &Network,
+    info: &PackageInfo,
+    pad_mode: PadMode,
+) -> Result<ModelProto> {
     decoder_graph_as(decoder, encoder, info, pad_mode, Variant::Fp32)
 }
 
 /// The encoder graph in the precision of `variant` (same interface in every precision).
-pub fn encoder_graph_as(encoder: &Network, info: &PackageInfo, pad_mode: PadMode, variant: Variant<'_>) -> Result<ModelProto> {
+pub fn encoder_graph_as(
+    encoder: &Network,
+    info: &PackageInfo,
+    pad_mode: PadMode,
+    variant: Variant<'_>,
+) -> Result<ModelProto> {
     let spec = GraphSpec {
         graph_name: format!("{}-encoder", info.name),
         input: ENCODER_INPUT.into(),
         input_channels: 3,
         outputs: Outputs::Taps,
         pad_mode,
-        metadata: variant_metadata(metadata(info, "encoder", encoder, variant.precision().as_str()), variant),
+        metadata: variant_metadata(
+            metadata(info, "encoder", encoder, variant.precision().as_str()),
+            variant,
+        ),
     };
     build(encoder, &spec, variant)
 }
@@ -171,7 +202,10 @@ pub fn decoder_graph_as(
         input_channels: FEATURE_CHANNELS[3],
         outputs: Outputs::Final(DECODER_OUTPUT.into()),
         pad_mode,
-        metadata: variant_metadata(metadata(info, "decoder", encoder, variant.precision().as_str()), variant),
+        metadata: variant_metadata(
+            metadata(info, "decoder", encoder, variant.precision().as_str()),
+            variant,
+        ),
     };
     build(decoder, &spec, variant)
 }
@@ -198,40 +232,84 @@ fn variant_metadata(mut m: Vec<(String, String)>, variant: Variant<'_>) -> Vec<(
 }
 
 /// Writes the encoder graph of `variant` as `dir/<Precision::file_name>`; returns its path.
-pub fn write_encoder_as(dir: &Path, encoder: &Network, info: &PackageInfo, variant: Variant<'_>) -> Result<PathBuf> {
+pub fn write_encoder_as(
+    dir: &Path,
+    encoder: &Network,
+    info: &PackageInfo,
+    variant: Variant<'_>,
+) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
     let path = dir.join(variant.precision().file_name(Role::Encoder));
-    save_model(&encoder_graph_as(encoder, info, PadMode::Reflect, variant)?, &path)?;
+    save_model(
+        &encoder_graph_as(encoder, info, PadMode::Reflect, variant)?,
+        &path,
+    )?;
     Ok(path)
 }
 
 /// Writes the decoder graph of `variant` as `dir/<Precision::file_name>`; returns its path.
-pub fn write_decoder_as(dir: &Path, decoder: &Network, encoder: &Network, info: &PackageInfo, variant: Variant<'_>) -> Result<PathBuf> {
+pub fn write_decoder_as(
+    dir: &Path,
+    decoder: &Network,
+    encoder: &Network,
+    info: &PackageInfo,
+    variant: Variant<'_>,
+) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
     let path = dir.join(variant.precision().file_name(Role::Decoder));
-    save_model(&decoder_graph_as(decoder, encoder, info, PadMode::Reflect, variant)?, &path)?;
+    save_model(
+        &decoder_graph_as(decoder, encoder, info, PadMode::Reflect, variant)?,
+        &path,
+    )?;
     Ok(path)
 }
 
 /// The manifest entry of a graph written into `dir` (sha256 unless `hash` is false).
-pub fn package_file(dir: &Path, role: Role, precision: Precision, hash: bool) -> Result<PackageFile> {
+pub fn package_file(
+    dir: &Path,
+    role: Role,
+    precision: Precision,
+    hash: bool,
+) -> Result<PackageFile> {
     let path = precision.file_name(role);
-    let sha256 = if hash { Some(sha256_file(&dir.join(&path))?) } else { None };
-    Ok(PackageFile { role, path, precision: precision.as_str().into(), sha256, validation: None })
+    let sha256 = if hash {
+        Some(sha256_file(&dir.join(&path))?)
+    } else {
+        None
+    };
+    Ok(PackageFile {
+        role,
+        path,
+        precision: precision.as_str().into(),
+        sha256,
+        validation: None,
+    })
 }
 
 /// Writes only the encoder graph into `dir` (what setup does for the committed default package).
 pub fn write_encoder(dir: &Path, encoder: &Network, info: &PackageInfo) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
-    save_model(&encoder_graph(encoder, info, PadMode::Reflect)?, &dir.join(ENCODER_FILE))
+    save_model(
+        &encoder_graph(encoder, info, PadMode::Reflect)?,
+        &dir.join(ENCODER_FILE),
+    )
 }
 
 /// Writes a complete package. `hash_encoder` = false leaves the encoder's sha256 out of the manifest
 /// (for packages whose encoder is rebuilt on each machine by setup).
-pub fn write_package(dir: &Path, encoder: &Network, decoder: &Network, info: &PackageInfo, hash_encoder: bool) -> Result<Manifest> {
+pub fn write_package(
+    dir: &Path,
+    encoder: &Network,
+    decoder: &Network,
+    info: &PackageInfo,
+    hash_encoder: bool,
+) -> Result<Manifest> {
     std::fs::create_dir_all(dir).map_err(|e| ModelError::io(dir, e))?;
     write_encoder(dir, encoder, info)?;
-    save_model(&decoder_graph(decoder, encoder, info, PadMode::Reflect)?, &dir.join(DECODER_FILE))?;
+    save_model(
+        &decoder_graph(decoder, encoder, info, PadMode::Reflect)?,
+        &dir.join(DECODER_FILE),
+    )?;
     let manifest = Manifest {
         format: MANIFEST_FORMAT.into(),
         name: info.name.clone(),
@@ -247,7 +325,11 @@ pub fn write_package(dir: &Path, encoder: &Network, decoder: &Network, info: &Pa
                 role: Role::Encoder,
                 path: ENCODER_FILE.into(),
                 precision: "fp32".into(),
-                sha256: if hash_encoder { Some(sha256_file(&dir.join(ENCODER_FILE))?) } else { None },
+                sha256: if hash_encoder {
+                    Some(sha256_file(&dir.join(ENCODER_FILE))?)
+                } else {
+                    None
+                },
                 validation: None,
             },
             PackageFile {
@@ -271,11 +353,20 @@ mod tests {
     use crate::manifest::Validation;
 
     fn info() -> PackageInfo {
-        PackageInfo { name: "t".into(), version: "0".into(), encoder_source: "seeded".into(), provenance: BTreeMap::new() }
+        PackageInfo {
+            name: "t".into(),
+            version: "0".into(),
+            encoder_source: "seeded".into(),
+            provenance: BTreeMap::new(),
+        }
     }
 
     fn ranges(net: &Network, input: &str) -> ActivationRanges {
-        let mut r: BTreeMap<String, (f32, f32)> = net.architecture().convs().map(|c| (c.name.to_string(), (0.0, 4.0))).collect();
+        let mut r: BTreeMap<String, (f32, f32)> = net
+            .architecture()
+            .convs()
+            .map(|c| (c.name.to_string(), (0.0, 4.0)))
+            .collect();
         r.insert(input.into(), (-1.0, 1.0));
         ActivationRanges::new(net, "test".into(), r)
     }
@@ -283,7 +374,10 @@ mod tests {
     #[test]
     fn precisions_name_their_files() {
         assert_eq!(Precision::Fp32.file_name(Role::Encoder), ENCODER_FILE);
-        assert_eq!(Precision::Int8.file_name(Role::Decoder), "decoder.int8.onnx");
+        assert_eq!(
+            Precision::Int8.file_name(Role::Decoder),
+            "decoder.int8.onnx"
+        );
         assert_eq!("FP16".parse::<Precision>(), Ok(Precision::Fp16));
         assert!("int4".parse::<Precision>().is_err());
     }
@@ -291,10 +385,19 @@ mod tests {
     #[test]
     fn manifest_with_variants_round_trips() {
         let dir = tempfile::tempdir().unwrap();
-        let (encoder, decoder) = (Network::seeded(Architecture::vgg16_encoder(), 1), Network::seeded(Architecture::decoder(), 2));
+        let (encoder, decoder) = (
+            Network::seeded(Architecture::vgg16_encoder(), 1),
+            Network::seeded(Architecture::decoder(), 2),
+        );
         let mut manifest = write_package(dir.path(), &encoder, &decoder, &info(), false).unwrap();
-        let (er, dr) = (ranges(&encoder, ENCODER_INPUT), ranges(&decoder, DECODER_INPUT));
-        for (variant, dvariant) in [(Variant::Int8(&er), Variant::Int8(&dr)), (Variant::Fp16, Variant::Fp16)] {
+        let (er, dr) = (
+            ranges(&encoder, ENCODER_INPUT),
+            ranges(&decoder, DECODER_INPUT),
+        );
+        for (variant, dvariant) in [
+            (Variant::Int8(&er), Variant::Int8(&dr)),
+            (Variant::Fp16, Variant::Fp16),
+        ] {
             let p = variant.precision();
             write_encoder_as(dir.path(), &encoder, &info(), variant).unwrap();
             write_decoder_as(dir.path(), &decoder, &encoder, &info(), dvariant).unwrap();
@@ -315,7 +418,10 @@ mod tests {
         let loaded = Manifest::load(dir.path()).unwrap();
         assert_eq!(loaded, manifest);
         assert_eq!(loaded.precisions(Role::Decoder), ["fp32", "int8", "fp16"]);
-        assert_eq!(loaded.file(Role::Decoder, "int8").unwrap().path, "decoder.int8.onnx");
+        assert_eq!(
+            loaded.file(Role::Decoder, "int8").unwrap().path,
+            "decoder.int8.onnx"
+        );
         assert!(loaded.file(Role::Encoder, "int8").unwrap().sha256.is_none());
         loaded.verify_files(dir.path()).unwrap();
         // Validation recorded on the decoder only: both graphs must carry it to count.
@@ -329,7 +435,11 @@ mod tests {
         assert_eq!(both.files.len(), 6, "set_file replaces, never duplicates");
         // A wrong sha256 is caught.
         std::fs::write(dir.path().join("decoder.int8.onnx"), b"not the graph").unwrap();
-        let err = both.file(Role::Decoder, "int8").unwrap().verify(dir.path()).unwrap_err();
+        let err = both
+            .file(Role::Decoder, "int8")
+            .unwrap()
+            .verify(dir.path())
+            .unwrap_err();
         assert!(err.to_string().contains("sha256"), "{err}");
     }
 
@@ -338,9 +448,14 @@ mod tests {
         let encoder = Network::seeded(Architecture::vgg16_encoder(), 1);
         let r = ranges(&encoder, ENCODER_INPUT);
         for variant in [Variant::Fp32, Variant::Fp16, Variant::Int8(&r)] {
-            let m = crate::onnx::metadata(&encoder_graph_as(&encoder, &info(), PadMode::Reflect, variant).unwrap());
+            let m = crate::onnx::metadata(
+                &encoder_graph_as(&encoder, &info(), PadMode::Reflect, variant).unwrap(),
+            );
             assert_eq!(m[keys::PRECISION], variant.precision().as_str());
-            assert_eq!(m.contains_key(keys::QUANTIZATION), variant.precision() == Precision::Int8);
+            assert_eq!(
+                m.contains_key(keys::QUANTIZATION),
+                variant.precision() == Precision::Int8
+            );
         }
     }
 }

@@ -4,7 +4,11 @@
 /// Interleaved RGB8 (HWC) → planar f32 (CHW) in [0, 1].
 pub fn rgb8_to_planar(rgb: &[u8], width: usize, height: usize) -> Vec<f32> {
     let plane = width * height;
-    assert_eq!(rgb.len(), plane * 3, "rgb buffer does not match {width}x{height}");
+    assert_eq!(
+        rgb.len(),
+        plane * 3,
+        "rgb buffer does not match {width}x{height}"
+    );
     let mut out = vec![0f32; plane * 3];
     for (i, px) in rgb.chunks_exact(3).enumerate() {
         for c in 0..3 {
@@ -17,7 +21,11 @@ pub fn rgb8_to_planar(rgb: &[u8], width: usize, height: usize) -> Vec<f32> {
 /// Planar f32 (CHW) → interleaved RGB8, clamped to [0, 1] and rounded.
 pub fn planar_to_rgb8(planar: &[f32], width: usize, height: usize) -> Vec<u8> {
     let plane = width * height;
-    assert_eq!(planar.len(), plane * 3, "planar buffer does not match {width}x{height}");
+    assert_eq!(
+        planar.len(),
+        plane * 3,
+        "planar buffer does not match {width}x{height}"
+    );
     let mut out = vec![0u8; plane * 3];
     for i in 0..plane {
         for c in 0..3 {

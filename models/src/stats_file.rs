@@ -44,15 +44,25 @@ impl StyleStats {
             .iter()
             .flat_map(|(name, s)| {
                 [("mean", &s.mean), ("std", &s.std)].map(|(kind, v)| {
-                    (format!("{name}.{kind}"), v.iter().flat_map(|x| x.to_le_bytes()).collect(), v.len())
+                    (
+                        format!("{name}.{kind}"),
+                        v.iter().flat_map(|x| x.to_le_bytes()).collect(),
+                        v.len(),
+                    )
                 })
             })
             .collect();
         let views: Vec<(String, TensorView<'_>)> = bytes
             .iter()
-            .map(|(n, b, len)| (n.clone(), TensorView::new(Dtype::F32, vec![*len], b).expect("f32 vector view")))
+            .map(|(n, b, len)| {
+                (
+                    n.clone(),
+                    TensorView::new(Dtype::F32, vec![*len], b).expect("f32 vector view"),
+                )
+            })
             .collect();
-        safetensors::serialize(views, Some(meta)).expect("serialising in-memory tensors cannot fail")
+        safetensors::serialize(views, Some(meta))
+            .expect("serialising in-memory tensors cannot fail")
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
@@ -66,16 +76,30 @@ impl StyleStats {
         let bad = |m: String| ModelError::format(path, m);
         let (_, header) = SafeTensors::read_metadata(&bytes)
             .map_err(|e| bad(format!("not a safetensors style-statistics file: {e}")))?;
-        let tensors = SafeTensors::deserialize(&bytes).map_err(|e| bad(format!("not a safetensors file: {e}")))?;
-        let mut info: BTreeMap<String, String> = header.metadata().clone().unwrap_or_default().into_iter().collect();
+        let tensors = SafeTensors::deserialize(&bytes)
+            .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+        let mut info: BTreeMap<String, String> = header
+            .metadata()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         match info.remove("convention") {
             Some(c) if c == CONVENTION => {}
-            Some(c) => return Err(bad(format!("statistics convention `{c}`, expected `{CONVENTION}`"))),
-            None => return Err(bad(format!("no `convention` in the metadata (expected `{CONVENTION}`)"))),
+            Some(c) => {
+                return Err(bad(format!(
+                    "statistics convention `{c}`, expected `{CONVENTION}`"
+                )))
+            }
+            None => {
+                return Err(bad(format!(
+                    "no `convention` in the metadata (expected `{CONVENTION}`)"
+                )))
+            }
         }
-        let encoder_identity = info
-            .remove("encoder_identity")
-            .ok_or_else(|| bad("no `encoder_identity` in the metadata: which encoder made these?".into()))?;
+        let encoder_identity = info.remove("encoder_identity").ok_or_else(|| {
+            bad("no `encoder_identity` in the metadata: which encoder made these?".into())
+        })?;
         info.remove("format");
 
         let mut layers = BTreeMap::new();
@@ -83,7 +107,11 @@ impl StyleStats {
             let (layer, kind) = name
                 .rsplit_once('.')
                 .filter(|(l, k)| FEATURE_LAYERS.contains(l) && (*k == "mean" || *k == "std"))
-                .ok_or_else(|| bad(format!("unexpected tensor `{name}` (expected relu{{1,2,3,4}}_1.mean/.std)")))?;
+                .ok_or_else(|| {
+                    bad(format!(
+                        "unexpected tensor `{name}` (expected relu{{1,2,3,4}}_1.mean/.std)"
+                    ))
+                })?;
             let channels = channels_of(layer).expect("checked above");
             if view.dtype() != Dtype::F32 || view.shape() != [channels] {
                 return Err(bad(format!(
@@ -92,8 +120,11 @@ impl StyleStats {
                     view.shape()
                 )));
             }
-            let values: Vec<f32> =
-                view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            let values: Vec<f32> = view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
             if let Some(v) = values.iter().find(|v| !v.is_finite()) {
                 return Err(bad(format!("`{name}` contains a non-finite value ({v})")));
             }
@@ -102,8 +133,15 @@ impl StyleStats {
                     return Err(bad(format!("`{name}` contains a non-positive std ({v})")));
                 }
             }
-            let entry = layers.entry(layer.to_string()).or_insert(LayerStats { mean: vec![], std: vec![] });
-            if kind == "mean" { entry.mean = values } else { entry.std = values }
+            let entry = layers.entry(layer.to_string()).or_insert(LayerStats {
+                mean: vec![],
+                std: vec![],
+            });
+            if kind == "mean" {
+                entry.mean = values
+            } else {
+                entry.std = values
+            }
         }
         for (layer, s) in &layers {
             if s.mean.is_empty() || s.std.is_empty() {
@@ -111,9 +149,15 @@ impl StyleStats {
             }
         }
         if !layers.contains_key(ADAIN_LAYER) {
-            return Err(bad(format!("no `{ADAIN_LAYER}.mean`/`.std`: AdaIN needs them")));
+            return Err(bad(format!(
+                "no `{ADAIN_LAYER}.mean`/`.std`: AdaIN needs them"
+            )));
         }
-        Ok(Self { layers, encoder_identity, info })
+        Ok(Self {
+            layers,
+            encoder_identity,
+            info,
+        })
     }
 }
 
@@ -126,10 +170,20 @@ mod tests {
             .iter()
             .map(|l| {
                 let c = channels_of(l).unwrap();
-                (l.to_string(), LayerStats { mean: (0..c).map(|i| i as f32).collect(), std: vec![0.5; c] })
+                (
+                    l.to_string(),
+                    LayerStats {
+                        mean: (0..c).map(|i| i as f32).collect(),
+                        std: vec![0.5; c],
+                    },
+                )
             })
             .collect();
-        StyleStats { layers, encoder_identity: "abc".into(), info: [("sources".into(), "x.jpg".into())].into() }
+        StyleStats {
+            layers,
+            encoder_identity: "abc".into(),
+            info: [("sources".into(), "x.jpg".into())].into(),
+        }
     }
 
     #[test]
@@ -148,7 +202,10 @@ mod tests {
         s.layers.get_mut("relu4_1").unwrap().std[3] = f32::NAN;
         s.save(&p).unwrap();
         let e = StyleStats::load(&p).unwrap_err().to_string();
-        assert!(e.contains("bad.safetensors") && e.contains("non-finite"), "{e}");
+        assert!(
+            e.contains("bad.safetensors") && e.contains("non-finite"),
+            "{e}"
+        );
 
         let mut s = sample();
         s.layers.get_mut("relu4_1").unwrap().mean.pop();
@@ -158,6 +215,9 @@ mod tests {
         assert!(e.contains("expected F32 [512]"), "{e}");
 
         std::fs::write(&p, b"hello").unwrap();
-        assert!(StyleStats::load(&p).unwrap_err().to_string().contains("not a safetensors"));
+        assert!(StyleStats::load(&p)
+            .unwrap_err()
+            .to_string()
+            .contains("not a safetensors"));
     }
 }

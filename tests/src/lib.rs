@@ -17,7 +17,11 @@ pub fn workspace() -> PathBuf {
 /// models/default/encoder.onnx, built by `cargo xtask setup`.
 pub fn default_encoder() -> PathBuf {
     let p = workspace().join("models/default/encoder.onnx");
-    assert!(p.is_file(), "{} is missing: run `cargo xtask setup` first (cargo xtask test does)", p.display());
+    assert!(
+        p.is_file(),
+        "{} is missing: run `cargo xtask setup` first (cargo xtask test does)",
+        p.display()
+    );
     p
 }
 
@@ -35,7 +39,10 @@ impl Plain {
     }
 
     pub fn from_tch(t: &tch::Tensor) -> Self {
-        Self { shape: t.size().iter().map(|&d| d as usize).collect(), data: adain_training::model::tensor_to_vec(t) }
+        Self {
+            shape: t.size().iter().map(|&d| d as usize).collect(),
+            data: adain_training::model::tensor_to_vec(t),
+        }
     }
 
     /// Largest |a − b| relative to the value range of `self`.
@@ -43,22 +50,36 @@ impl Plain {
         assert_eq!(self.shape, other.shape, "shapes differ");
         let max = self.data.iter().cloned().fold(f32::MIN, f32::max);
         let min = self.data.iter().cloned().fold(f32::MAX, f32::min);
-        let diff = self.data.iter().zip(&other.data).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        let diff = self
+            .data
+            .iter()
+            .zip(&other.data)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
         diff / (max - min).max(1e-12)
     }
 }
 
 /// Runs a graph in ONNX Runtime (CPU) and returns the named outputs.
 pub fn run_ort(graph: &Path, input: &GraphInput, x: &Plain, outputs: &[&str]) -> Vec<Plain> {
-    let options = SessionOptions { threads: 2, ..SessionOptions::default() };
+    let options = SessionOptions {
+        threads: 2,
+        ..SessionOptions::default()
+    };
     let mut opened = open_session(graph, input, &options).expect("session opens");
     let array = ArrayD::from_shape_vec(x.shape.clone(), x.data.clone()).unwrap();
-    let result = opened.session.run(ort::inputs![input.name => TensorRef::from_array_view(&array).unwrap()]).unwrap();
+    let result = opened
+        .session
+        .run(ort::inputs![input.name => TensorRef::from_array_view(&array).unwrap()])
+        .unwrap();
     outputs
         .iter()
         .map(|name| {
             let a = result[*name].try_extract_array::<f32>().unwrap();
-            Plain { shape: a.shape().to_vec(), data: a.iter().copied().collect() }
+            Plain {
+                shape: a.shape().to_vec(),
+                data: a.iter().copied().collect(),
+            }
         })
         .collect()
 }
@@ -67,7 +88,10 @@ pub fn run_ort(graph: &Path, input: &GraphInput, x: &Plain, outputs: &[&str]) ->
 pub fn random(shape: &[usize], seed: u64, lo: f32, hi: f32) -> Plain {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
     let n = shape.iter().product();
-    Plain { shape: shape.to_vec(), data: (0..n).map(|_| rng.random_range(lo..hi)).collect() }
+    Plain {
+        shape: shape.to_vec(),
+        data: (0..n).map(|_| rng.random_range(lo..hi)).collect(),
+    }
 }
 
 /// A real photo from the shared training data resized to w×h, or a synthetic picture when the shared
@@ -77,10 +101,18 @@ pub fn photo(w: u32, h: u32) -> Plain {
     let img = match image::open(&shared) {
         Ok(img) => img.to_rgb8(),
         Err(_) => {
-            eprintln!("note: {} not found; using a synthetic picture instead of a real photo", shared.display());
-            image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, ((x * y) % 256) as u8]))
+            eprintln!(
+                "note: {} not found; using a synthetic picture instead of a real photo",
+                shared.display()
+            );
+            image::RgbImage::from_fn(64, 64, |x, y| {
+                image::Rgb([(x * 4) as u8, (y * 4) as u8, ((x * y) % 256) as u8])
+            })
         }
     };
     let img = image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle);
-    Plain { shape: vec![1, 3, h as usize, w as usize], data: adain_models::pixels::rgb8_to_planar(img.as_raw(), w as usize, h as usize) }
+    Plain {
+        shape: vec![1, 3, h as usize, w as usize],
+        data: adain_models::pixels::rgb8_to_planar(img.as_raw(), w as usize, h as usize),
+    }
 }

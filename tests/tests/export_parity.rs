@@ -16,13 +16,20 @@ fn encoder_matches_tch_on_random_and_real_images() {
     tch::set_num_threads(2);
     let graph = default_encoder();
     let encoder = Encoder::load(&graph, Device::Cpu).unwrap();
-    for (what, image) in [("random 67×93", random(&[1, 3, 93, 67], 1, 0.0, 1.0)), ("photo 333×257", photo(333, 257)), ("photo 64×64", photo(64, 64))] {
+    for (what, image) in [
+        ("random 67×93", random(&[1, 3, 93, 67], 1, 0.0, 1.0)),
+        ("photo 333×257", photo(333, 257)),
+        ("photo 64×64", photo(64, 64)),
+    ] {
         let ours = run_ort(&graph, &GraphInput::ENCODER, &image, &FEATURE_LAYERS);
         let reference = tch::no_grad(|| encoder.features(&image.to_tch()));
         for ((layer, o), r) in FEATURE_LAYERS.iter().zip(&ours).zip(&reference) {
             let r = Plain::from_tch(r);
             let d = r.max_diff_over_range(o);
-            assert!(d <= TOLERANCE, "{what}: {layer} differs by {d:e} of its range");
+            assert!(
+                d <= TOLERANCE,
+                "{what}: {layer} differs by {d:e} of its range"
+            );
         }
     }
 }
@@ -33,17 +40,30 @@ fn decoder_matches_tch_on_random_and_real_features() {
     let dir = tempfile::tempdir().unwrap();
     let encoder = Encoder::load(&default_encoder(), Device::Cpu).unwrap();
     let decoder_net = Network::seeded(Architecture::decoder(), 11);
-    let info = PackageInfo { name: "parity".into(), version: "0".into(), encoder_source: "test".into(), provenance: Default::default() };
+    let info = PackageInfo {
+        name: "parity".into(),
+        version: "0".into(),
+        encoder_source: "test".into(),
+        provenance: Default::default(),
+    };
     write_package(dir.path(), encoder.network(), &decoder_net, &info, true).unwrap();
     let graph = dir.path().join("decoder.onnx");
     let decoder = Decoder::from_network(&decoder_net, Device::Cpu);
 
     let real = Plain::from_tch(&tch::no_grad(|| encoder.relu4_1(&photo(333, 257).to_tch())));
-    for (what, features) in [("random 13×9", random(&[1, 512, 9, 13], 2, 0.0, 2.0)), ("photo features 42×33", real)] {
+    for (what, features) in [
+        ("random 13×9", random(&[1, 512, 9, 13], 2, 0.0, 2.0)),
+        ("photo features 42×33", real),
+    ] {
         let ours = run_ort(&graph, &GraphInput::DECODER, &features, &["image"]).remove(0);
-        let reference = Plain::from_tch(&tch::no_grad(|| decoder.forward(&features.to_tch(), Kind::Float)));
+        let reference = Plain::from_tch(&tch::no_grad(|| {
+            decoder.forward(&features.to_tch(), Kind::Float)
+        }));
         assert_eq!(ours.shape[2], features.shape[2] * 8);
         let d = reference.max_diff_over_range(&ours);
-        assert!(d <= TOLERANCE, "{what}: decoder output differs by {d:e} of its range");
+        assert!(
+            d <= TOLERANCE,
+            "{what}: decoder output differs by {d:e} of its range"
+        );
     }
 }

@@ -23,22 +23,41 @@ fn channel_statistics_agree() {
     let nd = ChannelStats::of(to_ndarray(&x).view());
     for c in 0..8 {
         let (m, s) = channel_stats_f64(&x.data[c * plane..(c + 1) * plane]);
-        for (side, got_m, got_s) in [("tch", tm.data[c], ts.data[c]), ("ndarray", nd.mean[c], nd.std[c])] {
-            assert!((got_m as f64 - m).abs() <= 1e-5 * m.abs().max(1.0), "{side} mean of channel {c}: {got_m} vs {m}");
-            assert!((got_s as f64 - s).abs() <= 2e-4 * s, "{side} std of channel {c}: {got_s} vs {s}");
+        for (side, got_m, got_s) in [
+            ("tch", tm.data[c], ts.data[c]),
+            ("ndarray", nd.mean[c], nd.std[c]),
+        ] {
+            assert!(
+                (got_m as f64 - m).abs() <= 1e-5 * m.abs().max(1.0),
+                "{side} mean of channel {c}: {got_m} vs {m}"
+            );
+            assert!(
+                (got_s as f64 - s).abs() <= 2e-4 * s,
+                "{side} std of channel {c}: {got_s} vs {s}"
+            );
         }
     }
     // The constant channel's std is exactly sqrt(eps) on both sides.
-    assert!((ts.data[0] - 1e-5f32.sqrt()).abs() < 1e-7 && (nd.std[0] - 1e-5f32.sqrt()).abs() < 1e-7);
+    assert!(
+        (ts.data[0] - 1e-5f32.sqrt()).abs() < 1e-7 && (nd.std[0] - 1e-5f32.sqrt()).abs() < 1e-7
+    );
 }
 
 #[test]
 fn adain_outputs_agree() {
     let content = random(&[1, 16, 11, 9], 6, 0.0, 3.0);
     let style = random(&[1, 16, 7, 13], 7, 0.0, 5.0);
-    let t = Plain::from_tch(&adain_training::stats::adain(&content.to_tch(), &style.to_tch()));
+    let t = Plain::from_tch(&adain_training::stats::adain(
+        &content.to_tch(),
+        &style.to_tch(),
+    ));
     let style_stats = ChannelStats::of(to_ndarray(&style).view());
     let n = adain_ndarray(to_ndarray(&content).view(), &style_stats).unwrap();
-    let diff = t.data.iter().zip(n.iter()).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    let diff = t
+        .data
+        .iter()
+        .zip(n.iter())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
     assert!(diff < 1e-4, "AdaIN differs by {diff}");
 }

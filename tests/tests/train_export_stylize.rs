@@ -15,7 +15,13 @@ use adain_training::trainer::{train, TrainOptions};
 fn folder(dir: PathBuf, seed: u32) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     for i in 0..3u32 {
-        let img = image::RgbImage::from_fn(48, 40, |x, y| image::Rgb([(x * 5 + seed * 40) as u8, (y * 6 + i * 30) as u8, ((x ^ y) * 7) as u8]));
+        let img = image::RgbImage::from_fn(48, 40, |x, y| {
+            image::Rgb([
+                (x * 5 + seed * 40) as u8,
+                (y * 6 + i * 30) as u8,
+                ((x ^ y) * 7) as u8,
+            ])
+        });
         img.save(dir.join(format!("{i}.png"))).unwrap();
     }
     dir
@@ -48,7 +54,17 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         seed: 1,
         precision: "bf16".into(),
     };
-    train(TrainOptions { config, run_dir: run.clone(), resume: false, iters: 4, save_every: 2, log_every: 1, device: tch::Device::Cpu, progress: false }).unwrap();
+    train(TrainOptions {
+        config,
+        run_dir: run.clone(),
+        resume: false,
+        iters: 4,
+        save_every: 2,
+        log_every: 1,
+        device: tch::Device::Cpu,
+        progress: false,
+    })
+    .unwrap();
 
     let package_dir = dir.path().join("models/tiny");
     let manifest = export(&ExportOptions {
@@ -64,10 +80,25 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
     assert!(package_dir.join("training_metrics.jsonl").is_file());
 
     let package = ModelPackage::load(&package_dir).unwrap();
-    let mut stylizer = Stylizer::new(&package, &SessionOptions { threads: 2, ..SessionOptions::default() }).unwrap();
-    let content_img = image::RgbImage::from_fn(333, 257, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
-    let style_img = image::RgbImage::from_fn(120, 90, |x, y| image::Rgb([((x * y) % 256) as u8, 30, (x % 256) as u8]));
-    let stats = stylizer.style_statistics(&style_img, Default::default()).unwrap();
-    let out = stylizer.stylize(&content_img, StyleMix::One(&adain_stats(&stats)), 1.0).unwrap();
+    let mut stylizer = Stylizer::new(
+        &package,
+        &SessionOptions {
+            threads: 2,
+            ..SessionOptions::default()
+        },
+    )
+    .unwrap();
+    let content_img = image::RgbImage::from_fn(333, 257, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let style_img = image::RgbImage::from_fn(120, 90, |x, y| {
+        image::Rgb([((x * y) % 256) as u8, 30, (x % 256) as u8])
+    });
+    let stats = stylizer
+        .style_statistics(&style_img, Default::default())
+        .unwrap();
+    let out = stylizer
+        .stylize(&content_img, StyleMix::One(&adain_stats(&stats)), 1.0)
+        .unwrap();
     assert_eq!(out.dimensions(), (333, 257));
 }

@@ -55,56 +55,114 @@ impl Checkpoint {
         let arch = self.decoder.architecture().clone();
         let names: Vec<(String, Vec<usize>)> = arch
             .convs()
-            .flat_map(|c| [(format!("{}.weight", c.name), c.weight_dims().to_vec()), (format!("{}.bias", c.name), vec![c.out_channels])])
+            .flat_map(|c| {
+                [
+                    (format!("{}.weight", c.name), c.weight_dims().to_vec()),
+                    (format!("{}.bias", c.name), vec![c.out_channels]),
+                ]
+            })
             .collect();
-        let values: Vec<&Vec<f32>> = self.decoder.params().iter().flat_map(|p| [&p.weight, &p.bias]).collect();
+        let values: Vec<&Vec<f32>> = self
+            .decoder
+            .params()
+            .iter()
+            .flat_map(|p| [&p.weight, &p.bias])
+            .collect();
         let mut blobs: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-        for (prefix, list) in [("decoder", &values.to_vec()), ("adam_m", &self.adam_m.iter().collect()), ("adam_v", &self.adam_v.iter().collect())] {
+        for (prefix, list) in [
+            ("decoder", &values.to_vec()),
+            ("adam_m", &self.adam_m.iter().collect()),
+            ("adam_v", &self.adam_v.iter().collect()),
+        ] {
             for ((name, dims), data) in names.iter().zip(list.iter()) {
-                blobs.push((format!("{prefix}/{name}"), dims.clone(), data.iter().flat_map(|x| x.to_le_bytes()).collect()));
+                blobs.push((
+                    format!("{prefix}/{name}"),
+                    dims.clone(),
+                    data.iter().flat_map(|x| x.to_le_bytes()).collect(),
+                ));
             }
         }
         let views: Vec<(String, TensorView<'_>)> = blobs
             .iter()
-            .map(|(n, d, b)| (n.clone(), TensorView::new(Dtype::F32, d.clone(), b).expect("consistent view")))
+            .map(|(n, d, b)| {
+                (
+                    n.clone(),
+                    TensorView::new(Dtype::F32, d.clone(), b).expect("consistent view"),
+                )
+            })
             .collect();
         let meta: HashMap<String, String> = [
             ("format".to_string(), CHECKPOINT_FORMAT.to_string()),
             ("architecture".into(), arch.name.into()),
             ("iteration".into(), self.iteration.to_string()),
             ("adam_steps".into(), self.adam_steps.to_string()),
-            ("config".into(), serde_json::to_string(&self.config).expect("config serialises")),
+            (
+                "config".into(),
+                serde_json::to_string(&self.config).expect("config serialises"),
+            ),
         ]
         .into();
-        let bytes = safetensors::serialize(views, Some(meta)).map_err(|e| TrainError::Checkpoint { path: path.into(), message: e.to_string() })?;
+        let bytes =
+            safetensors::serialize(views, Some(meta)).map_err(|e| TrainError::Checkpoint {
+                path: path.into(),
+                message: e.to_string(),
+            })?;
         adain_models::atomic_file::write(path, &bytes)?;
         Ok(())
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let bad = |message: String| TrainError::Checkpoint { path: path.into(), message };
+        let bad = |message: String| TrainError::Checkpoint {
+            path: path.into(),
+            message,
+        };
         let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
-        let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(format!("not a safetensors checkpoint: {e}")))?;
-        let tensors = SafeTensors::deserialize(&bytes).map_err(|e| bad(format!("not a safetensors checkpoint: {e}")))?;
+        let (_, header) = SafeTensors::read_metadata(&bytes)
+            .map_err(|e| bad(format!("not a safetensors checkpoint: {e}")))?;
+        let tensors = SafeTensors::deserialize(&bytes)
+            .map_err(|e| bad(format!("not a safetensors checkpoint: {e}")))?;
         let meta = header.metadata().clone().unwrap_or_default();
-        let get = |k: &str| meta.get(k).cloned().ok_or_else(|| bad(format!("no `{k}` in the metadata")));
+        let get = |k: &str| {
+            meta.get(k)
+                .cloned()
+                .ok_or_else(|| bad(format!("no `{k}` in the metadata")))
+        };
         if get("format")? != CHECKPOINT_FORMAT {
-            return Err(bad(format!("format `{}`, expected `{CHECKPOINT_FORMAT}`", get("format")?)));
+            return Err(bad(format!(
+                "format `{}`, expected `{CHECKPOINT_FORMAT}`",
+                get("format")?
+            )));
         }
         let arch = Architecture::decoder();
         if get("architecture")? != arch.name {
-            return Err(bad(format!("a checkpoint of `{}`, expected `{}`", get("architecture")?, arch.name)));
+            return Err(bad(format!(
+                "a checkpoint of `{}`, expected `{}`",
+                get("architecture")?,
+                arch.name
+            )));
         }
-        let iteration = get("iteration")?.parse().map_err(|_| bad("iteration is not a number".into()))?;
-        let adam_steps = get("adam_steps")?.parse().map_err(|_| bad("adam_steps is not a number".into()))?;
-        let config: TrainConfig = serde_json::from_str(&get("config")?).map_err(|e| bad(format!("config: {e}")))?;
+        let iteration = get("iteration")?
+            .parse()
+            .map_err(|_| bad("iteration is not a number".into()))?;
+        let adam_steps = get("adam_steps")?
+            .parse()
+            .map_err(|_| bad("adam_steps is not a number".into()))?;
+        let config: TrainConfig =
+            serde_json::from_str(&get("config")?).map_err(|e| bad(format!("config: {e}")))?;
 
         let read = |name: &str, dims: &[usize]| -> Result<Vec<f32>> {
-            let t = tensors.tensor(name).map_err(|_| bad(format!("missing tensor `{name}` (a checkpoint of another architecture?)")))?;
+            let t = tensors.tensor(name).map_err(|_| {
+                bad(format!(
+                    "missing tensor `{name}` (a checkpoint of another architecture?)"
+                ))
+            })?;
             if t.dtype() != Dtype::F32 || t.shape() != dims {
                 return Err(bad(format!("`{name}` is {:?} {:?}, expected F32 {dims:?} (a checkpoint of another architecture?)", t.dtype(), t.shape())));
             }
-            Ok(t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+            Ok(t.data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect())
         };
         let mut params = Vec::new();
         let (mut adam_m, mut adam_v) = (Vec::new(), Vec::new());
@@ -122,9 +180,19 @@ impl Checkpoint {
         }
         let expected = 3 * 2 * arch.convs().count();
         if tensors.len() != expected {
-            return Err(bad(format!("{} tensors, expected {expected} (a checkpoint of another architecture?)", tensors.len())));
+            return Err(bad(format!(
+                "{} tensors, expected {expected} (a checkpoint of another architecture?)",
+                tensors.len()
+            )));
         }
         let decoder = Network::new(arch, params).map_err(|e| bad(e.to_string()))?;
-        Ok(Self { iteration, decoder, adam_m, adam_v, adam_steps, config })
+        Ok(Self {
+            iteration,
+            decoder,
+            adam_m,
+            adam_v,
+            adam_steps,
+            config,
+        })
     }
 }

@@ -19,8 +19,15 @@ impl Losses {
 
 /// `output_features`: encoder features of the decoded image; `target`: the AdaIN output it should
 /// reproduce; `style_features`: encoder features of the style images.
-pub fn adain_losses(output_features: &[Tensor], target: &Tensor, style_features: &[Tensor]) -> Losses {
-    let content = output_features.last().expect("relu4_1").mse_loss(target, Reduction::Mean);
+pub fn adain_losses(
+    output_features: &[Tensor],
+    target: &Tensor,
+    style_features: &[Tensor],
+) -> Losses {
+    let content = output_features
+        .last()
+        .expect("relu4_1")
+        .mse_loss(target, Reduction::Mean);
     let mut style = Tensor::zeros([], (tch::Kind::Float, target.device()));
     for (o, s) in output_features.iter().zip(style_features) {
         let (om, os) = channel_stats(o);

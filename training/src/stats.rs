@@ -7,7 +7,9 @@ use tch::{Kind, Tensor};
 /// Per-channel mean and std over H×W of an [N, C, H, W] tensor: std = sqrt(biased variance + eps).
 pub fn channel_stats(x: &Tensor) -> (Tensor, Tensor) {
     let mean = x.mean_dim([2i64, 3].as_slice(), true, Kind::Float);
-    let var = (x - &mean).square().mean_dim([2i64, 3].as_slice(), true, Kind::Float);
+    let var = (x - &mean)
+        .square()
+        .mean_dim([2i64, 3].as_slice(), true, Kind::Float);
     (mean, (var + STATS_EPS as f64).sqrt())
 }
 

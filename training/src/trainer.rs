@@ -9,7 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tch::{Device, Kind, Tensor};
 
 use crate::checkpoint::{Checkpoint, TrainConfig, CHECKPOINT_FILE};
-use crate::data::{center_crop, load_resized, planar_batch, BatchLoader, ImageFolder, LoaderConfig};
+use crate::data::{
+    center_crop, load_resized, planar_batch, BatchLoader, ImageFolder, LoaderConfig,
+};
 use crate::error::{Result, TrainError};
 use crate::loss::adain_losses;
 use crate::metrics::{MetricsLog, Record};
@@ -52,7 +54,10 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
     let ckpt_path = opts.run_dir.join(CHECKPOINT_FILE);
     let resumed = if opts.resume {
         if !ckpt_path.is_file() {
-            return Err(TrainError::Config(format!("--resume: no checkpoint at {}", ckpt_path.display())));
+            return Err(TrainError::Config(format!(
+                "--resume: no checkpoint at {}",
+                ckpt_path.display()
+            )));
         }
         Some(Checkpoint::load(&ckpt_path)?)
     } else {
@@ -73,7 +78,11 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
     let kind = match config.precision.as_str() {
         "fp32" => Kind::Float,
         "bf16" => Kind::BFloat16,
-        other => return Err(TrainError::Config(format!("--precision {other}: expected fp32 or bf16"))),
+        other => {
+            return Err(TrainError::Config(format!(
+                "--precision {other}: expected fp32 or bf16"
+            )))
+        }
     };
 
     let encoder = Encoder::load(Path::new(&config.encoder), opts.device)?.with_kind(kind);
@@ -86,22 +95,41 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
             &config.encoder_identity[..config.encoder_identity.len().min(12)]
         )));
     }
-    let config = TrainConfig { encoder_identity: identity, ..config };
-    std::fs::write(opts.run_dir.join("config.json"), serde_json::to_string_pretty(&config).expect("serialises"))
-        .map_err(|e| TrainError::io(opts.run_dir.join("config.json"), e))?;
+    let config = TrainConfig {
+        encoder_identity: identity,
+        ..config
+    };
+    std::fs::write(
+        opts.run_dir.join("config.json"),
+        serde_json::to_string_pretty(&config).expect("serialises"),
+    )
+    .map_err(|e| TrainError::io(opts.run_dir.join("config.json"), e))?;
 
     let (content, style, validation) = datasets(&config, &opts.run_dir)?;
-    let validation = validation.map(|(c, s)| build_validation(&c, &s, &config, opts.device)).transpose()?;
+    let validation = validation
+        .map(|(c, s)| build_validation(&c, &s, &config, opts.device))
+        .transpose()?;
 
     let (decoder, mut adam, start) = match resumed {
         Some(c) => {
             let decoder = Decoder::from_network(&c.decoder, opts.device);
             let mut adam = Adam::new(&decoder.parameters());
-            for (dst, src) in adam.m.iter_mut().zip(&c.adam_m).chain(adam.v.iter_mut().zip(&c.adam_v)) {
-                *dst = Tensor::from_slice(src).view(dst.size().as_slice()).to_device(opts.device);
+            for (dst, src) in adam
+                .m
+                .iter_mut()
+                .zip(&c.adam_m)
+                .chain(adam.v.iter_mut().zip(&c.adam_v))
+            {
+                *dst = Tensor::from_slice(src)
+                    .view(dst.size().as_slice())
+                    .to_device(opts.device);
             }
             adam.steps = c.adam_steps;
-            tracing::info!("resuming {} at iteration {}", opts.run_dir.display(), c.iteration);
+            tracing::info!(
+                "resuming {} at iteration {}",
+                opts.run_dir.display(),
+                c.iteration
+            );
             (decoder, adam, c.iteration)
         }
         None => {
@@ -113,30 +141,69 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
     let metrics = MetricsLog::open(&opts.run_dir, start)?;
     if start >= opts.iters {
         tracing::info!("already at iteration {start} (target {})", opts.iters);
-        return Ok(TrainSummary { start_iteration: start, end_iteration: start, seconds_per_iteration: 0.0, last_loss: f64::NAN, first_loss: f64::NAN, skipped_files: 0, last_val: None });
+        return Ok(TrainSummary {
+            start_iteration: start,
+            end_iteration: start,
+            seconds_per_iteration: 0.0,
+            last_loss: f64::NAN,
+            first_loss: f64::NAN,
+            skipped_files: 0,
+            last_val: None,
+        });
     }
 
-    let loader_config = LoaderConfig { batch: config.batch, resize: config.resize, crop: config.crop, seed: config.seed };
-    let loader = BatchLoader::spawn(Arc::new(content), Arc::new(style), loader_config, start, opts.iters);
-    let bar = if opts.progress { ProgressBar::new(opts.iters) } else { ProgressBar::hidden() };
+    let loader_config = LoaderConfig {
+        batch: config.batch,
+        resize: config.resize,
+        crop: config.crop,
+        seed: config.seed,
+    };
+    let loader = BatchLoader::spawn(
+        Arc::new(content),
+        Arc::new(style),
+        loader_config,
+        start,
+        opts.iters,
+    );
+    let bar = if opts.progress {
+        ProgressBar::new(opts.iters)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
-        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}").expect("valid template"),
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}")
+            .expect("valid template"),
     );
     bar.set_prefix("training");
     bar.set_position(start);
 
     let params = decoder.parameters();
-    let shape = [config.batch as i64, 3, config.crop as i64, config.crop as i64];
+    let shape = [
+        config.batch as i64,
+        3,
+        config.crop as i64,
+        config.crop as i64,
+    ];
     let (mut window, mut window_n, mut window_start) = ([0f64; 3], 0u64, Instant::now());
     let run_start = Instant::now();
     let (mut first_loss, mut last_loss, mut last_val, mut skipped) = (f64::NAN, f64::NAN, None, 0);
     for iteration in start..opts.iters {
-        let batch = loader.receiver.recv().map_err(|_| TrainError::Config("the data loader stopped".into()))?;
-        let batch = batch.map_err(|m| TrainError::Data { path: PathBuf::from(&config.content_dir), message: m })?;
+        let batch = loader
+            .receiver
+            .recv()
+            .map_err(|_| TrainError::Config("the data loader stopped".into()))?;
+        let batch = batch.map_err(|m| TrainError::Data {
+            path: PathBuf::from(&config.content_dir),
+            message: m,
+        })?;
         debug_assert_eq!(batch.iteration, iteration);
         skipped = batch.skipped.len();
-        let c = Tensor::from_slice(&batch.content).view(shape).to_device(opts.device);
-        let s = Tensor::from_slice(&batch.style).view(shape).to_device(opts.device);
+        let c = Tensor::from_slice(&batch.content)
+            .view(shape)
+            .to_device(opts.device);
+        let s = Tensor::from_slice(&batch.style)
+            .view(shape)
+            .to_device(opts.device);
 
         let (target, style_features) = tch::no_grad(|| {
             let fc = encoder.relu4_1(&c);
@@ -150,9 +217,16 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         let lr = learning_rate(config.lr, config.lr_decay, iteration);
         adam.step(&params, lr);
 
-        let values = [loss.double_value(&[]), losses.content.double_value(&[]), losses.style.double_value(&[])];
+        let values = [
+            loss.double_value(&[]),
+            losses.content.double_value(&[]),
+            losses.style.double_value(&[]),
+        ];
         if !values[0].is_finite() {
-            return Err(TrainError::Config(format!("the loss became {} at iteration {iteration}; the last checkpoint is intact", values[0])));
+            return Err(TrainError::Config(format!(
+                "the loss became {} at iteration {iteration}; the last checkpoint is intact",
+                values[0]
+            )));
         }
         if first_loss.is_nan() {
             first_loss = values[0];
@@ -164,7 +238,10 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         window_n += 1;
         let done = iteration + 1;
         bar.set_position(done);
-        bar.set_message(format!("loss {:.3} (content {:.3}, style {:.3})", values[0], values[1], values[2]));
+        bar.set_message(format!(
+            "loss {:.3} (content {:.3}, style {:.3})",
+            values[0], values[1], values[2]
+        ));
 
         if done % opts.log_every == 0 || done == opts.iters {
             let n = window_n as f64;
@@ -181,7 +258,12 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         if let Some(v) = &validation {
             if done % config.val_every == 0 || done == opts.iters {
                 let (total, content, style) = validate(v, &encoder, &decoder, &config, kind);
-                metrics.append(&Record::Val { iteration: done, loss: total, content, style })?;
+                metrics.append(&Record::Val {
+                    iteration: done,
+                    loss: total,
+                    content,
+                    style,
+                })?;
                 tracing::info!("iteration {done}: validation loss {total:.4} (content {content:.4}, style {style:.4})");
                 last_val = Some(total);
             }
@@ -205,17 +287,28 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
 
 /// Temporary files of checkpoints whose writer was killed mid-write (never renamed into place).
 fn remove_stale_temporaries(run_dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(run_dir) else { return };
+    let Ok(entries) = std::fs::read_dir(run_dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with(&format!(".{CHECKPOINT_FILE}.tmp-")) {
-            tracing::info!("removing {} left by an interrupted checkpoint write", entry.path().display());
+            tracing::info!(
+                "removing {} left by an interrupted checkpoint write",
+                entry.path().display()
+            );
             let _ = std::fs::remove_file(entry.path());
         }
     }
 }
 
-fn save(path: &Path, iteration: u64, decoder: &Decoder, adam: &Adam, config: &TrainConfig) -> Result<()> {
+fn save(
+    path: &Path,
+    iteration: u64,
+    decoder: &Decoder,
+    adam: &Adam,
+    config: &TrainConfig,
+) -> Result<()> {
     Checkpoint {
         iteration,
         decoder: decoder.to_network()?,
@@ -234,7 +327,11 @@ fn datasets(config: &TrainConfig, run_dir: &Path) -> Result<Folders> {
     let scan = |dir: &str| -> Result<ImageFolder> {
         let (folder, report) = ImageFolder::scan(Path::new(dir))?;
         if !report.skipped.is_empty() {
-            tracing::warn!("{dir}: skipped {} undecodable files (first: {})", report.skipped.len(), report.skipped[0].display());
+            tracing::warn!(
+                "{dir}: skipped {} undecodable files (first: {})",
+                report.skipped.len(),
+                report.skipped[0].display()
+            );
         }
         Ok(folder)
     };
@@ -242,29 +339,53 @@ fn datasets(config: &TrainConfig, run_dir: &Path) -> Result<Folders> {
     let mut validation = match (&config.val_content, &config.val_style) {
         (Some(c), Some(s)) => Some((scan(c)?, scan(s)?)),
         (None, None) => None,
-        _ => return Err(TrainError::Config("--val-content and --val-style go together".into())),
+        _ => {
+            return Err(TrainError::Config(
+                "--val-content and --val-style go together".into(),
+            ))
+        }
     };
     if config.holdout > 0.0 {
         let (ck, ch) = content.split(config.holdout);
         let (sk, sh) = style.split(config.holdout);
         if ch.is_empty() || sh.is_empty() || ck.is_empty() || sk.is_empty() {
-            return Err(TrainError::Config(format!("--holdout {} leaves a training or validation folder empty", config.holdout)));
+            return Err(TrainError::Config(format!(
+                "--holdout {} leaves a training or validation folder empty",
+                config.holdout
+            )));
         }
-        let list: String = ch.files.iter().chain(&sh.files).map(|f| format!("{}\n", f.display())).collect();
+        let list: String = ch
+            .files
+            .iter()
+            .chain(&sh.files)
+            .map(|f| format!("{}\n", f.display()))
+            .collect();
         let list_path = run_dir.join("validation_files.txt");
         std::fs::write(&list_path, list).map_err(|e| TrainError::io(&list_path, e))?;
         (content, style) = (ck, sk);
         validation = Some((ch, sh));
     }
-    tracing::info!("training on {} content and {} style images", content.len(), style.len());
+    tracing::info!(
+        "training on {} content and {} style images",
+        content.len(),
+        style.len()
+    );
     Ok((content, style, validation))
 }
 
-fn build_validation(content: &ImageFolder, style: &ImageFolder, config: &TrainConfig, device: Device) -> Result<Validation> {
+fn build_validation(
+    content: &ImageFolder,
+    style: &ImageFolder,
+    config: &TrainConfig,
+    device: Device,
+) -> Result<Validation> {
     let load = |path: &Path| {
         load_resized(path, config.resize, config.crop)
             .map(|i| center_crop(&i, config.crop))
-            .ok_or_else(|| TrainError::Data { path: path.into(), message: "validation image could not be decoded".into() })
+            .ok_or_else(|| TrainError::Data {
+                path: path.into(),
+                message: "validation image could not be decoded".into(),
+            })
     };
     // Pair k = (k mod #content, k mod #style): distinct pairs for k below the lcm of the two counts.
     let n = config.val_pairs.max(1);
@@ -276,13 +397,23 @@ fn build_validation(content: &ImageFolder, style: &ImageFolder, config: &TrainCo
     }
     let shape = [n as i64, 3, config.crop as i64, config.crop as i64];
     Ok(Validation {
-        content: Tensor::from_slice(&planar_batch(&cs)).view(shape).to_device(device),
-        style: Tensor::from_slice(&planar_batch(&ss)).view(shape).to_device(device),
+        content: Tensor::from_slice(&planar_batch(&cs))
+            .view(shape)
+            .to_device(device),
+        style: Tensor::from_slice(&planar_batch(&ss))
+            .view(shape)
+            .to_device(device),
     })
 }
 
 /// Mean (total, content, style) loss over the validation pairs, in chunks of the batch size.
-fn validate(v: &Validation, encoder: &Encoder, decoder: &Decoder, config: &TrainConfig, kind: Kind) -> (f64, f64, f64) {
+fn validate(
+    v: &Validation,
+    encoder: &Encoder,
+    decoder: &Decoder,
+    config: &TrainConfig,
+    kind: Kind,
+) -> (f64, f64, f64) {
     tch::no_grad(|| {
         let n = v.content.size()[0];
         let (mut content, mut style, mut chunks) = (0.0, 0.0, 0.0);

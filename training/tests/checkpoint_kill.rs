@@ -20,17 +20,35 @@ fn killing_the_trainer_never_breaks_the_checkpoint() {
     // a write (each write is ~40 MB).
     for round in 0..6u64 {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_adain-train"));
-        cmd.args(["train", "--iters", "1000", "--batch", "1", "--resize", "32", "--crop", "32", "--save-every", "1", "--quiet", "--threads", "1"])
-            .arg("--out")
-            .arg(&run)
-            .arg("--encoder")
-            .arg(common::encoder_path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        cmd.args([
+            "train",
+            "--iters",
+            "1000",
+            "--batch",
+            "1",
+            "--resize",
+            "32",
+            "--crop",
+            "32",
+            "--save-every",
+            "1",
+            "--quiet",
+            "--threads",
+            "1",
+        ])
+        .arg("--out")
+        .arg(&run)
+        .arg("--encoder")
+        .arg(common::encoder_path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
         if ckpt.exists() {
             cmd.arg("--resume");
         } else {
-            cmd.arg("--content-dir").arg(&content).arg("--style-dir").arg(&style);
+            cmd.arg("--content-dir")
+                .arg(&content)
+                .arg("--style-dir")
+                .arg(&style);
         }
         let mut child = cmd.spawn().unwrap();
         // Wait until the first checkpoint of this round exists, then a varying extra delay.
@@ -44,12 +62,20 @@ fn killing_the_trainer_never_breaks_the_checkpoint() {
             kills += 1;
         }
         child.wait().unwrap();
-        let loaded = Checkpoint::load(&ckpt).unwrap_or_else(|e| panic!("round {round}: checkpoint broken: {e}"));
-        assert!(loaded.iteration >= last_iteration, "round {round}: iteration went back");
+        let loaded = Checkpoint::load(&ckpt)
+            .unwrap_or_else(|e| panic!("round {round}: checkpoint broken: {e}"));
+        assert!(
+            loaded.iteration >= last_iteration,
+            "round {round}: iteration went back"
+        );
         last_iteration = loaded.iteration;
     }
     // Resuming cleans up what killed writers left behind.
-    let leftovers = std::fs::read_dir(&run).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".tmp-")).count();
+    let leftovers = std::fs::read_dir(&run)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .count();
     assert!(leftovers <= 1, "{leftovers} temporary files accumulated");
     assert!(kills >= 4, "the trainer was killed only {kills} times");
     assert!(last_iteration > 0);

@@ -24,15 +24,35 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
     let mut config = common::small_config(&content, &style);
     config.encoder_identity = encoder.network().identity();
     let decoder = Network::seeded(Architecture::decoder(), 42);
-    let zeros: Vec<Vec<f32>> = decoder.params().iter().flat_map(|p| [vec![0.0; p.weight.len()], vec![0.0; p.bias.len()]]).collect();
+    let zeros: Vec<Vec<f32>> = decoder
+        .params()
+        .iter()
+        .flat_map(|p| [vec![0.0; p.weight.len()], vec![0.0; p.bias.len()]])
+        .collect();
     let run = dir.path().join("run");
     std::fs::create_dir_all(&run).unwrap();
     let checkpoint = run.join(CHECKPOINT_FILE);
-    Checkpoint { iteration: 0, decoder, adam_m: zeros.clone(), adam_v: zeros, adam_steps: 0, config }.save(&checkpoint).unwrap();
+    Checkpoint {
+        iteration: 0,
+        decoder,
+        adam_m: zeros.clone(),
+        adam_v: zeros,
+        adam_steps: 0,
+        config,
+    }
+    .save(&checkpoint)
+    .unwrap();
 
     let out = dir.path().join("package");
     let report = export_with_variants(
-        &ExportOptions { checkpoint: &checkpoint, out: &out, name: "variants".into(), version: "0".into(), encoder: None, provenance: Default::default() },
+        &ExportOptions {
+            checkpoint: &checkpoint,
+            out: &out,
+            name: "variants".into(),
+            version: "0".into(),
+            encoder: None,
+            provenance: Default::default(),
+        },
         &VariantOptions {
             precisions: vec![Precision::Int8, Precision::Fp16],
             calibration_dir: Some(dir.path().join("cal")),
@@ -51,18 +71,29 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
     let m = &report.manifest;
     for p in ["fp32", "int8", "fp16"] {
         for role in [Role::Encoder, Role::Decoder] {
-            let f = m.file(role, p).unwrap_or_else(|| panic!("no {p} {role:?} listed"));
+            let f = m
+                .file(role, p)
+                .unwrap_or_else(|| panic!("no {p} {role:?} listed"));
             assert!(out.join(&f.path).is_file() && f.sha256.is_some());
             assert_eq!(f.validation.is_some(), p != "fp32");
         }
     }
-    let score = |p: &str| report.scores.iter().find(|s| s.precision == p).unwrap_or_else(|| panic!("no {p} score"));
+    let score = |p: &str| {
+        report
+            .scores
+            .iter()
+            .find(|s| s.precision == p)
+            .unwrap_or_else(|| panic!("no {p} score"))
+    };
     let (int8, fp16) = (score("int8"), score("fp16"));
     assert!(fp16.psnr_db >= 40.0, "fp16: {:.1} dB", fp16.psnr_db);
     // An untrained decoder passes feature noise straight to the image (a trained one smooths most of it
     // away: 34 dB on photos at 512²); measured 20.3 dB here, so this bound only catches a broken graph.
     assert!(int8.psnr_db >= 16.0, "int8: {:.1} dB", int8.psnr_db);
-    assert!(int8.decoder_only_db >= 20.0 && int8.encoder_only_db >= 17.0, "{int8:?}");
+    assert!(
+        int8.decoder_only_db >= 20.0 && int8.encoder_only_db >= 17.0,
+        "{int8:?}"
+    );
     let v = m.validation("int8").unwrap();
     assert_eq!(v.validated, v.psnr_db >= MIN_VALIDATED_PSNR_DB);
     assert_eq!(m.is_validated("int8"), v.validated);
@@ -72,6 +103,13 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
 
     // The runtime agrees with the manifest: auto takes int8 exactly when it was validated.
     let auto = ModelPackage::load_with_precision(&out, "auto").unwrap();
-    assert_eq!(auto.precision(), if v.validated && adain::package::int8_kernels_exact() { "int8" } else { "fp32" });
+    assert_eq!(
+        auto.precision(),
+        if v.validated && adain::package::int8_kernels_exact() {
+            "int8"
+        } else {
+            "fp32"
+        }
+    );
     ModelPackage::load_with_precision(&out, "fp16").unwrap();
 }

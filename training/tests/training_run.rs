@@ -10,8 +10,22 @@ use adain_training::optim::learning_rate;
 use adain_training::trainer::{train, TrainOptions};
 use tch::Device;
 
-fn options(config: adain_training::checkpoint::TrainConfig, run: &Path, resume: bool, iters: u64) -> TrainOptions {
-    TrainOptions { config, run_dir: run.into(), resume, iters, save_every: 5, log_every: 1, device: Device::Cpu, progress: false }
+fn options(
+    config: adain_training::checkpoint::TrainConfig,
+    run: &Path,
+    resume: bool,
+    iters: u64,
+) -> TrainOptions {
+    TrainOptions {
+        config,
+        run_dir: run.into(),
+        resume,
+        iters,
+        save_every: 5,
+        log_every: 1,
+        device: Device::Cpu,
+        progress: false,
+    }
 }
 
 #[test]
@@ -27,12 +41,21 @@ fn a_few_iterations_lower_the_loss() {
     let losses: Vec<f64> = metrics::read(&run.join(METRICS_FILE))
         .unwrap()
         .into_iter()
-        .filter_map(|r| if let Record::Train { loss, .. } = r { Some(loss) } else { None })
+        .filter_map(|r| {
+            if let Record::Train { loss, .. } = r {
+                Some(loss)
+            } else {
+                None
+            }
+        })
         .collect();
     assert_eq!(losses.len(), 40);
     let first: f64 = losses[..5].iter().sum::<f64>() / 5.0;
     let last: f64 = losses[35..].iter().sum::<f64>() / 5.0;
-    assert!(last < 0.5 * first, "loss did not fall: first 5 average {first}, last 5 average {last}");
+    assert!(
+        last < 0.5 * first,
+        "loss did not fall: first 5 average {first}, last 5 average {last}"
+    );
 }
 
 #[test]
@@ -62,7 +85,10 @@ fn train_then_resume_equals_one_run() {
         .zip(b.decoder.params())
         .flat_map(|(p, q)| p.weight.iter().zip(&q.weight).map(|(x, y)| (x - y).abs()))
         .fold(0f32, f32::max);
-    assert!(max_diff < 1e-6, "resumed weights differ from the straight run by {max_diff}");
+    assert!(
+        max_diff < 1e-6,
+        "resumed weights differ from the straight run by {max_diff}"
+    );
 
     // The loss curve carries on: iterations 1..=10 once each, with the schedule's learning rates.
     let records = metrics::read(&resumed.join(METRICS_FILE)).unwrap();
@@ -90,6 +116,10 @@ fn resume_drops_metrics_written_after_the_checkpoint() {
     text.push_str("{\"kind\":\"train\",\"iteration\":6,\"lr\":0,\"loss\":1,\"content\":1,\"style\":0,\"seconds_per_iteration\":1}\n{\"kind\":\"tr");
     std::fs::write(&log, text).unwrap();
     train(options(config, &run, true, 8)).unwrap();
-    let iters: Vec<u64> = metrics::read(&log).unwrap().iter().map(|r| r.iteration()).collect();
+    let iters: Vec<u64> = metrics::read(&log)
+        .unwrap()
+        .iter()
+        .map(|r| r.iteration())
+        .collect();
     assert_eq!(iters, (1..=8).collect::<Vec<_>>());
 }

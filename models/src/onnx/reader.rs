@@ -3,15 +3,20 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use onnx_protobuf::{tensor_proto::DataType, tensor_shape_proto::dimension::Value, type_proto, Message, ModelProto, TensorProto, ValueInfoProto};
+use onnx_protobuf::{
+    tensor_proto::DataType, tensor_shape_proto::dimension::Value, type_proto, Message, ModelProto,
+    TensorProto, ValueInfoProto,
+};
 
 use crate::error::{ModelError, Result};
 
 /// Parses an ONNX file.
 pub fn read_model(path: &Path) -> Result<ModelProto> {
     let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
-    ModelProto::parse_from_bytes(&bytes)
-        .map_err(|e| ModelError::Onnx { path: path.to_path_buf(), message: e.to_string() })
+    ModelProto::parse_from_bytes(&bytes).map_err(|e| ModelError::Onnx {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
 }
 
 /// The float initializer `name` as (dims, values).
@@ -25,7 +30,12 @@ fn tensor_f32(t: &TensorProto) -> Option<Vec<f32>> {
         return None;
     }
     if !t.raw_data.is_empty() {
-        Some(t.raw_data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+        Some(
+            t.raw_data
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
+        )
     } else {
         Some(t.float_data.clone())
     }
@@ -33,7 +43,11 @@ fn tensor_f32(t: &TensorProto) -> Option<Vec<f32>> {
 
 /// `metadata_props` as a map.
 pub fn metadata(model: &ModelProto) -> BTreeMap<String, String> {
-    model.metadata_props.iter().map(|e| (e.key.clone(), e.value.clone())).collect()
+    model
+        .metadata_props
+        .iter()
+        .map(|e| (e.key.clone(), e.value.clone()))
+        .collect()
 }
 
 /// One dimension of a graph input or output.
@@ -75,12 +89,20 @@ pub fn network_from_graph(
     for shape in architecture.convs() {
         let get = |suffix: &str, dims: &[usize]| -> Result<Vec<f32>> {
             let name = format!("{}.{suffix}", shape.name);
-            let (found, values) = initializer_f32(model, &name).ok_or_else(|| ModelError::Missing {
-                layer: shape.name.to_string(),
-                hint: Some(format!("no float initializer `{name}` in {}", path.display())),
-            })?;
+            let (found, values) =
+                initializer_f32(model, &name).ok_or_else(|| ModelError::Missing {
+                    layer: shape.name.to_string(),
+                    hint: Some(format!(
+                        "no float initializer `{name}` in {}",
+                        path.display()
+                    )),
+                })?;
             if found != dims {
-                return Err(ModelError::Shape { layer: format!("{name} in {}", path.display()), expected: dims.to_vec(), found });
+                return Err(ModelError::Shape {
+                    layer: format!("{name} in {}", path.display()),
+                    expected: dims.to_vec(),
+                    found,
+                });
             }
             Ok(values)
         };

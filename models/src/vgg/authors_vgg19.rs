@@ -33,7 +33,10 @@ pub fn load_authors_vgg19(path: &Path) -> Result<Network> {
                     found: t.shape().to_vec(),
                 });
             }
-            Ok(t.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+            Ok(t.data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect())
         };
         let weight = read("weight", &shape.weight_dims())?;
         let bias = read("bias", &[shape.out_channels])?;

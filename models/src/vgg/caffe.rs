@@ -11,10 +11,16 @@ pub const CAFFE_MEAN_BGR: [f32; 3] = [103.939, 116.779, 123.68];
 
 /// Makes the first conv take RGB in [0, 1] instead of Caffe-preprocessed BGR.
 pub fn fold_caffe_preprocessing(net: Network) -> Result<Network> {
-    let first = net.architecture().convs().next().map(|c| (c.in_channels, c.kernel));
+    let first = net
+        .architecture()
+        .convs()
+        .next()
+        .map(|c| (c.in_channels, c.kernel));
     let (in_ch, k) = first.ok_or_else(|| ModelError::Invalid("network has no conv".into()))?;
     if in_ch != 3 {
-        return Err(ModelError::Invalid(format!("first conv takes {in_ch} channels, expected 3")));
+        return Err(ModelError::Invalid(format!(
+            "first conv takes {in_ch} channels, expected 3"
+        )));
     }
     let arch = net.architecture().clone();
     let mut params = net.into_params();

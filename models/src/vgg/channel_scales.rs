@@ -36,7 +36,8 @@ const DEAD_CHANNEL: f32 = 1e-6;
 impl ChannelScales {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
-        serde_json::from_str(&text).map_err(|e| ModelError::format(path, format!("not a channel-scales file: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| ModelError::format(path, format!("not a channel-scales file: {e}")))
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {
@@ -88,13 +89,24 @@ impl ChannelScales {
                             found: vec![l.mean_activation.len()],
                         });
                     }
-                    l.mean_activation.iter().map(|&a| if a > DEAD_CHANNEL && a.is_finite() { a } else { 1.0 }).collect()
+                    l.mean_activation
+                        .iter()
+                        .map(|&a| {
+                            if a > DEAD_CHANNEL && a.is_finite() {
+                                a
+                            } else {
+                                1.0
+                            }
+                        })
+                        .collect()
                 }
                 _ => vec![1.0; shape.out_channels],
             };
             for o in 0..shape.out_channels {
                 p.bias[o] /= own[o];
-                for v in &mut p.weight[o * shape.in_channels * taps..(o + 1) * shape.in_channels * taps] {
+                for v in
+                    &mut p.weight[o * shape.in_channels * taps..(o + 1) * shape.in_channels * taps]
+                {
                     *v /= own[o];
                 }
             }
@@ -119,7 +131,10 @@ mod tests {
             layers: raw
                 .architecture()
                 .convs()
-                .map(|c| LayerScales { conv: c.name.into(), mean_activation: vec![2.0; c.out_channels] })
+                .map(|c| LayerScales {
+                    conv: c.name.into(),
+                    mean_activation: vec![2.0; c.out_channels],
+                })
                 .collect(),
         };
         let scaled = scales.apply(raw.clone()).unwrap();
@@ -138,6 +153,10 @@ mod tests {
             method: String::new(),
             layers: vec![],
         };
-        assert!(scales.apply(raw).unwrap_err().to_string().contains("measured on"));
+        assert!(scales
+            .apply(raw)
+            .unwrap_err()
+            .to_string()
+            .contains("measured on"));
     }
 }

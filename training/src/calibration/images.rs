@@ -39,7 +39,11 @@ impl ImageSet {
         let half = files.len() / 2;
         let mut styles = files.clone();
         styles.rotate_left(half);
-        Ok(Self { contents: files, styles, source: short(dir) })
+        Ok(Self {
+            contents: files,
+            styles,
+            source: short(dir),
+        })
     }
 
     /// Without the files in `exclude`.
@@ -71,12 +75,24 @@ impl ImageSet {
         if self.is_empty() {
             return Vec::new();
         }
-        (0..n).map(|k| (self.contents[k % self.contents.len()].clone(), self.styles[k % self.styles.len()].clone())).collect()
+        (0..n)
+            .map(|k| {
+                (
+                    self.contents[k % self.contents.len()].clone(),
+                    self.styles[k % self.styles.len()].clone(),
+                )
+            })
+            .collect()
     }
 
     /// `12 contents + 12 styles from …`
     pub fn describe(&self) -> String {
-        format!("{} contents + {} styles from {}", self.contents.len(), self.styles.len(), self.source)
+        format!(
+            "{} contents + {} styles from {}",
+            self.contents.len(),
+            self.styles.len(),
+            self.source
+        )
     }
 }
 
@@ -90,12 +106,17 @@ fn spread(files: &[PathBuf], n: usize) -> Vec<PathBuf> {
 /// The shared data's stable name (`shared/data/...`) rather than this machine's absolute path.
 fn short(p: &Path) -> String {
     let s = p.to_string_lossy();
-    s.find("shared/data/").map(|i| s[i..].to_string()).unwrap_or_else(|| s.into_owned())
+    s.find("shared/data/")
+        .map(|i| s[i..].to_string())
+        .unwrap_or_else(|| s.into_owned())
 }
 
 /// The image with its shorter side resized to `size`, centre-cropped square.
 pub fn load_square(path: &Path, size: u32) -> Result<RgbImage> {
     load_resized(path, size, size)
         .map(|i| center_crop(&i, size))
-        .ok_or_else(|| TrainError::Data { path: path.into(), message: "could not be decoded".into() })
+        .ok_or_else(|| TrainError::Data {
+            path: path.into(),
+            message: "could not be decoded".into(),
+        })
 }

@@ -38,7 +38,11 @@ pub struct Histograms {
 
 impl Histograms {
     fn add(&mut self, name: &str, nonnegative: bool, values: &[f32]) {
-        self.tensors.entry(name.to_string()).or_insert_with(|| (Histogram::default(), nonnegative)).0.add(values);
+        self.tensors
+            .entry(name.to_string())
+            .or_insert_with(|| (Histogram::default(), nonnegative))
+            .0
+            .add(values);
     }
 
     /// Network runs that filled the histograms.
@@ -63,7 +67,10 @@ impl Histograms {
             }
         }
         let fixed: Vec<&str> = self.fixed.keys().map(String::as_str).collect();
-        let method = format!("clip {clip} over {} runs of the fp32 graph on {images}; fixed to [0, 1]: {fixed:?}", self.runs);
+        let method = format!(
+            "clip {clip} over {} runs of the fp32 graph on {images}; fixed to [0, 1]: {fixed:?}",
+            self.runs
+        );
         let mut r = ActivationRanges::new(network, method, ranges);
         r.keep_float = adain_boundary_convs(network.architecture());
         r
@@ -82,12 +89,25 @@ pub struct Calibration {
 
 /// Runs the fp32 `encoder` on every content and style image of `set` (shorter side resized to `size`,
 /// centre crop) and, with a `decoder`, the decoder on AdaIN(content, style) for max(C, S) pairs.
-pub fn calibrate(encoder: &Network, decoder: Option<&Network>, set: &ImageSet, size: u32, threads: usize) -> Result<Calibration> {
+pub fn calibrate(
+    encoder: &Network,
+    decoder: Option<&Network>,
+    set: &ImageSet,
+    size: u32,
+    threads: usize,
+) -> Result<Calibration> {
     if set.is_empty() {
-        return Err(TrainError::Config(format!("no calibration images ({})", set.describe())));
+        return Err(TrainError::Config(format!(
+            "no calibration images ({})",
+            set.describe()
+        )));
     }
     let tmp = tempfile::tempdir().map_err(|e| TrainError::io(std::env::temp_dir(), e))?;
-    let options = SessionOptions { threads, request: ProviderRequest::Only(Provider::Cpu), ..SessionOptions::default() };
+    let options = SessionOptions {
+        threads,
+        request: ProviderRequest::Only(Provider::Cpu),
+        ..SessionOptions::default()
+    };
     let enc_path = every_relu_graph(encoder, ENCODER_INPUT, 3, tmp.path())?;
     let mut enc = open_session(&enc_path, &GraphInput::ENCODER, &options)?.session;
     let enc_outputs = relu_outputs(encoder);
@@ -97,7 +117,10 @@ pub fn calibrate(encoder: &Network, decoder: Option<&Network>, set: &ImageSet, s
     encoder_h.fixed.insert(ENCODER_INPUT.into(), (0.0, 1.0));
     let mut files: Vec<&PathBuf> = set.contents.iter().collect();
     files.extend(set.styles.iter().filter(|s| !set.contents.contains(s)));
-    let bar = progress(files.len() + decoder.map_or(0, |_| set.contents.len().max(set.styles.len())), "calibrating int8");
+    let bar = progress(
+        files.len() + decoder.map_or(0, |_| set.contents.len().max(set.styles.len())),
+        "calibrating int8",
+    );
     let mut relu4_1: BTreeMap<&PathBuf, Array3<f32>> = BTreeMap::new();
     for file in files {
         let x = to_planar(&load_square(file, size)?).insert_axis(Axis(0));
@@ -105,10 +128,18 @@ pub fn calibrate(encoder: &Network, decoder: Option<&Network>, set: &ImageSet, s
             .run(ort::inputs![ENCODER_INPUT => tensor(x.view(), &enc_path)?])
             .map_err(|e| runtime_error(&enc_path, e))?;
         for (name, nonnegative) in &enc_outputs {
-            let a = outputs[name.as_str()].try_extract_array::<f32>().map_err(|e| runtime_error(&enc_path, e))?;
-            encoder_h.add(name, *nonnegative, a.as_slice().expect("ONNX Runtime outputs are contiguous"));
+            let a = outputs[name.as_str()]
+                .try_extract_array::<f32>()
+                .map_err(|e| runtime_error(&enc_path, e))?;
+            encoder_h.add(
+                name,
+                *nonnegative,
+                a.as_slice().expect("ONNX Runtime outputs are contiguous"),
+            );
             if *name == adain_tap && decoder.is_some() {
-                let a = a.into_dimensionality::<Ix4>().map_err(|e| TrainError::Config(format!("relu4_1: {e}")))?;
+                let a = a
+                    .into_dimensionality::<Ix4>()
+                    .map_err(|e| TrainError::Config(format!("relu4_1: {e}")))?;
                 relu4_1.insert(file, a.index_axis(Axis(0), 0).to_owned());
             }
         }
@@ -119,21 +150,44 @@ pub fn calibrate(encoder: &Network, decoder: Option<&Network>, set: &ImageSet, s
     let decoder_h = match decoder {
         None => None,
         Some(decoder) => {
-            let dec_path = every_relu_graph(decoder, DECODER_INPUT, FEATURE_CHANNELS[3], tmp.path())?;
+            let dec_path =
+                every_relu_graph(decoder, DECODER_INPUT, FEATURE_CHANNELS[3], tmp.path())?;
             let mut dec = open_session(&dec_path, &GraphInput::DECODER, &options)?.session;
             let mut h = Histograms::default();
-            let last = decoder.architecture().convs().last().expect("a decoder has convs").name.to_string();
+            let last = decoder
+                .architecture()
+                .convs()
+                .last()
+                .expect("a decoder has convs")
+                .name
+                .to_string();
             h.fixed.insert(last, (0.0, 1.0));
             let dec_outputs = relu_outputs(decoder);
-            let styles: BTreeMap<&PathBuf, ChannelStats> = set.styles.iter().map(|s| (s, ChannelStats::of(relu4_1[s].view()))).collect();
+            let styles: BTreeMap<&PathBuf, ChannelStats> = set
+                .styles
+                .iter()
+                .map(|s| (s, ChannelStats::of(relu4_1[s].view())))
+                .collect();
             for (content, style) in set.pairs(set.contents.len().max(set.styles.len())) {
                 let target = adain(relu4_1[&content].view(), &styles[&style])?;
-                h.add(DECODER_INPUT, false, target.as_slice().expect("standard layout"));
+                h.add(
+                    DECODER_INPUT,
+                    false,
+                    target.as_slice().expect("standard layout"),
+                );
                 let x = target.insert_axis(Axis(0));
-                let outputs = dec.run(ort::inputs![DECODER_INPUT => tensor(x.view(), &dec_path)?]).map_err(|e| runtime_error(&dec_path, e))?;
+                let outputs = dec
+                    .run(ort::inputs![DECODER_INPUT => tensor(x.view(), &dec_path)?])
+                    .map_err(|e| runtime_error(&dec_path, e))?;
                 for (name, nonnegative) in &dec_outputs {
-                    let a = outputs[name.as_str()].try_extract_array::<f32>().map_err(|e| runtime_error(&dec_path, e))?;
-                    h.add(name, *nonnegative, a.as_slice().expect("ONNX Runtime outputs are contiguous"));
+                    let a = outputs[name.as_str()]
+                        .try_extract_array::<f32>()
+                        .map_err(|e| runtime_error(&dec_path, e))?;
+                    h.add(
+                        name,
+                        *nonnegative,
+                        a.as_slice().expect("ONNX Runtime outputs are contiguous"),
+                    );
                 }
                 h.runs += 1;
                 bar.inc(1);
@@ -142,7 +196,11 @@ pub fn calibrate(encoder: &Network, decoder: Option<&Network>, set: &ImageSet, s
         }
     };
     bar.finish_and_clear();
-    Ok(Calibration { encoder: encoder_h, decoder: decoder_h, images: format!("{} at {size}²", set.describe()) })
+    Ok(Calibration {
+        encoder: encoder_h,
+        decoder: decoder_h,
+        images: format!("{} at {size}²", set.describe()),
+    })
 }
 
 fn tensor<'a>(x: ndarray::ArrayView4<'a, f32>, graph: &Path) -> Result<TensorRef<'a, f32>> {
@@ -150,7 +208,10 @@ fn tensor<'a>(x: ndarray::ArrayView4<'a, f32>, graph: &Path) -> Result<TensorRef
 }
 
 fn runtime_error(graph: &Path, e: impl std::fmt::Display) -> TrainError {
-    TrainError::Data { path: graph.to_path_buf(), message: format!("ONNX Runtime: {e}") }
+    TrainError::Data {
+        path: graph.to_path_buf(),
+        message: format!("ONNX Runtime: {e}"),
+    }
 }
 
 /// The fp32 graph with every ReLU as an output (named after its conv), written into `dir`.
@@ -185,7 +246,8 @@ fn relu_outputs(net: &Network) -> Vec<(String, bool)> {
 
 fn progress(len: usize, message: &'static str) -> ProgressBar {
     let bar = ProgressBar::new(len as u64).with_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} eta {eta}").expect("valid template"),
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} eta {eta}")
+            .expect("valid template"),
     );
     bar.set_message(message);
     bar

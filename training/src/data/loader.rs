@@ -41,14 +41,22 @@ pub struct BatchLoader {
 
 impl BatchLoader {
     /// Starts producing batches for iterations `start..end`.
-    pub fn spawn(content: Arc<ImageFolder>, style: Arc<ImageFolder>, config: LoaderConfig, start: u64, end: u64) -> Self {
+    pub fn spawn(
+        content: Arc<ImageFolder>,
+        style: Arc<ImageFolder>,
+        config: LoaderConfig,
+        start: u64,
+        end: u64,
+    ) -> Self {
         let (tx, receiver) = sync_channel(3);
         let handle = std::thread::Builder::new()
             .name("batch-loader".into())
             .spawn(move || {
                 let mut sources = [Source::new(content), Source::new(style)];
                 for iteration in start..end {
-                    let mut rng = ChaCha8Rng::seed_from_u64(config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ iteration);
+                    let mut rng = ChaCha8Rng::seed_from_u64(
+                        config.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ iteration,
+                    );
                     let batch = (|| {
                         let mut halves = Vec::with_capacity(2);
                         for source in &mut sources {
@@ -62,7 +70,12 @@ impl BatchLoader {
                         let style = halves.pop().expect("two halves");
                         let content = halves.pop().expect("two halves");
                         let skipped = sources.iter().flat_map(|s| s.bad.iter().cloned()).collect();
-                        Ok(Batch { iteration, content, style, skipped })
+                        Ok(Batch {
+                            iteration,
+                            content,
+                            style,
+                            skipped,
+                        })
                     })();
                     let failed = batch.is_err();
                     if tx.send(batch).is_err() || failed {
@@ -71,7 +84,10 @@ impl BatchLoader {
                 }
             })
             .expect("spawning the loader thread");
-        Self { receiver, handle: Some(handle) }
+        Self {
+            receiver,
+            handle: Some(handle),
+        }
     }
 }
 
@@ -95,13 +111,24 @@ struct Source {
 
 impl Source {
     fn new(folder: Arc<ImageFolder>) -> Self {
-        Self { folder, cache: HashMap::new(), bad: Vec::new() }
+        Self {
+            folder,
+            cache: HashMap::new(),
+            bad: Vec::new(),
+        }
     }
 
-    fn pick(&mut self, rng: &mut ChaCha8Rng, config: &LoaderConfig) -> Result<Arc<RgbImage>, String> {
+    fn pick(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        config: &LoaderConfig,
+    ) -> Result<Arc<RgbImage>, String> {
         loop {
             if self.bad.len() >= self.folder.len() {
-                return Err(format!("{}: no image in the folder could be decoded", self.folder.root.display()));
+                return Err(format!(
+                    "{}: no image in the folder could be decoded",
+                    self.folder.root.display()
+                ));
             }
             let i = rng.random_range(0..self.folder.len());
             if let Some(img) = self.cache.get(&i) {

@@ -18,8 +18,16 @@ pub fn load_resized(path: &Path, side: u32, min_side: u32) -> Option<RgbImage> {
         return Some(img);
     }
     let scale = target as f64 / w.min(h) as f64;
-    let (nw, nh) = (((w as f64 * scale).round() as u32).max(target), ((h as f64 * scale).round() as u32).max(target));
-    Some(imageops::resize(&img, nw, nh, imageops::FilterType::Triangle))
+    let (nw, nh) = (
+        ((w as f64 * scale).round() as u32).max(target),
+        ((h as f64 * scale).round() as u32).max(target),
+    );
+    Some(imageops::resize(
+        &img,
+        nw,
+        nh,
+        imageops::FilterType::Triangle,
+    ))
 }
 
 /// A random `crop`×`crop` window.
@@ -40,6 +48,12 @@ pub fn center_crop(img: &RgbImage, crop: u32) -> RgbImage {
 pub fn planar_batch(images: &[RgbImage]) -> Vec<f32> {
     images
         .iter()
-        .flat_map(|i| adain_models::pixels::rgb8_to_planar(i.as_raw(), i.width() as usize, i.height() as usize))
+        .flat_map(|i| {
+            adain_models::pixels::rgb8_to_planar(
+                i.as_raw(),
+                i.width() as usize,
+                i.height() as usize,
+            )
+        })
         .collect()
 }

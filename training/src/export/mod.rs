@@ -13,8 +13,8 @@ use std::path::Path;
 
 use adain_models::manifest::Manifest;
 use adain_models::package::{write_package, PackageInfo};
-use adain_models::Network;
 use adain_models::vgg::DEFAULT_ENCODER_SOURCE;
+use adain_models::Network;
 
 use crate::checkpoint::{Checkpoint, TrainConfig};
 use crate::error::{Result, TrainError};
@@ -40,7 +40,10 @@ pub fn export(opts: &ExportOptions) -> Result<Manifest> {
 
 /// Writes the fp32 package, then the variants of `variants.precisions` beside it, each validated against
 /// fp32 and recorded in the manifest.
-pub fn export_with_variants(opts: &ExportOptions, variants: &VariantOptions) -> Result<ExportReport> {
+pub fn export_with_variants(
+    opts: &ExportOptions,
+    variants: &VariantOptions,
+) -> Result<ExportReport> {
     let exported = export_fp32(opts)?;
     variants::add_variants(opts.out, exported, variants)
 }
@@ -56,7 +59,10 @@ struct Exported {
 
 fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
     let ckpt = Checkpoint::load(opts.checkpoint)?;
-    let encoder_path = opts.encoder.map(Path::to_path_buf).unwrap_or_else(|| ckpt.config.encoder.clone().into());
+    let encoder_path = opts
+        .encoder
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| ckpt.config.encoder.clone().into());
     let encoder = Encoder::load(&encoder_path, tch::Device::Cpu)?;
     let encoder = encoder.network();
     if encoder.identity() != ckpt.config.encoder_identity {
@@ -83,14 +89,26 @@ fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
         ("content_weight", c.content_weight.to_string()),
         ("seed", c.seed.to_string()),
         ("training_precision", c.precision.clone()),
-        ("trainer", format!("adain-train {}", env!("CARGO_PKG_VERSION"))),
+        (
+            "trainer",
+            format!("adain-train {}", env!("CARGO_PKG_VERSION")),
+        ),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     provenance.extend(opts.provenance.clone());
-    let source = if encoder.architecture().name == "vgg16-relu4_1" { DEFAULT_ENCODER_SOURCE.to_string() } else { encoder_path.display().to_string() };
-    let info = PackageInfo { name: opts.name.clone(), version: opts.version.clone(), encoder_source: source, provenance };
+    let source = if encoder.architecture().name == "vgg16-relu4_1" {
+        DEFAULT_ENCODER_SOURCE.to_string()
+    } else {
+        encoder_path.display().to_string()
+    };
+    let info = PackageInfo {
+        name: opts.name.clone(),
+        version: opts.version.clone(),
+        encoder_source: source,
+        provenance,
+    };
     let manifest = write_package(opts.out, encoder, &ckpt.decoder, &info, true)?;
     let encoder = encoder.clone();
     // Keep the loss curve with the package.
@@ -101,5 +119,11 @@ fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
             adain_models::atomic_file::write(&opts.out.join("training_metrics.jsonl"), &bytes)?;
         }
     }
-    Ok(Exported { manifest, encoder, decoder: ckpt.decoder, info, config: ckpt.config })
+    Ok(Exported {
+        manifest,
+        encoder,
+        decoder: ckpt.decoder,
+        info,
+        config: ckpt.config,
+    })
 }

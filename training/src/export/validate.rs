@@ -55,8 +55,16 @@ pub struct Reference {
 
 impl Reference {
     /// Loads `pairs` at `size` and stylizes them with the fp32 graphs of the package in `dir`.
-    pub fn new(dir: &Path, pairs: Vec<(PathBuf, PathBuf)>, size: u32, threads: usize) -> Result<Self> {
-        let images = pairs.iter().map(|(c, s)| Ok((load_square(c, size)?, load_square(s, size)?))).collect::<Result<Vec<_>>>()?;
+    pub fn new(
+        dir: &Path,
+        pairs: Vec<(PathBuf, PathBuf)>,
+        size: u32,
+        threads: usize,
+    ) -> Result<Self> {
+        let images = pairs
+            .iter()
+            .map(|(c, s)| Ok((load_square(c, size)?, load_square(s, size)?)))
+            .collect::<Result<Vec<_>>>()?;
         let mut pipeline = Pipeline::open(dir, Precision::Fp32, Precision::Fp32, threads)?;
         let bar = progress(images.len(), "fp32 reference");
         let outputs = images.iter().map(|(c, s)| {
@@ -65,7 +73,12 @@ impl Reference {
         });
         let outputs = outputs.collect::<Result<Vec<_>>>()?;
         bar.finish_and_clear();
-        Ok(Self { size, pairs, images, outputs })
+        Ok(Self {
+            size,
+            pairs,
+            images,
+            outputs,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -84,8 +97,15 @@ impl Reference {
         let bar = progress(self.len(), "validating");
         let mut pairs = Vec::new();
         let mut sums = [0.0f64; 3];
-        for (((content, style), (c, s)), reference) in self.pairs.iter().zip(&self.images).zip(&self.outputs) {
-            let mse = [full.stylize(c, s)?, enc_only.stylize(c, s)?, dec_only.stylize(c, s)?].map(|out| mse(&out, reference));
+        for (((content, style), (c, s)), reference) in
+            self.pairs.iter().zip(&self.images).zip(&self.outputs)
+        {
+            let mse = [
+                full.stylize(c, s)?,
+                enc_only.stylize(c, s)?,
+                dec_only.stylize(c, s)?,
+            ]
+            .map(|out| mse(&out, reference));
             for (sum, m) in sums.iter_mut().zip(mse) {
                 *sum += m;
             }
@@ -103,7 +123,10 @@ impl Reference {
         Ok(VariantScore {
             precision: precision.as_str().into(),
             psnr_db: psnr(sums[0] / n),
-            min_psnr_db: pairs.iter().map(|p| p.psnr_db).fold(f64::INFINITY, f64::min),
+            min_psnr_db: pairs
+                .iter()
+                .map(|p| p.psnr_db)
+                .fold(f64::INFINITY, f64::min),
             encoder_only_db: psnr(sums[1] / n),
             decoder_only_db: psnr(sums[2] / n),
             size: self.size,
@@ -120,13 +143,20 @@ struct Pipeline {
 
 impl Pipeline {
     fn open(dir: &Path, encoder: Precision, decoder: Precision, threads: usize) -> Result<Self> {
-        let options = SessionOptions { threads, request: ProviderRequest::Only(Provider::Cpu), ..SessionOptions::default() };
+        let options = SessionOptions {
+            threads,
+            request: ProviderRequest::Only(Provider::Cpu),
+            ..SessionOptions::default()
+        };
         let path = |p: Precision, role| {
             let path = dir.join(p.file_name(role));
             if path.is_file() {
                 Ok(path)
             } else {
-                Err(TrainError::Data { path, message: format!("no {p} {role:?} graph to validate") })
+                Err(TrainError::Data {
+                    path,
+                    message: format!("no {p} {role:?} graph to validate"),
+                })
             }
         };
         Ok(Self {
@@ -140,14 +170,23 @@ impl Pipeline {
         let features = self.encoder.content_features(to_planar(content).view())?;
         let stats = self.encoder.feature_statistics(to_planar(style).view())?;
         let target = adain(features.view(), &stats[ADAIN_LAYER])?;
-        let out = self.decoder.decode(target.view(), content.height() as usize, content.width() as usize)?;
+        let out = self.decoder.decode(
+            target.view(),
+            content.height() as usize,
+            content.width() as usize,
+        )?;
         Ok(from_planar(out.view()))
     }
 }
 
 /// Mean squared error of two 8-bit images, on values scaled to [0, 1].
 fn mse(a: &RgbImage, b: &RgbImage) -> f64 {
-    let sum: f64 = a.as_raw().iter().zip(b.as_raw()).map(|(x, y)| (*x as f64 - *y as f64).powi(2)).sum();
+    let sum: f64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| (*x as f64 - *y as f64).powi(2))
+        .sum();
     sum / a.as_raw().len() as f64 / (255.0 * 255.0)
 }
 
@@ -161,8 +200,10 @@ pub fn psnr(mse: f64) -> f64 {
 }
 
 fn progress(len: usize, message: &'static str) -> ProgressBar {
-    let bar = ProgressBar::new(len as u64)
-        .with_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} eta {eta}").expect("valid template"));
+    let bar = ProgressBar::new(len as u64).with_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} eta {eta}")
+            .expect("valid template"),
+    );
     bar.set_message(message);
     bar
 }

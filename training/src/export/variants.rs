@@ -8,7 +8,9 @@ use adain::package::kernels::{profile_graph, KernelProfile};
 use adain::runtime::GraphInput;
 use adain_models::manifest::{Manifest, Role, Validation};
 use adain_models::onnx::quantize::{ActivationRanges, Clip};
-use adain_models::package::{package_file, write_decoder_as, write_encoder_as, Precision, Variant, MIN_VALIDATED_PSNR_DB};
+use adain_models::package::{
+    package_file, write_decoder_as, write_encoder_as, Precision, Variant, MIN_VALIDATED_PSNR_DB,
+};
 
 use super::validate::{Reference, VariantScore};
 use super::Exported;
@@ -68,16 +70,37 @@ pub struct ExportReport {
     pub int8_kernels: Option<(KernelProfile, KernelProfile)>,
 }
 
-pub(super) fn add_variants(dir: &Path, exported: Exported, v: &VariantOptions) -> Result<ExportReport> {
-    let Exported { mut manifest, encoder, decoder, info, config } = exported;
-    let mut precisions: Vec<Precision> = v.precisions.iter().copied().filter(|p| *p != Precision::Fp32).collect();
+pub(super) fn add_variants(
+    dir: &Path,
+    exported: Exported,
+    v: &VariantOptions,
+) -> Result<ExportReport> {
+    let Exported {
+        mut manifest,
+        encoder,
+        decoder,
+        info,
+        config,
+    } = exported;
+    let mut precisions: Vec<Precision> = v
+        .precisions
+        .iter()
+        .copied()
+        .filter(|p| *p != Precision::Fp32)
+        .collect();
     precisions.sort();
     precisions.dedup();
     if precisions.is_empty() {
-        return Ok(ExportReport { manifest, scores: Vec::new(), int8_kernels: None });
+        return Ok(ExportReport {
+            manifest,
+            scores: Vec::new(),
+            int8_kernels: None,
+        });
     }
     let (calibration_set, validation_set) = image_sets(&config, v)?;
-    let hash_encoder = manifest.file(Role::Encoder, "fp32").is_some_and(|f| f.sha256.is_some());
+    let hash_encoder = manifest
+        .file(Role::Encoder, "fp32")
+        .is_some_and(|f| f.sha256.is_some());
     let mut notes: Vec<(Precision, String)> = Vec::new();
     let mut int8_kernels = None;
 
@@ -85,24 +108,61 @@ pub(super) fn add_variants(dir: &Path, exported: Exported, v: &VariantOptions) -
         match precision {
             Precision::Int8 => {
                 let committed = match &v.encoder_ranges {
-                    Some(path) if path.is_file() => Some(ActivationRanges::load(path)?).filter(|r| r.matches(&encoder)),
+                    Some(path) if path.is_file() => {
+                        Some(ActivationRanges::load(path)?).filter(|r| r.matches(&encoder))
+                    }
                     _ => None,
                 };
-                tracing::info!("int8: calibrating on {} at {}²", calibration_set.describe(), v.calibration_size);
-                let cal = calibrate(&encoder, Some(&decoder), &calibration_set, v.calibration_size, v.threads)?;
+                tracing::info!(
+                    "int8: calibrating on {} at {}²",
+                    calibration_set.describe(),
+                    v.calibration_size
+                );
+                let cal = calibrate(
+                    &encoder,
+                    Some(&decoder),
+                    &calibration_set,
+                    v.calibration_size,
+                    v.threads,
+                )?;
                 let encoder_ranges = match committed {
                     Some(r) => {
-                        tracing::info!("int8 encoder: committed ranges {}", v.encoder_ranges.as_ref().expect("set").display());
+                        tracing::info!(
+                            "int8 encoder: committed ranges {}",
+                            v.encoder_ranges.as_ref().expect("set").display()
+                        );
                         r
                     }
                     None => cal.encoder.ranges(&encoder, v.clip, &cal.images),
                 };
-                let decoder_ranges = cal.decoder.as_ref().expect("calibrated with the decoder").ranges(&decoder, v.clip, &cal.images);
+                let decoder_ranges = cal
+                    .decoder
+                    .as_ref()
+                    .expect("calibrated with the decoder")
+                    .ranges(&decoder, v.clip, &cal.images);
                 write_encoder_as(dir, &encoder, &info, Variant::Int8(&encoder_ranges))?;
-                write_decoder_as(dir, &decoder, &encoder, &info, Variant::Int8(&decoder_ranges))?;
+                write_decoder_as(
+                    dir,
+                    &decoder,
+                    &encoder,
+                    &info,
+                    Variant::Int8(&decoder_ranges),
+                )?;
                 let kernels = (
-                    profile_graph(&dir.join(precision.file_name(Role::Encoder)), &GraphInput::ENCODER, 256, v.threads, 1)?,
-                    profile_graph(&dir.join(precision.file_name(Role::Decoder)), &GraphInput::DECODER, 256, v.threads, 1)?,
+                    profile_graph(
+                        &dir.join(precision.file_name(Role::Encoder)),
+                        &GraphInput::ENCODER,
+                        256,
+                        v.threads,
+                        1,
+                    )?,
+                    profile_graph(
+                        &dir.join(precision.file_name(Role::Decoder)),
+                        &GraphInput::DECODER,
+                        256,
+                        v.threads,
+                        1,
+                    )?,
                 );
                 tracing::info!("int8 encoder kernels: {}", kernels.0.summary());
                 tracing::info!("int8 decoder kernels: {}", kernels.1.summary());
@@ -126,7 +186,10 @@ pub(super) fn add_variants(dir: &Path, exported: Exported, v: &VariantOptions) -
             Precision::Fp16 => {
                 write_encoder_as(dir, &encoder, &info, Variant::Fp16)?;
                 write_decoder_as(dir, &decoder, &encoder, &info, Variant::Fp16)?;
-                notes.push((precision, "weights and activations in float16, Casts at the f32 interface".into()));
+                notes.push((
+                    precision,
+                    "weights and activations in float16, Casts at the f32 interface".into(),
+                ));
             }
             Precision::Fp32 => unreachable!("filtered out"),
         }
@@ -135,8 +198,16 @@ pub(super) fn add_variants(dir: &Path, exported: Exported, v: &VariantOptions) -
         manifest.save(dir)?;
     }
 
-    let pairs = validation_set.clone().spread(v.validation_pairs).pairs(v.validation_pairs);
-    tracing::info!("validating on {} pairs ({}) at {}²", pairs.len(), validation_set.describe(), v.validation_size);
+    let pairs = validation_set
+        .clone()
+        .spread(v.validation_pairs)
+        .pairs(v.validation_pairs);
+    tracing::info!(
+        "validating on {} pairs ({}) at {}²",
+        pairs.len(),
+        validation_set.describe(),
+        v.validation_size
+    );
     let reference = Reference::new(dir, pairs, v.validation_size, v.threads)?;
     let mut scores = Vec::new();
     for (precision, note) in notes {
@@ -166,14 +237,21 @@ pub(super) fn add_variants(dir: &Path, exported: Exported, v: &VariantOptions) -
             ),
         };
         for role in [Role::Encoder, Role::Decoder] {
-            let mut file = manifest.file(role, precision.as_str()).cloned().expect("listed above");
+            let mut file = manifest
+                .file(role, precision.as_str())
+                .cloned()
+                .expect("listed above");
             file.validation = Some(validation.clone());
             manifest.set_file(file);
         }
         scores.push(score);
     }
     manifest.save(dir)?;
-    Ok(ExportReport { manifest, scores, int8_kernels })
+    Ok(ExportReport {
+        manifest,
+        scores,
+        int8_kernels,
+    })
 }
 
 fn round2(x: f64) -> f64 {
@@ -182,29 +260,64 @@ fn round2(x: f64) -> f64 {
 
 /// `QLinearConv×8, MaxPool×3, …` (operators only).
 fn op_list(p: &KernelProfile) -> String {
-    p.kernels.iter().map(|k| format!("{}×{}", k.op, k.nodes)).collect::<Vec<_>>().join(", ")
+    p.kernels
+        .iter()
+        .map(|k| format!("{}×{}", k.op, k.nodes))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Calibration and validation images, disjoint.
-fn image_sets(config: &crate::checkpoint::TrainConfig, v: &VariantOptions) -> Result<(ImageSet, ImageSet)> {
+fn image_sets(
+    config: &crate::checkpoint::TrainConfig,
+    v: &VariantOptions,
+) -> Result<(ImageSet, ImageSet)> {
     let run_folders = || -> Result<(ImageSet, Option<ImageSet>)> {
         let hint = |e: TrainError| {
             TrainError::Config(format!("the run's training folders are not usable here ({e}); pass --calibration-dir and --validation-dir"))
         };
-        let scan = |dir: &str| ImageFolder::scan(Path::new(dir)).map(|(f, _)| f).map_err(hint);
+        let scan = |dir: &str| {
+            ImageFolder::scan(Path::new(dir))
+                .map(|(f, _)| f)
+                .map_err(hint)
+        };
         let (content, style) = (scan(&config.content_dir)?, scan(&config.style_dir)?);
-        let source = format!("the run's training folders ({}, {})", short(&config.content_dir), short(&config.style_dir));
+        let source = format!(
+            "the run's training folders ({}, {})",
+            short(&config.content_dir),
+            short(&config.style_dir)
+        );
         if config.holdout > 0.0 {
             let (ck, ch) = content.split(config.holdout);
             let (sk, sh) = style.split(config.holdout);
-            let held = ImageSet { contents: ch.files, styles: sh.files, source: format!("{source}, held out") };
-            return Ok((ImageSet { contents: ck.files, styles: sk.files, source }, Some(held)));
+            let held = ImageSet {
+                contents: ch.files,
+                styles: sh.files,
+                source: format!("{source}, held out"),
+            };
+            return Ok((
+                ImageSet {
+                    contents: ck.files,
+                    styles: sk.files,
+                    source,
+                },
+                Some(held),
+            ));
         }
-        Ok((ImageSet { contents: content.files, styles: style.files, source }, None))
+        Ok((
+            ImageSet {
+                contents: content.files,
+                styles: style.files,
+                source,
+            },
+            None,
+        ))
     };
     let explicit_validation = match (&v.validation_dir, &config.val_content, &config.val_style) {
         (Some(dir), _, _) => Some(ImageSet::from_dir(dir)?),
-        (None, Some(c), Some(s)) if Path::new(c).is_dir() && Path::new(s).is_dir() => Some(ImageSet::from_folders(Path::new(c), Path::new(s))?),
+        (None, Some(c), Some(s)) if Path::new(c).is_dir() && Path::new(s).is_dir() => {
+            Some(ImageSet::from_folders(Path::new(c), Path::new(s))?)
+        }
         _ => None,
     };
     let (calibration, held) = match &v.calibration_dir {
@@ -242,5 +355,7 @@ fn image_sets(config: &crate::checkpoint::TrainConfig, v: &VariantOptions) -> Re
 }
 
 fn short(p: &str) -> String {
-    p.find("shared/data/").map(|i| p[i..].to_string()).unwrap_or_else(|| p.to_string())
+    p.find("shared/data/")
+        .map(|i| p[i..].to_string())
+        .unwrap_or_else(|| p.to_string())
 }

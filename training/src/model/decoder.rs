@@ -14,8 +14,14 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn from_network(network: &Network, device: Device) -> Self {
-        let params = to_tensors(network, device).into_iter().map(|(w, b)| (w.set_requires_grad(true), b.set_requires_grad(true))).collect();
-        Self { architecture: network.architecture().clone(), params }
+        let params = to_tensors(network, device)
+            .into_iter()
+            .map(|(w, b)| (w.set_requires_grad(true), b.set_requires_grad(true)))
+            .collect();
+        Self {
+            architecture: network.architecture().clone(),
+            params,
+        }
     }
 
     /// Reproducible initial weights (Kaiming uniform from `seed`).
@@ -26,7 +32,14 @@ impl Decoder {
     /// relu4_1-shaped features → image (f32). `kind` = BFloat16 runs the convolutions in bf16
     /// against f32 master weights.
     pub fn forward(&self, features: &Tensor, kind: Kind) -> Tensor {
-        forward(&self.architecture.layers, &self.params, features, kind, None).to_kind(Kind::Float)
+        forward(
+            &self.architecture.layers,
+            &self.params,
+            features,
+            kind,
+            None,
+        )
+        .to_kind(Kind::Float)
     }
 
     /// Parameters in order: weight and bias of each conv.
@@ -36,7 +49,10 @@ impl Decoder {
 
     /// `<conv>.weight` / `<conv>.bias` names, matching [`Self::parameters`].
     pub fn parameter_names(&self) -> Vec<String> {
-        self.architecture.convs().flat_map(|c| [format!("{}.weight", c.name), format!("{}.bias", c.name)]).collect()
+        self.architecture
+            .convs()
+            .flat_map(|c| [format!("{}.weight", c.name), format!("{}.bias", c.name)])
+            .collect()
     }
 
     pub fn to_network(&self) -> Result<Network> {

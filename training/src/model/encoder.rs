@@ -20,7 +20,11 @@ pub struct Encoder {
 impl Encoder {
     pub fn new(network: Network, device: Device) -> Self {
         let params = to_tensors(&network, device);
-        Self { network, params, kind: Kind::Float }
+        Self {
+            network,
+            params,
+            kind: Kind::Float,
+        }
     }
 
     /// Loads the encoder from a package's `encoder.onnx` (the architecture named in its metadata), or
@@ -31,7 +35,10 @@ impl Encoder {
             adain_models::vgg::load_authors_vgg19(path)?
         } else {
             let model = read_model(path)?;
-            let arch_name = metadata(&model).get(keys::ENCODER_ARCHITECTURE).cloned().unwrap_or_default();
+            let arch_name = metadata(&model)
+                .get(keys::ENCODER_ARCHITECTURE)
+                .cloned()
+                .unwrap_or_default();
             let arch = Architecture::encoder_by_name(&arch_name).ok_or_else(|| TrainError::Data {
                 path: path.to_path_buf(),
                 message: format!("unknown encoder architecture `{arch_name}` in the metadata (expected vgg16-relu4_1 or vgg19-relu4_1)"),
@@ -44,7 +51,11 @@ impl Encoder {
     /// Computes in `kind` (Float or BFloat16); features come back as f32.
     pub fn with_kind(mut self, kind: Kind) -> Self {
         // Cast once instead of per step: the encoder never changes.
-        self.params = self.params.iter().map(|(w, b)| (w.to_kind(kind), b.to_kind(kind))).collect();
+        self.params = self
+            .params
+            .iter()
+            .map(|(w, b)| (w.to_kind(kind), b.to_kind(kind)))
+            .collect();
         self.kind = kind;
         self
     }
@@ -56,7 +67,13 @@ impl Encoder {
     /// relu1_1, relu2_1, relu3_1, relu4_1 (f32).
     pub fn features(&self, image: &Tensor) -> Vec<Tensor> {
         let mut taps = Vec::with_capacity(4);
-        let _last = forward(self.network.architecture().through_last_tap(), &self.params, image, self.kind, Some(&mut taps));
+        let _last = forward(
+            self.network.architecture().through_last_tap(),
+            &self.params,
+            image,
+            self.kind,
+            Some(&mut taps),
+        );
         taps.into_iter().map(|t| t.to_kind(Kind::Float)).collect()
     }
 

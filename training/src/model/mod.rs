@@ -20,7 +20,9 @@ pub(crate) fn to_tensors(net: &Network, device: Device) -> ConvTensors {
         .zip(net.params())
         .map(|(shape, p)| {
             let dims: Vec<i64> = shape.weight_dims().iter().map(|&d| d as i64).collect();
-            let w = Tensor::from_slice(&p.weight).view(dims.as_slice()).to_device(device);
+            let w = Tensor::from_slice(&p.weight)
+                .view(dims.as_slice())
+                .to_device(device);
             let b = Tensor::from_slice(&p.bias).to_device(device);
             (w, b)
         })
@@ -28,23 +30,40 @@ pub(crate) fn to_tensors(net: &Network, device: Device) -> ConvTensors {
 }
 
 /// Reads tensors back into a checked [`Network`].
-pub(crate) fn to_network(arch: &Architecture, tensors: &ConvTensors) -> crate::error::Result<Network> {
+pub(crate) fn to_network(
+    arch: &Architecture,
+    tensors: &ConvTensors,
+) -> crate::error::Result<Network> {
     let params = tensors
         .iter()
-        .map(|(w, b)| ConvParams { weight: tensor_to_vec(w), bias: tensor_to_vec(b) })
+        .map(|(w, b)| ConvParams {
+            weight: tensor_to_vec(w),
+            bias: tensor_to_vec(b),
+        })
         .collect();
     Ok(Network::new(arch.clone(), params)?)
 }
 
 /// Flattened f32 copy of a tensor (on the CPU).
 pub fn tensor_to_vec(t: &Tensor) -> Vec<f32> {
-    let flat = t.detach().to_kind(Kind::Float).to_device(Device::Cpu).contiguous().view([-1]);
+    let flat = t
+        .detach()
+        .to_kind(Kind::Float)
+        .to_device(Device::Cpu)
+        .contiguous()
+        .view([-1]);
     Vec::<f32>::try_from(&flat).expect("float tensor converts to Vec<f32>")
 }
 
 /// Runs `layers` on `x`; returns the tapped activations (when `taps` is true) or the final output.
 /// The conv weights are cast to `kind` (bf16 runs the convolutions in reduced precision).
-pub(crate) fn forward(layers: &[Layer], params: &ConvTensors, x: &Tensor, kind: Kind, mut taps: Option<&mut Vec<Tensor>>) -> Tensor {
+pub(crate) fn forward(
+    layers: &[Layer],
+    params: &ConvTensors,
+    x: &Tensor,
+    kind: Kind,
+    mut taps: Option<&mut Vec<Tensor>>,
+) -> Tensor {
     let mut x = x.to_kind(kind);
     let mut convs = params.iter();
     for layer in layers {
@@ -52,8 +71,19 @@ pub(crate) fn forward(layers: &[Layer], params: &ConvTensors, x: &Tensor, kind: 
             Layer::Conv { reflect_pad, .. } => {
                 let (w, b) = convs.next().expect("one tensor pair per conv");
                 let p = *reflect_pad as i64;
-                let padded = if p > 0 { x.reflection_pad2d([p, p, p, p]) } else { x };
-                padded.conv2d(&w.to_kind(kind), Some(&b.to_kind(kind)), [1, 1], [0, 0], [1, 1], 1)
+                let padded = if p > 0 {
+                    x.reflection_pad2d([p, p, p, p])
+                } else {
+                    x
+                };
+                padded.conv2d(
+                    &w.to_kind(kind),
+                    Some(&b.to_kind(kind)),
+                    [1, 1],
+                    [0, 0],
+                    [1, 1],
+                    1,
+                )
             }
             Layer::Relu { tap } => {
                 let y = x.relu();

@@ -9,7 +9,11 @@ use adain_training::checkpoint::TrainConfig;
 /// The default package's encoder, built by `cargo xtask setup`.
 pub fn encoder_path() -> PathBuf {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/default/encoder.onnx");
-    assert!(p.is_file(), "{} is missing: run `cargo xtask setup` first (cargo xtask test does)", p.display());
+    assert!(
+        p.is_file(),
+        "{} is missing: run `cargo xtask setup` first (cargo xtask test does)",
+        p.display()
+    );
     p
 }
 
@@ -19,7 +23,11 @@ pub fn synthetic_folder(dir: &Path, n: usize, w: u32, h: u32, seed: u32) -> Path
     for i in 0..n as u32 {
         let k = seed * 31 + i * 7;
         let img = image::RgbImage::from_fn(w, h, |x, y| {
-            let stripe = if ((x + k) / (3 + k % 5)) % 2 == 0 { 60 } else { 0 };
+            let stripe = if ((x + k) / (3 + k % 5)) % 2 == 0 {
+                60
+            } else {
+                0
+            };
             let blob = {
                 let (cx, cy) = ((k * 13) % w, (k * 17) % h);
                 let d = ((x as i64 - cx as i64).pow(2) + (y as i64 - cy as i64).pow(2)) as f64;

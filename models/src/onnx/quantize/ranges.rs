@@ -32,7 +32,13 @@ pub struct Histogram {
 
 impl Default for Histogram {
     fn default() -> Self {
-        Self { bins: vec![0; BINS], half_range: 0.0, zeros: 0, min: f32::INFINITY, max: f32::NEG_INFINITY }
+        Self {
+            bins: vec![0; BINS],
+            half_range: 0.0,
+            zeros: 0,
+            min: f32::INFINITY,
+            max: f32::NEG_INFINITY,
+        }
     }
 }
 
@@ -65,7 +71,9 @@ impl FromStr for Clip {
             "max" => Ok(Clip::Max),
             "mse" => Ok(Clip::Mse),
             _ => {
-                let p = s.strip_prefix("percentile:").and_then(|p| p.parse::<f64>().ok());
+                let p = s
+                    .strip_prefix("percentile:")
+                    .and_then(|p| p.parse::<f64>().ok());
                 match p {
                     Some(p) if p > 50.0 && p <= 100.0 => Ok(Clip::Percentile(p)),
                     _ => Err(format!("`{s}`: expected max, mse or percentile:P with 50 < P <= 100 (e.g. percentile:99.99)")),
@@ -155,7 +163,10 @@ impl Histogram {
             Clip::Max => (min as f64, max as f64),
             Clip::Percentile(p) => {
                 let tail = (1.0 - p / 100.0).max(0.0);
-                (self.quantile(tail, false).max(min as f64), self.quantile(1.0 - tail, true).min(max as f64))
+                (
+                    self.quantile(tail, false).max(min as f64),
+                    self.quantile(1.0 - tail, true).min(max as f64),
+                )
             }
             Clip::Mse => self.mse_range(nonnegative),
         };
@@ -183,7 +194,11 @@ impl Histogram {
             }
             seen += n as f64;
             if seen >= target {
-                return if upper { self.lower_edge(i) + self.width() } else { self.lower_edge(i) };
+                return if upper {
+                    self.lower_edge(i) + self.width()
+                } else {
+                    self.lower_edge(i)
+                };
             }
         }
         self.half_range
@@ -203,7 +218,8 @@ impl Histogram {
             s1[i + 1] = s1[i] + k * c;
             s2[i + 1] = s2[i] + k * c * c;
         }
-        let bin_of = |v: f64| (((v + self.half_range) / self.width()).floor().max(0.0) as usize).min(BINS);
+        let bin_of =
+            |v: f64| (((v + self.half_range) / self.width()).floor().max(0.0) as usize).min(BINS);
         // Error of range [lo, hi]: bins below lo clip to lo, above hi clip to hi, inside round (Δ²/12).
         let error = |lo: f64, hi: f64| -> f64 {
             let (a, b) = (bin_of(lo), bin_of(hi).max(bin_of(lo)));
@@ -229,12 +245,22 @@ impl Histogram {
             }
             (0.0, best.1)
         } else {
-            let tails = [0.0, 1e-7, 3e-7, 1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2];
+            let tails = [
+                0.0, 1e-7, 3e-7, 1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2,
+            ];
             let mut best = (f64::INFINITY, min, max);
             for &tl in &tails {
-                let lo = if tl == 0.0 { min } else { self.quantile(tl, false).max(min) };
+                let lo = if tl == 0.0 {
+                    min
+                } else {
+                    self.quantile(tl, false).max(min)
+                };
                 for &th in &tails {
-                    let hi = if th == 0.0 { max } else { self.quantile(1.0 - th, true).min(max) };
+                    let hi = if th == 0.0 {
+                        max
+                    } else {
+                        self.quantile(1.0 - th, true).min(max)
+                    };
                     let e = error(lo.min(0.0), hi.max(0.0));
                     if e < best.0 {
                         best = (e, lo, hi);
@@ -280,16 +306,37 @@ impl ActivationRanges {
         names.sort_by_key(|n| order.iter().position(|o| o == n).map_or(-1, |p| p as i64));
         for name in names {
             let (min, max) = ranges[name];
-            tensors.push(TensorRange { name: name.clone(), min, max });
+            tensors.push(TensorRange {
+                name: name.clone(),
+                min,
+                max,
+            });
         }
-        Self { architecture: network.architecture().name.into(), measured_on: network.identity(), method, tensors, keep_float: Vec::new() }
+        Self {
+            architecture: network.architecture().name.into(),
+            measured_on: network.identity(),
+            method,
+            tensors,
+            keep_float: Vec::new(),
+        }
     }
 
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
-        let r: Self = serde_json::from_str(&text).map_err(|e| ModelError::format(path, format!("not an activation-ranges file: {e}")))?;
-        if let Some(bad) = r.tensors.iter().find(|t| !(t.min.is_finite() && t.max.is_finite() && t.min <= 0.0 && t.max >= 0.0)) {
-            return Err(ModelError::format(path, format!("range of `{}` is [{}, {}]; expected finite with min <= 0 <= max", bad.name, bad.min, bad.max)));
+        let r: Self = serde_json::from_str(&text)
+            .map_err(|e| ModelError::format(path, format!("not an activation-ranges file: {e}")))?;
+        if let Some(bad) = r
+            .tensors
+            .iter()
+            .find(|t| !(t.min.is_finite() && t.max.is_finite() && t.min <= 0.0 && t.max >= 0.0))
+        {
+            return Err(ModelError::format(
+                path,
+                format!(
+                    "range of `{}` is [{}, {}]; expected finite with min <= 0 <= max",
+                    bad.name, bad.min, bad.max
+                ),
+            ));
         }
         Ok(r)
     }
@@ -301,7 +348,10 @@ impl ActivationRanges {
 
     /// The range of `name`.
     pub fn get(&self, name: &str) -> Option<(f32, f32)> {
-        self.tensors.iter().find(|t| t.name == name).map(|t| (t.min, t.max))
+        self.tensors
+            .iter()
+            .find(|t| t.name == name)
+            .map(|t| (t.min, t.max))
     }
 
     /// Whether these ranges were measured on exactly this network.
@@ -360,7 +410,9 @@ mod tests {
     fn mse_clips_a_long_tail_but_keeps_the_body() {
         let mut h = Histogram::default();
         // Exponential-ish body with a few far values.
-        let values: Vec<f32> = (1..200_000).map(|i| -((i as f32) / 200_000.0).ln()).collect();
+        let values: Vec<f32> = (1..200_000)
+            .map(|i| -((i as f32) / 200_000.0).ln())
+            .collect();
         h.add(&values);
         let (_, hi) = h.range(Clip::Mse, true).unwrap();
         let max = h.extremes().unwrap().1;
@@ -375,14 +427,22 @@ mod tests {
     #[test]
     fn signed_ranges_contain_zero() {
         let mut h = Histogram::default();
-        h.add(&(0..10_000).map(|i| 1.0 + i as f32 / 10_000.0).collect::<Vec<_>>());
+        h.add(
+            &(0..10_000)
+                .map(|i| 1.0 + i as f32 / 10_000.0)
+                .collect::<Vec<_>>(),
+        );
         for clip in [Clip::Max, Clip::Mse, Clip::Percentile(99.9)] {
             let (lo, hi) = h.range(clip, false).unwrap();
             assert_eq!(lo, 0.0, "{clip}");
             assert!(hi >= 1.9, "{clip}: {hi}");
         }
         let mut s = Histogram::default();
-        s.add(&(0..10_000).map(|i| -2.0 + 3.0 * i as f32 / 10_000.0).collect::<Vec<_>>());
+        s.add(
+            &(0..10_000)
+                .map(|i| -2.0 + 3.0 * i as f32 / 10_000.0)
+                .collect::<Vec<_>>(),
+        );
         let (lo, hi) = s.range(Clip::Mse, false).unwrap();
         assert!(close(lo, -2.0, 0.05) && close(hi, 1.0, 0.05), "{lo} {hi}");
     }
@@ -390,8 +450,14 @@ mod tests {
     #[test]
     fn clip_parses() {
         assert_eq!("mse".parse::<Clip>(), Ok(Clip::Mse));
-        assert_eq!("percentile:99.99".parse::<Clip>(), Ok(Clip::Percentile(99.99)));
+        assert_eq!(
+            "percentile:99.99".parse::<Clip>(),
+            Ok(Clip::Percentile(99.99))
+        );
         assert!("percentile:20".parse::<Clip>().is_err());
-        assert_eq!(Clip::Percentile(99.99).to_string().parse::<Clip>(), Ok(Clip::Percentile(99.99)));
+        assert_eq!(
+            Clip::Percentile(99.99).to_string().parse::<Clip>(),
+            Ok(Clip::Percentile(99.99))
+        );
     }
 }

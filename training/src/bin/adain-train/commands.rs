@@ -19,7 +19,9 @@ fn default_encoder() -> PathBuf {
 
 /// The committed int8 ranges of the default encoder, relative to the workspace.
 fn default_encoder_ranges() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models").join(VGG16_INT8_RANGES_FILE)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../models")
+        .join(VGG16_INT8_RANGES_FILE)
 }
 
 /// The team's shared training images (`shared/data/train` beside the workspace).
@@ -118,11 +120,24 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let device = parse_device(&a.device)?;
     if let Device::Cuda(_) = device {
         if !tch::Cuda::is_available() {
-            bail!("--device {}: CUDA is not available to libtorch on this machine", a.device);
+            bail!(
+                "--device {}: CUDA is not available to libtorch on this machine",
+                a.device
+            );
         }
     }
-    tch::set_num_threads(a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())) as i32);
-    for (flag, v) in [("--batch", a.batch as u64), ("--crop", a.crop as u64), ("--save-every", a.save_every), ("--log-every", a.log_every), ("--val-every", a.val_every)] {
+    tch::set_num_threads(
+        a.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            as i32,
+    );
+    for (flag, v) in [
+        ("--batch", a.batch as u64),
+        ("--crop", a.crop as u64),
+        ("--save-every", a.save_every),
+        ("--log-every", a.log_every),
+        ("--val-every", a.val_every),
+    ] {
         if v == 0 {
             bail!("{flag} must be at least 1");
         }
@@ -169,7 +184,10 @@ pub fn train(a: TrainArgs) -> Result<()> {
         summary.seconds_per_iteration,
         summary.first_loss,
         summary.last_loss,
-        summary.last_val.map(|v| format!(", validation {v:.4}")).unwrap_or_default(),
+        summary
+            .last_val
+            .map(|v| format!(", validation {v:.4}"))
+            .unwrap_or_default(),
         a.out.join(CHECKPOINT_FILE).display()
     );
     Ok(())
@@ -229,7 +247,9 @@ pub struct ExportArgs {
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {
-    s.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).ok_or_else(|| format!("`{s}`: expected KEY=VALUE"))
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| format!("`{s}`: expected KEY=VALUE"))
 }
 
 /// `--precision` values → the variants besides fp32.
@@ -239,7 +259,11 @@ fn parse_precisions(values: &[String]) -> Result<Vec<Precision>> {
         if v.eq_ignore_ascii_case("all") {
             out.extend(Precision::ALL);
         } else {
-            out.push(v.parse::<Precision>().map_err(anyhow::Error::msg).context("--precision")?);
+            out.push(
+                v.parse::<Precision>()
+                    .map_err(anyhow::Error::msg)
+                    .context("--precision")?,
+            );
         }
     }
     out.retain(|p| *p != Precision::Fp32);
@@ -249,15 +273,28 @@ fn parse_precisions(values: &[String]) -> Result<Vec<Precision>> {
 }
 
 pub fn export(a: ExportArgs) -> Result<()> {
-    let checkpoint = if a.checkpoint.is_dir() { a.checkpoint.join(CHECKPOINT_FILE) } else { a.checkpoint.clone() };
-    let name = a.name.clone().unwrap_or_else(|| a.out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into()));
+    let checkpoint = if a.checkpoint.is_dir() {
+        a.checkpoint.join(CHECKPOINT_FILE)
+    } else {
+        a.checkpoint.clone()
+    };
+    let name = a.name.clone().unwrap_or_else(|| {
+        a.out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into())
+    });
     let variants = VariantOptions {
         precisions: parse_precisions(&a.precision)?,
         calibration_dir: a.calibration_dir.clone(),
         calibration_images: a.calibration_images.max(1),
         calibration_size: a.calibration_size.max(16),
         clip: a.clip,
-        encoder_ranges: Some(a.encoder_ranges.clone().unwrap_or_else(default_encoder_ranges)),
+        encoder_ranges: Some(
+            a.encoder_ranges
+                .clone()
+                .unwrap_or_else(default_encoder_ranges),
+        ),
         validation_dir: a.validation_dir.clone(),
         validation_pairs: a.validation_pairs.max(1),
         validation_size: a.validation_size.max(16),
@@ -276,7 +313,16 @@ pub fn export(a: ExportArgs) -> Result<()> {
     )
     .with_context(|| format!("exporting {}", checkpoint.display()))?;
     let manifest = &report.manifest;
-    tracing::info!("wrote package `{}` to {} ({} iterations)", manifest.name, a.out.display(), manifest.provenance.get("iterations").map(String::as_str).unwrap_or("?"));
+    tracing::info!(
+        "wrote package `{}` to {} ({} iterations)",
+        manifest.name,
+        a.out.display(),
+        manifest
+            .provenance
+            .get("iterations")
+            .map(String::as_str)
+            .unwrap_or("?")
+    );
     for s in &report.scores {
         println!(
             "{}: {:.2} dB PSNR against fp32 over {} pairs at {}² (worst {:.2} dB; encoder alone {:.2} dB, decoder alone {:.2} dB){}",
@@ -325,20 +371,39 @@ pub fn calibrate_int8(a: CalibrateInt8Args) -> Result<()> {
     use adain_training::data::ImageFolder;
 
     let encoder_path = a.encoder.clone().unwrap_or_else(default_encoder);
-    let encoder = adain_training::model::Encoder::load(&encoder_path, Device::Cpu)
-        .with_context(|| format!("loading {} (run `cargo xtask setup`)", encoder_path.display()))?;
+    let encoder =
+        adain_training::model::Encoder::load(&encoder_path, Device::Cpu).with_context(|| {
+            format!(
+                "loading {} (run `cargo xtask setup`)",
+                encoder_path.display()
+            )
+        })?;
     let root = a.images.clone().unwrap_or_else(shared_train_data);
     let (content, style) = (root.join("content"), root.join("style"));
     let set = if content.is_dir() && style.is_dir() && a.holdout > 0.0 {
-        let kept = |dir: &PathBuf| -> Result<Vec<PathBuf>> { Ok(ImageFolder::scan(dir)?.0.split(a.holdout).0.files) };
+        let kept = |dir: &PathBuf| -> Result<Vec<PathBuf>> {
+            Ok(ImageFolder::scan(dir)?.0.split(a.holdout).0.files)
+        };
         let source = ImageSet::from_folders(&content, &style)?.source;
-        ImageSet { contents: kept(&content)?, styles: kept(&style)?, source: format!("{source}, without the --holdout {} files", a.holdout) }
+        ImageSet {
+            contents: kept(&content)?,
+            styles: kept(&style)?,
+            source: format!("{source}, without the --holdout {} files", a.holdout),
+        }
     } else {
         ImageSet::from_dir(&root)?
     };
     let set = set.spread(a.count.max(1));
-    let calibration = calibrate(encoder.network(), None, &set, a.size, a.threads.unwrap_or_else(default_threads))?;
-    let ranges = calibration.encoder.ranges(encoder.network(), a.clip, &calibration.images);
+    let calibration = calibrate(
+        encoder.network(),
+        None,
+        &set,
+        a.size,
+        a.threads.unwrap_or_else(default_threads),
+    )?;
+    let ranges = calibration
+        .encoder
+        .ranges(encoder.network(), a.clip, &calibration.images);
     let out = a.out.clone().unwrap_or_else(default_encoder_ranges);
     ranges.save(&out)?;
     for t in &ranges.tensors {
@@ -370,12 +435,30 @@ pub struct EvalArgs {
 }
 
 pub fn eval(a: EvalArgs) -> Result<()> {
-    tch::set_num_threads(a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())) as i32);
-    let report = adain_training::eval::evaluate(&a.model, &a.content_dir, &a.style_dir, a.size, parse_device(&a.device)?)
-        .with_context(|| format!("evaluating {}", a.model.display()))?;
+    tch::set_num_threads(
+        a.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+            as i32,
+    );
+    let report = adain_training::eval::evaluate(
+        &a.model,
+        &a.content_dir,
+        &a.style_dir,
+        a.size,
+        parse_device(&a.device)?,
+    )
+    .with_context(|| format!("evaluating {}", a.model.display()))?;
     println!("| model | pairs | size | content loss | style loss | content + 10·style |");
     println!("|---|---|---|---|---|---|");
-    println!("| {} | {} | {} | {:.4} | {:.4} | {:.4} |", report.model, report.pairs, report.size, report.content_loss, report.style_loss, report.total_loss);
+    println!(
+        "| {} | {} | {} | {:.4} | {:.4} | {:.4} |",
+        report.model,
+        report.pairs,
+        report.size,
+        report.content_loss,
+        report.style_loss,
+        report.total_loss
+    );
     let json = serde_json::to_string_pretty(&report)?;
     println!("{json}");
     if let Some(path) = &a.json {
