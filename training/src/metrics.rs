@@ -49,15 +49,7 @@ impl MetricsLog {
     pub fn open(run_dir: &Path, iteration: u64) -> Result<Self> {
         let path = run_dir.join(METRICS_FILE);
         if path.is_file() {
-            let kept: Vec<Record> = read(&path)?
-                .into_iter()
-                .filter(|r| r.iteration() <= iteration)
-                .collect();
-            let text: String = kept
-                .iter()
-                .map(|r| serde_json::to_string(r).expect("record serialises") + "\n")
-                .collect();
-            adain_models::atomic_file::write(&path, text.as_bytes())?;
+            copy_up_to(&path, &path, iteration)?;
         }
         Ok(Self { path })
     }
@@ -77,6 +69,18 @@ impl MetricsLog {
     }
 }
 
+/// Writes the records of `from` up to `iteration` to `to` (atomically; `to` may be `from`): a log cut
+/// back to a checkpoint, for a resumed run or for the package exported from that checkpoint.
+pub fn copy_up_to(from: &Path, to: &Path, iteration: u64) -> Result<()> {
+    let text: String = read(from)?
+        .iter()
+        .filter(|r| r.iteration() <= iteration)
+        .map(|r| serde_json::to_string(r).expect("record serialises") + "\n")
+        .collect();
+    adain_models::atomic_file::write(to, text.as_bytes())?;
+    Ok(())
+}
+
 /// All records of a metrics file (a torn last line, from a kill mid-write, is ignored).
 pub fn read(path: &Path) -> Result<Vec<Record>> {
     let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
@@ -84,4 +88,41 @@ pub fn read(path: &Path) -> Result<Vec<Record>> {
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn val(iteration: u64) -> Record {
+        Record::Val {
+            iteration,
+            loss: iteration as f64,
+            content: 1.0,
+            style: 2.0,
+        }
+    }
+
+    #[test]
+    fn a_log_is_cut_back_to_its_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        std::fs::create_dir_all(&run).unwrap();
+        let log = MetricsLog::open(&run, 0).unwrap();
+        for i in [500, 1000, 1500] {
+            log.append(&val(i)).unwrap();
+        }
+        // A package exported from the checkpoint at 1000 while the run went on to 1500.
+        let package = dir.path().join("training_metrics.jsonl");
+        copy_up_to(&run.join(METRICS_FILE), &package, 1000).unwrap();
+        assert_eq!(read(&package).unwrap(), vec![val(500), val(1000)]);
+        assert_eq!(
+            read(&run.join(METRICS_FILE)).unwrap().len(),
+            3,
+            "the run's own log is untouched"
+        );
+        // Resuming from 500 cuts the run's log in place.
+        MetricsLog::open(&run, 500).unwrap();
+        assert_eq!(read(&run.join(METRICS_FILE)).unwrap(), vec![val(500)]);
+    }
 }

@@ -111,12 +111,15 @@ fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
     };
     let manifest = write_package(opts.out, encoder, &ckpt.decoder, &info, true)?;
     let encoder = encoder.clone();
-    // Keep the loss curve with the package.
+    // Keep the loss curve with the package, up to the exported checkpoint (the run may have gone on).
     if let Some(run_dir) = opts.checkpoint.parent() {
         let metrics = run_dir.join(METRICS_FILE);
         if metrics.is_file() {
-            let bytes = std::fs::read(&metrics).map_err(|e| TrainError::io(&metrics, e))?;
-            adain_models::atomic_file::write(&opts.out.join("training_metrics.jsonl"), &bytes)?;
+            crate::metrics::copy_up_to(
+                &metrics,
+                &opts.out.join("training_metrics.jsonl"),
+                ckpt.iteration,
+            )?;
         }
     }
     Ok(Exported {
