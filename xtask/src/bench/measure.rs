@@ -4,12 +4,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use anyhow::Result;
 
 use super::inputs::Inputs;
 use super::python;
 use super::workers::{Contestant, Runner, Stages, Worker};
+
+/// Pause before each request, so threads of the previous contestant that spin or sleep lazily after
+/// their run (OpenMP's wait policy, ONNX Runtime's spinning pools) are idle when the next one starts.
+pub const SETTLE: Duration = Duration::from_millis(250);
 
 /// Modes every worker runs: the whole pipeline, and with the style statistics computed beforehand.
 pub const MODES: [&str; 2] = ["full", "cached"];
@@ -68,6 +73,7 @@ pub fn size(
         tracing::info!("{size}²: repetition {}/{reps}", rep + 1);
         for (w, worker) in workers.iter_mut().enumerate() {
             for (m, mode) in MODES.iter().enumerate() {
+                std::thread::sleep(SETTLE);
                 samples[w][m].push(worker.request(mode)?);
             }
         }

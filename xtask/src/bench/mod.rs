@@ -204,8 +204,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     info.insert(
         "repetitions".into(),
         format!(
-            "{} per contestant, size and mode, interleaved, after one warm-up",
-            args.reps
+            "{} per contestant, size and mode, interleaved, after one warm-up; {} ms idle before each",
+            args.reps,
+            measure::SETTLE.as_millis()
         ),
     );
     info.insert(
@@ -226,7 +227,10 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     let md = report::write(
         &out,
-        &report::Context { info },
+        &report::Context {
+            info,
+            validations: validations(&manifest),
+        },
         &measured,
         &rows,
         &profiles,
@@ -290,6 +294,16 @@ fn precisions(args: &BenchArgs, manifest: &Manifest, package: &Path) -> Result<V
         bail!("the bench needs the fp32 graphs as its reference");
     }
     Ok(chosen)
+}
+
+/// The decoder's validation of each reduced precision (encoder and decoder of a variant share it).
+fn validations(manifest: &Manifest) -> BTreeMap<String, adain_models::manifest::Validation> {
+    manifest
+        .files
+        .iter()
+        .filter(|f| f.role == Role::Decoder)
+        .filter_map(|f| Some((f.precision.clone(), f.validation.clone()?)))
+        .collect()
 }
 
 fn build_bench_worker() -> Result<PathBuf> {
