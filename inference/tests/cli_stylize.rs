@@ -11,6 +11,13 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `adain stylize CONTENT --style STYLE -o OUT EXTRA…`, which must succeed; its log.
+fn stylize(content: &Path, style: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["stylize", s(content), "--style", s(style), "-o", s(out)];
+    args.extend(extra);
+    expect_success(&adain(&args))
+}
+
 #[test]
 fn output_has_the_exact_odd_size_of_the_content() {
     let dir = tempfile::tempdir().unwrap();
@@ -19,55 +26,25 @@ fn output_has_the_exact_odd_size_of_the_content() {
 
     // Default flags: processed at its own size.
     let native = dir.path().join("native.png");
-    expect_success(&adain(&[
-        "stylize",
-        s(&content),
-        "--style",
-        s(&style),
-        "-o",
-        s(&native),
-    ]));
+    stylize(&content, &style, &native, &[]);
     assert_eq!(image::image_dimensions(&native).unwrap(), (333, 257));
 
     // --content-size only changes the processing size: the result is resized back.
     let resized = dir.path().join("resized.png");
-    expect_success(&adain(&[
-        "stylize",
-        s(&content),
-        "--style",
-        s(&style),
-        "--content-size",
-        "128",
-        "-o",
-        s(&resized),
-    ]));
+    stylize(&content, &style, &resized, &["--content-size", "128"]);
     assert_eq!(image::image_dimensions(&resized).unwrap(), (333, 257));
     let odd = dir.path().join("odd.png");
-    expect_success(&adain(&[
-        "stylize",
-        s(&content),
-        "--style",
-        s(&style),
-        "--content-size",
-        "101",
-        "-o",
-        s(&odd),
-    ]));
+    stylize(&content, &style, &odd, &["--content-size", "101"]);
     assert_eq!(image::image_dimensions(&odd).unwrap(), (333, 257));
 
     // --crop: the content's centre square, at its own size.
     let cropped = dir.path().join("cropped.png");
-    expect_success(&adain(&[
-        "stylize",
-        s(&content),
-        "--style",
-        s(&style),
-        "--content-size",
-        "75",
-        "--crop",
-        "-o",
-        s(&cropped),
-    ]));
+    stylize(
+        &content,
+        &style,
+        &cropped,
+        &["--content-size", "75", "--crop"],
+    );
     assert_eq!(image::image_dimensions(&cropped).unwrap(), (257, 257));
 }
 
@@ -79,27 +56,11 @@ fn a_smaller_processing_size_is_the_same_picture() {
     let content = write_image(dir.path(), "content.png", 333, 257, 1);
     let style = write_image(dir.path(), "style.png", 64, 64, 2);
     let (small, large) = (dir.path().join("small.png"), dir.path().join("large.png"));
-    expect_success(&adain(&[
-        "stylize",
-        s(&content),
-        "--style",
-        s(&style),
-        "--content-size",
-        "128",
-        "-o",
-        s(&small),
-    ]));
+    stylize(&content, &style, &small, &["--content-size", "128"]);
     let expected = adain::image_io::resize_shorter_side(&test_image(333, 257, 1), 128);
     let processed = dir.path().join("processed.png");
     expected.save(&processed).unwrap();
-    expect_success(&adain(&[
-        "stylize",
-        s(&processed),
-        "--style",
-        s(&style),
-        "-o",
-        s(&large),
-    ]));
+    stylize(&processed, &style, &large, &[]);
     let up = adain::image_io::resize_exact(&image::open(&large).unwrap().to_rgb8(), 333, 257);
     assert!(
         image::open(&small).unwrap().to_rgb8() == up,
@@ -430,18 +391,12 @@ fn real_photos_when_the_shared_data_set_is_present() {
     };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("real.jpg");
-    expect_success(&adain(&[
-        "stylize",
-        s(&content),
-        "--style",
-        s(&style),
-        "--content-size",
-        "128",
-        "--style-size",
-        "128",
-        "-o",
-        s(&out),
-    ]));
+    stylize(
+        &content,
+        &style,
+        &out,
+        &["--content-size", "128", "--style-size", "128"],
+    );
     // The content's size as adain sees it (EXIF orientation applied).
     let original =
         adain::image_io::load_rgb(&content, adain::image_io::DEFAULT_MAX_PIXELS).unwrap();
