@@ -8,7 +8,7 @@ use half::f16;
 use onnx_protobuf::tensor_proto::DataType;
 
 use super::walk::{Conv, Emitter};
-use super::writer::{int, ints, string, Builder};
+use super::writer::{int, ints, Builder};
 use super::PadMode;
 use crate::error::{ModelError, Result};
 
@@ -81,30 +81,11 @@ impl Emitter for FloatEmitter {
     }
 
     fn max_pool(&mut self, g: &mut Builder, x: &str, name: &str) -> String {
-        g.node(
-            "MaxPool",
-            name,
-            &[x],
-            vec![
-                ints("kernel_shape", &[2, 2]),
-                ints("strides", &[2, 2]),
-                int("ceil_mode", 1),
-            ],
-        )
+        g.max_pool_2x2(x, name)
     }
 
     fn upsample(&mut self, g: &mut Builder, x: &str, name: &str) -> String {
-        let scales = g.initializer_f32(&format!("{name}.scales"), &[4], &[1.0, 1.0, 2.0, 2.0]);
-        g.node(
-            "Resize",
-            name,
-            &[x, "", &scales],
-            vec![
-                string("mode", "nearest"),
-                string("coordinate_transformation_mode", "asymmetric"),
-                string("nearest_mode", "floor"),
-            ],
-        )
+        g.upsample_nearest_2x(x, name)
     }
 
     fn export(&mut self, g: &mut Builder, x: &str, name: &str) -> Result<String> {

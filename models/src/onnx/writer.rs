@@ -228,6 +228,35 @@ impl Builder {
         )
     }
 
+    /// 2×2 max pooling, stride 2, rounding the output size up (odd sides keep their last pixel).
+    pub(super) fn max_pool_2x2(&mut self, x: &str, name: &str) -> String {
+        self.node(
+            "MaxPool",
+            name,
+            &[x],
+            vec![
+                ints("kernel_shape", &[2, 2]),
+                ints("strides", &[2, 2]),
+                int("ceil_mode", 1),
+            ],
+        )
+    }
+
+    /// Nearest-neighbour ×2 upsampling of H and W (each pixel copied into a 2×2 block).
+    pub(super) fn upsample_nearest_2x(&mut self, x: &str, name: &str) -> String {
+        let scales = self.initializer_f32(&format!("{name}.scales"), &[4], &[1.0, 1.0, 2.0, 2.0]);
+        self.node(
+            "Resize",
+            name,
+            &[x, "", &scales],
+            vec![
+                string("mode", "nearest"),
+                string("coordinate_transformation_mode", "asymmetric"),
+                string("nearest_mode", "floor"),
+            ],
+        )
+    }
+
     /// Reflection padding of `pad` pixels as Slice/Concat: the border rows (then columns) mirrored
     /// without their edge, exactly what `Pad(mode=reflect)` computes.
     pub(super) fn reflect_pad_slices(&mut self, x: &str, pad: usize, conv: &str) -> String {

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use onnx_protobuf::tensor_proto::DataType;
 
 use super::super::walk::{Conv, Emitter};
-use super::super::writer::{int, ints, string, Builder};
+use super::super::writer::{int, ints, Builder};
 use super::super::PadMode;
 use super::ranges::ActivationRanges;
 use crate::error::{ModelError, Result};
@@ -334,31 +334,12 @@ impl Emitter for Int8Emitter<'_> {
     }
 
     fn max_pool(&mut self, g: &mut Builder, x: &str, name: &str) -> String {
-        let y = g.node(
-            "MaxPool",
-            name,
-            &[x],
-            vec![
-                ints("kernel_shape", &[2, 2]),
-                ints("strides", &[2, 2]),
-                int("ceil_mode", 1),
-            ],
-        );
+        let y = g.max_pool_2x2(x, name);
         self.moved(x, y)
     }
 
     fn upsample(&mut self, g: &mut Builder, x: &str, name: &str) -> String {
-        let scales = g.initializer_f32(&format!("{name}.scales"), &[4], &[1.0, 1.0, 2.0, 2.0]);
-        let y = g.node(
-            "Resize",
-            name,
-            &[x, "", &scales],
-            vec![
-                string("mode", "nearest"),
-                string("coordinate_transformation_mode", "asymmetric"),
-                string("nearest_mode", "floor"),
-            ],
-        );
+        let y = g.upsample_nearest_2x(x, name);
         self.moved(x, y)
     }
 
