@@ -1,5 +1,5 @@
-//! The whole chain: train a few iterations → export a package → load and check it in the inference
-//! crate → stylize an odd-sized image.
+//! The whole chain: train a few iterations → export a package → evaluate it → load and check it in
+//! the inference crate → stylize an odd-sized image.
 
 use std::path::PathBuf;
 
@@ -9,6 +9,7 @@ use adain::runtime::SessionOptions;
 use adain::stylize::{adain_stats, Stylizer};
 use adain_e2e::default_encoder;
 use adain_training::checkpoint::{TrainConfig, CHECKPOINT_FILE};
+use adain_training::eval::evaluate;
 use adain_training::export::{export, ExportOptions};
 use adain_training::trainer::{train, TrainOptions};
 
@@ -51,6 +52,7 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         lr_decay: 5e-5,
         style_weight: 10.0,
         content_weight: 1.0,
+        tv_weight: 0.0,
         seed: 1,
         precision: "bf16".into(),
     };
@@ -58,6 +60,7 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         config,
         run_dir: run.clone(),
         resume: false,
+        retune_tv_weight: None,
         iters: 4,
         save_every: 2,
         log_every: 1,
@@ -78,6 +81,15 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
     .unwrap();
     assert_eq!(manifest.provenance["iterations"], "4");
     assert!(package_dir.join("training_metrics.jsonl").is_file());
+
+    let report = evaluate(&package_dir, &content, &style, 32, tch::Device::Cpu).unwrap();
+    assert_eq!(report.pairs, 9, "3 contents × 3 styles");
+    assert!(report.content_loss > 0.0 && report.style_loss > 0.0);
+    assert!((report.total_loss - report.content_loss - 10.0 * report.style_loss).abs() < 1e-6);
+    let board = &report.checkerboard;
+    for spread in [board.outputs, board.contents] {
+        assert!(spread.mean > 0.0 && spread.mean <= spread.max && spread.max.is_finite());
+    }
 
     let package = ModelPackage::load(&package_dir).unwrap();
     let mut stylizer = Stylizer::new(

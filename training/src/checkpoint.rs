@@ -34,6 +34,10 @@ pub struct TrainConfig {
     pub lr_decay: f64,
     pub style_weight: f64,
     pub content_weight: f64,
+    /// Weight of the total-variation penalty on the decoded image (0 = the paper's objective alone).
+    /// Absent from checkpoints written before the penalty existed.
+    #[serde(default)]
+    pub tv_weight: f64,
     pub seed: u64,
     /// `fp32` or `bf16` (convolutions in bfloat16 against f32 master weights).
     pub precision: String,

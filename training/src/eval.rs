@@ -1,5 +1,6 @@
 //! `adain-train eval`: the paper's content and style losses of a model package, averaged over every
-//! content × style pair (α = 1), computed with the package's own graphs' weights in tch.
+//! content × style pair (α = 1), computed with the package's own graphs' weights in tch, and how much
+//! of a checkerboard its outputs carry next to the photographs they come from.
 
 use std::path::Path;
 
@@ -9,10 +10,11 @@ use adain_models::Architecture;
 use serde::Serialize;
 use tch::{Device, Kind, Tensor};
 
+use crate::checkerboard::{checkerboard_score, luma};
 use crate::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use crate::error::{Result, TrainError};
 use crate::loss::adain_losses;
-use crate::model::{Decoder, Encoder};
+use crate::model::{tensor_to_vec, Decoder, Encoder};
 use crate::stats::adain;
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +26,35 @@ pub struct EvalReport {
     pub style_loss: f64,
     /// content + 10 · style, the training objective with the paper's weights.
     pub total_loss: f64,
+    /// `checkerboard_score` of the stylized outputs and, as the baseline, of the contents.
+    pub checkerboard: Checkerboard,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Checkerboard {
+    pub outputs: Spread,
+    pub contents: Spread,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Spread {
+    pub mean: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    fn of(values: &[f32]) -> Self {
+        Spread {
+            mean: values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64,
+            max: values.iter().copied().fold(0.0, f32::max).into(),
+        }
+    }
+}
+
+/// Checkerboard score of a [1, 3, side, side] image tensor, clamped to the range written to files.
+fn score(image: &Tensor, side: usize) -> f32 {
+    let planar = tensor_to_vec(&image.clamp(0.0, 1.0));
+    checkerboard_score(&luma(&planar, side, side), side, side)
 }
 
 pub fn evaluate(
@@ -69,6 +100,9 @@ pub fn evaluate(
             .to_device(device))
     };
     let (mut content, mut style, mut pairs) = (0.0, 0.0, 0usize);
+    let (mut output_scores, mut content_scores) = (Vec::new(), Vec::new());
+    let side = size as usize;
+    let bar = crate::progress::bar(contents.files.len() * styles.files.len(), "evaluating");
     tch::no_grad(|| -> Result<()> {
         let style_feats: Vec<Vec<Tensor>> = styles
             .files
@@ -76,17 +110,23 @@ pub fn evaluate(
             .map(|p| Ok(encoder.features(&load(p)?)))
             .collect::<Result<_>>()?;
         for c in &contents.files {
-            let fc = encoder.relu4_1(&load(c)?);
+            let image = load(c)?;
+            content_scores.push(score(&image, side));
+            let fc = encoder.relu4_1(&image);
             for fs in &style_feats {
                 let t = adain(&fc, &fs[3]);
-                let l = adain_losses(&encoder.features(&decoder.forward(&t, Kind::Float)), &t, fs);
+                let output = decoder.forward(&t, Kind::Float);
+                let l = adain_losses(&encoder.features(&output), &t, fs);
                 content += l.content.double_value(&[]);
                 style += l.style.double_value(&[]);
+                output_scores.push(score(&output, side));
                 pairs += 1;
+                bar.inc(1);
             }
         }
         Ok(())
     })?;
+    bar.finish_and_clear();
     let (content, style) = (content / pairs as f64, style / pairs as f64);
     Ok(EvalReport {
         model: model_dir.display().to_string(),
@@ -95,5 +135,9 @@ pub fn evaluate(
         content_loss: content,
         style_loss: style,
         total_loss: content + 10.0 * style,
+        checkerboard: Checkerboard {
+            outputs: Spread::of(&output_scores),
+            contents: Spread::of(&content_scores),
+        },
     })
 }

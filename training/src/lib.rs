@@ -4,6 +4,7 @@
 //! graphs are written from, so training and inference cannot drift apart.
 
 pub mod calibration;
+pub mod checkerboard;
 pub mod checkpoint;
 pub mod data;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod optim;
+pub mod progress;
 pub mod stats;
 pub mod trainer;
 

@@ -13,13 +13,17 @@ pub const METRICS_FILE: &str = "metrics.jsonl";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Record {
-    /// Training losses averaged over the iterations since the previous record.
+    /// Training losses averaged over the iterations since the previous record. `loss` is the paper's
+    /// objective (content + λ·style), comparable across runs; a run with a total-variation weight
+    /// minimises `loss + tv_weight · tv`.
     Train {
         iteration: u64,
         lr: f64,
         loss: f64,
         content: f64,
         style: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tv: Option<f64>,
         seconds_per_iteration: f64,
     },
     /// Losses on the fixed validation pairs.

@@ -13,7 +13,7 @@ use crate::data::{
     center_crop, load_resized, planar_batch, BatchLoader, ImageFolder, LoaderConfig,
 };
 use crate::error::{Result, TrainError};
-use crate::loss::adain_losses;
+use crate::loss::{adain_losses, total_variation};
 use crate::metrics::{MetricsLog, Record};
 use crate::model::{tensor_to_vec, Decoder, Encoder};
 use crate::optim::{learning_rate, Adam};
@@ -24,6 +24,8 @@ pub struct TrainOptions {
     pub config: TrainConfig,
     pub run_dir: PathBuf,
     pub resume: bool,
+    /// With `resume`: a new total-variation weight from here on (the run's other settings are kept).
+    pub retune_tv_weight: Option<f64>,
     /// Total iterations to reach.
     pub iters: u64,
     pub save_every: u64,
@@ -71,10 +73,27 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
     };
     std::fs::create_dir_all(&opts.run_dir).map_err(|e| TrainError::io(&opts.run_dir, e))?;
     remove_stale_temporaries(&opts.run_dir);
-    let config = match &resumed {
-        Some(c) => c.config.clone(),
-        None => opts.config.clone(),
+    let config = match (&resumed, opts.retune_tv_weight) {
+        (Some(c), Some(tv_weight)) if tv_weight != c.config.tv_weight => {
+            tracing::info!(
+                "total-variation weight {} → {tv_weight} from iteration {}",
+                c.config.tv_weight,
+                c.iteration
+            );
+            TrainConfig {
+                tv_weight,
+                ..c.config.clone()
+            }
+        }
+        (Some(c), _) => c.config.clone(),
+        (None, _) => opts.config.clone(),
     };
+    if !(config.tv_weight >= 0.0 && config.tv_weight.is_finite()) {
+        return Err(TrainError::Config(format!(
+            "--tv-weight {}: expected a finite weight ≥ 0",
+            config.tv_weight
+        )));
+    }
     let kind = match config.precision.as_str() {
         "fp32" => Kind::Float,
         "bf16" => Kind::BFloat16,
@@ -184,7 +203,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         config.crop as i64,
         config.crop as i64,
     ];
-    let (mut window, mut window_n, mut window_start) = ([0f64; 3], 0u64, Instant::now());
+    let (mut window, mut window_n, mut window_start) = ([0f64; 4], 0u64, Instant::now());
     let run_start = Instant::now();
     let (mut first_loss, mut last_loss, mut last_val, mut skipped) = (f64::NAN, f64::NAN, None, 0);
     for iteration in start..opts.iters {
@@ -212,20 +231,25 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         });
         let output = decoder.forward(&target, kind);
         let losses = adain_losses(&encoder.features(&output), &target, &style_features);
-        let loss = losses.total(config.content_weight, config.style_weight);
-        loss.backward();
+        let paper_loss = losses.total(config.content_weight, config.style_weight);
+        let tv = (config.tv_weight > 0.0).then(|| total_variation(&output.to_kind(Kind::Float)));
+        match &tv {
+            Some(tv) => (&paper_loss + tv * config.tv_weight).backward(),
+            None => paper_loss.backward(),
+        }
         let lr = learning_rate(config.lr, config.lr_decay, iteration);
         adam.step(&params, lr);
 
         let values = [
-            loss.double_value(&[]),
+            paper_loss.double_value(&[]),
             losses.content.double_value(&[]),
             losses.style.double_value(&[]),
+            tv.map_or(0.0, |t| t.double_value(&[])),
         ];
-        if !values[0].is_finite() {
+        let objective = values[0] + config.tv_weight * values[3];
+        if !objective.is_finite() {
             return Err(TrainError::Config(format!(
-                "the loss became {} at iteration {iteration}; the last checkpoint is intact",
-                values[0]
+                "the loss became {objective} at iteration {iteration}; the last checkpoint is intact"
             )));
         }
         if first_loss.is_nan() {
@@ -251,9 +275,10 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
                 loss: window[0] / n,
                 content: window[1] / n,
                 style: window[2] / n,
+                tv: (config.tv_weight > 0.0).then(|| window[3] / n),
                 seconds_per_iteration: window_start.elapsed().as_secs_f64() / n,
             })?;
-            (window, window_n, window_start) = ([0.0; 3], 0, Instant::now());
+            (window, window_n, window_start) = ([0.0; 4], 0, Instant::now());
         }
         if let Some(v) = &validation {
             if done % config.val_every == 0 || done == opts.iters {

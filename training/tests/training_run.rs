@@ -1,4 +1,5 @@
-//! Training itself: the loss falls, and a resumed run is the same run.
+//! Training itself: the loss falls, a resumed run is the same run, and a resume may retune the
+//! total-variation weight.
 
 mod common;
 
@@ -20,6 +21,7 @@ fn options(
         config,
         run_dir: run.into(),
         resume,
+        retune_tv_weight: None,
         iters,
         save_every: 5,
         log_every: 1,
@@ -122,4 +124,39 @@ fn resume_drops_metrics_written_after_the_checkpoint() {
         .map(|r| r.iteration())
         .collect();
     assert_eq!(iters, (1..=8).collect::<Vec<_>>());
+}
+
+#[test]
+fn resume_can_retune_the_tv_weight_and_logs_the_penalty() {
+    tch::set_num_threads(2);
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 7);
+    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 8);
+    let run = dir.path().join("run");
+    let config = common::small_config(&content, &style);
+    train(options(config.clone(), &run, false, 5)).unwrap();
+    let mut retuned = options(config, &run, true, 8);
+    retuned.retune_tv_weight = Some(5.0);
+    train(retuned).unwrap();
+
+    let before = Checkpoint::load(&run.join(CHECKPOINT_FILE)).unwrap().config;
+    assert_eq!(before.tv_weight, 5.0);
+    let stored: adain_training::checkpoint::TrainConfig =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(stored, before, "config.json records the retuned run");
+    for r in metrics::read(&run.join(METRICS_FILE)).unwrap() {
+        if let Record::Train { iteration, tv, .. } = r {
+            assert_eq!(
+                tv.is_some(),
+                iteration > 5,
+                "iteration {iteration}: tv {tv:?}"
+            );
+            assert!(tv.is_none_or(|v| v > 0.0 && v.is_finite()));
+        }
+    }
+
+    let mut negative = options(before, &run, true, 9);
+    negative.retune_tv_weight = Some(-1.0);
+    let err = train(negative).unwrap_err().to_string();
+    assert!(err.contains("--tv-weight -1"), "{err}");
 }

@@ -22,7 +22,6 @@ use adain_models::convention::{DECODER_INPUT, ENCODER_INPUT, FEATURE_CHANNELS};
 use adain_models::onnx::quantize::{adain_boundary_convs, ActivationRanges, Clip, Histogram};
 use adain_models::onnx::{network_graph, save_model, GraphSpec, Outputs, PadMode};
 use adain_models::Network;
-use indicatif::{ProgressBar, ProgressStyle};
 use ndarray::{Array3, Axis, Ix4};
 use ort::value::TensorRef;
 
@@ -117,7 +116,7 @@ pub fn calibrate(
     encoder_h.fixed.insert(ENCODER_INPUT.into(), (0.0, 1.0));
     let mut files: Vec<&PathBuf> = set.contents.iter().collect();
     files.extend(set.styles.iter().filter(|s| !set.contents.contains(s)));
-    let bar = progress(
+    let bar = crate::progress::bar(
         files.len() + decoder.map_or(0, |_| set.contents.len().max(set.styles.len())),
         "calibrating int8",
     );
@@ -242,13 +241,4 @@ fn relu_outputs(net: &Network) -> Vec<(String, bool)> {
         }
     }
     out
-}
-
-fn progress(len: usize, message: &'static str) -> ProgressBar {
-    let bar = ProgressBar::new(len as u64).with_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} eta {eta}")
-            .expect("valid template"),
-    );
-    bar.set_message(message);
-    bar
 }

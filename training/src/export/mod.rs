@@ -87,6 +87,7 @@ fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
         ("lr_decay", c.lr_decay.to_string()),
         ("style_weight", c.style_weight.to_string()),
         ("content_weight", c.content_weight.to_string()),
+        ("tv_weight", c.tv_weight.to_string()),
         ("seed", c.seed.to_string()),
         ("training_precision", c.precision.clone()),
         (

@@ -13,7 +13,6 @@ use adain_models::convention::ADAIN_LAYER;
 use adain_models::manifest::Role;
 use adain_models::package::Precision;
 use image::RgbImage;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::calibration::load_square;
@@ -66,7 +65,7 @@ impl Reference {
             .map(|(c, s)| Ok((load_square(c, size)?, load_square(s, size)?)))
             .collect::<Result<Vec<_>>>()?;
         let mut pipeline = Pipeline::open(dir, Precision::Fp32, Precision::Fp32, threads)?;
-        let bar = progress(images.len(), "fp32 reference");
+        let bar = crate::progress::bar(images.len(), "fp32 reference");
         let outputs = images.iter().map(|(c, s)| {
             bar.inc(1);
             pipeline.stylize(c, s)
@@ -94,7 +93,7 @@ impl Reference {
         let mut full = Pipeline::open(dir, precision, precision, threads)?;
         let mut enc_only = Pipeline::open(dir, precision, Precision::Fp32, threads)?;
         let mut dec_only = Pipeline::open(dir, Precision::Fp32, precision, threads)?;
-        let bar = progress(self.len(), "validating");
+        let bar = crate::progress::bar(self.len(), "validating");
         let mut pairs = Vec::new();
         let mut sums = [0.0f64; 3];
         for (((content, style), (c, s)), reference) in
@@ -197,15 +196,6 @@ pub fn psnr(mse: f64) -> f64 {
     } else {
         -10.0 * mse.log10()
     }
-}
-
-fn progress(len: usize, message: &'static str) -> ProgressBar {
-    let bar = ProgressBar::new(len as u64).with_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} eta {eta}")
-            .expect("valid template"),
-    );
-    bar.set_message(message);
-    bar
 }
 
 #[cfg(test)]

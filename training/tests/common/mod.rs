@@ -63,6 +63,7 @@ pub fn small_config(content: &Path, style: &Path) -> TrainConfig {
         lr_decay: 5e-5,
         style_weight: 10.0,
         content_weight: 1.0,
+        tv_weight: 0.0,
         seed: 3,
         precision: "fp32".into(),
     }

@@ -16,6 +16,22 @@ pub struct EvalReport {
     pub content_loss: f64,
     pub style_loss: f64,
     pub total_loss: f64,
+    /// Absent from reports written before eval measured it.
+    #[serde(default)]
+    pub checkerboard: Option<Checkerboard>,
+}
+
+/// `checkerboard_score` (training/src/checkerboard.rs) of the outputs and of their contents.
+#[derive(Debug, Deserialize)]
+pub struct Checkerboard {
+    pub outputs: Spread,
+    pub contents: Spread,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Spread {
+    pub mean: f64,
+    pub max: f64,
 }
 
 /// The pictures written next to the section, by file name.
@@ -164,6 +180,15 @@ pub fn markdown(
             "\n## Evaluation\n\n`adain-train eval`: {} content × style pairs at {}², α = 1.\n\n| content loss | style loss | content + 10·style |\n|---|---|---|\n| {:.4} | {:.4} | {:.4} |",
             e.pairs, e.size, e.content_loss, e.style_loss, e.total_loss
         );
+        if let Some(c) = &e.checkerboard {
+            let _ = writeln!(
+                s,
+                "\nCheckerboard: the spectrum at the decoder's upsampling periods (2, 4, 8 px) over its neighbourhood, \
+                 along rows and columns (`adain-train eval`; about 1 = no periodic pattern).\n\n\
+                 | | mean | worst |\n|---|---|---|\n| stylized outputs | {:.2} | {:.2} |\n| their contents | {:.2} | {:.2} |",
+                c.outputs.mean, c.outputs.max, c.contents.mean, c.contents.max
+            );
+        }
     }
     let _ = writeln!(s);
     if let Some(f) = pictures.loss_curves {
@@ -264,6 +289,16 @@ mod tests {
             content_loss: 1.5,
             style_loss: 0.25,
             total_loss: 4.0,
+            checkerboard: Some(Checkerboard {
+                outputs: Spread {
+                    mean: 1.25,
+                    max: 2.5,
+                },
+                contents: Spread {
+                    mean: 1.0,
+                    max: 1.1,
+                },
+            }),
         };
         let all = Pictures {
             loss_curves: Some("loss_curves.svg"),
@@ -279,6 +314,11 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("| 1.5000 | 0.2500 | 4.0000 |"));
+        assert!(
+            text.contains("| stylized outputs | 1.25 | 2.50 |")
+                && text.contains("| their contents | 1.00 | 1.10 |"),
+            "{text}"
+        );
         assert!(text.contains("25.50 at iteration 100"));
         assert!(
             text.contains("![Training and validation loss](loss_curves.svg)")

@@ -67,6 +67,10 @@ pub struct TrainArgs {
     style_weight: f64,
     #[arg(long, default_value_t = 1.0)]
     content_weight: f64,
+    /// Weight of a total-variation penalty on the decoded image [default: 0, the paper's objective].
+    /// With --resume it changes the run's weight from the checkpoint on.
+    #[arg(long)]
+    tv_weight: Option<f64>,
     /// Checkpoint every N iterations (and at the end).
     #[arg(long, default_value_t = 500)]
     save_every: u64,
@@ -164,6 +168,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         lr_decay: a.lr_decay,
         style_weight: a.style_weight,
         content_weight: a.content_weight,
+        tv_weight: a.tv_weight.unwrap_or(0.0),
         seed: a.seed,
         precision: a.precision.clone(),
     };
@@ -171,6 +176,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         config,
         run_dir: a.out.clone(),
         resume: a.resume,
+        retune_tv_weight: a.tv_weight.filter(|_| a.resume),
         iters: a.iters,
         save_every: a.save_every,
         log_every: a.log_every,
@@ -458,6 +464,11 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         report.content_loss,
         report.style_loss,
         report.total_loss
+    );
+    let board = &report.checkerboard;
+    println!(
+        "checkerboard score (about 1 = none): outputs mean {:.2}, worst {:.2}; contents mean {:.2}, worst {:.2}",
+        board.outputs.mean, board.outputs.max, board.contents.mean, board.contents.max
     );
     let json = serde_json::to_string_pretty(&report)?;
     println!("{json}");
