@@ -112,6 +112,13 @@ pub fn markdown(
             format!("content {c}, style λ = {w}")
         }),
     );
+    row(
+        &mut s,
+        "total-variation penalty",
+        p("tv_weight")
+            .filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0))
+            .map(|w| format!("weight {w} on the decoded image")),
+    );
     row(&mut s, "training precision", p("training_precision"));
     row(&mut s, "content images", p("content_data"));
     row(&mut s, "style images", p("style_data"));
@@ -278,6 +285,14 @@ mod tests {
         ] {
             assert!(!text.contains(absent), "{absent} in\n{text}");
         }
+
+        // A zero total-variation weight is the paper's objective: no row; a positive one is shown.
+        let mut with_tv = manifest();
+        with_tv.provenance.insert("tv_weight".into(), "0".into());
+        assert!(!markdown(&with_tv, None, None, &none).contains("total-variation"));
+        with_tv.provenance.insert("tv_weight".into(), "50".into());
+        assert!(markdown(&with_tv, None, None, &none)
+            .contains("| total-variation penalty | weight 50 on the decoded image |"));
 
         let metrics = super::super::metrics::parse(
             "{\"kind\":\"train\",\"iteration\":100,\"loss\":30,\"content\":10,\"seconds_per_iteration\":36}\n\
