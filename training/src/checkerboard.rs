@@ -14,13 +14,16 @@ pub const UPSAMPLING_PERIODS: [usize; 3] = [2, 4, 8];
 const NEIGHBOURS: std::ops::RangeInclusive<usize> = 2..=7;
 
 /// The largest spectral peak ratio at the upsampling periods, along rows and along columns, of a
-/// single-channel `width × height` image stored row-major.
+/// single-channel `width × height` image stored row-major (1 for an empty image).
 pub fn checkerboard_score(luma: &[f32], width: usize, height: usize) -> f32 {
     assert_eq!(
         luma.len(),
         width * height,
         "luma does not match {width}x{height}"
     );
+    if width == 0 || height == 0 {
+        return 1.0;
+    }
     let rows: Vec<&[f32]> = luma.chunks_exact(width).collect();
     let columns: Vec<Vec<f32>> = (0..width)
         .map(|x| (0..height).map(|y| luma[y * width + x]).collect())
@@ -129,6 +132,7 @@ mod tests {
             let score = checkerboard_score(&photo_like(side, seed), side, side);
             assert!((0.7..1.5).contains(&score), "seed {seed}, {side}²: {score}");
         }
+        assert_eq!(checkerboard_score(&[], 0, 0), 1.0);
     }
 
     #[test]
