@@ -53,6 +53,7 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         style_weight: 10.0,
         content_weight: 1.0,
         tv_weight: 0.0,
+        grid_weight: 0.0,
         seed: 1,
         precision: "bf16".into(),
     };
@@ -60,7 +61,7 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         config,
         run_dir: run.clone(),
         resume: false,
-        retune_tv_weight: None,
+        retune: Default::default(),
         iters: 4,
         save_every: 2,
         log_every: 1,

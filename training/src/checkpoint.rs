@@ -38,6 +38,9 @@ pub struct TrainConfig {
     /// Absent from checkpoints written before the penalty existed.
     #[serde(default)]
     pub tv_weight: f64,
+    /// Weight of the penalty on the decoded image's energy at the upsampling periods (2, 4, 8 px).
+    #[serde(default)]
+    pub grid_weight: f64,
     pub seed: u64,
     /// `fp32` or `bf16` (convolutions in bfloat16 against f32 master weights).
     pub precision: String,

@@ -1,10 +1,11 @@
 //! The paper's objective: content loss ‖f(g(t)) − t‖² at relu4_1 and the style loss matching the mean
 //! and std of relu1_1 … relu4_1 (mean-squared errors, as the authors' code). Optionally a
-//! total-variation penalty on the decoded image, against the fine periodic patterns the decoder's
-//! upsampling can produce and the encoder's pooling barely sees.
+//! total-variation penalty on the decoded image, and a penalty on its energy at the periods of the
+//! decoder's upsampling grid, against the fine periodic patterns that upsampling can produce.
 
 use tch::{Reduction, Tensor};
 
+use crate::checkerboard::UPSAMPLING_PERIODS;
 use crate::stats::channel_stats;
 
 /// Loss terms of one step (scalar tensors).
@@ -48,9 +49,54 @@ pub fn total_variation(image: &Tensor) -> Tensor {
     dy.square().mean(None) + dx.square().mean(None)
 }
 
+/// Mean power of an [N, C, H, W] image's rows and columns at the frequencies of patterns repeating
+/// every 2, 4 and 8 pixels (the decoder's upsampling periods, which `checkerboard` scores): |DFT|² at
+/// `side / period` cycles, normalised by the side, summed over the periods and the two directions.
+pub fn upsampling_grid_energy(image: &Tensor) -> Tensor {
+    let mut total = Tensor::zeros([], (image.kind(), image.device()));
+    for lines in [image.shallow_clone(), image.transpose(2, 3)] {
+        let n = lines.size()[3];
+        let positions = Tensor::arange(n, (image.kind(), image.device()));
+        for period in UPSAMPLING_PERIODS {
+            let phase = positions.shallow_clone() * (std::f64::consts::TAU / period as f64);
+            let re = lines.matmul(&phase.cos()) / n as f64;
+            let im = lines.matmul(&phase.sin()) / n as f64;
+            total = total + (re.square() + im.square()).mean(None);
+        }
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn image(side: i64, value: impl Fn(i64, i64) -> f32) -> Tensor {
+        let data: Vec<f32> = (0..side * side)
+            .map(|i| value(i / side, i % side))
+            .collect();
+        Tensor::from_slice(&data).view([1, 1, side, side])
+    }
+
+    #[test]
+    fn grid_energy_finds_patterns_on_the_upsampling_grid_only() {
+        let energy = |t: &Tensor| upsampling_grid_energy(t).double_value(&[]);
+        assert!(
+            energy(&image(32, |_, _| 0.4)) < 1e-12,
+            "a flat image has none"
+        );
+        // Columns 0 and 1 of every 4 bright: a 4-pixel pattern along rows.
+        let blocks = energy(&image(32, |_, x| if x % 4 < 2 { 0.6 } else { 0.4 }));
+        // The same amplitude repeating every 5 pixels lies between the grid's frequencies.
+        let off_grid = energy(&image(40, |_, x| if x % 5 < 2 { 0.6 } else { 0.4 }));
+        let blob = energy(&image(32, |y, x| {
+            let r2 = ((x - 16) * (x - 16) + (y - 16) * (y - 16)) as f32;
+            0.4 + 0.2 * (-r2 / 72.0).exp()
+        }));
+        assert!(blocks > 0.004, "{blocks}");
+        assert!(off_grid < blocks / 10.0, "{off_grid} vs {blocks}");
+        assert!(blob < blocks / 10.0, "a smooth blob: {blob} vs {blocks}");
+    }
 
     #[test]
     fn total_variation_is_zero_for_flat_images_and_largest_for_a_checkerboard() {

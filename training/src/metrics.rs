@@ -14,8 +14,8 @@ pub const METRICS_FILE: &str = "metrics.jsonl";
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Record {
     /// Training losses averaged over the iterations since the previous record. `loss` is the paper's
-    /// objective (content + λ·style), comparable across runs; a run with a total-variation weight
-    /// minimises `loss + tv_weight · tv`.
+    /// objective (content + λ·style), comparable across runs; a run with penalties minimises
+    /// `loss + tv_weight · tv + grid_weight · grid`.
     Train {
         iteration: u64,
         lr: f64,
@@ -24,6 +24,8 @@ pub enum Record {
         style: f64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tv: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        grid: Option<f64>,
         seconds_per_iteration: f64,
     },
     /// Losses on the fixed validation pairs.

@@ -13,7 +13,7 @@ use crate::data::{
     center_crop, load_resized, planar_batch, BatchLoader, ImageFolder, LoaderConfig,
 };
 use crate::error::{Result, TrainError};
-use crate::loss::{adain_losses, total_variation};
+use crate::loss::{adain_losses, total_variation, upsampling_grid_energy};
 use crate::metrics::{MetricsLog, Record};
 use crate::model::{tensor_to_vec, Decoder, Encoder};
 use crate::optim::{learning_rate, Adam};
@@ -24,14 +24,21 @@ pub struct TrainOptions {
     pub config: TrainConfig,
     pub run_dir: PathBuf,
     pub resume: bool,
-    /// With `resume`: a new total-variation weight from here on (the run's other settings are kept).
-    pub retune_tv_weight: Option<f64>,
+    /// With `resume`: new penalty weights from here on (the run's other settings are kept).
+    pub retune: Retune,
     /// Total iterations to reach.
     pub iters: u64,
     pub save_every: u64,
     pub log_every: u64,
     pub device: Device,
     pub progress: bool,
+}
+
+/// Penalty weights a resumed run may change.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Retune {
+    pub tv_weight: Option<f64>,
+    pub grid_weight: Option<f64>,
 }
 
 /// What a finished invocation did.
@@ -73,26 +80,41 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
     };
     std::fs::create_dir_all(&opts.run_dir).map_err(|e| TrainError::io(&opts.run_dir, e))?;
     remove_stale_temporaries(&opts.run_dir);
-    let config = match (&resumed, opts.retune_tv_weight) {
-        (Some(c), Some(tv_weight)) if tv_weight != c.config.tv_weight => {
-            tracing::info!(
-                "total-variation weight {} → {tv_weight} from iteration {}",
-                c.config.tv_weight,
-                c.iteration
-            );
-            TrainConfig {
-                tv_weight,
-                ..c.config.clone()
+    let mut config = match &resumed {
+        Some(c) => c.config.clone(),
+        None => opts.config.clone(),
+    };
+    if let Some(c) = &resumed {
+        for (name, weight, new) in [
+            (
+                "total-variation",
+                &mut config.tv_weight,
+                opts.retune.tv_weight,
+            ),
+            (
+                "upsampling-grid",
+                &mut config.grid_weight,
+                opts.retune.grid_weight,
+            ),
+        ] {
+            if let Some(new) = new.filter(|&w| w != *weight) {
+                tracing::info!(
+                    "{name} weight {weight} → {new} from iteration {}",
+                    c.iteration
+                );
+                *weight = new;
             }
         }
-        (Some(c), _) => c.config.clone(),
-        (None, _) => opts.config.clone(),
-    };
-    if !(config.tv_weight >= 0.0 && config.tv_weight.is_finite()) {
-        return Err(TrainError::Config(format!(
-            "--tv-weight {}: expected a finite weight ≥ 0",
-            config.tv_weight
-        )));
+    }
+    for (flag, weight) in [
+        ("--tv-weight", config.tv_weight),
+        ("--grid-weight", config.grid_weight),
+    ] {
+        if !(weight >= 0.0 && weight.is_finite()) {
+            return Err(TrainError::Config(format!(
+                "{flag} {weight}: expected a finite weight ≥ 0"
+            )));
+        }
     }
     let kind = match config.precision.as_str() {
         "fp32" => Kind::Float,
@@ -203,7 +225,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         config.crop as i64,
         config.crop as i64,
     ];
-    let (mut window, mut window_n, mut window_start) = ([0f64; 4], 0u64, Instant::now());
+    let (mut window, mut window_n, mut window_start) = ([0f64; 5], 0u64, Instant::now());
     let run_start = Instant::now();
     let (mut first_loss, mut last_loss, mut last_val, mut skipped) = (f64::NAN, f64::NAN, None, 0);
     for iteration in start..opts.iters {
@@ -232,11 +254,17 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         let output = decoder.forward(&target, kind);
         let losses = adain_losses(&encoder.features(&output), &target, &style_features);
         let paper_loss = losses.total(config.content_weight, config.style_weight);
-        let tv = (config.tv_weight > 0.0).then(|| total_variation(&output.to_kind(Kind::Float)));
-        match &tv {
-            Some(tv) => (&paper_loss + tv * config.tv_weight).backward(),
-            None => paper_loss.backward(),
+        let output32 = output.to_kind(Kind::Float);
+        let penalty = |weight: f64, f: fn(&Tensor) -> Tensor| (weight > 0.0).then(|| f(&output32));
+        let tv = penalty(config.tv_weight, total_variation);
+        let grid = penalty(config.grid_weight, upsampling_grid_energy);
+        let mut objective = paper_loss.shallow_clone();
+        for (term, weight) in [(&tv, config.tv_weight), (&grid, config.grid_weight)] {
+            if let Some(term) = term {
+                objective = objective + term * weight;
+            }
         }
+        objective.backward();
         let lr = learning_rate(config.lr, config.lr_decay, iteration);
         adam.step(&params, lr);
 
@@ -245,8 +273,9 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
             losses.content.double_value(&[]),
             losses.style.double_value(&[]),
             tv.map_or(0.0, |t| t.double_value(&[])),
+            grid.map_or(0.0, |t| t.double_value(&[])),
         ];
-        let objective = values[0] + config.tv_weight * values[3];
+        let objective = values[0] + config.tv_weight * values[3] + config.grid_weight * values[4];
         if !objective.is_finite() {
             return Err(TrainError::Config(format!(
                 "the loss became {objective} at iteration {iteration}; the last checkpoint is intact"
@@ -276,9 +305,10 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
                 content: window[1] / n,
                 style: window[2] / n,
                 tv: (config.tv_weight > 0.0).then(|| window[3] / n),
+                grid: (config.grid_weight > 0.0).then(|| window[4] / n),
                 seconds_per_iteration: window_start.elapsed().as_secs_f64() / n,
             })?;
-            (window, window_n, window_start) = ([0.0; 4], 0, Instant::now());
+            (window, window_n, window_start) = ([0.0; 5], 0, Instant::now());
         }
         if let Some(v) = &validation {
             if done % config.val_every == 0 || done == opts.iters {

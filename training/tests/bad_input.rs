@@ -15,7 +15,7 @@ fn try_train(content: &Path, style: &Path, run: &Path) -> String {
         config,
         run_dir: run.into(),
         resume: false,
-        retune_tv_weight: None,
+        retune: Default::default(),
         iters: 2,
         save_every: 1,
         log_every: 1,

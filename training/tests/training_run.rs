@@ -1,5 +1,5 @@
 //! Training itself: the loss falls, a resumed run is the same run, and a resume may retune the
-//! total-variation weight.
+//! penalty weights.
 
 mod common;
 
@@ -8,7 +8,7 @@ use std::path::Path;
 use adain_training::checkpoint::{Checkpoint, CHECKPOINT_FILE};
 use adain_training::metrics::{self, Record, METRICS_FILE};
 use adain_training::optim::learning_rate;
-use adain_training::trainer::{train, TrainOptions};
+use adain_training::trainer::{train, Retune, TrainOptions};
 use tch::Device;
 
 fn options(
@@ -21,7 +21,7 @@ fn options(
         config,
         run_dir: run.into(),
         resume,
-        retune_tv_weight: None,
+        retune: Default::default(),
         iters,
         save_every: 5,
         log_every: 1,
@@ -127,7 +127,7 @@ fn resume_drops_metrics_written_after_the_checkpoint() {
 }
 
 #[test]
-fn resume_can_retune_the_tv_weight_and_logs_the_penalty() {
+fn resume_can_retune_the_penalties_and_logs_them() {
     tch::set_num_threads(2);
     let dir = tempfile::tempdir().unwrap();
     let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 7);
@@ -135,28 +135,61 @@ fn resume_can_retune_the_tv_weight_and_logs_the_penalty() {
     let run = dir.path().join("run");
     let config = common::small_config(&content, &style);
     train(options(config.clone(), &run, false, 5)).unwrap();
-    let mut retuned = options(config, &run, true, 8);
-    retuned.retune_tv_weight = Some(5.0);
+    let mut retuned = options(config.clone(), &run, true, 7);
+    retuned.retune.tv_weight = Some(5.0);
+    train(retuned).unwrap();
+    let mut retuned = options(config, &run, true, 9);
+    retuned.retune.grid_weight = Some(100.0);
     train(retuned).unwrap();
 
-    let before = Checkpoint::load(&run.join(CHECKPOINT_FILE)).unwrap().config;
-    assert_eq!(before.tv_weight, 5.0);
-    let stored: adain_training::checkpoint::TrainConfig =
+    let stored = Checkpoint::load(&run.join(CHECKPOINT_FILE)).unwrap().config;
+    assert_eq!((stored.tv_weight, stored.grid_weight), (5.0, 100.0));
+    let json: adain_training::checkpoint::TrainConfig =
         serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
-    assert_eq!(stored, before, "config.json records the retuned run");
+    assert_eq!(json, stored, "config.json records the retuned run");
     for r in metrics::read(&run.join(METRICS_FILE)).unwrap() {
-        if let Record::Train { iteration, tv, .. } = r {
+        if let Record::Train {
+            iteration,
+            tv,
+            grid,
+            ..
+        } = r
+        {
             assert_eq!(
                 tv.is_some(),
                 iteration > 5,
                 "iteration {iteration}: tv {tv:?}"
             );
-            assert!(tv.is_none_or(|v| v > 0.0 && v.is_finite()));
+            assert_eq!(
+                grid.is_some(),
+                iteration > 7,
+                "iteration {iteration}: grid {grid:?}"
+            );
+            for v in [tv, grid].into_iter().flatten() {
+                assert!(v > 0.0 && v.is_finite(), "iteration {iteration}: {v}");
+            }
         }
     }
 
-    let mut negative = options(before, &run, true, 9);
-    negative.retune_tv_weight = Some(-1.0);
-    let err = train(negative).unwrap_err().to_string();
-    assert!(err.contains("--tv-weight -1"), "{err}");
+    for (flag, retune) in [
+        (
+            "--tv-weight -1",
+            Retune {
+                tv_weight: Some(-1.0),
+                ..Default::default()
+            },
+        ),
+        (
+            "--grid-weight NaN",
+            Retune {
+                grid_weight: Some(f64::NAN),
+                ..Default::default()
+            },
+        ),
+    ] {
+        let mut bad = options(stored.clone(), &run, true, 10);
+        bad.retune = retune;
+        let err = train(bad).unwrap_err().to_string();
+        assert!(err.contains(flag), "{err}");
+    }
 }

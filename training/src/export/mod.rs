@@ -88,6 +88,7 @@ fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
         ("style_weight", c.style_weight.to_string()),
         ("content_weight", c.content_weight.to_string()),
         ("tv_weight", c.tv_weight.to_string()),
+        ("grid_weight", c.grid_weight.to_string()),
         ("seed", c.seed.to_string()),
         ("training_precision", c.precision.clone()),
         (

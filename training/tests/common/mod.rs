@@ -64,6 +64,7 @@ pub fn small_config(content: &Path, style: &Path) -> TrainConfig {
         style_weight: 10.0,
         content_weight: 1.0,
         tv_weight: 0.0,
+        grid_weight: 0.0,
         seed: 3,
         precision: "fp32".into(),
     }

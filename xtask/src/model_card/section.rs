@@ -119,6 +119,13 @@ pub fn markdown(
             .filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0))
             .map(|w| format!("weight {w} on the decoded image")),
     );
+    row(
+        &mut s,
+        "upsampling-grid penalty",
+        p("grid_weight")
+            .filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0))
+            .map(|w| format!("weight {w} on the energy at 2, 4 and 8 px periods")),
+    );
     row(&mut s, "training precision", p("training_precision"));
     row(&mut s, "content images", p("content_data"));
     row(&mut s, "style images", p("style_data"));
@@ -286,11 +293,17 @@ mod tests {
             assert!(!text.contains(absent), "{absent} in\n{text}");
         }
 
-        // A zero total-variation weight is the paper's objective: no row; a positive one is shown.
+        // A zero penalty weight is the paper's objective: no row; a positive one is shown.
         let mut with_tv = manifest();
         with_tv.provenance.insert("tv_weight".into(), "0".into());
         assert!(!markdown(&with_tv, None, None, &none).contains("total-variation"));
         with_tv.provenance.insert("tv_weight".into(), "50".into());
+        with_tv
+            .provenance
+            .insert("grid_weight".into(), "10000".into());
+        assert!(markdown(&with_tv, None, None, &none).contains(
+            "| upsampling-grid penalty | weight 10000 on the energy at 2, 4 and 8 px periods |"
+        ));
         assert!(markdown(&with_tv, None, None, &none)
             .contains("| total-variation penalty | weight 50 on the decoded image |"));
 

@@ -10,7 +10,7 @@ use adain_models::onnx::quantize::Clip;
 use adain_models::package::{Precision, VGG16_INT8_RANGES_FILE};
 use adain_training::checkpoint::{TrainConfig, CHECKPOINT_FILE};
 use adain_training::export::{export_with_variants, ExportOptions, VariantOptions};
-use adain_training::trainer::{train as run_training, TrainOptions};
+use adain_training::trainer::{train as run_training, Retune, TrainOptions};
 
 /// The default package's encoder, relative to the workspace (built by `cargo xtask setup`).
 fn default_encoder() -> PathBuf {
@@ -71,6 +71,10 @@ pub struct TrainArgs {
     /// With --resume it changes the run's weight from the checkpoint on.
     #[arg(long)]
     tv_weight: Option<f64>,
+    /// Weight of a penalty on the decoded image's energy at the decoder's upsampling periods (2, 4 and
+    /// 8 px), against checkerboard patterns [default: 0]. With --resume it changes the run's weight.
+    #[arg(long)]
+    grid_weight: Option<f64>,
     /// Checkpoint every N iterations (and at the end).
     #[arg(long, default_value_t = 500)]
     save_every: u64,
@@ -169,6 +173,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         style_weight: a.style_weight,
         content_weight: a.content_weight,
         tv_weight: a.tv_weight.unwrap_or(0.0),
+        grid_weight: a.grid_weight.unwrap_or(0.0),
         seed: a.seed,
         precision: a.precision.clone(),
     };
@@ -176,7 +181,10 @@ pub fn train(a: TrainArgs) -> Result<()> {
         config,
         run_dir: a.out.clone(),
         resume: a.resume,
-        retune_tv_weight: a.tv_weight.filter(|_| a.resume),
+        retune: Retune {
+            tv_weight: a.tv_weight.filter(|_| a.resume),
+            grid_weight: a.grid_weight.filter(|_| a.resume),
+        },
         iters: a.iters,
         save_every: a.save_every,
         log_every: a.log_every,
