@@ -112,20 +112,18 @@ pub fn markdown(
             format!("content {c}, style λ = {w}")
         }),
     );
-    row(
-        &mut s,
-        "total-variation penalty",
-        p("tv_weight")
-            .filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0))
-            .map(|w| format!("weight {w} on the decoded image")),
-    );
-    row(
-        &mut s,
-        "upsampling-grid penalty",
-        p("grid_weight")
-            .filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0))
-            .map(|w| format!("weight {w} on the energy at 2, 4 and 8 px periods")),
-    );
+    // Penalties show only when used: a zero weight is the paper's objective.
+    for (name, key, on) in [
+        ("total-variation penalty", "tv_weight", "the decoded image"),
+        (
+            "upsampling-grid penalty",
+            "grid_weight",
+            "the energy at 2, 4 and 8 px periods",
+        ),
+    ] {
+        let weight = p(key).filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0));
+        row(&mut s, name, weight.map(|w| format!("weight {w} on {on}")));
+    }
     row(&mut s, "training precision", p("training_precision"));
     row(&mut s, "content images", p("content_data"));
     row(&mut s, "style images", p("style_data"));
