@@ -103,15 +103,24 @@ fn train_then_resume_equals_one_run() {
     }
 }
 
-#[test]
-fn resume_drops_metrics_written_after_the_checkpoint() {
+/// A small run in `dir`/run, trained 5 iterations on synthetic images drawn from `seed`.
+fn run_of_five_iterations(
+    dir: &Path,
+    seed: u32,
+) -> (std::path::PathBuf, adain_training::checkpoint::TrainConfig) {
     tch::set_num_threads(2);
-    let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 5);
-    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 6);
-    let run = dir.path().join("run");
+    let content = common::synthetic_folder(&dir.join("c"), 3, 40, 40, seed);
+    let style = common::synthetic_folder(&dir.join("s"), 3, 40, 40, seed + 1);
+    let run = dir.join("run");
     let config = common::small_config(&content, &style);
     train(options(config.clone(), &run, false, 5)).unwrap();
+    (run, config)
+}
+
+#[test]
+fn resume_drops_metrics_written_after_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (run, config) = run_of_five_iterations(dir.path(), 5);
     // As if the process died at iteration 7, after logging but before its next checkpoint (at 10).
     let log = run.join(METRICS_FILE);
     let mut text = std::fs::read_to_string(&log).unwrap();
@@ -128,13 +137,8 @@ fn resume_drops_metrics_written_after_the_checkpoint() {
 
 #[test]
 fn resume_can_retune_the_penalties_and_logs_them() {
-    tch::set_num_threads(2);
     let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 7);
-    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 8);
-    let run = dir.path().join("run");
-    let config = common::small_config(&content, &style);
-    train(options(config.clone(), &run, false, 5)).unwrap();
+    let (run, config) = run_of_five_iterations(dir.path(), 7);
     let mut retuned = options(config.clone(), &run, true, 7);
     retuned.retune.tv_weight = Some(5.0);
     train(retuned).unwrap();
