@@ -1,6 +1,7 @@
 //! Reading a run's `metrics.jsonl` (written by training/src/metrics.rs; xtask cannot depend on the
 //! tch crate, so the record shape is mirrored here) and summarising it.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -15,6 +16,12 @@ pub enum Record {
         loss: f64,
         content: f64,
         seconds_per_iteration: f64,
+        /// Present only while the total-variation penalty is on.
+        #[serde(default)]
+        tv: Option<f64>,
+        /// Present only while the upsampling-grid penalty is on.
+        #[serde(default)]
+        grid: Option<f64>,
     },
     /// Losses on the fixed validation pairs.
     Val {
@@ -40,6 +47,8 @@ pub struct Metrics {
     pub val: Vec<Point>,
     /// Training seconds, summed over the logged intervals.
     pub seconds: f64,
+    /// The iteration each penalty was first on (keyed by its config name, e.g. `grid_weight`).
+    pub penalty_from: BTreeMap<&'static str, u64>,
 }
 
 /// Parses the records of a metrics file; unreadable lines (a torn last line) are skipped.
@@ -56,8 +65,16 @@ pub fn parse(text: &str) -> Metrics {
                 loss,
                 content,
                 seconds_per_iteration,
+                tv,
+                grid,
                 ..
             } => {
+                for (key, value) in [("tv_weight", tv), ("grid_weight", grid)] {
+                    if value.is_some() {
+                        // The record averages the interval since the previous one: it began there.
+                        m.penalty_from.entry(key).or_insert(previous);
+                    }
+                }
                 m.seconds += seconds_per_iteration * iteration.saturating_sub(previous) as f64;
                 previous = iteration;
                 m.train.push(Point {
@@ -125,6 +142,17 @@ mod tests {
         assert_eq!(m.val.len(), 1);
         assert_eq!(m.seconds, 10.0 * 2.0 + 20.0 * 1.0);
         assert_eq!(m.train[1].weighted_style, 12.0);
+        assert!(m.penalty_from.is_empty());
+    }
+
+    #[test]
+    fn a_penalty_starts_where_its_first_interval_began() {
+        let text = r#"{"kind":"train","iteration":10,"loss":30.0,"content":10.0,"seconds_per_iteration":1.0}
+{"kind":"train","iteration":20,"loss":30.0,"content":10.0,"grid":0.0002,"seconds_per_iteration":1.0}
+{"kind":"train","iteration":30,"loss":30.0,"content":10.0,"grid":0.0002,"tv":0.01,"seconds_per_iteration":1.0}"#;
+        let m = parse(text);
+        assert_eq!(m.penalty_from.get("grid_weight"), Some(&10));
+        assert_eq!(m.penalty_from.get("tv_weight"), Some(&20));
     }
 
     #[test]

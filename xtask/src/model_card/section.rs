@@ -122,7 +122,16 @@ pub fn markdown(
         ),
     ] {
         let weight = p(key).filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0));
-        row(&mut s, name, weight.map(|w| format!("weight {w} on {on}")));
+        // A penalty that joined a run late says when (the metrics show it).
+        let from = metrics
+            .and_then(|m| m.penalty_from.get(key))
+            .filter(|&&i| i > 0)
+            .map_or(String::new(), |i| format!(", from iteration {i}"));
+        row(
+            &mut s,
+            name,
+            weight.map(|w| format!("weight {w} on {on}{from}")),
+        );
     }
     row(&mut s, "training precision", p("training_precision"));
     row(&mut s, "content images", p("content_data"));
@@ -350,5 +359,14 @@ mod tests {
             text.contains("![Training and validation loss](loss_curves.svg)")
                 && text.contains("(grid.jpg)")
         );
+
+        // A penalty that joined the run late says from which iteration.
+        let late = super::super::metrics::parse(
+            "{\"kind\":\"train\",\"iteration\":100,\"loss\":30,\"content\":10,\"seconds_per_iteration\":1}\n\
+             {\"kind\":\"train\",\"iteration\":200,\"loss\":30,\"content\":10,\"grid\":0.1,\"seconds_per_iteration\":1}\n",
+        );
+        assert!(markdown(&with_tv, Some(&late), None, &none).contains(
+            "| upsampling-grid penalty | weight 10000 on the energy at 2, 4 and 8 px periods, from iteration 100 |"
+        ));
     }
 }
