@@ -61,7 +61,7 @@ pub fn upsampling_grid_energy(image: &Tensor) -> Tensor {
             let phase = positions.shallow_clone() * (std::f64::consts::TAU / period as f64);
             let re = lines.matmul(&phase.cos()) / n as f64;
             let im = lines.matmul(&phase.sin()) / n as f64;
-            total = total + (re.square() + im.square()).mean(None);
+            total += (re.square() + im.square()).mean(None);
         }
     }
     total

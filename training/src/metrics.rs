@@ -35,12 +35,21 @@ pub enum Record {
         content: f64,
         style: f64,
     },
+    /// The penalty weights from `iteration` on, written whenever they differ from the last such
+    /// record (a run without one had none), so the log keeps the schedule a resumed run followed.
+    Penalties {
+        iteration: u64,
+        tv_weight: f64,
+        grid_weight: f64,
+    },
 }
 
 impl Record {
     pub fn iteration(&self) -> u64 {
         match self {
-            Record::Train { iteration, .. } | Record::Val { iteration, .. } => *iteration,
+            Record::Train { iteration, .. }
+            | Record::Val { iteration, .. }
+            | Record::Penalties { iteration, .. } => *iteration,
         }
     }
 }
@@ -58,6 +67,34 @@ impl MetricsLog {
             copy_up_to(&path, &path, iteration)?;
         }
         Ok(Self { path })
+    }
+
+    /// Records the penalty weights from `iteration` on, unless the log already holds them as the
+    /// latest ones.
+    pub fn note_penalties(&self, iteration: u64, tv_weight: f64, grid_weight: f64) -> Result<()> {
+        let latest = if self.path.is_file() {
+            read(&self.path)?
+                .into_iter()
+                .filter_map(|r| match r {
+                    Record::Penalties {
+                        tv_weight,
+                        grid_weight,
+                        ..
+                    } => Some((tv_weight, grid_weight)),
+                    _ => None,
+                })
+                .last()
+        } else {
+            None
+        };
+        if latest.unwrap_or((0.0, 0.0)) == (tv_weight, grid_weight) {
+            return Ok(());
+        }
+        self.append(&Record::Penalties {
+            iteration,
+            tv_weight,
+            grid_weight,
+        })
     }
 
     pub fn append(&self, record: &Record) -> Result<()> {
@@ -130,5 +167,34 @@ mod tests {
         // Resuming from 500 cuts the run's log in place.
         MetricsLog::open(&run, 500).unwrap();
         assert_eq!(read(&run.join(METRICS_FILE)).unwrap(), vec![val(500)]);
+    }
+
+    #[test]
+    fn penalty_weights_are_logged_when_they_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = MetricsLog::open(dir.path(), 0).unwrap();
+        let penalties = |iteration, grid_weight| Record::Penalties {
+            iteration,
+            tv_weight: 0.0,
+            grid_weight,
+        };
+        log.note_penalties(0, 0.0, 0.0).unwrap();
+        assert!(
+            !dir.path().join(METRICS_FILE).exists(),
+            "none: nothing to say"
+        );
+        log.note_penalties(100, 0.0, 10.0).unwrap();
+        log.note_penalties(200, 0.0, 10.0).unwrap();
+        log.append(&val(250)).unwrap();
+        log.note_penalties(300, 0.0, 30.0).unwrap();
+        let path = dir.path().join(METRICS_FILE);
+        assert_eq!(
+            read(&path).unwrap(),
+            vec![penalties(100, 10.0), val(250), penalties(300, 30.0)]
+        );
+        // A resume from 250 drops the change at 300, so the weight at 250 is not written again.
+        let log = MetricsLog::open(dir.path(), 250).unwrap();
+        log.note_penalties(250, 0.0, 10.0).unwrap();
+        assert_eq!(read(&path).unwrap(), vec![penalties(100, 10.0), val(250)]);
     }
 }

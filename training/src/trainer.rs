@@ -180,6 +180,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         }
     };
     let metrics = MetricsLog::open(&opts.run_dir, start)?;
+    metrics.note_penalties(start, config.tv_weight, config.grid_weight)?;
     if start >= opts.iters {
         tracing::info!("already at iteration {start} (target {})", opts.iters);
         return Ok(TrainSummary {

@@ -151,7 +151,24 @@ fn resume_can_retune_the_penalties_and_logs_them() {
     let json: adain_training::checkpoint::TrainConfig =
         serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
     assert_eq!(json, stored, "config.json records the retuned run");
-    for r in metrics::read(&run.join(METRICS_FILE)).unwrap() {
+    let records = metrics::read(&run.join(METRICS_FILE)).unwrap();
+    let schedule: Vec<_> = records
+        .iter()
+        .filter_map(|r| match *r {
+            Record::Penalties {
+                iteration,
+                tv_weight,
+                grid_weight,
+            } => Some((iteration, tv_weight, grid_weight)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        schedule,
+        vec![(5, 5.0, 0.0), (7, 5.0, 100.0)],
+        "the log keeps when each weight changed"
+    );
+    for r in records {
         if let Record::Train {
             iteration,
             tv,

@@ -16,18 +16,18 @@ pub enum Record {
         loss: f64,
         content: f64,
         seconds_per_iteration: f64,
-        /// Present only while the total-variation penalty is on.
-        #[serde(default)]
-        tv: Option<f64>,
-        /// Present only while the upsampling-grid penalty is on.
-        #[serde(default)]
-        grid: Option<f64>,
     },
     /// Losses on the fixed validation pairs.
     Val {
         iteration: u64,
         loss: f64,
         content: f64,
+    },
+    /// Penalty weights from `iteration` on (written when they change).
+    Penalties {
+        iteration: u64,
+        tv_weight: f64,
+        grid_weight: f64,
     },
 }
 
@@ -47,8 +47,8 @@ pub struct Metrics {
     pub val: Vec<Point>,
     /// Training seconds, summed over the logged intervals.
     pub seconds: f64,
-    /// The iteration each penalty was first on (keyed by its config name, e.g. `grid_weight`).
-    pub penalty_from: BTreeMap<&'static str, u64>,
+    /// Each penalty's weight changes as (iteration, weight), keyed by its config name (`grid_weight`).
+    pub penalty_schedule: BTreeMap<&'static str, Vec<(u64, f64)>>,
 }
 
 /// Parses the records of a metrics file; unreadable lines (a torn last line) are skipped.
@@ -65,16 +65,8 @@ pub fn parse(text: &str) -> Metrics {
                 loss,
                 content,
                 seconds_per_iteration,
-                tv,
-                grid,
                 ..
             } => {
-                for (key, value) in [("tv_weight", tv), ("grid_weight", grid)] {
-                    if value.is_some() {
-                        // The record averages the interval since the previous one: it began there.
-                        m.penalty_from.entry(key).or_insert(previous);
-                    }
-                }
                 m.seconds += seconds_per_iteration * iteration.saturating_sub(previous) as f64;
                 previous = iteration;
                 m.train.push(Point {
@@ -96,6 +88,22 @@ pub fn parse(text: &str) -> Metrics {
                     content,
                     weighted_style: loss - content,
                 });
+            }
+            Record::Penalties {
+                iteration,
+                tv_weight,
+                grid_weight,
+            } => {
+                for (key, weight) in [("tv_weight", tv_weight), ("grid_weight", grid_weight)] {
+                    let changes = m.penalty_schedule.entry(key).or_default();
+                    // A resume that rewrites the weights at the same iteration replaces the entry.
+                    if changes.last().is_some_and(|&(i, _)| i == iteration) {
+                        changes.pop();
+                    }
+                    if changes.last().map_or(0.0, |&(_, w)| w) != weight {
+                        changes.push((iteration, weight));
+                    }
+                }
             }
         }
     }
@@ -142,17 +150,22 @@ mod tests {
         assert_eq!(m.val.len(), 1);
         assert_eq!(m.seconds, 10.0 * 2.0 + 20.0 * 1.0);
         assert_eq!(m.train[1].weighted_style, 12.0);
-        assert!(m.penalty_from.is_empty());
+        assert!(m.penalty_schedule.is_empty());
     }
 
     #[test]
-    fn a_penalty_starts_where_its_first_interval_began() {
-        let text = r#"{"kind":"train","iteration":10,"loss":30.0,"content":10.0,"seconds_per_iteration":1.0}
-{"kind":"train","iteration":20,"loss":30.0,"content":10.0,"grid":0.0002,"seconds_per_iteration":1.0}
-{"kind":"train","iteration":30,"loss":30.0,"content":10.0,"grid":0.0002,"tv":0.01,"seconds_per_iteration":1.0}"#;
+    fn penalty_records_give_each_weights_changes() {
+        let text = r#"{"kind":"penalties","iteration":100,"tv_weight":0.0,"grid_weight":10.0}
+{"kind":"train","iteration":110,"loss":30.0,"content":10.0,"grid":0.0002,"seconds_per_iteration":1.0}
+{"kind":"penalties","iteration":200,"tv_weight":0.0,"grid_weight":20.0}
+{"kind":"penalties","iteration":200,"tv_weight":0.0,"grid_weight":30.0}
+{"kind":"penalties","iteration":300,"tv_weight":5.0,"grid_weight":30.0}"#;
         let m = parse(text);
-        assert_eq!(m.penalty_from.get("grid_weight"), Some(&10));
-        assert_eq!(m.penalty_from.get("tv_weight"), Some(&20));
+        assert_eq!(
+            m.penalty_schedule["grid_weight"],
+            vec![(100, 10.0), (200, 30.0)]
+        );
+        assert_eq!(m.penalty_schedule["tv_weight"], vec![(300, 5.0)]);
     }
 
     #[test]

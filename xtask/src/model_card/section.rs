@@ -122,16 +122,19 @@ pub fn markdown(
         ),
     ] {
         let weight = p(key).filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0));
-        // A penalty that joined a run late says when (the metrics show it).
-        let from = metrics
-            .and_then(|m| m.penalty_from.get(key))
-            .filter(|&&i| i > 0)
-            .map_or(String::new(), |i| format!(", from iteration {i}"));
-        row(
-            &mut s,
-            name,
-            weight.map(|w| format!("weight {w} on {on}{from}")),
-        );
+        // A penalty that joined late or changed on the way shows its schedule (from the metrics).
+        let changes = metrics.and_then(|m| m.penalty_schedule.get(key));
+        let value = weight.map(|w| match changes {
+            Some(c) if c.iter().any(|&(i, _)| i > 0) => format!(
+                "on {on}: weight {}",
+                c.iter()
+                    .map(|(i, w)| format!("{w} from iteration {i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            _ => format!("weight {w} on {on}"),
+        });
+        row(&mut s, name, value);
     }
     row(&mut s, "training precision", p("training_precision"));
     row(&mut s, "content images", p("content_data"));
@@ -360,13 +363,14 @@ mod tests {
                 && text.contains("(grid.jpg)")
         );
 
-        // A penalty that joined the run late says from which iteration.
+        // A penalty that joined the run late, and changed, shows its schedule.
         let late = super::super::metrics::parse(
-            "{\"kind\":\"train\",\"iteration\":100,\"loss\":30,\"content\":10,\"seconds_per_iteration\":1}\n\
-             {\"kind\":\"train\",\"iteration\":200,\"loss\":30,\"content\":10,\"grid\":0.1,\"seconds_per_iteration\":1}\n",
+            "{\"kind\":\"penalties\",\"iteration\":100,\"tv_weight\":50,\"grid_weight\":5000}\n\
+             {\"kind\":\"penalties\",\"iteration\":200,\"tv_weight\":50,\"grid_weight\":10000}\n",
         );
-        assert!(markdown(&with_tv, Some(&late), None, &none).contains(
-            "| upsampling-grid penalty | weight 10000 on the energy at 2, 4 and 8 px periods, from iteration 100 |"
-        ));
+        let text = markdown(&with_tv, Some(&late), None, &none);
+        assert!(text.contains(
+            "| upsampling-grid penalty | on the energy at 2, 4 and 8 px periods: weight 5000 from iteration 100, 10000 from iteration 200 |"
+        ), "{text}");
     }
 }

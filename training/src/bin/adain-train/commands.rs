@@ -191,6 +191,9 @@ pub fn train(a: TrainArgs) -> Result<()> {
         device,
         progress: !a.quiet,
     })?;
+    if summary.end_iteration == summary.start_iteration {
+        return Ok(()); // Already at the target: the trainer said so, and nothing ran to summarise.
+    }
     tracing::info!(
         "iterations {}..{}: {:.3} s/iteration, loss {:.4} → {:.4}{}; checkpoint {}",
         summary.start_iteration,
