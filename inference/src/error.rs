@@ -56,6 +56,10 @@ pub enum AdainError {
     #[error(transparent)]
     Model(#[from] ModelError),
 
+    /// A video that cannot be read or written (format, frames, or the ffmpeg program).
+    #[error("{path}: {message}")]
+    Video { path: PathBuf, message: String },
+
     /// An option value or a combination of options that makes no sense.
     #[error("{0}")]
     InvalidArgument(String),

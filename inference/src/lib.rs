@@ -27,5 +27,6 @@ pub mod runtime;
 pub mod style;
 pub mod stylize;
 pub mod tiling;
+pub mod video;
 
 pub use error::{AdainError, ImageProblem, Result};

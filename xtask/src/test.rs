@@ -15,7 +15,12 @@ pub struct TestArgs {
 }
 
 pub fn run(args: &TestArgs) -> Result<()> {
-    crate::setup::run(&crate::setup::SetupArgs::default())?;
+    // The video tests need ffmpeg: installed here (as root) or already present; under CI a missing
+    // ffmpeg fails those tests rather than skipping them.
+    crate::setup::run(&crate::setup::SetupArgs {
+        video: true,
+        ..Default::default()
+    })?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
         .args(["test", "--workspace", "--release"])

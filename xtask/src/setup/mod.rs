@@ -1,5 +1,6 @@
 //! `cargo xtask setup`: everything the project needs that is not in the repository.
 
+pub mod debian;
 mod encoder;
 pub mod onnx_runtime;
 pub mod torch_venv;
@@ -13,6 +14,10 @@ pub struct SetupArgs {
     /// Skip the torch venv (~5 GB): enough for inference, the demo and the CLI, not for training.
     #[arg(long)]
     pub no_torch: bool,
+
+    /// Also install ffmpeg (Debian's package, with apt-get) for `adain video` beyond GIF/APNG/Y4M/frames.
+    #[arg(long)]
+    pub video: bool,
 }
 
 pub fn run(args: &SetupArgs) -> Result<()> {
@@ -22,6 +27,9 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     encoder::build_default()?;
     if !args.no_torch {
         torch_venv::install()?;
+    }
+    if args.video {
+        debian::ensure(&debian::FFMPEG)?;
     }
     tracing::info!(
         "setup complete in {:.1} s (cache: {})",

@@ -4,27 +4,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-/// File extensions taken from folders (files named explicitly are tried whatever their extension).
-const IMAGE_EXTENSIONS: [&str; 7] = ["png", "jpg", "jpeg", "bmp", "tif", "tiff", "webp"];
-
 /// Files as given, folders replaced by the images inside them (not recursive), sorted by name.
 pub fn expand_images(paths: &[PathBuf], what: &str) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("reading the {what} folder {}", path.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && has_image_extension(p))
-                .collect();
+            let inside = adain::image_io::images_in(path)
+                .with_context(|| format!("reading the {what} folder {}", path.display()))?;
             if inside.is_empty() {
                 bail!(
                     "{}: no images in this {what} folder (looked for {})",
                     path.display(),
-                    IMAGE_EXTENSIONS.join(", ")
+                    adain::image_io::IMAGE_EXTENSIONS.join(", ")
                 );
             }
-            inside.sort();
             files.extend(inside);
         } else if path.exists() {
             files.push(path.clone());
@@ -33,12 +26,6 @@ pub fn expand_images(paths: &[PathBuf], what: &str) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(files)
-}
-
-fn has_image_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// The file name without its extension.

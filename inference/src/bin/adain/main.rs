@@ -9,6 +9,7 @@ mod render;
 mod stats;
 mod styles;
 mod stylize;
+mod video;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -40,6 +41,8 @@ struct Cli {
 enum Command {
     /// Stylize content images with style images or style statistics
     Stylize(stylize::StylizeArgs),
+    /// Stylize a video (MP4/WebM/… through ffmpeg; GIF, APNG, Y4M and frame folders built in)
+    Video(video::VideoArgs),
     /// Compute the style statistics of one image, or their average over several, into a file
     Stats(stats::StatsArgs),
     /// Show the ONNX Runtime, the execution providers and the model package with its checks
@@ -57,6 +60,10 @@ fn main() -> std::process::ExitCode {
         Command::Stylize(args) => match matches.subcommand_matches("stylize") {
             Some(sub) => stylize::run(args, sub),
             None => Err(anyhow::anyhow!("internal error: no stylize arguments")),
+        },
+        Command::Video(args) => match matches.subcommand_matches("video") {
+            Some(sub) => video::run(args, sub),
+            None => Err(anyhow::anyhow!("internal error: no video arguments")),
         },
         Command::Stats(args) => stats::run(args),
         Command::Info(args) => info::run(args),

@@ -24,6 +24,24 @@ impl Progress {
         Self { bar }
     }
 
+    /// A bar over a video's frames with the rate and the time left; a spinner when the count is unknown.
+    pub fn frames(total: Option<u64>) -> Self {
+        let (bar, template) = match total {
+            Some(n) => (
+                ProgressBar::new(n),
+                "stylizing {bar:30} {pos}/{len} frames [{elapsed} < {eta}, {per_sec}]",
+            ),
+            None => (
+                ProgressBar::no_length(),
+                "stylizing {spinner} {pos} frames [{elapsed}, {per_sec}]",
+            ),
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            bar.set_style(style);
+        }
+        Self { bar }
+    }
+
     pub fn set_message(&self, message: String) {
         self.bar.set_message(message);
     }

@@ -127,7 +127,7 @@ fn parse_tile(s: &str) -> Result<u32, String> {
     }
 }
 
-fn parse_alpha(s: &str) -> Result<f32, String> {
+pub(crate) fn parse_alpha(s: &str) -> Result<f32, String> {
     let alpha: f32 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
     if (0.0..=1.0).contains(&alpha) {
         Ok(alpha)
