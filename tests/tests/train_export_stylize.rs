@@ -54,6 +54,8 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         content_weight: 1.0,
         tv_weight: 0.0,
         grid_weight: 0.0,
+        stability_weight: 0.0,
+        init_decoder: None,
         seed: 1,
         precision: "bf16".into(),
     };

@@ -41,6 +41,13 @@ pub struct TrainConfig {
     /// Weight of the penalty on the decoded image's energy at the upsampling periods (2, 4, 8 px).
     #[serde(default)]
     pub grid_weight: f64,
+    /// Weight of the shift-consistency term (decodings of a crop and of it moved by under the
+    /// encoder's stride must agree), against flicker in video.
+    #[serde(default)]
+    pub stability_weight: f64,
+    /// The decoder graph a new run started from (fine-tuning), if not from seeded weights.
+    #[serde(default)]
+    pub init_decoder: Option<String>,
     pub seed: u64,
     /// `fp32` or `bf16` (convolutions in bfloat16 against f32 master weights).
     pub precision: String,

@@ -67,9 +67,38 @@ pub fn upsampling_grid_energy(image: &Tensor) -> Tensor {
     total
 }
 
+/// Shift consistency for video: `shifted` is the decoding of the crop moved by (dy, dx) pixels (its
+/// pixel (i, j) shows the crop's (i + dy, j + dx)), so it should equal `output` moved the same way.
+/// The mean squared difference over their overlap, less `margin` pixels along its edges.
+pub fn shift_consistency(
+    output: &Tensor,
+    shifted: &Tensor,
+    dy: i64,
+    dx: i64,
+    margin: i64,
+) -> Tensor {
+    let (h, w) = (shifted.size()[2], shifted.size()[3]);
+    let inner = |t: &Tensor, y: i64, x: i64| {
+        t.narrow(2, y + margin, h - 2 * margin)
+            .narrow(3, x + margin, w - 2 * margin)
+    };
+    inner(output, dy, dx).mse_loss(&inner(shifted, 0, 0), Reduction::Mean)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shift_consistency_is_zero_for_a_decoder_that_moves_with_its_input() {
+        let output = image(24, |y, x| ((y * 7 + x * 3) % 11) as f32 / 11.0);
+        // What a perfectly shift-equivariant decoder makes of the crop moved by (2, 5).
+        let shifted = output.narrow(2, 2, 16).narrow(3, 5, 16);
+        let exact = shift_consistency(&output, &shifted, 2, 5, 2).double_value(&[]);
+        assert_eq!(exact, 0.0);
+        let wrong = shift_consistency(&output, &shifted, 3, 5, 2).double_value(&[]);
+        assert!(wrong > 0.01, "{wrong}");
+    }
 
     fn image(side: i64, value: impl Fn(i64, i64) -> f32) -> Tensor {
         let data: Vec<f32> = (0..side * side)

@@ -26,6 +26,8 @@ pub enum Record {
         tv: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         grid: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stability: Option<f64>,
         seconds_per_iteration: f64,
     },
     /// Losses on the fixed validation pairs.
@@ -41,6 +43,9 @@ pub enum Record {
         iteration: u64,
         tv_weight: f64,
         grid_weight: f64,
+        /// Absent from logs written before the stability term existed.
+        #[serde(default)]
+        stability_weight: f64,
     },
 }
 
@@ -71,7 +76,13 @@ impl MetricsLog {
 
     /// Records the penalty weights from `iteration` on, unless the log already holds them as the
     /// latest ones.
-    pub fn note_penalties(&self, iteration: u64, tv_weight: f64, grid_weight: f64) -> Result<()> {
+    pub fn note_penalties(
+        &self,
+        iteration: u64,
+        tv_weight: f64,
+        grid_weight: f64,
+        stability_weight: f64,
+    ) -> Result<()> {
         let latest = if self.path.is_file() {
             read(&self.path)?
                 .into_iter()
@@ -79,21 +90,23 @@ impl MetricsLog {
                     Record::Penalties {
                         tv_weight,
                         grid_weight,
+                        stability_weight,
                         ..
-                    } => Some((tv_weight, grid_weight)),
+                    } => Some((tv_weight, grid_weight, stability_weight)),
                     _ => None,
                 })
                 .last()
         } else {
             None
         };
-        if latest.unwrap_or((0.0, 0.0)) == (tv_weight, grid_weight) {
+        if latest.unwrap_or((0.0, 0.0, 0.0)) == (tv_weight, grid_weight, stability_weight) {
             return Ok(());
         }
         self.append(&Record::Penalties {
             iteration,
             tv_weight,
             grid_weight,
+            stability_weight,
         })
     }
 
@@ -177,16 +190,17 @@ mod tests {
             iteration,
             tv_weight: 0.0,
             grid_weight,
+            stability_weight: 0.0,
         };
-        log.note_penalties(0, 0.0, 0.0).unwrap();
+        log.note_penalties(0, 0.0, 0.0, 0.0).unwrap();
         assert!(
             !dir.path().join(METRICS_FILE).exists(),
             "none: nothing to say"
         );
-        log.note_penalties(100, 0.0, 10.0).unwrap();
-        log.note_penalties(200, 0.0, 10.0).unwrap();
+        log.note_penalties(100, 0.0, 10.0, 0.0).unwrap();
+        log.note_penalties(200, 0.0, 10.0, 0.0).unwrap();
         log.append(&val(250)).unwrap();
-        log.note_penalties(300, 0.0, 30.0).unwrap();
+        log.note_penalties(300, 0.0, 30.0, 0.0).unwrap();
         let path = dir.path().join(METRICS_FILE);
         assert_eq!(
             read(&path).unwrap(),
@@ -194,7 +208,7 @@ mod tests {
         );
         // A resume from 250 drops the change at 300, so the weight at 250 is not written again.
         let log = MetricsLog::open(dir.path(), 250).unwrap();
-        log.note_penalties(250, 0.0, 10.0).unwrap();
+        log.note_penalties(250, 0.0, 10.0, 0.0).unwrap();
         assert_eq!(read(&path).unwrap(), vec![penalties(100, 10.0), val(250)]);
     }
 }

@@ -13,7 +13,7 @@ use crate::data::{
     center_crop, load_resized, planar_batch, BatchLoader, ImageFolder, LoaderConfig,
 };
 use crate::error::{Result, TrainError};
-use crate::loss::{adain_losses, total_variation, upsampling_grid_energy};
+use crate::loss::{adain_losses, shift_consistency, total_variation, upsampling_grid_energy};
 use crate::metrics::{MetricsLog, Record};
 use crate::model::{tensor_to_vec, Decoder, Encoder};
 use crate::optim::{learning_rate, Adam};
@@ -39,6 +39,7 @@ pub struct TrainOptions {
 pub struct Retune {
     pub tv_weight: Option<f64>,
     pub grid_weight: Option<f64>,
+    pub stability_weight: Option<f64>,
 }
 
 /// What a finished invocation did.
@@ -96,6 +97,11 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
                 &mut config.grid_weight,
                 opts.retune.grid_weight,
             ),
+            (
+                "shift-stability",
+                &mut config.stability_weight,
+                opts.retune.stability_weight,
+            ),
         ] {
             if let Some(new) = new.filter(|&w| w != *weight) {
                 tracing::info!(
@@ -109,6 +115,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
     for (flag, weight) in [
         ("--tv-weight", config.tv_weight),
         ("--grid-weight", config.grid_weight),
+        ("--stability-weight", config.stability_weight),
     ] {
         if !(weight >= 0.0 && weight.is_finite()) {
             return Err(TrainError::Config(format!(
@@ -174,13 +181,24 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
             (decoder, adam, c.iteration)
         }
         None => {
-            let decoder = Decoder::seeded(config.seed, opts.device);
+            let decoder = match &config.init_decoder {
+                Some(path) => {
+                    tracing::info!("starting from the decoder in {path}");
+                    Decoder::from_network(&load_decoder_graph(Path::new(path))?, opts.device)
+                }
+                None => Decoder::seeded(config.seed, opts.device),
+            };
             let adam = Adam::new(&decoder.parameters());
             (decoder, adam, 0)
         }
     };
     let metrics = MetricsLog::open(&opts.run_dir, start)?;
-    metrics.note_penalties(start, config.tv_weight, config.grid_weight)?;
+    metrics.note_penalties(
+        start,
+        config.tv_weight,
+        config.grid_weight,
+        config.stability_weight,
+    )?;
     if start >= opts.iters {
         tracing::info!("already at iteration {start} (target {})", opts.iters);
         return Ok(TrainSummary {
@@ -226,7 +244,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         config.crop as i64,
         config.crop as i64,
     ];
-    let (mut window, mut window_n, mut window_start) = ([0f64; 5], 0u64, Instant::now());
+    let (mut window, mut window_n, mut window_start) = ([0f64; 6], 0u64, Instant::now());
     let run_start = Instant::now();
     let (mut first_loss, mut last_loss, mut last_val, mut skipped) = (f64::NAN, f64::NAN, None, 0);
     for iteration in start..opts.iters {
@@ -259,8 +277,20 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         let penalty = |weight: f64, f: fn(&Tensor) -> Tensor| (weight > 0.0).then(|| f(&output32));
         let tv = penalty(config.tv_weight, total_variation);
         let grid = penalty(config.grid_weight, upsampling_grid_energy);
+        let stability = (config.stability_weight > 0.0).then(|| {
+            let (dy, dx) = stability_shift(config.seed, iteration);
+            let side = config.crop as i64 - SHIFT_SPAN;
+            let shifted = c.narrow(2, dy, side).narrow(3, dx, side);
+            let target = tch::no_grad(|| adain(&encoder.relu4_1(&shifted), &style_features[3]));
+            let shifted_output = decoder.forward(&target, kind).to_kind(Kind::Float);
+            shift_consistency(&output32, &shifted_output, dy, dx, STABILITY_MARGIN)
+        });
         let mut objective = paper_loss.shallow_clone();
-        for (term, weight) in [(&tv, config.tv_weight), (&grid, config.grid_weight)] {
+        for (term, weight) in [
+            (&tv, config.tv_weight),
+            (&grid, config.grid_weight),
+            (&stability, config.stability_weight),
+        ] {
             if let Some(term) = term {
                 objective = objective + term * weight;
             }
@@ -275,8 +305,12 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
             losses.style.double_value(&[]),
             tv.map_or(0.0, |t| t.double_value(&[])),
             grid.map_or(0.0, |t| t.double_value(&[])),
+            stability.map_or(0.0, |t| t.double_value(&[])),
         ];
-        let objective = values[0] + config.tv_weight * values[3] + config.grid_weight * values[4];
+        let objective = values[0]
+            + config.tv_weight * values[3]
+            + config.grid_weight * values[4]
+            + config.stability_weight * values[5];
         if !objective.is_finite() {
             return Err(TrainError::Config(format!(
                 "the loss became {objective} at iteration {iteration}; the last checkpoint is intact"
@@ -307,9 +341,10 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
                 style: window[2] / n,
                 tv: (config.tv_weight > 0.0).then(|| window[3] / n),
                 grid: (config.grid_weight > 0.0).then(|| window[4] / n),
+                stability: (config.stability_weight > 0.0).then(|| window[5] / n),
                 seconds_per_iteration: window_start.elapsed().as_secs_f64() / n,
             })?;
-            (window, window_n, window_start) = ([0.0; 5], 0, Instant::now());
+            (window, window_n, window_start) = ([0.0; 6], 0, Instant::now());
         }
         if let Some(v) = &validation {
             if done % config.val_every == 0 || done == opts.iters {
@@ -339,6 +374,40 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         skipped_files: skipped,
         last_val,
     })
+}
+
+/// The shifted copy of each crop is this much smaller, so shifts of 0..SHIFT_SPAN fit inside.
+const SHIFT_SPAN: i64 = 8;
+/// Pixels along the overlap's edges left out of the stability term: there the two decodings see
+/// different image borders (reflect padding), which no decoder can hide.
+const STABILITY_MARGIN: i64 = 8;
+
+/// The sub-stride shift (dy, dx) of an iteration's stability term: each in 0..8, never both 0 (a
+/// shift by the encoder's stride of 8 costs nothing to match). Drawn from the run's seed and the
+/// iteration, so a resumed run draws the same shifts.
+fn stability_shift(seed: u64, iteration: u64) -> (i64, i64) {
+    use rand::{Rng, SeedableRng};
+    let mut rng =
+        rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ iteration.rotate_left(32) ^ 0x5ab1e);
+    loop {
+        let (dy, dx) = (
+            rng.random_range(0..SHIFT_SPAN),
+            rng.random_range(0..SHIFT_SPAN),
+        );
+        if (dy, dx) != (0, 0) {
+            return (dy, dx);
+        }
+    }
+}
+
+/// A package's decoder graph (decoder.onnx) as a network, to fine-tune from.
+fn load_decoder_graph(path: &Path) -> Result<adain_models::Network> {
+    let model = adain_models::onnx::read_model(path)?;
+    Ok(adain_models::onnx::network_from_graph(
+        &model,
+        adain_models::Architecture::decoder(),
+        path,
+    )?)
 }
 
 /// Temporary files of checkpoints whose writer was killed mid-write (never renamed into place).

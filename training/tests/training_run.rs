@@ -159,6 +159,7 @@ fn resume_can_retune_the_penalties_and_logs_them() {
                 iteration,
                 tv_weight,
                 grid_weight,
+                ..
             } => Some((iteration, tv_weight, grid_weight)),
             _ => None,
         })

@@ -3,6 +3,7 @@
 mod adain_bin;
 mod art;
 mod bench;
+mod bench_video;
 mod calibrate;
 mod demo;
 mod dist;
@@ -42,6 +43,9 @@ enum Command {
     /// Time our library against ONNX Runtime from Python and PyTorch (256², 512², 1024²; stages, peak
     /// memory, precision variants) and a tiled 4096² run; writes target/bench/bench.md and bench.json.
     Bench(bench::BenchArgs),
+    /// Measure the flicker of stylized video on clips with known motion (warping error, per-frame vs
+    /// smoothed statistics) and the frames per second; writes target/bench/video.md and video.json.
+    BenchVideo(bench_video::BenchVideoArgs),
     /// Build target/dist/adain-<version>-<arch>-linux.tar.gz: the `adain` binary, the ONNX Runtime
     /// library and the default model, ready to run with nothing installed (--check tries it out).
     Dist(dist::DistArgs),
@@ -71,6 +75,7 @@ fn main() -> Result<()> {
         Command::TrainDefault(args) => train_default::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::BenchVideo(args) => bench_video::run(&args),
         Command::Dist(args) => dist::run(&args),
         Command::ModelCard(args) => model_card::run(&args),
         Command::FixturePackage(args) => fixture::run(&args),

@@ -10,69 +10,34 @@ use std::time::Duration;
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use image::codecs::png::PngDecoder;
-use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder, RgbImage};
+use image::{AnimationDecoder, ImageDecoder, RgbImage};
 
+use super::animation::AnimationSource;
 use super::format::check_frame_size;
-use super::{commit, temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions, VideoInfo};
+use super::{commit, temporary_path, video_error, Frame, FrameSink, SinkOptions};
 use crate::error::{AdainError, Result};
 
 const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 /// Where `acTL`'s frame count sits: signature, IHDR (4 + 4 + 13 + 4 bytes), acTL's length and type.
 const ACTL_COUNT_AT: u64 = 8 + 25 + 8;
 
-pub struct ApngSource {
-    path: PathBuf,
-    frames: Frames<'static>,
-    info: VideoInfo,
-}
-
-impl ApngSource {
-    pub fn open(path: &Path, max_pixels: u64) -> Result<Self> {
-        let file = File::open(path).map_err(|e| AdainError::io(path, e))?;
-        let decoder = PngDecoder::new(BufReader::new(file))
-            .map_err(|e| video_error(path, format!("not a readable PNG: {e}")))?;
-        let (width, height) = decoder.dimensions();
-        check_frame_size(path, "the APNG canvas", (width, height), max_pixels)?;
-        if !decoder.is_apng().unwrap_or(false) {
-            return Err(video_error(
-                path,
-                "a still PNG image, not an animation (APNG): use `adain stylize` for images",
-            ));
-        }
-        let apng = decoder
-            .apng()
-            .map_err(|e| video_error(path, format!("not a readable APNG: {e}")))?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            frames: apng.into_frames(),
-            info: VideoInfo {
-                width,
-                height,
-                rate: FrameRate { num: 10, den: 1 },
-                frames: None,
-                chroma: None,
-                audio: None,
-            },
-        })
+/// Opens an animated PNG (a still PNG is refused: it is an image, not a video).
+pub fn open(path: &Path, max_pixels: u64) -> Result<AnimationSource> {
+    let file = File::open(path).map_err(|e| AdainError::io(path, e))?;
+    let decoder = PngDecoder::new(BufReader::new(file))
+        .map_err(|e| video_error(path, format!("not a readable PNG: {e}")))?;
+    let (width, height) = decoder.dimensions();
+    check_frame_size(path, "the APNG canvas", (width, height), max_pixels)?;
+    if !decoder.is_apng().unwrap_or(false) {
+        return Err(video_error(
+            path,
+            "a still PNG image, not an animation (APNG): use `adain stylize` for images",
+        ));
     }
-}
-
-impl FrameSource for ApngSource {
-    fn info(&self) -> &VideoInfo {
-        &self.info
-    }
-
-    fn next_frame(&mut self) -> Result<Option<Frame>> {
-        let Some(frame) = self.frames.next() else {
-            return Ok(None);
-        };
-        let frame =
-            frame.map_err(|e| video_error(&self.path, format!("corrupt APNG frame: {e}")))?;
-        Ok(Some(Frame {
-            duration: Duration::from(frame.delay()),
-            image: DynamicImage::ImageRgba8(frame.into_buffer()).to_rgb8(),
-        }))
-    }
+    let apng = decoder
+        .apng()
+        .map_err(|e| video_error(path, format!("not a readable APNG: {e}")))?;
+    AnimationSource::new(path, "APNG", apng.into_frames(), width, height)
 }
 
 pub struct ApngSink {
@@ -114,7 +79,8 @@ impl ApngSink {
     }
 
     fn io(&mut self, f: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>) -> Result<()> {
-        f(self.out.as_mut().expect("open until finish")).map_err(|e| AdainError::io(&self.target, e))
+        f(self.out.as_mut().expect("open until finish"))
+            .map_err(|e| AdainError::io(&self.target, e))
     }
 
     fn next_sequence(&mut self) -> u32 {
@@ -220,7 +186,11 @@ fn compressed_scanlines(image: &RgbImage) -> std::io::Result<Vec<u8>> {
         for i in 0..stride {
             let a = if i >= 3 { line[i - 3] } else { 0 };
             let b = above.map_or(0, |r| r[i]);
-            let c = if i >= 3 { above.map_or(0, |r| r[i - 3]) } else { 0 };
+            let c = if i >= 3 {
+                above.map_or(0, |r| r[i - 3])
+            } else {
+                0
+            };
             row[i + 1] = line[i].wrapping_sub(paeth(a, b, c));
         }
         z.write_all(&row)?;

@@ -10,7 +10,10 @@ use std::thread::JoinHandle;
 use serde_json::Value;
 
 use super::format::check_frame_size;
-use super::{commit, temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions, VideoInfo};
+use super::{
+    commit, temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions,
+    VideoInfo,
+};
 use crate::error::{AdainError, Result};
 
 /// The formats that need no ffmpeg, for error messages.
@@ -67,7 +70,9 @@ fn collect_stderr(child: &mut Child) -> JoinHandle<String> {
             let _ = s.read_to_string(&mut text);
         }
         let start = text.len().saturating_sub(4096);
-        let start = (start..text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let start = (start..text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
         text[start..].trim().to_string()
     })
 }
@@ -171,14 +176,20 @@ impl FfmpegSource {
 
     /// After the last frame: ffmpeg's verdict on the whole file.
     fn check_exit(&mut self) -> Result<()> {
-        let status = self.child.wait().map_err(|e| AdainError::io(&self.path, e))?;
+        let status = self
+            .child
+            .wait()
+            .map_err(|e| AdainError::io(&self.path, e))?;
         let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default());
         if status.success() {
             return Ok(());
         }
         Err(video_error(
             &self.path,
-            format!("ffmpeg could not decode it ({status}): {}", stderr.unwrap_or_default()),
+            format!(
+                "ffmpeg could not decode it ({status}): {}",
+                stderr.unwrap_or_default()
+            ),
         ))
     }
 }
@@ -205,8 +216,9 @@ impl FrameSource for FfmpegSource {
             }
             return Ok(None);
         }
-        let image = image::RgbImage::from_raw(self.info.width, self.info.height, self.buffer.clone())
-            .expect("buffer holds one frame");
+        let image =
+            image::RgbImage::from_raw(self.info.width, self.info.height, self.buffer.clone())
+                .expect("buffer holds one frame");
         Ok(Some(Frame {
             image,
             duration: self.info.rate.frame_duration(),
@@ -286,14 +298,20 @@ impl FfmpegSink {
     /// ffmpeg's exit, as an error with its own words when it failed.
     fn wait(&mut self) -> Result<()> {
         drop(self.stdin.take());
-        let status = self.child.wait().map_err(|e| AdainError::io(&self.target, e))?;
+        let status = self
+            .child
+            .wait()
+            .map_err(|e| AdainError::io(&self.target, e))?;
         let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default());
         if status.success() {
             Ok(())
         } else {
             Err(video_error(
                 &self.target,
-                format!("ffmpeg could not encode it ({status}): {}", stderr.unwrap_or_default()),
+                format!(
+                    "ffmpeg could not encode it ({status}): {}",
+                    stderr.unwrap_or_default()
+                ),
             ))
         }
     }
@@ -303,10 +321,19 @@ impl FfmpegSink {
 fn video_codec(container: &str, crf: Option<u8>) -> Vec<String> {
     let args: Vec<String> = if container == "webm" {
         let crf = crf.unwrap_or(VP9_CRF).to_string();
-        vec!["-c:v", "libvpx-vp9", "-crf", &crf, "-b:v", "0", "-row-mt", "1"]
-            .into_iter()
-            .map(String::from)
-            .collect()
+        vec![
+            "-c:v",
+            "libvpx-vp9",
+            "-crf",
+            &crf,
+            "-b:v",
+            "0",
+            "-row-mt",
+            "1",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect()
     } else {
         let crf = crf.unwrap_or(H264_CRF).to_string();
         vec!["-c:v", "libx264", "-preset", "medium", "-crf", &crf]

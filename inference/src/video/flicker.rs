@@ -66,7 +66,10 @@ impl SyntheticClip {
             })
             .collect();
         let fits = |v: &Window| {
-            v.x >= 0.0 && v.y >= 0.0 && v.x + v.scale * w <= pw - 1.0 && v.y + v.scale * h <= ph - 1.0
+            v.x >= 0.0
+                && v.y >= 0.0
+                && v.x + v.scale * w <= pw - 1.0
+                && v.y + v.scale * h <= ph - 1.0
         };
         if frames == 0 || !windows.iter().all(fits) {
             return Err(AdainError::InvalidArgument(format!(
@@ -149,7 +152,9 @@ pub fn warping_error(
             continue;
         }
         let warped = sample(earlier, eu, ev);
-        sum += (0..3).map(|k| (f64::from(p.0[k]) - warped[k]).abs()).sum::<f64>();
+        sum += (0..3)
+            .map(|k| (f64::from(p.0[k]) - warped[k]).abs())
+            .sum::<f64>();
         n += 3;
     }
     (n > 0).then(|| sum / n as f64)
@@ -177,7 +182,8 @@ mod tests {
 
     #[test]
     fn a_whole_pixel_pan_of_the_photo_itself_has_no_warping_error() {
-        let clip = SyntheticClip::new(photo(), 64, 48, 5, CameraMove::Pan { dx: 3.0, dy: -2.0 }).unwrap();
+        let clip =
+            SyntheticClip::new(photo(), 64, 48, 5, CameraMove::Pan { dx: 3.0, dy: -2.0 }).unwrap();
         let frames: Vec<RgbImage> = (0..clip.len()).map(|t| clip.frame(t)).collect();
         assert_eq!(mean_warping_error(&frames, clip.windows()), 0.0);
         // Frame 1 is frame 0 moved by (3, -2).
@@ -205,6 +211,8 @@ mod tests {
 
     #[test]
     fn too_small_a_photo_is_refused() {
-        assert!(SyntheticClip::new(photo(), 100, 48, 10, CameraMove::Pan { dx: 4.0, dy: 0.0 }).is_err());
+        assert!(
+            SyntheticClip::new(photo(), 100, 48, 10, CameraMove::Pan { dx: 4.0, dy: 0.0 }).is_err()
+        );
     }
 }

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::format::check_frame_size;
-use super::{temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions, VideoInfo};
+use super::{
+    temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions, VideoInfo,
+};
 use crate::error::{AdainError, Result};
 use crate::image_io::{images_in, load_rgb, save_rgb, IMAGE_EXTENSIONS};
 
@@ -28,9 +30,8 @@ impl FolderSource {
                 ),
             )
         })?;
-        let (width, height) = image::image_dimensions(first).map_err(|e| {
-            video_error(first, format!("cannot read the first frame's size: {e}"))
-        })?;
+        let (width, height) = image::image_dimensions(first)
+            .map_err(|e| video_error(first, format!("cannot read the first frame's size: {e}")))?;
         check_frame_size(first, "the first frame", (width, height), max_pixels)?;
         Ok(Self {
             dir: dir.to_path_buf(),

@@ -66,10 +66,10 @@ pub fn open_source(
         return Err(video_error(path, "the file is empty (0 bytes)"));
     }
     if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
-        return Ok(Box::new(gif::GifSource::open(path, max_pixels)?));
+        return Ok(Box::new(gif::open(path, max_pixels)?));
     }
     if head.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Ok(Box::new(apng::ApngSource::open(path, max_pixels)?));
+        return Ok(Box::new(apng::open(path, max_pixels)?));
     }
     if head.starts_with(y4m::MAGIC) {
         return Ok(Box::new(y4m::Y4mSource::open(path, max_pixels)?));
@@ -96,7 +96,10 @@ pub(crate) fn check_frame_size(
     max_pixels: u64,
 ) -> Result<()> {
     if width == 0 || height == 0 {
-        return Err(video_error(path, format!("{what} is empty ({width}x{height} pixels)")));
+        return Err(video_error(
+            path,
+            format!("{what} is empty ({width}x{height} pixels)"),
+        ));
     }
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
@@ -115,9 +118,18 @@ mod tests {
     #[test]
     fn output_formats_follow_the_extension() {
         assert_eq!(VideoFormat::of_output(Path::new("a.GIF")), VideoFormat::Gif);
-        assert_eq!(VideoFormat::of_output(Path::new("a.png")), VideoFormat::Apng);
+        assert_eq!(
+            VideoFormat::of_output(Path::new("a.png")),
+            VideoFormat::Apng
+        );
         assert_eq!(VideoFormat::of_output(Path::new("a.y4m")), VideoFormat::Y4m);
-        assert_eq!(VideoFormat::of_output(Path::new("a.webm")), VideoFormat::Ffmpeg);
-        assert_eq!(VideoFormat::of_output(Path::new("frames")), VideoFormat::Folder);
+        assert_eq!(
+            VideoFormat::of_output(Path::new("a.webm")),
+            VideoFormat::Ffmpeg
+        );
+        assert_eq!(
+            VideoFormat::of_output(Path::new("frames")),
+            VideoFormat::Folder
+        );
     }
 }

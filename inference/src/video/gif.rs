@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
-use image::{AnimationDecoder, DynamicImage, Frames, ImageDecoder};
+use image::{AnimationDecoder, DynamicImage, ImageDecoder};
 
+use super::animation::AnimationSource;
 use super::format::check_frame_size;
-use super::{commit, temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions, VideoInfo};
+use super::{commit, temporary_path, video_error, Frame, FrameSink, SinkOptions};
 use crate::error::{AdainError, Result};
 
 /// NeuQuant's speed (1 best … 30 fastest): 10 is the gif crate's own compromise.
@@ -19,54 +20,19 @@ const QUANTIZER_SPEED: i32 = 10;
 /// Browsers show delays under 2/100 s as 1/10 s; never write one.
 const MIN_DELAY_CS: u64 = 2;
 
-pub struct GifSource {
-    path: PathBuf,
-    frames: Frames<'static>,
-    info: VideoInfo,
-}
-
-impl GifSource {
-    pub fn open(path: &Path, max_pixels: u64) -> Result<Self> {
-        let file = File::open(path).map_err(|e| AdainError::io(path, e))?;
-        let mut decoder = GifDecoder::new(BufReader::new(file))
-            .map_err(|e| video_error(path, format!("not a readable GIF: {e}")))?;
-        let (width, height) = decoder.dimensions();
-        check_frame_size(path, "the GIF canvas", (width, height), max_pixels)?;
-        let mut limits = image::Limits::default();
-        limits.max_alloc = Some((max_pixels.saturating_mul(16)).max(512 << 20));
-        decoder
-            .set_limits(limits)
-            .map_err(|e| video_error(path, e.to_string()))?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            frames: decoder.into_frames(),
-            info: VideoInfo {
-                width,
-                height,
-                rate: FrameRate { num: 10, den: 1 },
-                frames: None,
-                chroma: None,
-                audio: None,
-            },
-        })
-    }
-}
-
-impl FrameSource for GifSource {
-    fn info(&self) -> &VideoInfo {
-        &self.info
-    }
-
-    fn next_frame(&mut self) -> Result<Option<Frame>> {
-        let Some(frame) = self.frames.next() else {
-            return Ok(None);
-        };
-        let frame = frame.map_err(|e| video_error(&self.path, format!("corrupt GIF frame: {e}")))?;
-        Ok(Some(Frame {
-            duration: Duration::from(frame.delay()),
-            image: DynamicImage::ImageRgba8(frame.into_buffer()).to_rgb8(),
-        }))
-    }
+/// Opens a GIF: its canvas is the frame size.
+pub fn open(path: &Path, max_pixels: u64) -> Result<AnimationSource> {
+    let file = File::open(path).map_err(|e| AdainError::io(path, e))?;
+    let mut decoder = GifDecoder::new(BufReader::new(file))
+        .map_err(|e| video_error(path, format!("not a readable GIF: {e}")))?;
+    let (width, height) = decoder.dimensions();
+    check_frame_size(path, "the GIF canvas", (width, height), max_pixels)?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some((max_pixels.saturating_mul(16)).max(512 << 20));
+    decoder
+        .set_limits(limits)
+        .map_err(|e| video_error(path, e.to_string()))?;
+    AnimationSource::new(path, "GIF", decoder.into_frames(), width, height)
 }
 
 pub struct GifSink {

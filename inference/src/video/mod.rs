@@ -6,6 +6,7 @@
 //! [`temporal`] keeps AdaIN's content statistics steady from frame to frame; [`flicker`] measures
 //! what is left, on clips with known motion.
 
+mod animation;
 mod apng;
 pub mod ffmpeg;
 pub mod flicker;
@@ -155,7 +156,11 @@ pub(crate) fn temporary_path(path: &Path) -> PathBuf {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let name = match path.extension() {
-        Some(ext) => format!(".{stem}.tmp-{}.{}", std::process::id(), ext.to_string_lossy()),
+        Some(ext) => format!(
+            ".{stem}.tmp-{}.{}",
+            std::process::id(),
+            ext.to_string_lossy()
+        ),
         None => format!(".{stem}.tmp-{}", std::process::id()),
     };
     path.with_file_name(name)
@@ -198,7 +203,10 @@ mod tests {
     fn temporary_names_keep_the_extension_and_hide() {
         let tmp = temporary_path(Path::new("out/clip.mp4"));
         let name = tmp.file_name().unwrap().to_string_lossy().into_owned();
-        assert!(name.starts_with(".clip.tmp-") && name.ends_with(".mp4"), "{name}");
+        assert!(
+            name.starts_with(".clip.tmp-") && name.ends_with(".mp4"),
+            "{name}"
+        );
         assert_eq!(tmp.parent(), Some(Path::new("out")));
     }
 }

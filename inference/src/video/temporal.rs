@@ -42,8 +42,12 @@ impl ContentStatsSmoother {
         let k = self.keep;
         match &mut self.state {
             Some(state) if k > 0.0 && state.channels() == frame.channels() => {
-                state.mean.zip_mut_with(&frame.mean, |s, &f| *s = k * *s + (1.0 - k) * f);
-                state.std.zip_mut_with(&frame.std, |s, &f| *s = k * *s + (1.0 - k) * f);
+                state
+                    .mean
+                    .zip_mut_with(&frame.mean, |s, &f| *s = k * *s + (1.0 - k) * f);
+                state
+                    .std
+                    .zip_mut_with(&frame.std, |s, &f| *s = k * *s + (1.0 - k) * f);
             }
             _ => self.state = Some(frame.clone()),
         }

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use image::RgbImage;
 
 use super::format::check_frame_size;
-use super::{commit, temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions, VideoInfo};
+use super::{
+    commit, temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions,
+    VideoInfo,
+};
 use crate::error::{AdainError, Result};
 
 pub(crate) const MAGIC: &[u8] = b"YUV4MPEG2 ";
@@ -83,7 +86,11 @@ impl Yuv {
     }
 
     fn from_rgb(self, [r, g, b]: [u8; 3]) -> [f32; 3] {
-        let (r, g, b) = (f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0);
+        let (r, g, b) = (
+            f32::from(r) / 255.0,
+            f32::from(g) / 255.0,
+            f32::from(b) / 255.0,
+        );
         let y = KR * r + KG * g + KB * b;
         let (off, ys, cs) = self.scales();
         [
@@ -127,16 +134,24 @@ impl Y4mSource {
         let mut reader = BufReader::new(file);
         let header = read_line(&mut reader, path)?
             .ok_or_else(|| bad("not a Y4M file: no header line".into()))?;
-        let fields = header
-            .strip_prefix("YUV4MPEG2 ")
-            .ok_or_else(|| bad("not a Y4M file: the header does not start with YUV4MPEG2".into()))?;
+        let fields = header.strip_prefix("YUV4MPEG2 ").ok_or_else(|| {
+            bad("not a Y4M file: the header does not start with YUV4MPEG2".into())
+        })?;
         let (mut width, mut height, mut rate, mut chroma, mut full_range) =
             (0u32, 0u32, None, Chroma::C420, false);
         for field in fields.split_ascii_whitespace() {
             let (key, value) = field.split_at(1);
             match key {
-                "W" => width = value.parse().map_err(|_| bad(format!("bad width `{value}`")))?,
-                "H" => height = value.parse().map_err(|_| bad(format!("bad height `{value}`")))?,
+                "W" => {
+                    width = value
+                        .parse()
+                        .map_err(|_| bad(format!("bad width `{value}`")))?
+                }
+                "H" => {
+                    height = value
+                        .parse()
+                        .map_err(|_| bad(format!("bad height `{value}`")))?
+                }
                 "F" => {
                     rate = value
                         .split_once(':')
@@ -158,13 +173,14 @@ impl Y4mSource {
             }
         }
         if width == 0 || height == 0 {
-            return Err(bad(format!("the header gives no frame size (W{width} H{height})")));
+            return Err(bad(format!(
+                "the header gives no frame size (W{width} H{height})"
+            )));
         }
         check_frame_size(path, "each frame", (width, height), max_pixels)?;
         let frame_bytes = chroma.frame_bytes(width as usize, height as usize);
-        let frames = size.map(|s| {
-            s.saturating_sub(header.len() as u64 + 1) / (frame_bytes as u64 + 6)
-        });
+        let frames =
+            size.map(|s| s.saturating_sub(header.len() as u64 + 1) / (frame_bytes as u64 + 6));
         Ok(Self {
             path: path.to_path_buf(),
             reader,
@@ -348,7 +364,13 @@ mod tests {
     fn colour_conversion_round_trips_within_rounding() {
         for full_range in [false, true] {
             let yuv = Yuv { full_range };
-            for rgb in [[0, 0, 0], [255, 255, 255], [255, 0, 0], [12, 200, 77], [128, 128, 128]] {
+            for rgb in [
+                [0, 0, 0],
+                [255, 255, 255],
+                [255, 0, 0],
+                [12, 200, 77],
+                [128, 128, 128],
+            ] {
                 let [y, u, v] = yuv.from_rgb(rgb);
                 let back = yuv.to_rgb(code(y), code(u), code(v));
                 for c in 0..3 {

@@ -130,7 +130,11 @@ pub fn adain_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_adain"));
     cmd.envs(env.iter().copied());
     cmd.args(args);
-    if matches!(args.first(), Some(&"stylize" | &"stats" | &"info")) && !args.contains(&"--model") {
+    if matches!(
+        args.first(),
+        Some(&"stylize" | &"stats" | &"info" | &"video")
+    ) && !args.contains(&"--model")
+    {
         cmd.arg("--model").arg(test_package());
     }
     cmd.arg("--threads").arg("2");
@@ -169,4 +173,36 @@ pub fn files_in(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// Whether ffmpeg runs here. Without it, a test that needs it skips with a message, except under
+/// `CI=true`, where `cargo xtask test` has installed it and its absence is a failure.
+pub fn ffmpeg_or_skip(test: &str) -> bool {
+    if adain::video::ffmpeg::available() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: ffmpeg is not on the PATH under CI (cargo xtask test installs it with setup --video)"
+    );
+    eprintln!("{test}: skipped, ffmpeg is not on the PATH (cargo xtask setup --video installs it)");
+    false
+}
+
+/// A photograph of the team's shared data (`../shared` beside the workspace), or `None` with a
+/// message when it is absent; under `CI=true` its absence is a failure.
+pub fn shared_photo(name: &str) -> Option<RgbImage> {
+    let path = workspace().join("../shared/data/train/content").join(name);
+    match image::open(&path) {
+        Ok(image) => Some(image.to_rgb8()),
+        Err(e) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{}: the shared data is missing under CI: {e}",
+                path.display()
+            );
+            eprintln!("skipped: {} is not here ({e})", path.display());
+            None
+        }
+    }
 }

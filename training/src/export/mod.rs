@@ -89,6 +89,13 @@ fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
         ("content_weight", c.content_weight.to_string()),
         ("tv_weight", c.tv_weight.to_string()),
         ("grid_weight", c.grid_weight.to_string()),
+        ("stability_weight", c.stability_weight.to_string()),
+        (
+            "initial_decoder",
+            c.init_decoder
+                .clone()
+                .unwrap_or_else(|| format!("seeded random weights ({})", c.seed)),
+        ),
         ("seed", c.seed.to_string()),
         ("training_precision", c.precision.clone()),
         (

@@ -65,6 +65,8 @@ pub fn small_config(content: &Path, style: &Path) -> TrainConfig {
         content_weight: 1.0,
         tv_weight: 0.0,
         grid_weight: 0.0,
+        stability_weight: 0.0,
+        init_decoder: None,
         seed: 3,
         precision: "fp32".into(),
     }

@@ -56,7 +56,10 @@ pub fn run(args: &DemoArgs) -> Result<()> {
     let package = args.model.clone().unwrap_or_else(default_package);
     crate::adain_bin::require_package(&package, args.model.is_none())?;
 
-    crate::setup::run(&crate::setup::SetupArgs { no_torch: true, ..Default::default() })?;
+    crate::setup::run(&crate::setup::SetupArgs {
+        no_torch: true,
+        ..Default::default()
+    })?;
     let adain = crate::adain_bin::build_release()?;
     let out = args
         .out

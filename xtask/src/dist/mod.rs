@@ -43,7 +43,10 @@ pub fn run(args: &DistArgs) -> Result<()> {
     let start = Instant::now();
     let package_dir = args.model.clone().unwrap_or_else(default_package);
     crate::adain_bin::require_package(&package_dir, args.model.is_none())?;
-    crate::setup::run(&crate::setup::SetupArgs { no_torch: true, ..Default::default() })?;
+    crate::setup::run(&crate::setup::SetupArgs {
+        no_torch: true,
+        ..Default::default()
+    })?;
     // The same checks the binary makes before it runs anything: files, hashes, graphs, encoder identity.
     let package = adain::package::ModelPackage::load(&package_dir)
         .with_context(|| format!("model package {} is not usable", package_dir.display()))?;

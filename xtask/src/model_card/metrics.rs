@@ -28,6 +28,8 @@ pub enum Record {
         iteration: u64,
         tv_weight: f64,
         grid_weight: f64,
+        #[serde(default)]
+        stability_weight: f64,
     },
 }
 
@@ -93,8 +95,13 @@ pub fn parse(text: &str) -> Metrics {
                 iteration,
                 tv_weight,
                 grid_weight,
+                stability_weight,
             } => {
-                for (key, weight) in [("tv_weight", tv_weight), ("grid_weight", grid_weight)] {
+                for (key, weight) in [
+                    ("tv_weight", tv_weight),
+                    ("grid_weight", grid_weight),
+                    ("stability_weight", stability_weight),
+                ] {
                     let changes = m.penalty_schedule.entry(key).or_default();
                     // A resume that rewrites the weights at the same iteration replaces the entry.
                     if changes.last().is_some_and(|&(i, _)| i == iteration) {

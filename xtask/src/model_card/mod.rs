@@ -64,7 +64,10 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     let start = std::time::Instant::now();
     let dir = args.model.clone().unwrap_or_else(default_package);
     crate::adain_bin::require_package(&dir, args.model.is_none())?;
-    crate::setup::run(&crate::setup::SetupArgs { no_torch: true, ..Default::default() })?;
+    crate::setup::run(&crate::setup::SetupArgs {
+        no_torch: true,
+        ..Default::default()
+    })?;
     let package = ModelPackage::load(&dir)
         .with_context(|| format!("model package {} is not usable", dir.display()))?;
     let manifest = package.manifest().clone();

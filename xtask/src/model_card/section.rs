@@ -120,6 +120,11 @@ pub fn markdown(
             "grid_weight",
             "the energy at 2, 4 and 8 px periods",
         ),
+        (
+            "shift-stability term",
+            "stability_weight",
+            "decodings of a crop and of it moved by 1–7 px",
+        ),
     ] {
         let weight = p(key).filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0));
         // A penalty that joined late or changed on the way shows its schedule (from the metrics).
@@ -145,6 +150,7 @@ pub fn markdown(
         p("holdout").map(|h| format!("{h} of each folder")),
     );
     row(&mut s, "seed", p("seed"));
+    row(&mut s, "started from", p("initial_decoder"));
     row(&mut s, "trainer", p("trainer"));
     if let Some(m) = metrics {
         row(

@@ -46,7 +46,12 @@ pub fn ensure(program: &Program) -> Result<()> {
             .env("DEBIAN_FRONTEND", "noninteractive")
             .stdout(Stdio::null())
             .status()
-            .with_context(|| format!("running apt-get {} (is this Debian or Ubuntu?)", args.join(" ")))?;
+            .with_context(|| {
+                format!(
+                    "running apt-get {} (is this Debian or Ubuntu?)",
+                    args.join(" ")
+                )
+            })?;
         if !status.success() {
             bail!(
                 "apt-get {} failed ({status}); install `{}` yourself (as root: apt-get install {})",
@@ -58,9 +63,19 @@ pub fn ensure(program: &Program) -> Result<()> {
         Ok(())
     };
     apt(&["update", "-q"])?;
-    apt(&["install", "-y", "-q", "--no-install-recommends", program.package])?;
+    apt(&[
+        "install",
+        "-y",
+        "-q",
+        "--no-install-recommends",
+        program.package,
+    ])?;
     if !runs(program.name) {
-        bail!("{} is still not runnable after installing `{}`", program.name, program.package);
+        bail!(
+            "{} is still not runnable after installing `{}`",
+            program.name,
+            program.package
+        );
     }
     Ok(())
 }

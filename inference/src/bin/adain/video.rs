@@ -8,12 +8,12 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use adain::adain::{normalized_weights, ChannelStats, StyleMix};
+use adain::stylize::Stylizer;
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{
     create_sink, ffmpeg, open_source, Chroma, Frame, FrameRate, FrameSink, FrameStylizer,
     SinkOptions, VideoFormat, VideoInfo, VideoOptions,
 };
-use adain::stylize::Stylizer;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgMatches, Args};
 
@@ -42,7 +42,12 @@ pub struct VideoArgs {
     pub input: PathBuf,
 
     /// Style image; repeat with --weights to mix several
-    #[arg(short, long, value_name = "STYLE", required_unless_present = "style_stats")]
+    #[arg(
+        short,
+        long,
+        value_name = "STYLE",
+        required_unless_present = "style_stats"
+    )]
     pub style: Vec<PathBuf>,
 
     /// Style statistics file (from `adain stats`) used as a style; repeat for several
@@ -115,7 +120,11 @@ fn parse_smoothing(s: &str) -> Result<f32, String> {
 /// `25`, `29.97` or `30000/1001`.
 fn parse_rate(s: &str) -> Result<FrameRate, String> {
     let rate = match s.split_once('/') {
-        Some((n, d)) => n.parse().ok().zip(d.parse().ok()).and_then(|(n, d)| FrameRate::new(n, d)),
+        Some((n, d)) => n
+            .parse()
+            .ok()
+            .zip(d.parse().ok())
+            .and_then(|(n, d)| FrameRate::new(n, d)),
         None => s
             .parse::<f64>()
             .ok()
@@ -141,7 +150,9 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let weights = match (&args.weights, sources.len()) {
         (Some(w), n) => Some(normalized_weights(w, n)?),
         (None, 1) => None,
-        (None, n) => bail!("{n} styles given: a video gets one result, so mix them with --weights (one per style)"),
+        (None, n) => bail!(
+            "{n} styles given: a video gets one result, so mix them with --weights (one per style)"
+        ),
     };
     let output_format = VideoFormat::of_output(&args.output);
     if output_format.needs_ffmpeg() && !ffmpeg::available() {
@@ -153,20 +164,29 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     }
 
     // Input first (a bad input costs no model load), then the output (a bad -o neither).
-    let (info, frames, reader) = spawn_reader(args.input.clone(), args.fps, args.limits.max_pixels)?;
+    let (info, frames, reader) =
+        spawn_reader(args.input.clone(), args.fps, args.limits.max_pixels)?;
     tracing::info!(
         "{}: {}x{} at {} fps{}{}",
         args.input.display(),
         info.width,
         info.height,
         info.rate,
-        info.frames.map(|n| format!(", {n} frames")).unwrap_or_default(),
-        if info.audio.is_some() { ", with audio" } else { "" }
+        info.frames
+            .map(|n| format!(", {n} frames"))
+            .unwrap_or_default(),
+        if info.audio.is_some() {
+            ", with audio"
+        } else {
+            ""
+        }
     );
     let audio = match (&info.audio, output_format) {
         (Some(audio), VideoFormat::Ffmpeg) => Some(audio.clone()),
         (Some(_), _) => {
-            tracing::warn!("the input's audio is dropped: only ffmpeg outputs (.mp4, .webm, ...) carry audio");
+            tracing::warn!(
+                "the input's audio is dropped: only ffmpeg outputs (.mp4, .webm, ...) carry audio"
+            );
             None
         }
         (None, _) => None,
@@ -218,7 +238,9 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     }
     drop(to_writer);
     drop(frames); // unblocks the reader if we stopped early
-    let written = writer.join().map_err(|_| anyhow!("the video writer thread panicked"))?;
+    let written = writer
+        .join()
+        .map_err(|_| anyhow!("the video writer thread panicked"))?;
     let _ = reader.join();
     progress.finish();
     let count = stylized?;
@@ -361,9 +383,14 @@ mod tests {
 
     #[test]
     fn frame_rates_parse_as_fractions_or_decimals() {
-        assert_eq!(parse_rate("30000/1001"), Ok(FrameRate::new(30000, 1001).unwrap()));
+        assert_eq!(
+            parse_rate("30000/1001"),
+            Ok(FrameRate::new(30000, 1001).unwrap())
+        );
         assert_eq!(parse_rate("25"), Ok(FrameRate::new(25, 1).unwrap()));
         assert_eq!(parse_rate("29.97"), Ok(FrameRate::new(2997, 100).unwrap()));
-        assert!(parse_rate("0").is_err() && parse_rate("fast").is_err() && parse_rate("1/0").is_err());
+        assert!(
+            parse_rate("0").is_err() && parse_rate("fast").is_err() && parse_rate("1/0").is_err()
+        );
     }
 }

@@ -75,6 +75,14 @@ pub struct TrainArgs {
     /// 8 px), against checkerboard patterns [default: 0]. With --resume it changes the run's weight.
     #[arg(long)]
     grid_weight: Option<f64>,
+    /// Weight of a shift-consistency term: the decodings of a crop and of the crop moved by 1–7
+    /// pixels must agree where they overlap, which steadies video [default: 0]. With --resume it
+    /// changes the run's weight.
+    #[arg(long)]
+    stability_weight: Option<f64>,
+    /// Start a new run from this decoder graph (a package's decoder.onnx) instead of random weights.
+    #[arg(long, conflicts_with = "resume")]
+    init_decoder: Option<PathBuf>,
     /// Checkpoint every N iterations (and at the end).
     #[arg(long, default_value_t = 500)]
     save_every: u64,
@@ -174,6 +182,8 @@ pub fn train(a: TrainArgs) -> Result<()> {
         content_weight: a.content_weight,
         tv_weight: a.tv_weight.unwrap_or(0.0),
         grid_weight: a.grid_weight.unwrap_or(0.0),
+        stability_weight: a.stability_weight.unwrap_or(0.0),
+        init_decoder: a.init_decoder.as_ref().map(|p| p.display().to_string()),
         seed: a.seed,
         precision: a.precision.clone(),
     };
@@ -184,6 +194,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         retune: Retune {
             tv_weight: a.tv_weight.filter(|_| a.resume),
             grid_weight: a.grid_weight.filter(|_| a.resume),
+            stability_weight: a.stability_weight.filter(|_| a.resume),
         },
         iters: a.iters,
         save_every: a.save_every,

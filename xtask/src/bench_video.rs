@@ -1,0 +1,292 @@
+//! `cargo xtask bench-video`: how much stylized video flickers, measured exactly. Clips are made by
+//! moving a window over still photographs (pans, a zoom), so where each pixel goes is known; the
+//! warping error of the stylized clip is compared for per-frame AdaIN and smoothed content
+//! statistics, with the photographs' own warping error as the floor. Then frames per second of the
+//! whole per-frame pipeline at 512×288 and 1280×720, fp32 and int8.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use adain::adain::{target_features_with, StyleMix};
+use adain::package::ModelPackage;
+use adain::runtime::{Provider, SessionOptions};
+use adain::stylize::{ContentFeatures, Stylizer};
+use adain::video::flicker::{mean_warping_error, CameraMove, SyntheticClip};
+use adain::video::temporal::ContentStatsSmoother;
+use adain::video::{FrameStylizer, VideoOptions};
+use anyhow::{Context, Result};
+use clap::Args;
+use image::RgbImage;
+use serde_json::json;
+
+use crate::art::Artwork;
+use crate::paths::{default_package, target_dir};
+
+#[derive(Args, Debug)]
+pub struct BenchVideoArgs {
+    /// Frames per synthetic clip
+    #[arg(long, default_value_t = 12)]
+    pub frames: usize,
+    /// Smoothing weights to compare (0 is per-frame AdaIN)
+    #[arg(long, value_delimiter = ',', default_value = "0,0.5,0.8,0.9,0.95")]
+    pub smoothing: Vec<f32>,
+    /// Frames timed per size and precision (0 skips the speed part)
+    #[arg(long, default_value_t = 6)]
+    pub timed_frames: usize,
+    /// Model package to measure [default: models/default]
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<std::path::PathBuf>,
+}
+
+/// Size of the flicker clips (16:9, the small size).
+const CLIP: (u32, u32) = (512, 288);
+const PHOTOS: [&str; 2] = ["chelsea.png", "coffee.png"];
+const STYLES: [Artwork; 2] = [Artwork::Swirl, Artwork::Mosaic];
+/// The demo's artwork seed, so the styles are the demo's.
+const ART_SEED: u64 = 2017;
+
+fn moves() -> [(&'static str, CameraMove); 4] {
+    [
+        (
+            "pan right, 4 px/frame",
+            CameraMove::Pan { dx: 4.0, dy: 0.0 },
+        ),
+        // The encoder's stride: frames meet the same feature grid, a diagnostic of the others.
+        (
+            "pan right, 8 px/frame",
+            CameraMove::Pan { dx: 8.0, dy: 0.0 },
+        ),
+        (
+            "diagonal pan, (3, 2) px/frame",
+            CameraMove::Pan { dx: 3.0, dy: 2.0 },
+        ),
+        ("zoom in to 0.85×", CameraMove::Zoom { scale: 0.85 }),
+    ]
+}
+
+pub fn run(args: &BenchVideoArgs) -> Result<()> {
+    crate::setup::run(&crate::setup::SetupArgs {
+        no_torch: true,
+        ..Default::default()
+    })?;
+    let out_dir = target_dir().join("bench");
+    std::fs::create_dir_all(&out_dir)?;
+    let inputs = crate::demo::inputs::prepare(&target_dir().join("bench").join("video-inputs"))?;
+    let package_dir = args.model.clone().unwrap_or_else(default_package);
+    let options = SessionOptions {
+        request: adain::runtime::ProviderRequest::Only(Provider::Cpu),
+        ..SessionOptions::default()
+    };
+
+    // Flicker: fp32, every content encoded once, decoded once per smoothing weight.
+    let fp32 = ModelPackage::load_with_precision(&package_dir, "fp32")?;
+    let mut stylizer = Stylizer::new(&fp32, &options)?;
+    let styles: Vec<_> = STYLES
+        .iter()
+        .map(|a| stylizer.adain_style_statistics(&a.render(640, 512, ART_SEED)))
+        .collect::<adain::Result<_>>()?;
+    let mut rows = Vec::new();
+    for (label, movement) in moves() {
+        let mut floor = 0.0;
+        let mut errors = vec![0.0; args.smoothing.len()];
+        let mut deviation = vec![0.0; args.smoothing.len()];
+        for photo_name in PHOTOS {
+            let photo = photo(&inputs.content(photo_name))?;
+            let clip = SyntheticClip::new(photo, CLIP.0, CLIP.1, args.frames, movement)?;
+            let frames: Vec<RgbImage> = (0..clip.len()).map(|t| clip.frame(t)).collect();
+            floor += mean_warping_error(&frames, clip.windows()) / PHOTOS.len() as f64;
+            let encoded: Vec<ContentFeatures> = frames
+                .iter()
+                .map(|f| stylizer.encode_content(f))
+                .collect::<adain::Result<_>>()?;
+            for style in &styles {
+                let per_frame = stylize_clip(&mut stylizer, &encoded, style, 0.0)?;
+                for (k, &s) in args.smoothing.iter().enumerate() {
+                    let out = if s == 0.0 {
+                        per_frame.clone()
+                    } else {
+                        stylize_clip(&mut stylizer, &encoded, style, s)?
+                    };
+                    let share = (PHOTOS.len() * styles.len()) as f64;
+                    errors[k] += mean_warping_error(&out, clip.windows()) / share;
+                    deviation[k] += mean_abs_difference(&out, &per_frame) / share;
+                }
+            }
+            tracing::info!("{label}: {photo_name} done");
+        }
+        rows.push((label, floor, errors, deviation));
+    }
+
+    // Speed: the whole per-frame pipeline (encode, smoothed AdaIN, decode), no file I/O.
+    let mut speeds = Vec::new();
+    let precisions: &[&str] = if args.timed_frames == 0 {
+        &[]
+    } else {
+        &["fp32", "int8"]
+    };
+    for &precision in precisions {
+        let package = ModelPackage::load_with_precision(&package_dir, precision)?;
+        let mut stylizer = Stylizer::new(&package, &options)?;
+        let style = stylizer.adain_style_statistics(&STYLES[0].render(640, 512, ART_SEED))?;
+        for (w, h) in [(512u32, 288u32), (1280, 720)] {
+            let photo = photo(&inputs.content(PHOTOS[0]))?;
+            let photo = image::imageops::resize(
+                &photo,
+                w * 2,
+                h * 2,
+                image::imageops::FilterType::Triangle,
+            );
+            let clip = SyntheticClip::new(
+                photo,
+                w,
+                h,
+                args.timed_frames + 1,
+                CameraMove::Pan { dx: 4.0, dy: 0.0 },
+            )?;
+            let mut frames = FrameStylizer::new(VideoOptions {
+                smoothing: adain::video::temporal::DEFAULT_SMOOTHING,
+                scene_cut: adain::video::temporal::DEFAULT_SCENE_CUT,
+                content_size: 0,
+            });
+            // The first frame pays session warm-up; time the rest.
+            let mut started = Instant::now();
+            for t in 0..clip.len() {
+                if t == 1 {
+                    started = Instant::now();
+                }
+                let prepared = frames.prepare(&clip.frame(t));
+                frames.render(&mut stylizer, &prepared, StyleMix::One(&style), 1.0)?;
+            }
+            let fps = args.timed_frames as f64 / started.elapsed().as_secs_f64();
+            tracing::info!("{precision} {w}x{h}: {fps:.2} frames/s");
+            speeds.push((precision, w, h, fps));
+        }
+    }
+
+    let report = report(args, &package_dir, &rows, &speeds);
+    println!("{report}");
+    // Another package's numbers go beside the default's, not over them.
+    let name = match &args.model {
+        None => "video".to_string(),
+        Some(dir) => format!(
+            "video-{}",
+            dir.file_name()
+                .map_or("model".into(), |n| n.to_string_lossy())
+        ),
+    };
+    std::fs::write(out_dir.join(format!("{name}.md")), &report)?;
+    let json = json!({
+        "frames": args.frames,
+        "size": [CLIP.0, CLIP.1],
+        "smoothing": args.smoothing,
+        "moves": rows.iter().map(|(label, floor, errors, deviation)| json!({
+            "move": label, "content_floor": floor, "warping_error": errors, "deviation_from_per_frame": deviation,
+        })).collect::<Vec<_>>(),
+        "fps": speeds.iter().map(|(p, w, h, fps)| json!({"precision": p, "width": w, "height": h, "fps": fps})).collect::<Vec<_>>(),
+    });
+    std::fs::write(
+        out_dir.join(format!("{name}.json")),
+        serde_json::to_string_pretty(&json)?,
+    )?;
+    println!(
+        "written to {}",
+        out_dir.join(format!("{name}.md")).display()
+    );
+    Ok(())
+}
+
+/// A photograph scaled so its shorter side is 600 px: room for the clips' moves.
+fn photo(path: &Path) -> Result<RgbImage> {
+    let image = image::open(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .to_rgb8();
+    Ok(adain::image_io::resize_shorter_side(&image, 600))
+}
+
+/// Decodes encoded frames with content statistics smoothed by `keep`.
+fn stylize_clip(
+    stylizer: &mut Stylizer,
+    encoded: &[ContentFeatures],
+    style: &adain::adain::ChannelStats,
+    keep: f32,
+) -> Result<Vec<RgbImage>> {
+    let mut smoother = ContentStatsSmoother::new(keep);
+    encoded
+        .iter()
+        .map(|content| {
+            let stats = smoother.update(content.stats());
+            let target = target_features_with(
+                content.features.view(),
+                Some(stats),
+                StyleMix::One(style),
+                1.0,
+            )?;
+            Ok(stylizer.decode(target.view(), content.width, content.height)?)
+        })
+        .collect()
+}
+
+/// Mean |a − b| over all frames, pixels and channels, in 8-bit levels.
+fn mean_abs_difference(a: &[RgbImage], b: &[RgbImage]) -> f64 {
+    let (mut sum, mut n) = (0.0, 0u64);
+    for (x, y) in a.iter().zip(b) {
+        for (p, q) in x.as_raw().iter().zip(y.as_raw()) {
+            sum += f64::from((i16::from(*p) - i16::from(*q)).abs());
+            n += 1;
+        }
+    }
+    sum / n.max(1) as f64
+}
+
+type Row<'a> = (&'a str, f64, Vec<f64>, Vec<f64>);
+
+fn report(
+    args: &BenchVideoArgs,
+    package: &Path,
+    rows: &[Row<'_>],
+    speeds: &[(&str, u32, u32, f64)],
+) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "## Flicker: warping error at {}x{}, {} frames, fp32 (8-bit levels; lower is steadier)\n\nModel: {}\n",
+        CLIP.0, CLIP.1, args.frames, package.display()
+    );
+    let _ = writeln!(
+        md,
+        "Mean over {} photographs × {} styles. In brackets: mean |difference| from per-frame AdaIN's frames.\n",
+        PHOTOS.len(),
+        STYLES.len()
+    );
+    let mut header = "| camera move | photographs (floor) |".to_string();
+    let mut rule = "|---|---|".to_string();
+    for s in &args.smoothing {
+        if *s == 0.0 {
+            header.push_str(" per-frame AdaIN |");
+        } else {
+            let _ = write!(header, " smoothing {s} |");
+        }
+        rule.push_str("---|");
+    }
+    let _ = writeln!(md, "{header}\n{rule}");
+    for (label, floor, errors, deviation) in rows {
+        let mut line = format!("| {label} | {floor:.2} |");
+        for (e, d) in errors.iter().zip(deviation) {
+            if *d == 0.0 {
+                let _ = write!(line, " {e:.2} |");
+            } else {
+                let _ = write!(line, " {e:.2} ({d:.2}) |");
+            }
+        }
+        let _ = writeln!(md, "{line}");
+    }
+    let _ = writeln!(
+        md,
+        "\n## Speed: frames per second, encode + AdaIN + decode (no file I/O), CPU\n\n| size | precision | frames/s |\n|---|---|---|"
+    );
+    for (precision, w, h, fps) in speeds {
+        let _ = writeln!(md, "| {w}x{h} | {precision} | {fps:.2} |");
+    }
+    md
+}
