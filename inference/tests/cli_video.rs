@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use adain::video::{create_sink, open_source, Chroma, Frame, FrameRate, SinkOptions};
+use adain::video::{create_sink, open_source, Frame, FrameRate};
 use common::{
     adain, adain_with_env, expect_failure, expect_success, ffmpeg_or_skip, files_in, test_image,
     write_image,
@@ -16,16 +16,7 @@ const RATE: FrameRate = FrameRate { num: 8, den: 1 };
 
 /// A clip of `n` frames at `path`, in the format its name says.
 fn clip(path: &Path, width: u32, height: u32, n: u32) {
-    let options = SinkOptions {
-        width,
-        height,
-        rate: RATE,
-        chroma: Chroma::C420,
-        crf: None,
-        audio: None,
-        frame_extension: "png".into(),
-    };
-    let mut sink = create_sink(path, &options).unwrap();
+    let mut sink = create_sink(path, &common::sink_options(width, height, RATE)).unwrap();
     for k in 0..n {
         sink.write(&Frame {
             image: test_image(width, height, k),
@@ -329,4 +320,48 @@ fn without_ffmpeg_the_error_says_so_and_names_the_built_in_formats() {
         &env,
     ));
     assert_eq!(describe(&out).0, 2);
+}
+
+#[test]
+fn ctrl_c_stops_the_run_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let style = style(d);
+    let input = d.join("long.y4m");
+    clip(&input, 96, 64, 400);
+    let out = d.join("out.png");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adain"))
+        .args([
+            "video",
+            input.to_str().unwrap(),
+            "-s",
+            style.to_str().unwrap(),
+        ])
+        .args(["-o", out.to_str().unwrap(), "--threads", "2", "--model"])
+        .arg(common::test_package())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the temporary output to appear, i.e. for frames to be flowing.
+    let started = std::time::Instant::now();
+    while !files_in(d).iter().any(|f| f.starts_with('.')) {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "no temporary output appeared"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "adain ended before it could be interrupted"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = expect_failure(&output);
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(files_in(d), ["long.y4m", "style.png"], "{stderr}");
 }

@@ -22,15 +22,7 @@ fn frames(width: u32, height: u32, n: u32) -> Vec<Frame> {
 }
 
 fn options(width: u32, height: u32) -> SinkOptions {
-    SinkOptions {
-        width,
-        height,
-        rate: RATE,
-        chroma: Chroma::C420,
-        crf: None,
-        audio: None,
-        frame_extension: "png".into(),
-    }
+    common::sink_options(width, height, RATE)
 }
 
 fn write(path: &Path, frames: &[Frame], options: &SinkOptions) {

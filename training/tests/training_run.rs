@@ -215,3 +215,49 @@ fn resume_can_retune_the_penalties_and_logs_them() {
         assert!(err.contains(flag), "{err}");
     }
 }
+
+#[test]
+fn a_fine_tune_starts_from_a_package_decoder_and_logs_the_stability_term() {
+    let dir = tempfile::tempdir().unwrap();
+    let (run, config) = run_of_five_iterations(dir.path(), 11);
+    let package = dir.path().join("package");
+    adain_training::export::export(&adain_training::export::ExportOptions {
+        checkpoint: &run.join(CHECKPOINT_FILE),
+        out: &package,
+        name: "first".into(),
+        version: "0".into(),
+        encoder: None,
+        provenance: Default::default(),
+    })
+    .unwrap();
+    let exported = Checkpoint::load(&run.join(CHECKPOINT_FILE))
+        .unwrap()
+        .decoder;
+
+    // lr 0: Adam moves nothing, so the fine-tune's decoder is the package's, weight for weight.
+    let tuned = dir.path().join("tuned");
+    let fine_tune = adain_training::checkpoint::TrainConfig {
+        init_decoder: Some(package.join("decoder.onnx").display().to_string()),
+        stability_weight: 100.0,
+        lr: 0.0,
+        ..config
+    };
+    train(options(fine_tune, &tuned, false, 3)).unwrap();
+    let checkpoint = Checkpoint::load(&tuned.join(CHECKPOINT_FILE)).unwrap();
+    assert_eq!(checkpoint.decoder.params(), exported.params());
+    assert!(checkpoint.config.init_decoder.is_some());
+    let stability: Vec<f64> = metrics::read(&tuned.join(METRICS_FILE))
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Train { stability, .. } => stability,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(stability.len(), 3, "one value per logged iteration");
+    // Random decoders are far from shift-equivariant: the term is clearly positive.
+    assert!(
+        stability.iter().all(|v| v.is_finite() && *v > 1e-6),
+        "{stability:?}"
+    );
+}

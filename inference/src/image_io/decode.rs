@@ -50,8 +50,17 @@ fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     let format = reader
         .format()
         .ok_or_else(|| bad(ImageProblem::NotAnImage))?;
-    if !format.reading_enabled() {
-        return Err(bad(ImageProblem::UnsupportedFormat(format!("{format:?}"))));
+    // GIF is decoded for `adain video` only: a still picture in 256 colours is no input worth
+    // stylizing, and an animated one is a video.
+    if !format.reading_enabled() || format == ImageFormat::Gif {
+        let hint = if format == ImageFormat::Gif {
+            "; for an animated GIF use `adain video`"
+        } else {
+            ""
+        };
+        return Err(bad(ImageProblem::UnsupportedFormat(format!(
+            "{format:?}{hint}"
+        ))));
     }
     if format == ImageFormat::Jpeg && !jpeg::is_complete(&bytes) {
         // The JPEG decoder fills a cut-off file with grey instead of failing.

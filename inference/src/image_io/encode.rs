@@ -19,7 +19,12 @@ pub fn check_output_format(path: &Path) -> Result<ImageFormat> {
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_default();
     match ImageFormat::from_extension(&ext) {
-        Some(format) if format.writing_enabled() && format.can_write() => Ok(format),
+        // GIF is written for `adain video` only (see decode.rs).
+        Some(format)
+            if format.writing_enabled() && format.can_write() && format != ImageFormat::Gif =>
+        {
+            Ok(format)
+        }
         _ => Err(AdainError::image(
             path,
             ImageProblem::UnsupportedOutput(if ext.is_empty() {

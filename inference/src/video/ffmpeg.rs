@@ -61,20 +61,59 @@ fn spawn(command: &mut Command, path: &Path) -> Result<Child> {
     })
 }
 
-/// Collects a child's stderr on a thread (the last 4 KiB: enough for its error lines).
-fn collect_stderr(child: &mut Child) -> JoinHandle<String> {
-    let stderr = child.stderr.take();
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut s) = stderr {
-            let _ = s.read_to_string(&mut text);
+/// An ffmpeg process, its stderr collected on a thread (the last 4 KiB: enough for its error lines).
+/// Dropped before [`Running::wait`], it is killed.
+struct Running {
+    child: Child,
+    stderr: Option<JoinHandle<String>>,
+}
+
+impl Running {
+    fn spawn(command: &mut Command, path: &Path) -> Result<Self> {
+        let mut child = spawn(command, path)?;
+        let stderr = child.stderr.take().map(|mut s| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = s.read_to_string(&mut text);
+                let start = text.len().saturating_sub(4096);
+                let start = (start..text.len())
+                    .find(|&i| text.is_char_boundary(i))
+                    .unwrap_or(0);
+                text[start..].trim().to_string()
+            })
+        });
+        Ok(Self { child, stderr })
+    }
+
+    /// Waits for the exit; a failure is an error about `path` in ffmpeg's own words.
+    fn wait(&mut self, path: &Path, doing: &str) -> Result<()> {
+        let status = self.child.wait().map_err(|e| AdainError::io(path, e))?;
+        let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default());
+        if status.success() {
+            return Ok(());
         }
-        let start = text.len().saturating_sub(4096);
-        let start = (start..text.len())
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0);
-        text[start..].trim().to_string()
-    })
+        Err(video_error(
+            path,
+            format!(
+                "ffmpeg could not {doing} it ({status}): {}",
+                stderr.unwrap_or_default()
+            ),
+        ))
+    }
+
+    /// Kills it unless it has been waited for.
+    fn stop(&mut self) {
+        if self.stderr.take().is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// ffprobe's description of the file: video size, rate, frame count, audio.
@@ -143,9 +182,8 @@ fn probe(path: &Path, max_pixels: u64) -> Result<VideoInfo> {
 pub struct FfmpegSource {
     path: PathBuf,
     info: VideoInfo,
-    child: Child,
     stdout: ChildStdout,
-    stderr: Option<JoinHandle<String>>,
+    ffmpeg: Running,
     buffer: Vec<u8>,
 }
 
@@ -160,37 +198,16 @@ impl FfmpegSource {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = spawn(&mut command, path)?;
-        let stderr = Some(collect_stderr(&mut child));
-        let stdout = child.stdout.take().expect("piped");
+        let mut ffmpeg = Running::spawn(&mut command, path)?;
+        let stdout = ffmpeg.child.stdout.take().expect("piped");
         let bytes = info.width as usize * info.height as usize * 3;
         Ok(Self {
             path: path.to_path_buf(),
             info,
-            child,
             stdout,
-            stderr,
+            ffmpeg,
             buffer: vec![0; bytes],
         })
-    }
-
-    /// After the last frame: ffmpeg's verdict on the whole file.
-    fn check_exit(&mut self) -> Result<()> {
-        let status = self
-            .child
-            .wait()
-            .map_err(|e| AdainError::io(&self.path, e))?;
-        let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default());
-        if status.success() {
-            return Ok(());
-        }
-        Err(video_error(
-            &self.path,
-            format!(
-                "ffmpeg could not decode it ({status}): {}",
-                stderr.unwrap_or_default()
-            ),
-        ))
     }
 }
 
@@ -210,7 +227,8 @@ impl FrameSource for FfmpegSource {
             }
         }
         if filled < self.buffer.len() {
-            self.check_exit()?;
+            // After the last frame: ffmpeg's verdict on the whole file.
+            self.ffmpeg.wait(&self.path, "decode")?;
             if filled > 0 {
                 return Err(video_error(&self.path, "ffmpeg's last frame is cut off"));
             }
@@ -226,21 +244,11 @@ impl FrameSource for FfmpegSource {
     }
 }
 
-impl Drop for FfmpegSource {
-    fn drop(&mut self) {
-        if self.stderr.is_some() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 pub struct FfmpegSink {
     target: PathBuf,
     tmp: PathBuf,
-    child: Child,
     stdin: Option<ChildStdin>,
-    stderr: Option<JoinHandle<String>>,
+    ffmpeg: Running,
     size: (u32, u32),
     finished: bool,
 }
@@ -282,38 +290,21 @@ impl FfmpegSink {
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        let mut child = spawn(&mut command, target)?;
-        let stderr = Some(collect_stderr(&mut child));
+        let mut ffmpeg = Running::spawn(&mut command, target)?;
         Ok(Self {
             target: target.to_path_buf(),
             tmp,
-            stdin: child.stdin.take(),
-            child,
-            stderr,
+            stdin: ffmpeg.child.stdin.take(),
+            ffmpeg,
             size: (options.width, options.height),
             finished: false,
         })
     }
 
-    /// ffmpeg's exit, as an error with its own words when it failed.
+    /// Closes ffmpeg's input and waits for it to write the file.
     fn wait(&mut self) -> Result<()> {
         drop(self.stdin.take());
-        let status = self
-            .child
-            .wait()
-            .map_err(|e| AdainError::io(&self.target, e))?;
-        let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default());
-        if status.success() {
-            Ok(())
-        } else {
-            Err(video_error(
-                &self.target,
-                format!(
-                    "ffmpeg could not encode it ({status}): {}",
-                    stderr.unwrap_or_default()
-                ),
-            ))
-        }
+        self.ffmpeg.wait(&self.target, "encode")
     }
 }
 
@@ -393,9 +384,9 @@ impl FrameSink for FfmpegSink {
 impl Drop for FfmpegSink {
     fn drop(&mut self) {
         if !self.finished {
+            // Stopped first, so ffmpeg cannot create the file after it is removed.
             drop(self.stdin.take());
-            let _ = self.child.kill();
-            let _ = self.child.wait();
+            self.ffmpeg.stop();
             let _ = std::fs::remove_file(&self.tmp);
         }
     }

@@ -109,7 +109,7 @@ mod tests {
         let options = SinkOptions {
             width: 1,
             height: 1,
-            rate: FrameRate { num: 30, den: 1 },
+            rate: crate::video::FrameRate { num: 30, den: 1 },
             chroma: Default::default(),
             crf: None,
             audio: None,

@@ -206,3 +206,20 @@ pub fn shared_photo(name: &str) -> Option<RgbImage> {
         }
     }
 }
+
+/// How a test writes a video: `width`×`height` at `rate`, 4:2:0 for Y4M, PNG files for folders.
+pub fn sink_options(
+    width: u32,
+    height: u32,
+    rate: adain::video::FrameRate,
+) -> adain::video::SinkOptions {
+    adain::video::SinkOptions {
+        width,
+        height,
+        rate,
+        chroma: adain::video::Chroma::C420,
+        crf: None,
+        audio: None,
+        frame_extension: "png".into(),
+    }
+}

@@ -7,10 +7,53 @@ use adain::adain::ChannelStats;
 use adain::image_io::{load_rgb, prepare};
 use adain::stylize::{adain_stats, preserve_color, Stylizer};
 use anyhow::{Context, Result};
-use clap::ArgMatches;
+use clap::{ArgMatches, Args};
 use image::RgbImage;
 
 use crate::inputs::expand_images;
+
+/// Where the styles come from and how strongly they apply (`stylize` and `video`).
+#[derive(Debug, Args)]
+pub struct StyleArgs {
+    /// Style image, or folder of them; repeat for several styles
+    #[arg(
+        short,
+        long,
+        value_name = "STYLE",
+        required_unless_present = "style_stats"
+    )]
+    pub style: Vec<PathBuf>,
+
+    /// Style statistics file (from `adain stats`) used as a style; repeat for several
+    #[arg(long, value_name = "FILE")]
+    pub style_stats: Vec<PathBuf>,
+
+    /// Resize style images so their shorter side has N pixels; 0 keeps their size
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    pub style_size: u32,
+
+    /// Style strength: 0 reproduces the content through the decoder, 1 is full style
+    #[arg(long, value_name = "A", default_value_t = 1.0, value_parser = parse_alpha)]
+    pub alpha: f32,
+}
+
+impl StyleArgs {
+    /// The styles in command-line order (see [`style_sources`]).
+    pub fn sources(&self, matches: &ArgMatches) -> Result<Vec<StyleSource>> {
+        style_sources(&self.style, &self.style_stats, matches)
+    }
+}
+
+fn parse_alpha(s: &str) -> Result<f32, String> {
+    let alpha: f32 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=1.0).contains(&alpha) {
+        Ok(alpha)
+    } else {
+        Err(format!(
+            "{alpha} is outside 0..=1 (0 = content only, 1 = full style)"
+        ))
+    }
+}
 
 /// A style as given on the command line.
 #[derive(Debug, Clone)]

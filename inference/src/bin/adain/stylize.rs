@@ -20,7 +20,7 @@ use crate::inputs::{create_parent_dirs, expand_images, result_name, result_paths
 use crate::io_threads::{spawn_reader, spawn_writer, Finished, Loaded, Preparation};
 use crate::progress::Progress;
 use crate::render::{Encoded, Tiling};
-use crate::styles::{style_sources, ReadyStyles, StyleSource};
+use crate::styles::{ReadyStyles, StyleArgs, StyleSource};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -42,26 +42,9 @@ pub struct StylizeArgs {
     #[arg(required = true, value_name = "CONTENT")]
     pub contents: Vec<PathBuf>,
 
-    /// Style image, or folder of them; repeat for several styles
-    #[arg(
-        short,
-        long,
-        value_name = "STYLE",
-        required_unless_present = "style_stats"
-    )]
-    pub style: Vec<PathBuf>,
-
-    /// Style statistics file (from `adain stats`) used as a style; repeat for several
-    #[arg(long, value_name = "FILE")]
-    pub style_stats: Vec<PathBuf>,
-
     /// Output image (one result) or folder (created if needed) [default: the current folder]
     #[arg(short, long, value_name = "PATH")]
     pub output: Option<PathBuf>,
-
-    /// Style strength: 0 reproduces the content through the decoder, 1 is full style
-    #[arg(long, value_name = "A", default_value_t = 1.0, value_parser = parse_alpha)]
-    pub alpha: f32,
 
     /// Interpolate the styles with these weights (one per style, comma-separated, normalised to sum 1)
     #[arg(long, value_name = "W,W,...", value_delimiter = ',', num_args = 1.., conflicts_with = "mask")]
@@ -83,10 +66,6 @@ pub struct StylizeArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub content_size: u32,
 
-    /// Resize style images so their shorter side has N pixels; 0 keeps their size
-    #[arg(long, value_name = "N", default_value_t = 512)]
-    pub style_size: u32,
-
     /// Center-crop content, style and mask images to squares (after resizing); results then have the
     /// size of the content's centre square
     #[arg(long)]
@@ -102,6 +81,9 @@ pub struct StylizeArgs {
     /// pixel (4096×4096: ~2 GB)
     #[arg(long, value_name = "PIXELS", default_value_t = DEFAULT_TILE_ABOVE)]
     pub tile_above: u64,
+
+    #[command(flatten)]
+    pub styles: StyleArgs,
 
     #[command(flatten)]
     pub limits: ImageLimitArgs,
@@ -127,17 +109,6 @@ fn parse_tile(s: &str) -> Result<u32, String> {
     }
 }
 
-pub(crate) fn parse_alpha(s: &str) -> Result<f32, String> {
-    let alpha: f32 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if (0.0..=1.0).contains(&alpha) {
-        Ok(alpha)
-    } else {
-        Err(format!(
-            "{alpha} is outside 0..=1 (0 = content only, 1 = full style)"
-        ))
-    }
-}
-
 /// How the styles make results.
 enum Mode {
     /// One result per style.
@@ -154,7 +125,7 @@ struct Job {
 
 pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let contents = expand_images(&args.contents, "content")?;
-    let sources = style_sources(&args.style, &args.style_stats, matches)?;
+    let sources = args.styles.sources(matches)?;
     if args.preserve_color {
         if let Some(stats) = sources.iter().find(|s| matches!(s, StyleSource::Stats(_))) {
             bail!(
@@ -216,7 +187,7 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let styles = ReadyStyles::load(
         &mut stylizer,
         &sources,
-        args.style_size,
+        args.styles.style_size,
         args.crop,
         args.preserve_color,
         args.limits.max_pixels,
@@ -371,8 +342,13 @@ impl Batch<'_> {
                     masks: &masks,
                 },
             };
-            let image =
-                encoded.render(&mut self.stylizer, content, mix, args.alpha, &self.progress)?;
+            let image = encoded.render(
+                &mut self.stylizer,
+                content,
+                mix,
+                args.styles.alpha,
+                &self.progress,
+            )?;
             let finished = Finished {
                 content: loaded.index,
                 image,

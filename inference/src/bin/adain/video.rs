@@ -19,7 +19,7 @@ use clap::{ArgMatches, Args};
 
 use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::progress::Progress;
-use crate::styles::{style_sources, ReadyStyles, StyleSource};
+use crate::styles::{ReadyStyles, StyleArgs, StyleSource};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -41,26 +41,9 @@ pub struct VideoArgs {
     #[arg(value_name = "INPUT")]
     pub input: PathBuf,
 
-    /// Style image; repeat with --weights to mix several
-    #[arg(
-        short,
-        long,
-        value_name = "STYLE",
-        required_unless_present = "style_stats"
-    )]
-    pub style: Vec<PathBuf>,
-
-    /// Style statistics file (from `adain stats`) used as a style; repeat for several
-    #[arg(long, value_name = "FILE")]
-    pub style_stats: Vec<PathBuf>,
-
     /// Output video (its extension picks the format; none makes a folder of frames)
     #[arg(short, long, value_name = "PATH")]
     pub output: PathBuf,
-
-    /// Style strength: 0 reproduces the content through the decoder, 1 is full style
-    #[arg(long, value_name = "A", default_value_t = 1.0, value_parser = crate::stylize::parse_alpha)]
-    pub alpha: f32,
 
     /// Mix the styles with these weights (one per style, comma-separated, normalised to sum 1)
     #[arg(long, value_name = "W,W,...", value_delimiter = ',', num_args = 1..)]
@@ -75,10 +58,6 @@ pub struct VideoArgs {
     /// size); 0 processes them at their own size
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub content_size: u32,
-
-    /// Resize style images so their shorter side has N pixels; 0 keeps their size
-    #[arg(long, value_name = "N", default_value_t = 512)]
-    pub style_size: u32,
 
     /// Weight of the past in the running content statistics, 0 (per-frame AdaIN) to below 1
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SMOOTHING, value_parser = parse_smoothing)]
@@ -100,6 +79,9 @@ pub struct VideoArgs {
     /// Image format of the files of a frame-folder output
     #[arg(long, value_name = "EXT", default_value = "png")]
     pub frame_format: String,
+
+    #[command(flatten)]
+    pub styles: StyleArgs,
 
     #[command(flatten)]
     pub limits: ImageLimitArgs,
@@ -138,7 +120,7 @@ fn parse_rate(s: &str) -> Result<FrameRate, String> {
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
-    let sources = style_sources(&args.style, &args.style_stats, matches)?;
+    let sources = args.styles.sources(matches)?;
     if args.preserve_color {
         if let Some(stats) = sources.iter().find(|s| matches!(s, StyleSource::Stats(_))) {
             bail!(
@@ -163,6 +145,9 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
         );
     }
 
+    // From here on a temporary output may exist: Ctrl-C must stop the run, not kill the process.
+    ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst))
+        .context("installing the Ctrl-C handler")?;
     // Input first (a bad input costs no model load), then the output (a bad -o neither).
     let (info, frames, reader) =
         spawn_reader(args.input.clone(), args.fps, args.limits.max_pixels)?;
@@ -209,21 +194,19 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let styles = ReadyStyles::load(
         &mut stylizer,
         &sources,
-        args.style_size,
+        args.styles.style_size,
         false,
         args.preserve_color,
         args.limits.max_pixels,
     )?;
 
-    ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst))
-        .context("installing the Ctrl-C handler")?;
     let progress = Progress::frames(info.frames);
     let (to_writer, writer) = spawn_writer(sink, progress.clone());
     let mut run = Run {
         stylizer,
         styles,
         weights,
-        alpha: args.alpha,
+        alpha: args.styles.alpha,
         frames: FrameStylizer::new(VideoOptions {
             smoothing: args.temporal_smoothing,
             scene_cut: args.scene_cut,
