@@ -95,7 +95,7 @@ impl MetricsLog {
                     } => Some((tv_weight, grid_weight, stability_weight)),
                     _ => None,
                 })
-                .last()
+                .next_back()
         } else {
             None
         };

@@ -153,7 +153,7 @@ impl Drop for ApngSink {
 /// A frame's duration as the fraction of seconds fcTL holds (two u16), to the millisecond.
 fn delay_fraction(duration: Duration) -> (u16, u16) {
     let ms = duration.as_millis().min(u128::from(u16::MAX)) as u16;
-    if ms % 10 == 0 {
+    if ms.is_multiple_of(10) {
         (ms / 10, 100)
     } else {
         (ms, 1000)

@@ -85,7 +85,7 @@ impl Yuv {
         }
     }
 
-    fn from_rgb(self, [r, g, b]: [u8; 3]) -> [f32; 3] {
+    fn yuv_of(self, [r, g, b]: [u8; 3]) -> [f32; 3] {
         let (r, g, b) = (
             f32::from(r) / 255.0,
             f32::from(g) / 255.0,
@@ -100,7 +100,7 @@ impl Yuv {
         ]
     }
 
-    fn to_rgb(self, y: u8, u: u8, v: u8) -> [u8; 3] {
+    fn rgb_of(self, y: u8, u: u8, v: u8) -> [u8; 3] {
         let (off, ys, cs) = self.scales();
         let y = (f32::from(y) - off) / ys;
         let pb = (f32::from(u) - 128.0) / cs;
@@ -254,7 +254,7 @@ impl FrameSource for Y4mSource {
                 let i = (y * ch / h) * cw + x * cw / w;
                 (u[i], v[i])
             };
-            image::Rgb(self.yuv.to_rgb(luma[y * w + x], cu, cv))
+            image::Rgb(self.yuv.rgb_of(luma[y * w + x], cu, cv))
         });
         Ok(Some(Frame {
             image,
@@ -307,7 +307,7 @@ impl Y4mSink {
         let mut bytes = vec![0u8; self.chroma.frame_bytes(w, h)];
         let mut sums = vec![[0f32; 3]; cw * ch];
         for (x, y, p) in image.enumerate_pixels() {
-            let yuv = self.yuv.from_rgb(p.0);
+            let yuv = self.yuv.yuv_of(p.0);
             let (x, y) = (x as usize, y as usize);
             bytes[y * w + x] = code(yuv[0]);
             if cw > 0 {
@@ -371,8 +371,8 @@ mod tests {
                 [12, 200, 77],
                 [128, 128, 128],
             ] {
-                let [y, u, v] = yuv.from_rgb(rgb);
-                let back = yuv.to_rgb(code(y), code(u), code(v));
+                let [y, u, v] = yuv.yuv_of(rgb);
+                let back = yuv.rgb_of(code(y), code(u), code(v));
                 for c in 0..3 {
                     assert!(
                         (i32::from(back[c]) - i32::from(rgb[c])).abs() <= 2,
@@ -383,7 +383,7 @@ mod tests {
         }
         // Studio range: black and white at 16 and 235, grey chroma at 128.
         let studio = Yuv { full_range: false };
-        assert_eq!(studio.from_rgb([0, 0, 0]).map(code), [16, 128, 128]);
-        assert_eq!(studio.from_rgb([255, 255, 255]).map(code), [235, 128, 128]);
+        assert_eq!(studio.yuv_of([0, 0, 0]).map(code), [16, 128, 128]);
+        assert_eq!(studio.yuv_of([255, 255, 255]).map(code), [235, 128, 128]);
     }
 }
