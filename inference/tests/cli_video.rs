@@ -324,12 +324,21 @@ fn without_ffmpeg_the_error_says_so_and_names_the_built_in_formats() {
 
 #[test]
 fn ctrl_c_stops_the_run_and_leaves_nothing() {
+    interrupt_leaves_nothing("out.png");
+    if ffmpeg_or_skip("ctrl_c_stops_the_run_and_leaves_nothing (mp4)") {
+        // ffmpeg is writing the temporary file: it is stopped before the file is removed.
+        interrupt_leaves_nothing("out.mp4");
+    }
+}
+
+/// Interrupts a long run writing `name` once its temporary output exists.
+fn interrupt_leaves_nothing(name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let style = style(d);
     let input = d.join("long.y4m");
     clip(&input, 96, 64, 400);
-    let out = d.join("out.png");
+    let out = d.join(name);
     let mut child = Command::new(env!("CARGO_BIN_EXE_adain"))
         .args([
             "video",
@@ -363,5 +372,5 @@ fn ctrl_c_stops_the_run_and_leaves_nothing() {
     let output = child.wait_with_output().unwrap();
     let stderr = expect_failure(&output);
     assert!(stderr.contains("interrupted"), "{stderr}");
-    assert_eq!(files_in(d), ["long.y4m", "style.png"], "{stderr}");
+    assert_eq!(files_in(d), ["long.y4m", "style.png"], "{name}: {stderr}");
 }

@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use flate2::write::ZlibEncoder;
@@ -14,7 +14,7 @@ use image::{AnimationDecoder, ImageDecoder, RgbImage};
 
 use super::animation::AnimationSource;
 use super::format::check_frame_size;
-use super::{commit, temporary_path, video_error, Frame, FrameSink, SinkOptions};
+use super::{video_error, Frame, FrameSink, PendingFile, SinkOptions};
 use crate::error::{AdainError, Result};
 
 const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -41,9 +41,8 @@ pub fn open(path: &Path, max_pixels: u64) -> Result<AnimationSource> {
 }
 
 pub struct ApngSink {
-    target: PathBuf,
-    tmp: PathBuf,
-    out: Option<BufWriter<File>>,
+    out: BufWriter<File>,
+    file: PendingFile,
     width: u32,
     height: u32,
     frames: u32,
@@ -53,12 +52,10 @@ pub struct ApngSink {
 
 impl ApngSink {
     pub fn create(target: &Path, options: &SinkOptions) -> Result<Self> {
-        let tmp = temporary_path(target);
-        let file = File::create(&tmp).map_err(|e| AdainError::io(target, e))?;
+        let (pending, file) = PendingFile::create(target)?;
         let mut sink = Self {
-            target: target.to_path_buf(),
-            tmp,
-            out: Some(BufWriter::new(file)),
+            out: BufWriter::new(file),
+            file: pending,
             width: options.width,
             height: options.height,
             frames: 0,
@@ -79,8 +76,7 @@ impl ApngSink {
     }
 
     fn io(&mut self, f: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>) -> Result<()> {
-        f(self.out.as_mut().expect("open until finish"))
-            .map_err(|e| AdainError::io(&self.target, e))
+        f(&mut self.out).map_err(|e| AdainError::io(&self.file.target, e))
     }
 
     fn next_sequence(&mut self) -> u32 {
@@ -92,7 +88,7 @@ impl ApngSink {
 impl FrameSink for ApngSink {
     fn write(&mut self, frame: &Frame) -> Result<()> {
         if frame.image.dimensions() != (self.width, self.height) {
-            return Err(video_error(&self.target, "frames of different sizes"));
+            return Err(video_error(&self.file.target, "frames of different sizes"));
         }
         let (num, den) = delay_fraction(frame.duration);
         let mut fctl = Vec::with_capacity(26);
@@ -104,7 +100,7 @@ impl FrameSink for ApngSink {
         fctl.extend(den.to_be_bytes());
         fctl.extend([0, 0]); // dispose: none; blend: source (every frame is whole and opaque)
         let data = compressed_scanlines(&frame.image)
-            .map_err(|e| video_error(&self.target, format!("compressing a frame: {e}")))?;
+            .map_err(|e| video_error(&self.file.target, format!("compressing a frame: {e}")))?;
         let first = self.frames == 0;
         let fdat_sequence = if first { 0 } else { self.next_sequence() };
         self.io(|out| {
@@ -125,7 +121,7 @@ impl FrameSink for ApngSink {
 
     fn finish(mut self: Box<Self>) -> Result<()> {
         if self.frames == 0 {
-            return Err(video_error(&self.target, "no frames to write"));
+            return Err(video_error(&self.file.target, "no frames to write"));
         }
         let frames = self.frames;
         self.io(|out| {
@@ -137,16 +133,9 @@ impl FrameSink for ApngSink {
             out.write_all(&crc(b"acTL", &actl).to_be_bytes())?;
             out.flush()
         })?;
-        drop(self.out.take());
-        commit(&self.tmp, &self.target)
-    }
-}
-
-impl Drop for ApngSink {
-    fn drop(&mut self) {
-        if self.out.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+        let Self { out, file, .. } = *self;
+        drop(out);
+        file.commit()
     }
 }
 

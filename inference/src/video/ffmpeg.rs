@@ -11,8 +11,7 @@ use serde_json::Value;
 
 use super::format::check_frame_size;
 use super::{
-    commit, temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions,
-    VideoInfo,
+    video_error, Frame, FrameRate, FrameSink, FrameSource, PendingFile, SinkOptions, VideoInfo,
 };
 use crate::error::{AdainError, Result};
 
@@ -100,19 +99,15 @@ impl Running {
             ),
         ))
     }
+}
 
+impl Drop for Running {
     /// Kills it unless it has been waited for.
-    fn stop(&mut self) {
+    fn drop(&mut self) {
         if self.stderr.take().is_some() {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
@@ -244,18 +239,18 @@ impl FrameSource for FfmpegSource {
     }
 }
 
+/// Fields drop in order: ffmpeg's input closes, ffmpeg is stopped, then its unfinished file is
+/// removed (so ffmpeg cannot create it again afterwards).
 pub struct FfmpegSink {
-    target: PathBuf,
-    tmp: PathBuf,
     stdin: Option<ChildStdin>,
     ffmpeg: Running,
+    file: PendingFile,
     size: (u32, u32),
-    finished: bool,
 }
 
 impl FfmpegSink {
     pub fn create(target: &Path, options: &SinkOptions) -> Result<Self> {
-        let tmp = temporary_path(target);
+        let file = PendingFile::named(target);
         let container = target
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -286,25 +281,23 @@ impl FfmpegSink {
             command.args(["-movflags", "+faststart"]);
         }
         command
-            .arg(&tmp)
+            .arg(&file.tmp)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut ffmpeg = Running::spawn(&mut command, target)?;
         Ok(Self {
-            target: target.to_path_buf(),
-            tmp,
             stdin: ffmpeg.child.stdin.take(),
             ffmpeg,
+            file,
             size: (options.width, options.height),
-            finished: false,
         })
     }
 
     /// Closes ffmpeg's input and waits for it to write the file.
     fn wait(&mut self) -> Result<()> {
         drop(self.stdin.take());
-        self.ffmpeg.wait(&self.target, "encode")
+        self.ffmpeg.wait(&self.file.target, "encode")
     }
 }
 
@@ -355,7 +348,7 @@ fn audio_codec(container: &str, codec: &str) -> Vec<&'static str> {
 impl FrameSink for FfmpegSink {
     fn write(&mut self, frame: &Frame) -> Result<()> {
         if frame.image.dimensions() != self.size {
-            return Err(video_error(&self.target, "frames of different sizes"));
+            return Err(video_error(&self.file.target, "frames of different sizes"));
         }
         let written = self
             .stdin
@@ -365,30 +358,15 @@ impl FrameSink for FfmpegSink {
         if let Err(e) = written {
             // A closed pipe means ffmpeg stopped: its own message says why.
             self.wait()?;
-            return Err(AdainError::io(&self.target, e));
+            return Err(AdainError::io(&self.file.target, e));
         }
         Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> Result<()> {
-        self.finished = true;
-        let waited = self.wait();
-        if waited.is_err() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-        waited?;
-        commit(&self.tmp, &self.target)
-    }
-}
-
-impl Drop for FfmpegSink {
-    fn drop(&mut self) {
-        if !self.finished {
-            // Stopped first, so ffmpeg cannot create the file after it is removed.
-            drop(self.stdin.take());
-            self.ffmpeg.stop();
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+        self.wait()?;
+        let Self { file, .. } = *self;
+        file.commit()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
@@ -11,7 +11,7 @@ use image::{AnimationDecoder, DynamicImage, ImageDecoder};
 
 use super::animation::AnimationSource;
 use super::format::check_frame_size;
-use super::{commit, temporary_path, video_error, Frame, FrameSink, SinkOptions};
+use super::{video_error, Frame, FrameSink, PendingFile, SinkOptions};
 use crate::error::{AdainError, Result};
 
 /// NeuQuant's speed (1 best … 30 fastest): 10 is the gif crate's own compromise.
@@ -36,10 +36,9 @@ pub fn open(path: &Path, max_pixels: u64) -> Result<AnimationSource> {
 }
 
 pub struct GifSink {
-    target: PathBuf,
-    tmp: PathBuf,
     /// Unbuffered: the encoder writes whole sub-blocks, and no buffer can swallow an error on drop.
-    encoder: Option<GifEncoder<File>>,
+    encoder: GifEncoder<File>,
+    file: PendingFile,
     /// Running time so far, and centiseconds written so far: each delay is what brings the second to
     /// the first, so rounding errors do not add up.
     elapsed: Duration,
@@ -48,16 +47,14 @@ pub struct GifSink {
 
 impl GifSink {
     pub fn create(target: &Path, _options: &SinkOptions) -> Result<Self> {
-        let tmp = temporary_path(target);
-        let file = File::create(&tmp).map_err(|e| AdainError::io(target, e))?;
+        let (pending, file) = PendingFile::create(target)?;
         let mut encoder = GifEncoder::new_with_speed(file, QUANTIZER_SPEED);
         encoder
             .set_repeat(Repeat::Infinite)
             .map_err(|e| video_error(target, e.to_string()))?;
         Ok(Self {
-            target: target.to_path_buf(),
-            tmp,
-            encoder: Some(encoder),
+            encoder,
+            file: pending,
             elapsed: Duration::ZERO,
             written_cs: 0,
         })
@@ -78,24 +75,15 @@ impl FrameSink for GifSink {
         let rgba = DynamicImage::ImageRgb8(frame.image.clone()).to_rgba8();
         let delay = image::Delay::from_numer_denom_ms(delay_cs as u32 * 10, 1);
         self.encoder
-            .as_mut()
-            .expect("open until finish")
             .encode_frame(image::Frame::from_parts(rgba, 0, 0, delay))
-            .map_err(|e| video_error(&self.target, format!("writing a GIF frame: {e}")))
+            .map_err(|e| video_error(&self.file.target, format!("writing a GIF frame: {e}")))
     }
 
-    fn finish(mut self: Box<Self>) -> Result<()> {
+    fn finish(self: Box<Self>) -> Result<()> {
+        let Self { encoder, file, .. } = *self;
         // The encoder writes the GIF trailer when dropped; `commit` then syncs the file.
-        drop(self.encoder.take());
-        commit(&self.tmp, &self.target)
-    }
-}
-
-impl Drop for GifSink {
-    fn drop(&mut self) {
-        if self.encoder.take().is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+        drop(encoder);
+        file.commit()
     }
 }
 

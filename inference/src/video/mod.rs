@@ -166,15 +166,48 @@ pub(crate) fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Moves a finished temporary file onto its target; on failure the temporary file is removed.
-pub(crate) fn commit(tmp: &Path, target: &Path) -> Result<()> {
-    let done = std::fs::File::open(tmp)
-        .and_then(|f| f.sync_all())
-        .and_then(|()| std::fs::rename(tmp, target));
-    done.map_err(|e| {
-        let _ = std::fs::remove_file(tmp);
-        AdainError::io(target, e)
-    })
+/// An output written under a temporary name beside its target ([`temporary_path`]). Dropped before
+/// [`PendingFile::commit`], it removes the temporary file: a failed or interrupted run leaves nothing.
+pub(crate) struct PendingFile {
+    pub target: PathBuf,
+    pub tmp: PathBuf,
+    committed: bool,
+}
+
+impl PendingFile {
+    /// Names the temporary file, for a program that writes it itself (ffmpeg).
+    pub fn named(target: &Path) -> Self {
+        Self {
+            target: target.to_path_buf(),
+            tmp: temporary_path(target),
+            committed: false,
+        }
+    }
+
+    /// Creates the temporary file.
+    pub fn create(target: &Path) -> Result<(Self, std::fs::File)> {
+        let pending = Self::named(target);
+        let file = std::fs::File::create(&pending.tmp).map_err(|e| AdainError::io(target, e))?;
+        Ok((pending, file))
+    }
+
+    /// Syncs the temporary file and renames it onto the target.
+    pub fn commit(mut self) -> Result<()> {
+        std::fs::File::open(&self.tmp)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| std::fs::rename(&self.tmp, &self.target))
+            .map_err(|e| AdainError::io(&self.target, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// A video-format error naming the file.

@@ -9,8 +9,7 @@ use image::RgbImage;
 
 use super::format::check_frame_size;
 use super::{
-    commit, temporary_path, video_error, Frame, FrameRate, FrameSink, FrameSource, SinkOptions,
-    VideoInfo,
+    video_error, Frame, FrameRate, FrameSink, FrameSource, PendingFile, SinkOptions, VideoInfo,
 };
 use crate::error::{AdainError, Result};
 
@@ -264,9 +263,8 @@ impl FrameSource for Y4mSource {
 }
 
 pub struct Y4mSink {
-    target: PathBuf,
-    tmp: PathBuf,
-    out: Option<BufWriter<File>>,
+    out: BufWriter<File>,
+    file: PendingFile,
     width: u32,
     height: u32,
     chroma: Chroma,
@@ -275,8 +273,7 @@ pub struct Y4mSink {
 
 impl Y4mSink {
     pub fn create(target: &Path, options: &SinkOptions) -> Result<Self> {
-        let tmp = temporary_path(target);
-        let file = File::create(&tmp).map_err(|e| AdainError::io(target, e))?;
+        let (pending, file) = PendingFile::create(target)?;
         let mut out = BufWriter::new(file);
         let chroma = options.chroma;
         writeln!(
@@ -290,9 +287,8 @@ impl Y4mSink {
         )
         .map_err(|e| AdainError::io(target, e))?;
         Ok(Self {
-            target: target.to_path_buf(),
-            tmp,
-            out: Some(out),
+            out,
+            file: pending,
             width: options.width,
             height: options.height,
             chroma,
@@ -329,30 +325,20 @@ impl Y4mSink {
 impl FrameSink for Y4mSink {
     fn write(&mut self, frame: &Frame) -> Result<()> {
         if frame.image.dimensions() != (self.width, self.height) {
-            return Err(video_error(&self.target, "frames of different sizes"));
+            return Err(video_error(&self.file.target, "frames of different sizes"));
         }
         let planes = self.planes(&frame.image);
-        let out = self.out.as_mut().expect("open until finish");
+        let out = &mut self.out;
         out.write_all(b"FRAME\n")
             .and_then(|()| out.write_all(&planes))
-            .map_err(|e| AdainError::io(&self.target, e))
+            .map_err(|e| AdainError::io(&self.file.target, e))
     }
 
-    fn finish(mut self: Box<Self>) -> Result<()> {
-        let out = self.out.take().expect("open until finish");
-        if let Err(e) = out.into_inner() {
-            let _ = std::fs::remove_file(&self.tmp);
-            return Err(AdainError::io(&self.target, e.into_error()));
-        }
-        commit(&self.tmp, &self.target)
-    }
-}
-
-impl Drop for Y4mSink {
-    fn drop(&mut self) {
-        if self.out.is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+    fn finish(self: Box<Self>) -> Result<()> {
+        let Self { out, file, .. } = *self;
+        out.into_inner()
+            .map_err(|e| AdainError::io(&file.target, e.into_error()))?;
+        file.commit()
     }
 }
 
