@@ -303,31 +303,18 @@ impl FfmpegSink {
 
 /// H.264 in 4:2:0 (plays everywhere), VP9 for WebM.
 fn video_codec(container: &str, crf: Option<u8>) -> Vec<String> {
-    let args: Vec<String> = if container == "webm" {
-        let crf = crf.unwrap_or(VP9_CRF).to_string();
-        vec![
-            "-c:v",
-            "libvpx-vp9",
-            "-crf",
-            &crf,
-            "-b:v",
-            "0",
-            "-row-mt",
-            "1",
-        ]
+    let (codec, default_crf, extra): (_, _, &[&str]) = if container == "webm" {
+        ("libvpx-vp9", VP9_CRF, &["-b:v", "0", "-row-mt", "1"])
+    } else {
+        ("libx264", H264_CRF, &["-preset", "medium"])
+    };
+    let crf = crf.unwrap_or(default_crf).to_string();
+    ["-c:v", codec, "-crf", &crf]
         .into_iter()
+        .chain(extra.iter().copied())
+        .chain(["-pix_fmt", "yuv420p"])
         .map(String::from)
         .collect()
-    } else {
-        let crf = crf.unwrap_or(H264_CRF).to_string();
-        vec!["-c:v", "libx264", "-preset", "medium", "-crf", &crf]
-            .into_iter()
-            .map(String::from)
-            .collect()
-    };
-    let mut args = args;
-    args.extend(["-pix_fmt".to_string(), "yuv420p".to_string()]);
-    args
 }
 
 /// Copy the audio when the container can hold its codec, else re-encode to the container's usual one.
