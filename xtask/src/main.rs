@@ -11,6 +11,7 @@ mod fixture;
 mod model_card;
 mod paths;
 mod setup;
+mod target;
 mod test;
 mod train_default;
 mod wheel;

@@ -139,3 +139,41 @@ fn download(wheel: &Wheel, downloads: &Path) -> Result<PathBuf> {
 pub fn python() -> String {
     std::env::var("ADAIN_PYTHON").unwrap_or_else(|_| "python3".into())
 }
+
+/// Unpacks the whole wheel into `dest` (for wheels that are a program with its data, like
+/// ziglang). Unpacked beside `dest` first and renamed into place, so `dest` is complete or absent;
+/// files the wheel marks executable stay executable.
+pub fn extract_all(wheel: &Wheel, downloads: &Path, dest: &Path) -> Result<()> {
+    let path = download(wheel, downloads)?;
+    let mut archive = zip::ZipArchive::new(fs::File::open(&path)?)
+        .with_context(|| format!("{} is not a wheel (zip)", path.display()))?;
+    let parent = dest.parent().context("the destination has no folder")?;
+    fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let staging = tempfile::tempdir_in(parent)?;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i)?;
+        let Some(relative) = entry.enclosed_name() else {
+            bail!("{}: unsafe path {:?}", path.display(), entry.name());
+        };
+        let out = staging.path().join(relative);
+        if entry.is_dir() {
+            fs::create_dir_all(&out)?;
+            continue;
+        }
+        if let Some(dir) = out.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let mut file = fs::File::create(&out)?;
+        std::io::copy(&mut entry, &mut file)
+            .with_context(|| format!("unpacking {} from {}", entry.name(), path.display()))?;
+        if let Some(mode) = entry.unix_mode() {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&out, fs::Permissions::from_mode(mode & 0o755 | 0o644))?;
+        }
+    }
+    if dest.exists() {
+        fs::remove_dir_all(dest).with_context(|| format!("removing {}", dest.display()))?;
+    }
+    fs::rename(staging.keep(), dest).with_context(|| format!("moving into {}", dest.display()))?;
+    Ok(())
+}

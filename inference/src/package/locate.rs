@@ -5,8 +5,15 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{AdainError, Result};
 
-/// Folder of the default package, relative to a root.
+/// Folder of the default package, relative to a root (as archives and documents write it).
 pub const DEFAULT_PACKAGE: &str = "models/default";
+
+/// [`DEFAULT_PACKAGE`] below `root`, joined with the platform's separator.
+pub fn default_package_in(root: &Path) -> PathBuf {
+    DEFAULT_PACKAGE
+        .split('/')
+        .fold(root.to_path_buf(), |p, part| p.join(part))
+}
 
 /// Places searched for the default package, in order.
 pub fn default_package_candidates() -> Vec<PathBuf> {
@@ -15,13 +22,13 @@ pub fn default_package_candidates() -> Vec<PathBuf> {
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
     {
-        candidates.push(exe_dir.join(DEFAULT_PACKAGE));
+        candidates.push(default_package_in(&exe_dir));
     }
     // inference/ → workspace root; known at compile time, right for `cargo run` and tests.
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap_or(Path::new("."));
-    candidates.push(workspace.join(DEFAULT_PACKAGE));
+    candidates.push(default_package_in(workspace));
     candidates
 }
 

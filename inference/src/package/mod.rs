@@ -12,7 +12,9 @@ use adain_models::manifest::{Manifest, PackageFile, Role};
 use adain_models::onnx::read_model;
 use adain_models::package::Precision;
 
-pub use locate::{default_package_candidates, locate_default_package, DEFAULT_PACKAGE};
+pub use locate::{
+    default_package_candidates, default_package_in, locate_default_package, DEFAULT_PACKAGE,
+};
 
 use crate::error::{AdainError, Result};
 use crate::runtime::{Provider, ProviderRequest};

@@ -3,6 +3,7 @@
 pub mod ep;
 pub mod library;
 mod session;
+mod version;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -58,17 +59,9 @@ impl Runtime {
         ort::info()
     }
 
-    /// The runtime version, read from the build string (`git-branch=rel-1.31.1`) or the file name.
+    /// The version the loaded library reports (e.g. "1.31.1").
     pub fn version(&self) -> Option<String> {
-        let from_build = self
-            .build_info()
-            .split([',', ' '])
-            .find_map(|part| part.strip_prefix("git-branch=rel-"))
-            .map(str::to_string);
-        from_build.or_else(|| {
-            let name = self.library.file_name()?.to_str()?;
-            name.strip_prefix("libonnxruntime.so.").map(str::to_string)
-        })
+        version::reported_version(&self.library)
     }
 
     pub(crate) fn environment(&self) -> &ort::environment::Environment {

@@ -1,126 +1,303 @@
-//! `cargo xtask dist --check`: unpack the tarball into an empty folder and use it the way a user
-//! would on a bare machine — `env -i <dir>/adain stylize ...` — checking that the binary takes the
-//! runtime library and the model from the unpacked folder, not from this machine's cache or tree.
+//! `cargo xtask dist --check`: unpack each archive into an empty folder and use it the way a user
+//! would on a bare machine — `<dir>/adain stylize ...` with an empty environment — running the
+//! target's own code (natively, under qemu-aarch64 or under wine), and check that:
+//! - the binary takes the runtime library and the model from the unpacked folder, and `--version`
+//!   names its target and the runtime it loaded;
+//! - a small stylization matches this machine's native fp32 result on the same inputs (PSNR);
+//! - a Linux build needs no newer glibc than it was linked for, and an older one than this machine's.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+use std::time::Instant;
 
-use adain::package::DEFAULT_PACKAGE;
-use adain_models::install_paths::ONNX_RUNTIME_LIBRARY;
+use adain_models::install_paths::ONNX_RUNTIME_VERSION;
 use anyhow::{bail, ensure, Context, Result};
 use flate2::read::GzDecoder;
 
+use super::archive::glibc_requirement;
+use super::emulator::Runner;
 use crate::art::Artwork;
+use crate::setup::cross::Toolchain;
+use crate::target::{Target, GLIBC};
 
-/// Size of the generated content image (odd width: the result must still match it exactly).
-const CONTENT: (u32, u32) = (601, 512);
+/// The stylization compared across platforms: small, because emulation is slow (the style is
+/// encoded at 128 px too). Odd sizes: the result must still match the content exactly.
+const SMALL: (u32, u32) = (128, 120);
+/// What a native run also stylizes: a larger image with the default style size.
+const LARGE: (u32, u32) = (601, 512);
+/// fp32 on another CPU (NEON vs AVX2 kernels) or OS differs only by float rounding.
+const MIN_PSNR_DB: f64 = 40.0;
 
-pub fn run(tarball: &Path, top: &str) -> Result<()> {
+/// What one archive's check measured.
+pub struct Checked {
+    pub stylize_seconds: f64,
+    pub psnr_db: f64,
+}
+
+pub fn run(target: Target, archive: &Path, reference: &Path, tools: &Toolchain) -> Result<Checked> {
     let scratch = tempfile::tempdir().context("creating a temporary folder")?;
     let root = scratch.path().canonicalize()?;
     let unpacked = root.join("unpacked");
-    tar::Archive::new(GzDecoder::new(
-        File::open(tarball).with_context(|| format!("opening {}", tarball.display()))?,
-    ))
-    .unpack(&unpacked)
-    .with_context(|| format!("unpacking {}", tarball.display()))?;
+    unpack(archive, &unpacked)?;
+    let top = target.release_name();
     let tops: Vec<String> = std::fs::read_dir(&unpacked)?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     ensure!(
-        tops == [top],
-        "the tarball should hold exactly one folder {top}/, it holds {tops:?}"
+        tops == [top.as_str()],
+        "{} should hold exactly one folder {top}/, it holds {tops:?}",
+        archive.display()
     );
-    let dir = unpacked.join(top);
-    let adain = dir.join("adain");
+    let dir = unpacked.join(&top);
+    let binary = dir.join(target.binary_name());
+    let library = dir.join(target.library_names().pinned);
+    let model = dir.join("models").join("default");
     for file in [
-        adain.clone(),
-        dir.join(ONNX_RUNTIME_LIBRARY),
-        dir.join(DEFAULT_PACKAGE).join("manifest.json"),
+        binary.clone(),
+        library.clone(),
+        model.join("manifest.json"),
         dir.join("README.md"),
+        dir.join("licenses/onnxruntime/LICENSE"),
     ] {
         ensure!(
             file.is_file(),
-            "{} is missing from the tarball",
-            file.strip_prefix(&unpacked).unwrap_or(&file).display()
+            "{} is missing from {}",
+            file.strip_prefix(&unpacked).unwrap_or(&file).display(),
+            archive.display()
         );
+    }
+    if target.os() == "linux" {
+        check_glibc(&binary, &library)?;
     }
 
     // A work folder outside the unpacked one, with inputs made by the project.
     let work = root.join("work");
     std::fs::create_dir_all(&work)?;
     Artwork::Mosaic
-        .render(CONTENT.0, CONTENT.1, 1)
+        .render(SMALL.0, SMALL.1, 1)
         .save(work.join("content.png"))?;
     Artwork::Swirl
-        .render(300, 240, 2)
+        .render(160, 128, 2)
         .save(work.join("style.png"))?;
 
-    let info = bare(&adain, &work, &["info"])?;
-    let stdout = String::from_utf8_lossy(&info.stdout);
-    let library = dir.join(ONNX_RUNTIME_LIBRARY);
-    ensure!(
-        stdout.contains(&library.display().to_string()),
-        "adain did not load {}:\n{stdout}",
-        library.display()
+    let runner = Runner::prepare(target, &root, tools)?;
+    let result = exercise(target, &runner, &binary, &library, &model, &work, reference);
+    runner.finish();
+    let checked = result?;
+    tracing::info!(
+        "checked {}: the unpacked archive stylizes a {}×{} image in {:.1} s{}, {:.1} dB from this machine's fp32 result",
+        target.triple(),
+        SMALL.0,
+        SMALL.1,
+        checked.stylize_seconds,
+        match runner {
+            Runner::Native => "",
+            Runner::Qemu { .. } => " under qemu-aarch64",
+            Runner::Wine { .. } => " under wine",
+        },
+        checked.psnr_db
     );
-    let model = dir.join(DEFAULT_PACKAGE);
+    Ok(checked)
+}
+
+fn exercise(
+    target: Target,
+    runner: &Runner,
+    binary: &Path,
+    library: &Path,
+    model: &Path,
+    work: &Path,
+    reference: &Path,
+) -> Result<Checked> {
+    let run = |args: &[&str]| -> Result<Output> {
+        let output = runner
+            .command(binary, work)
+            .args(args)
+            .output()
+            .with_context(|| format!("running {}", binary.display()))?;
+        if !output.status.success() {
+            bail!(
+                "`{} {}` failed ({}):\n{}{}",
+                binary.display(),
+                args.join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(output)
+    };
+
+    let version = String::from_utf8_lossy(&run(&["--version"])?.stdout).into_owned();
+    for expected in [
+        format!("target        {}", target.triple()),
+        format!(
+            "onnx runtime  {ONNX_RUNTIME_VERSION} ({})",
+            runner.shown(library)
+        ),
+    ] {
+        ensure!(
+            version.contains(&expected),
+            "`adain --version` should say {expected:?}:\n{version}"
+        );
+    }
+    let info = String::from_utf8_lossy(&run(&["info"])?.stdout).into_owned();
     ensure!(
-        stdout.contains(&model.display().to_string()),
-        "adain did not use the model in {}:\n{stdout}",
-        model.display()
+        info.contains(&runner.shown(model)),
+        "adain did not use the model in {}:\n{info}",
+        runner.shown(model)
     );
 
-    bare(
-        &adain,
-        &work,
-        &[
+    let small = [
+        "stylize",
+        "content.png",
+        "--style",
+        "style.png",
+        "--style-size",
+        "128",
+        "--precision",
+        "fp32",
+        "-o",
+    ];
+    let start = Instant::now();
+    run(&[&small[..], &["out.png"]].concat())?;
+    let stylize_seconds = start.elapsed().as_secs_f64();
+    check_size(&work.join("out.png"), SMALL)?;
+
+    // This machine's own build, on the same model (the unpacked one) and inputs.
+    let status = std::process::Command::new(reference)
+        .args(small)
+        .arg("reference.png")
+        .arg("--model")
+        .arg(model)
+        .arg("--quiet")
+        .current_dir(work)
+        .status()
+        .with_context(|| format!("running {}", reference.display()))?;
+    ensure!(
+        status.success(),
+        "{} failed ({status})",
+        reference.display()
+    );
+    let psnr_db = psnr(&work.join("out.png"), &work.join("reference.png"))?;
+    ensure!(
+        psnr_db >= MIN_PSNR_DB,
+        "the {} build's result is {psnr_db:.1} dB from this machine's fp32 result (want ≥ {MIN_PSNR_DB} dB)",
+        target.triple()
+    );
+
+    if let Runner::Native = runner {
+        Artwork::Mosaic
+            .render(LARGE.0, LARGE.1, 1)
+            .save(work.join("large.png"))?;
+        run(&[
             "stylize",
-            "content.png",
+            "large.png",
             "--style",
             "style.png",
             "-o",
-            "out.png",
-        ],
-    )?;
-    let out = work.join("out.png");
-    let size = image::image_dimensions(&out)
-        .with_context(|| format!("reading the result {}", out.display()))?;
+            "large-out.png",
+        ])?;
+        check_size(&work.join("large-out.png"), LARGE)?;
+    }
+    Ok(Checked {
+        stylize_seconds,
+        psnr_db,
+    })
+}
+
+fn unpack(archive: &Path, into: &Path) -> Result<()> {
+    let file = File::open(archive).with_context(|| format!("opening {}", archive.display()))?;
+    if archive.extension().is_some_and(|e| e == "zip") {
+        zip::ZipArchive::new(file)?.extract(into)
+    } else {
+        tar::Archive::new(GzDecoder::new(file))
+            .unpack(into)
+            .map_err(Into::into)
+    }
+    .with_context(|| format!("unpacking {}", archive.display()))
+}
+
+fn check_size(path: &Path, expected: (u32, u32)) -> Result<()> {
+    let size = image::image_dimensions(path)
+        .with_context(|| format!("reading the result {}", path.display()))?;
     ensure!(
-        size == CONTENT,
-        "out.png is {}×{}, the content is {}×{}",
+        size == expected,
+        "{} is {}×{}, the content is {}×{}",
+        path.display(),
         size.0,
         size.1,
-        CONTENT.0,
-        CONTENT.1
-    );
-    tracing::info!(
-        "checked: the unpacked tarball stylizes a {}×{} image under `env -i` (no PATH, HOME, cache, Rust or Python)",
-        CONTENT.0,
-        CONTENT.1
+        expected.0,
+        expected.1
     );
     Ok(())
 }
 
-/// Runs `env -i <adain> <args>` in `work`: no environment variable at all.
-fn bare(adain: &PathBuf, work: &Path, args: &[&str]) -> Result<Output> {
-    let output = Command::new(adain)
-        .args(args)
-        .env_clear()
-        .current_dir(work)
-        .output()
-        .with_context(|| format!("running {}", adain.display()))?;
-    if !output.status.success() {
-        bail!(
-            "`env -i {} {}` failed ({}):\n{}{}",
-            adain.display(),
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
+/// Peak signal-to-noise ratio of two 8-bit RGB images of one size, in dB (infinite when equal).
+fn psnr(a: &Path, b: &Path) -> Result<f64> {
+    let load = |p: &PathBuf| -> Result<image::RgbImage> {
+        Ok(image::open(p)
+            .with_context(|| format!("reading {}", p.display()))?
+            .to_rgb8())
+    };
+    let (a, b) = (load(&a.to_path_buf())?, load(&b.to_path_buf())?);
+    ensure!(
+        a.dimensions() == b.dimensions(),
+        "the two results differ in size"
+    );
+    let squared: f64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+        .sum();
+    let mse = squared / a.as_raw().len() as f64;
+    Ok(if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        10.0 * (255.0f64.powi(2) / mse).log10()
+    })
+}
+
+/// The binary and the library need glibc ≤ the version they were linked for, and older than this
+/// machine's: the point of linking with zig.
+fn check_glibc(binary: &Path, library: &Path) -> Result<()> {
+    let needed =
+        glibc_requirement(&[binary, library])?.context("no GLIBC_ symbol versions found")?;
+    ensure!(
+        super::version_le(&needed, GLIBC),
+        "{} and {} need glibc {needed}, more than {GLIBC}",
+        binary.display(),
+        library.display()
+    );
+    if let Some(host) = super::host_glibc() {
+        ensure!(
+            super::version_le(&needed, &host) && needed != host,
+            "the release needs glibc {needed}, not older than this machine's {host}"
         );
     }
-    Ok(output)
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn psnr_of_equal_and_of_off_by_one_images() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.png");
+        let b = dir.path().join("b.png");
+        image::RgbImage::from_pixel(4, 4, image::Rgb([10, 20, 30]))
+            .save(&a)
+            .unwrap();
+        assert_eq!(psnr(&a, &a).unwrap(), f64::INFINITY);
+        image::RgbImage::from_pixel(4, 4, image::Rgb([11, 21, 31]))
+            .save(&b)
+            .unwrap();
+        // MSE 1 → 20·log10(255) = 48.13 dB.
+        assert!((psnr(&a, &b).unwrap() - 48.13).abs() < 0.01);
+    }
 }

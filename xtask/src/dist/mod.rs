@@ -1,26 +1,41 @@
-//! `cargo xtask dist`: a tarball that runs anywhere on x86_64 Linux with nothing installed — the
-//! `adain` binary, the ONNX Runtime library next to it and the default model under models/default,
+//! `cargo xtask dist`: release archives that run with nothing installed — the `adain` binary, the
+//! ONNX Runtime library for its platform next to it and the default model under models/default,
 //! which is where the binary looks first (see inference/src/runtime/library.rs and package/locate.rs).
+//! One archive per target (x86_64 and aarch64 Linux, x86_64 Windows), each with a .sha256.
 
+mod archive;
 mod check;
-mod tarball;
+mod compile;
+mod emulator;
+mod readme;
 
 use std::path::PathBuf;
+use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::paths::{default_package, target_dir};
+use crate::paths::{default_package, target_dir, workspace_root};
+use crate::target::{Target, GLIBC};
 
 #[derive(Args, Debug)]
 pub struct DistArgs {
-    /// Then unpack the tarball into an empty folder and stylize a generated image with its `adain`
-    /// under an empty environment (no PATH, HOME, cache, Rust or Python)
+    /// Platform to build for (repeatable) [default: x86_64-unknown-linux-gnu]
+    #[arg(long = "target", value_enum, value_name = "TRIPLE")]
+    pub targets: Vec<Target>,
+
+    /// Build for every supported platform
+    #[arg(long, conflicts_with = "targets")]
+    pub all: bool,
+
+    /// Then unpack each archive into an empty folder and stylize generated images with its binary
+    /// under an empty environment, natively or under qemu-aarch64 / wine, and compare the result with
+    /// this machine's
     #[arg(long)]
     pub check: bool,
 
-    /// Folder for the tarball [default: target/dist]
+    /// Folder for the archives [default: target/dist]
     #[arg(long, value_name = "DIR", hide = true)]
     pub out: Option<PathBuf>,
 
@@ -29,63 +44,169 @@ pub struct DistArgs {
     pub model: Option<PathBuf>,
 }
 
-/// `adain-<version>-<arch>-<os>`: the tarball's name and its top folder.
-pub fn release_name() -> String {
-    format!(
-        "adain-{}-{}-{}",
-        env!("CARGO_PKG_VERSION"),
-        std::env::consts::ARCH,
-        std::env::consts::OS
-    )
+/// One archive written.
+struct Release {
+    target: Target,
+    path: PathBuf,
+    bytes: u64,
+    checked: Option<check::Checked>,
 }
 
 pub fn run(args: &DistArgs) -> Result<()> {
-    let start = Instant::now();
+    let targets: Vec<Target> = if args.all {
+        Target::ALL.to_vec()
+    } else if args.targets.is_empty() {
+        vec![Target::LinuxX86_64]
+    } else {
+        let mut t = args.targets.clone();
+        t.sort();
+        t.dedup();
+        t
+    };
     let package_dir = args.model.clone().unwrap_or_else(default_package);
     crate::adain_bin::require_package(&package_dir, args.model.is_none())?;
     crate::setup::run(&crate::setup::SetupArgs {
         no_torch: true,
         ..Default::default()
     })?;
+    let tools = crate::setup::cross::toolchain(&targets)?;
     // The same checks the binary makes before it runs anything: files, hashes, graphs, encoder identity.
     let package = adain::package::ModelPackage::load(&package_dir)
         .with_context(|| format!("model package {} is not usable", package_dir.display()))?;
-    let binary = crate::adain_bin::build_release()?;
-
-    let name = release_name();
     let out = args
         .out
         .clone()
         .unwrap_or_else(|| target_dir().join("dist"));
-    let runtime = crate::setup::onnx_runtime::library_path();
-    let glibc = tarball::glibc_requirement(&[&binary, &runtime])?;
-    let contents = tarball::Contents {
-        top: name.clone(),
-        binary,
-        runtime,
-        runtime_licenses: crate::setup::onnx_runtime::license_files()?,
-        package: package_dir.clone(),
-        package_files: package
-            .manifest()
-            .files
-            .iter()
-            .map(|f| f.path.clone())
-            .collect(),
-        readme: tarball::readme(&name, package.manifest(), glibc.as_deref()),
-    };
-    let path = out.join(format!("{name}.tar.gz"));
-    let written = tarball::write(&contents, &path)?;
-    tracing::info!(
-        "wrote {} ({:.1} MB, {} files, sha256 {}) in {:.1} s",
-        path.display(),
-        written.bytes as f64 / 1e6,
-        written.files,
-        written.sha256,
-        start.elapsed().as_secs_f64()
-    );
-    if args.check {
-        check::run(&path, &name)?;
+    let mtime = source_date_epoch()?;
+
+    let mut releases = Vec::new();
+    for &target in &targets {
+        let start = Instant::now();
+        let binary = compile::build(target, &tools)?;
+        let runtime = crate::setup::onnx_runtime::library_for(target)?;
+        let glibc = match target.os() {
+            "linux" => archive::glibc_requirement(&[&binary, &runtime])?,
+            _ => None,
+        };
+        if let Some(needed) = &glibc {
+            tracing::info!(
+                "{} needs glibc {needed} (this machine has {})",
+                target.triple(),
+                host_glibc().unwrap_or_else(|| "?".into())
+            );
+            anyhow::ensure!(
+                version_le(needed, GLIBC),
+                "the {} build needs glibc {needed}, more than the {GLIBC} it was linked for",
+                target.triple()
+            );
+        }
+        let name = target.release_name();
+        let contents = archive::Contents {
+            top: name.clone(),
+            binary,
+            binary_name: target.binary_name().into(),
+            runtime,
+            runtime_name: target.library_names().pinned.into(),
+            runtime_licenses: crate::setup::onnx_runtime::license_files(target)?,
+            package: package_dir.clone(),
+            package_files: package
+                .manifest()
+                .files
+                .iter()
+                .map(|f| f.path.clone())
+                .collect(),
+            readme: readme::readme(target, package.manifest(), glibc.as_deref()),
+            mtime,
+        };
+        let format = match target.archive_extension() {
+            "zip" => archive::Format::Zip,
+            _ => archive::Format::TarGz,
+        };
+        let path = out.join(format!("{name}.{}", target.archive_extension()));
+        let written = archive::write(&contents, format, &path)?;
+        tracing::info!(
+            "wrote {} ({:.1} MB, {} files, sha256 {}) in {:.1} s",
+            path.display(),
+            written.bytes as f64 / 1e6,
+            written.files,
+            written.sha256,
+            start.elapsed().as_secs_f64()
+        );
+        releases.push(Release {
+            target,
+            path,
+            bytes: written.bytes,
+            checked: None,
+        });
     }
-    println!("{}", path.display());
+    if args.check {
+        let reference = crate::adain_bin::build_release()?;
+        crate::setup::cross::emulators(&targets)?;
+        for release in &mut releases {
+            release.checked = Some(check::run(
+                release.target,
+                &release.path,
+                &reference,
+                &tools,
+            )?);
+        }
+    }
+    for release in &releases {
+        let checked = release
+            .checked
+            .as_ref()
+            .map(|c| {
+                format!(
+                    "\tstylize 128×120 {:.1} s\t{:.1} dB",
+                    c.stylize_seconds, c.psnr_db
+                )
+            })
+            .unwrap_or_default();
+        println!(
+            "{}\t{:.1} MB\t{}{checked}",
+            release.target.triple(),
+            release.bytes as f64 / 1e6,
+            release.path.display()
+        );
+    }
     Ok(())
+}
+
+/// Seconds since 1970 stamped on every archive entry: `$SOURCE_DATE_EPOCH` (the reproducible-builds
+/// convention), else the time of the commit being packed.
+fn source_date_epoch() -> Result<u64> {
+    if let Ok(value) = std::env::var("SOURCE_DATE_EPOCH") {
+        return value
+            .trim()
+            .parse()
+            .with_context(|| format!("SOURCE_DATE_EPOCH={value:?} is not a number of seconds"));
+    }
+    let out = Command::new("git")
+        .args(["log", "-1", "--format=%ct"])
+        .current_dir(workspace_root())
+        .output()
+        .context("running git log (or set SOURCE_DATE_EPOCH)")?;
+    if !out.status.success() {
+        bail!("`git log -1 --format=%ct` failed: set SOURCE_DATE_EPOCH instead");
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .context("git log printed no commit time")
+}
+
+/// `a <= b` for dotted versions ("2.17" <= "2.28").
+pub(crate) fn version_le(a: &str, b: &str) -> bool {
+    let parse = |v: &str| -> Vec<u32> { v.split('.').filter_map(|p| p.parse().ok()).collect() };
+    parse(a) <= parse(b)
+}
+
+/// This machine's glibc version (`getconf GNU_LIBC_VERSION` prints "glibc 2.36").
+pub(crate) fn host_glibc() -> Option<String> {
+    let out = Command::new("getconf")
+        .arg("GNU_LIBC_VERSION")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace().nth(1).map(str::to_string)
 }

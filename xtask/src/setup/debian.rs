@@ -1,5 +1,5 @@
-//! Programs some features need from Debian's packages (ffmpeg for video), installed with apt-get
-//! when missing. Idempotent: a program that already runs is left alone.
+//! Programs some features need from Debian's packages (ffmpeg for video; qemu-user and wine for the
+//! cross-platform checks), installed with apt-get when missing. Idempotent: what is there is left alone.
 
 use std::process::{Command, Stdio};
 
@@ -18,6 +18,54 @@ pub const FFMPEG: Program = Program {
     package: "ffmpeg",
     used_for: "`adain video` with MP4/WebM/… and its tests",
 };
+
+/// True when dpkg lists `package` as installed.
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+}
+
+/// Installs those of `packages` dpkg does not list, in one apt-get call; `used_for` says why.
+pub fn ensure_packages(packages: &[&str], used_for: &str) -> Result<()> {
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        tracing::info!("Debian packages for {used_for}: installed");
+        return Ok(());
+    }
+    tracing::info!("installing Debian's {} ({used_for})", missing.join(", "));
+    apt(&["update", "-q"], &missing)?;
+    let mut args = vec!["install", "-y", "-q", "--no-install-recommends"];
+    args.extend(&missing);
+    apt(&args, &missing)?;
+    if let Some(still) = missing.iter().find(|p| !installed(p)) {
+        bail!("`{still}` is still not installed after apt-get install");
+    }
+    Ok(())
+}
+
+fn apt(args: &[&str], packages: &[&str]) -> Result<()> {
+    let status = Command::new("apt-get")
+        .args(args)
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .stdout(Stdio::null())
+        .status()
+        .with_context(|| {
+            format!(
+                "running apt-get {} (is this Debian or Ubuntu?)",
+                args.join(" ")
+            )
+        })?;
+    if !status.success() {
+        bail!(
+            "apt-get {} failed ({status}); install them yourself (as root: apt-get install {})",
+            args.join(" "),
+            packages.join(" ")
+        );
+    }
+    Ok(())
+}
 
 fn runs(name: &str) -> bool {
     Command::new(name)
@@ -40,36 +88,17 @@ pub fn ensure(program: &Program) -> Result<()> {
         program.used_for,
         program.package
     );
-    let apt = |args: &[&str]| -> Result<()> {
-        let status = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .status()
-            .with_context(|| {
-                format!(
-                    "running apt-get {} (is this Debian or Ubuntu?)",
-                    args.join(" ")
-                )
-            })?;
-        if !status.success() {
-            bail!(
-                "apt-get {} failed ({status}); install `{}` yourself (as root: apt-get install {})",
-                args.join(" "),
-                program.package,
-                program.package
-            );
-        }
-        Ok(())
-    };
-    apt(&["update", "-q"])?;
-    apt(&[
-        "install",
-        "-y",
-        "-q",
-        "--no-install-recommends",
-        program.package,
-    ])?;
+    apt(&["update", "-q"], &[program.package])?;
+    apt(
+        &[
+            "install",
+            "-y",
+            "-q",
+            "--no-install-recommends",
+            program.package,
+        ],
+        &[program.package],
+    )?;
     if !runs(program.name) {
         bail!(
             "{} is still not runnable after installing `{}`",

@@ -1,5 +1,6 @@
 //! `cargo xtask setup`: everything the project needs that is not in the repository.
 
+pub mod cross;
 pub mod debian;
 mod encoder;
 pub mod onnx_runtime;
@@ -18,6 +19,12 @@ pub struct SetupArgs {
     /// Also install ffmpeg (Debian's package, with apt-get) for `adain video` beyond GIF/APNG/Y4M/frames.
     #[arg(long)]
     pub video: bool,
+
+    /// Also install what release builds for other platforms and their checks need: Rust targets,
+    /// zig and cargo-zigbuild, each target's ONNX Runtime library, qemu-user with an arm64 sysroot
+    /// and wine (Debian's packages, with apt-get)
+    #[arg(long)]
+    pub cross: bool,
 }
 
 pub fn run(args: &SetupArgs) -> Result<()> {
@@ -30,6 +37,15 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     }
     if args.video {
         debian::ensure(&debian::FFMPEG)?;
+    }
+    if args.cross {
+        use crate::target::Target;
+        cross::toolchain(&Target::ALL)?;
+        cross::emulators(&Target::ALL)?;
+        for target in Target::ALL {
+            onnx_runtime::library_for(target)?;
+            onnx_runtime::license_files(target)?;
+        }
     }
     tracing::info!(
         "setup complete in {:.1} s (cache: {})",

@@ -9,6 +9,7 @@ mod render;
 mod stats;
 mod styles;
 mod stylize;
+mod version;
 mod video;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -50,7 +51,14 @@ enum Command {
 }
 
 fn main() -> std::process::ExitCode {
-    let matches = Cli::command().get_matches();
+    let mut command = Cli::command();
+    if version::requested() {
+        // Loads the runtime to name its version, so only when asked.
+        // clap keeps &'static strings; the process prints this and exits.
+        let report: &'static str = Box::leak(version::report().into_boxed_str());
+        command = command.version(report).long_version(report);
+    }
+    let matches = command.get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),

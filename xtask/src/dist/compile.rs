@@ -1,0 +1,40 @@
+//! Building `adain` for a release target with cargo-zigbuild: zig links Linux binaries against
+//! glibc `target::GLIBC` (not this machine's newer one) and Windows binaries against MinGW.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::paths::{target_dir, workspace_root};
+use crate::setup::cross::Toolchain;
+use crate::target::Target;
+
+/// `cargo zigbuild --release -p adain --target <target>`; returns the binary's path.
+pub fn build(target: Target, tools: &Toolchain) -> Result<PathBuf> {
+    tracing::info!("building adain for {} (release, zig)", target.zig_target());
+    let status = Command::new(&tools.cargo_zigbuild)
+        .arg("zigbuild")
+        .args(["--release", "--quiet", "-p", "adain", "--target"])
+        .arg(target.zig_target())
+        .env("CARGO_ZIGBUILD_ZIG_PATH", &tools.zig)
+        .current_dir(workspace_root())
+        .status()
+        .context("running cargo-zigbuild")?;
+    if !status.success() {
+        bail!(
+            "`cargo zigbuild --release -p adain --target {}` failed ({status})",
+            target.zig_target()
+        );
+    }
+    let binary = target_dir()
+        .join(target.triple())
+        .join("release")
+        .join(target.binary_name());
+    anyhow::ensure!(
+        binary.is_file(),
+        "cargo-zigbuild built adain but {} is missing",
+        binary.display()
+    );
+    Ok(binary)
+}
