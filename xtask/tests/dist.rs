@@ -3,7 +3,7 @@
 //! environment — x86_64 Linux natively, aarch64 Linux under qemu-aarch64, Windows under wine —
 //! checking that it loads the runtime and the model from the unpacked folder and that its result
 //! matches this machine's fp32 result (see xtask/src/dist/check.rs). Then a second build of the same
-//! commit must give byte-identical archives.
+//! commit, with one binary rebuilt from scratch, must give byte-identical archives.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,6 +66,20 @@ fn every_release_archive_stylizes_on_its_platform_and_rebuilds_identically() {
             format!("adain-{version}-x86_64-windows.zip.sha256"),
         ]
     );
+    // Rebuild one binary from scratch too: the archive must not depend on build-time state.
+    let status = Command::new(env!("CARGO"))
+        .args([
+            "clean",
+            "--release",
+            "-p",
+            "adain",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+        ])
+        .current_dir(workspace())
+        .status()
+        .expect("running cargo clean");
+    assert!(status.success());
     xtask(&["dist", "--all", "--out", second.to_str().unwrap()]);
     assert_eq!(
         checksums(&second),

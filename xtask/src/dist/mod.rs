@@ -157,7 +157,7 @@ pub fn run(args: &DistArgs) -> Result<()> {
             .as_ref()
             .map(|c| {
                 format!(
-                    "\tstylize 128×120 {:.1} s\t{:.1} dB",
+                    "\tstylize 128×128 {:.1} s\t{:.1} dB",
                     c.stylize_seconds, c.psnr_db
                 )
             })

@@ -28,9 +28,9 @@ fn requirement(target: Target, glibc: Option<&str>) -> String {
 
 pub fn readme(target: Target, manifest: &Manifest, glibc: Option<&str>) -> String {
     let release = target.release_name();
-    let (run, sep) = match target {
-        Target::WindowsX86_64 => (".\\adain.exe", "\\"),
-        _ => ("./adain", "/"),
+    let (run, sep, shell, env) = match target {
+        Target::WindowsX86_64 => (".\\adain.exe", "\\", "bat", "%ORT_DYLIB_PATH%"),
+        _ => ("./adain", "/", "sh", "$ORT_DYLIB_PATH"),
     };
     let iterations = manifest
         .provenance
@@ -45,7 +45,7 @@ Arbitrary style transfer with adaptive instance normalisation (AdaIN; Huang & Be
 Nothing to install: `{binary}` loads the ONNX Runtime library and the default model from its own folder.
 {requirement}
 
-```sh
+```{shell}
 {run} stylize photo.jpg --style painting.jpg -o out.png
 {run} stylize photos{sep} --style paintings{sep} -o results{sep}          # every content × style pair
 {run} stylize photo.jpg --style a.jpg --style b.jpg --weights 0.3,0.7 -o mix.png
@@ -68,7 +68,7 @@ Nothing to install: `{binary}` loads the ONNX Runtime library and the default mo
 | `{DEFAULT_PACKAGE}/` | the model `{name}` {version}{iterations}: `encoder.onnx` ({arch}, {source}), `decoder.onnx`, their fp16 and int8 variants, and `manifest.json` with checksums and provenance |
 
 Another model package can take the place of `{DEFAULT_PACKAGE}`, or be picked with `--model DIR`. The
-library is looked for next to `{binary}` first, then in the project cache, then at `$ORT_DYLIB_PATH`;
+library is looked for next to `{binary}` first, then in the project cache, then at `{env}`;
 `{run} info` says which file was loaded.
 ",
         binary = target.binary_name(),

@@ -11,16 +11,32 @@ use adain_models::install_paths::{
 };
 
 use crate::target::Target;
-use crate::wheel::{self, Member};
+use crate::wheel::{self, Member, Wheel, WheelFile};
 
-/// The target this machine builds and runs natively.
-fn host() -> Result<Target> {
-    match Target::ALL.into_iter().find(|t| t.is_host()) {
-        Some(t) => Ok(t),
-        None => bail!(
-            "this machine ({}-{}) is not a platform the project develops on (x86_64 Linux)",
-            std::env::consts::ARCH,
-            std::env::consts::OS
+/// Apple silicon: not a release target (nothing here can run it), but a machine to build and run
+/// from source on, so setup installs its library like the others.
+const MACOS_ARM64: WheelFile<'static> = WheelFile {
+    wheel: Wheel {
+        requirement: "onnxruntime==1.31.1",
+        pip_args: &["--platform", "macosx_14_0_arm64", "--python-version", "311"],
+        sha256: "60b6b69bfe580eab576cacc5d132a0e9cf2a37fcfd18d46dd191042b1d1ed0d7",
+    },
+    member: Member {
+        path: "onnxruntime/capi/libonnxruntime.1.31.1.dylib",
+        sha256: "f8b06155feece624e55e49124340eea279da812529ae6fbc46a9f2be9c9cad2e",
+    },
+};
+
+/// The library wheel for this machine.
+fn host_wheel() -> Result<WheelFile<'static>> {
+    if let Some(target) = Target::ALL.into_iter().find(|t| t.is_host()) {
+        return Ok(target.runtime_wheel());
+    }
+    match (std::env::consts::ARCH, std::env::consts::OS) {
+        ("aarch64", "macos") => Ok(MACOS_ARM64),
+        (arch, os) => bail!(
+            "no ONNX Runtime {ONNX_RUNTIME_VERSION} wheel is pinned for {arch} {os}: put the library next to \
+             the adain binary or set ORT_DYLIB_PATH"
         ),
     }
 }
@@ -33,7 +49,7 @@ pub fn library_path() -> PathBuf {
 /// Installs the host's library where `adain` looks for it.
 pub fn install() -> Result<()> {
     let dest = library_path();
-    let file = host()?.runtime_wheel();
+    let file = host_wheel()?;
     if wheel::is_installed(&dest, file.member.sha256) {
         tracing::info!(
             "ONNX Runtime {ONNX_RUNTIME_VERSION}: {} (verified)",
