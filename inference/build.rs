@@ -5,6 +5,9 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // The linker stamps Windows executables with it (`cargo xtask dist` sets it to the commit's
+    // time): a change must relink, or an old stamp would survive in a "fresh" binary.
+    println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
     let target = std::env::var("TARGET").unwrap_or_else(|_| "unknown".into());
     println!("cargo:rustc-env=ADAIN_TARGET={target}");
 

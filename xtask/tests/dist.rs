@@ -3,7 +3,7 @@
 //! environment — x86_64 Linux natively, aarch64 Linux under qemu-aarch64, Windows under wine —
 //! checking that it loads the runtime and the model from the unpacked folder and that its result
 //! matches this machine's fp32 result (see xtask/src/dist/check.rs). Then a second build of the same
-//! commit, with one binary rebuilt from scratch, must give byte-identical archives.
+//! commit, with binaries rebuilt from scratch, must give byte-identical archives.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

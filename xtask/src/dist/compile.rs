@@ -10,14 +10,17 @@ use crate::paths::{target_dir, workspace_root};
 use crate::setup::cross::Toolchain;
 use crate::target::Target;
 
-/// `cargo zigbuild --release -p adain --target <target>`; returns the binary's path.
-pub fn build(target: Target, tools: &Toolchain) -> Result<PathBuf> {
+/// `cargo zigbuild --release -p adain --target <target>`; returns the binary's path. `epoch` goes to
+/// the linker as `SOURCE_DATE_EPOCH`: lld stamps Windows executables with it instead of the time of
+/// the build, so rebuilding a commit gives the same bytes.
+pub fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
     tracing::info!("building adain for {} (release, zig)", target.zig_target());
     let status = Command::new(&tools.cargo_zigbuild)
         .arg("zigbuild")
         .args(["--release", "--quiet", "-p", "adain", "--target"])
         .arg(target.zig_target())
         .env("CARGO_ZIGBUILD_ZIG_PATH", &tools.zig)
+        .env("SOURCE_DATE_EPOCH", epoch.to_string())
         .current_dir(workspace_root())
         .status()
         .context("running cargo-zigbuild")?;

@@ -82,7 +82,7 @@ pub fn run(args: &DistArgs) -> Result<()> {
     let mut releases = Vec::new();
     for &target in &targets {
         let start = Instant::now();
-        let binary = compile::build(target, &tools)?;
+        let binary = compile::build(target, &tools, mtime)?;
         let runtime = crate::setup::onnx_runtime::library_for(target)?;
         let glibc = match target.os() {
             "linux" => archive::glibc_requirement(&[&binary, &runtime])?,
