@@ -1,6 +1,7 @@
 //! ONNX Runtime: the shared library, the process-wide environment, execution providers and sessions.
 
 pub mod ep;
+mod graph;
 pub mod library;
 mod session;
 mod version;
@@ -9,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 pub use ep::{Provider, ProviderOptions, ProviderRequest, PROFILE_IMAGE_SIDES};
-pub use session::{open_session, probe_provider, GraphInput, OpenedSession, SessionOptions};
+pub use graph::GraphInput;
+pub use session::{open_session, probe_provider, OpenedSession, SessionOptions};
 
 use crate::error::{AdainError, Result};
 

@@ -2,41 +2,15 @@
 
 use std::path::Path;
 
-use adain_models::convention::{DECODER_INPUT, DECODER_SCALE, ENCODER_INPUT, FEATURE_CHANNELS};
+use adain_models::convention::ENCODER_INPUT;
+
 use ort::ep::ExecutionProviderDispatch;
 use ort::session::{builder::GraphOptimizationLevel, Session};
 
 use super::ep::{Provider, ProviderOptions, ProviderRequest};
+use super::graph::GraphInput;
 use super::Runtime;
 use crate::error::{AdainError, Result};
-
-/// The input of a graph, as TensorRT's optimisation profile needs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GraphInput {
-    pub name: &'static str,
-    pub channels: usize,
-    /// Image pixels per input element along a side: 1 for the encoder, 8 for the decoder.
-    pub downscale: usize,
-}
-
-impl GraphInput {
-    pub const ENCODER: GraphInput = GraphInput {
-        name: ENCODER_INPUT,
-        channels: 3,
-        downscale: 1,
-    };
-    pub const DECODER: GraphInput = GraphInput {
-        name: DECODER_INPUT,
-        channels: FEATURE_CHANNELS[3],
-        downscale: DECODER_SCALE,
-    };
-
-    /// `name:1xCxHxW` for a square image of `image_side` pixels.
-    pub fn profile_shape(&self, image_side: usize) -> String {
-        let side = image_side.div_ceil(self.downscale).max(1);
-        format!("{}:1x{}x{side}x{side}", self.name, self.channels)
-    }
-}
 
 /// How to run the graphs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,11 +112,7 @@ fn try_provider(
     graph: &GraphInput,
     open: impl FnOnce(Option<ExecutionProviderDispatch>) -> ort::Result<Session>,
 ) -> Result<Session> {
-    // CPU sessions get no explicit provider: it is ONNX Runtime's default.
-    let ep = match provider {
-        Provider::Cpu => None,
-        other => Some(other.dispatch(&options.provider_options, graph)?),
-    };
+    let ep = provider.dispatch(&options.provider_options, graph)?;
     if provider != Provider::Cpu && !provider.in_library()? {
         return Err(AdainError::ExecutionProvider {
             provider: provider.ort_name(),

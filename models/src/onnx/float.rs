@@ -7,10 +7,12 @@
 use half::f16;
 use onnx_protobuf::tensor_proto::DataType;
 
-use super::walk::{Conv, Emitter};
+use super::spec::GraphSpec;
+use super::spec::PadMode;
+use super::walk::{walk, Conv, Emitter};
 use super::writer::{int, ints, Builder};
-use super::PadMode;
 use crate::error::{ModelError, Result};
+use crate::network::Network;
 
 pub(super) enum FloatEmitter {
     F32,
@@ -113,4 +115,9 @@ impl Emitter for FloatEmitter {
             }
         }
     }
+}
+
+/// The network as an ONNX model with dynamic N, H and W.
+pub fn network_graph(net: &Network, spec: &GraphSpec) -> Result<onnx_protobuf::ModelProto> {
+    walk(net, spec, &mut FloatEmitter::F32)
 }

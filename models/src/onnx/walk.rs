@@ -5,8 +5,8 @@
 use onnx_protobuf::tensor_proto::DataType;
 use onnx_protobuf::ModelProto;
 
+use super::spec::{GraphSpec, Outputs, PadMode};
 use super::writer::{dim_names, finish_model, value_info_typed, Builder};
-use super::{GraphSpec, Outputs, PadMode};
 use crate::architecture::Layer;
 use crate::error::{ModelError, Result};
 use crate::network::{ConvParams, Network};

@@ -1,5 +1,5 @@
-//! Builds a sequential ONNX graph from a [`Network`]: Pad(reflect) → Conv → Relu, MaxPool (ceil mode),
-//! Resize (nearest ×2, identical to torch's upsample_nearest2d). Weights are raw little-endian floats.
+//! The low-level ONNX writer: nodes, attributes, value infos and initializers, the model around a
+//! graph, and serialisation. It knows nothing of networks (see `walk.rs` for that).
 
 use std::path::Path;
 
@@ -9,48 +9,8 @@ use onnx_protobuf::{
     StringStringEntryProto, TensorProto, TensorShapeProto, TypeProto, ValueInfoProto,
 };
 
-use super::float::FloatEmitter;
-use super::walk::walk;
 use super::{IR_VERSION, OPSET};
 use crate::error::Result;
-use crate::network::Network;
-
-/// Which activations the graph returns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outputs {
-    /// The architecture's tapped ReLUs (`relu1_1` …), computing no further than the last one.
-    Taps,
-    /// The output of every ReLU, named after the conv before it (for channel-scale calibration).
-    EveryRelu,
-    /// Only the last layer's output, under this name (the decoder's `image`).
-    Final(String),
-}
-
-/// How reflection padding is expressed in the graph.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PadMode {
-    /// One `Pad(mode="reflect")` node.
-    #[default]
-    Reflect,
-    /// Slices and Concats of the borders, for runtimes whose parser rejects reflect padding.
-    SliceConcat,
-}
-
-/// What to write around the network.
-#[derive(Debug, Clone)]
-pub struct GraphSpec {
-    pub graph_name: String,
-    pub input: String,
-    pub input_channels: usize,
-    pub outputs: Outputs,
-    pub pad_mode: PadMode,
-    pub metadata: Vec<(String, String)>,
-}
-
-/// The network as an ONNX model with dynamic N, H and W.
-pub fn network_graph(net: &Network, spec: &GraphSpec) -> Result<ModelProto> {
-    walk(net, spec, &mut FloatEmitter::F32)
-}
 
 /// Wraps a graph into a model with our IR version, opset and `metadata_props`.
 pub(super) fn finish_model(graph: GraphProto, metadata: &[(String, String)]) -> ModelProto {

@@ -3,7 +3,6 @@
 //! An explicitly requested provider that cannot be registered is an error, never a silent fall-back
 //! to the CPU; only `auto` walks TensorRT → CUDA → CPU, and it reports which one it took.
 
-mod cpu;
 mod cuda;
 mod tensorrt;
 
@@ -15,7 +14,7 @@ use std::str::FromStr;
 
 use ort::ep::ExecutionProviderDispatch;
 
-use super::session::GraphInput;
+use super::graph::GraphInput;
 use crate::error::{AdainError, Result};
 
 /// A provider that can run a session.
@@ -72,16 +71,17 @@ impl Provider {
         })
     }
 
-    /// The provider configured for a graph, set to fail loudly if it cannot be registered.
+    /// The provider to register for a graph, set to fail loudly if it cannot be; `None` for the CPU,
+    /// which every session has without registering (its arena is a session option).
     pub(crate) fn dispatch(
         self,
         options: &ProviderOptions,
         graph: &GraphInput,
-    ) -> Result<ExecutionProviderDispatch> {
+    ) -> Result<Option<ExecutionProviderDispatch>> {
         match self {
-            Provider::Cpu => Ok(cpu::dispatch()),
-            Provider::Cuda => cuda::dispatch(options),
-            Provider::TensorRt => tensorrt::dispatch(options, graph),
+            Provider::Cpu => Ok(None),
+            Provider::Cuda => cuda::dispatch(options).map(Some),
+            Provider::TensorRt => tensorrt::dispatch(options, graph).map(Some),
         }
     }
 }

@@ -12,7 +12,7 @@ mod enabled {
     use super::PROFILE_IMAGE_SIDES;
     use crate::error::{AdainError, Result};
     use crate::runtime::ep::{Provider, ProviderOptions};
-    use crate::runtime::session::GraphInput;
+    use crate::runtime::graph::GraphInput;
 
     pub const COMPILED_IN: bool = true;
 
@@ -54,7 +54,7 @@ mod enabled {
 
     use crate::error::Result;
     use crate::runtime::ep::{not_compiled, Provider, ProviderOptions};
-    use crate::runtime::session::GraphInput;
+    use crate::runtime::graph::GraphInput;
 
     pub const COMPILED_IN: bool = false;
 
