@@ -375,18 +375,10 @@ fn info_reports_the_runtime_providers_and_package_checks() {
 
 #[test]
 fn real_photos_when_the_shared_data_set_is_present() {
-    let data = Path::new("/work/shared/data/train");
-    let (contents, styles) = (data.join("content"), data.join("style"));
-    let first = |d: &Path| {
-        std::fs::read_dir(d)
-            .ok()
-            .and_then(|r| r.filter_map(|e| e.ok().map(|e| e.path())).min())
-    };
-    let (Some(content), Some(style)) = (first(&contents), first(&styles)) else {
-        eprintln!(
-            "SKIPPED: no real images under {} (this test only adds coverage when they exist)",
-            data.display()
-        );
+    let (Some(content), Some(style)) = (
+        adain_test_support::first_shared_file("data/train/content"),
+        adain_test_support::first_shared_file("data/train/style"),
+    ) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

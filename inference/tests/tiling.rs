@@ -16,6 +16,10 @@ use common::*;
 use image::RgbImage;
 use ndarray::Array3;
 
+/// "The same result up to float rounding", as the README promises for tiled runs. Measured: 167–175 dB
+/// between the float outputs, and identical 8-bit images, with and without masks.
+const NEAR_EQUAL_DB: f64 = 60.0;
+
 fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
     assert_eq!(a.dimensions(), b.dimensions());
     let mse = a
@@ -108,8 +112,8 @@ fn tiled_equals_untiled_on_1024_square_with_the_fixture_package() {
     for (label, db, db8) in tiled_vs_whole(test_package()) {
         eprintln!("fixture package (random decoder), {label}: PSNR {db:.1} dB unclamped, {db8:.1} dB 8-bit");
         assert!(
-            db >= 35.0 && db8 >= 35.0,
-            "{label}: PSNR {db:.1} / {db8:.1} dB < 35 dB"
+            db >= NEAR_EQUAL_DB && db8 >= NEAR_EQUAL_DB,
+            "{label}: PSNR {db:.1} / {db8:.1} dB < {NEAR_EQUAL_DB} dB"
         );
     }
 }
@@ -117,15 +121,15 @@ fn tiled_equals_untiled_on_1024_square_with_the_fixture_package() {
 #[test]
 fn tiled_equals_untiled_on_1024_square_with_the_trained_package() {
     let dir = workspace().join("models/default");
-    if ModelPackage::load(&dir).is_err() {
-        eprintln!("SKIPPED (trained package only): {} has no complete package yet; the fixture-package test ran", dir.display());
+    let what = format!("the trained package {}", dir.display());
+    if adain_test_support::require(&what, ModelPackage::load(&dir)).is_none() {
         return;
     }
     for (label, db, db8) in tiled_vs_whole(&dir) {
         eprintln!("trained package, {label}: PSNR {db:.1} dB unclamped, {db8:.1} dB 8-bit");
         assert!(
-            db >= 35.0 && db8 >= 35.0,
-            "{label}: PSNR {db:.1} / {db8:.1} dB < 35 dB"
+            db >= NEAR_EQUAL_DB && db8 >= NEAR_EQUAL_DB,
+            "{label}: PSNR {db:.1} / {db8:.1} dB < {NEAR_EQUAL_DB} dB"
         );
     }
 }
@@ -164,7 +168,8 @@ fn the_cli_tiles_on_request_and_matches_its_untiled_result() {
         image::open(&tiled).unwrap().to_rgb8(),
     );
     let db = psnr(&a, &b);
-    assert!(db >= 35.0, "CLI tiled vs untiled: PSNR {db:.1} dB");
+    eprintln!("CLI 192-px tiles vs untiled: {db:.1} dB");
+    assert!(db >= NEAR_EQUAL_DB, "CLI tiled vs untiled: PSNR {db:.1} dB");
 
     // Automatic tiling above --tile-above, and masks with tiles.
     let left = image::GrayImage::from_fn(533, 389, |x, _| {
@@ -202,27 +207,29 @@ fn the_cli_tiles_on_request_and_matches_its_untiled_result() {
         &image::open(&mw).unwrap().to_rgb8(),
         &image::open(&mt).unwrap().to_rgb8(),
     );
-    assert!(db >= 35.0, "masked, tiled vs untiled: PSNR {db:.1} dB");
+    eprintln!("masked, one tile vs untiled: {db:.1} dB");
+    assert!(
+        db >= NEAR_EQUAL_DB,
+        "masked, tiled vs untiled: PSNR {db:.1} dB"
+    );
     let mt2 = dir.path().join("mt2.png");
     masked(&["--tile", "160"], &mt2);
     let db = psnr(
         &image::open(&mw).unwrap().to_rgb8(),
         &image::open(&mt2).unwrap().to_rgb8(),
     );
+    eprintln!("masked, 160-px tiles vs untiled: {db:.1} dB");
     assert!(
-        db >= 35.0,
+        db >= NEAR_EQUAL_DB,
         "masked, 160-px tiles vs untiled: PSNR {db:.1} dB"
     );
 }
 
-/// 4096×4096 through the command with automatic tiling stays under 3 GiB of resident memory. Minutes
-/// on 2 cores, so not in the default run: `cargo test -p adain --release --test tiling -- --ignored`
-/// (`cargo xtask bench` reports the same number).
-#[test]
-#[ignore = "minutes on 2 cores; cargo xtask bench reports the number"]
-fn a_4096_square_run_stays_under_3_gib() {
+/// Runs `adain stylize -v` on a generated square of `side` pixels (tiled automatically above
+/// 4 megapixels) and returns the peak resident memory it logs, in MiB.
+fn tiled_peak_rss_mib(side: u32) -> f64 {
     let dir = tempfile::tempdir().unwrap();
-    let content = write_image(dir.path(), "big.png", 4096, 4096, 41);
+    let content = write_image(dir.path(), "big.png", side, side, 41);
     let style = write_image(dir.path(), "style.png", 256, 256, 42);
     let out = dir.path().join("out.jpg");
     let log = expect_success(&adain(&[
@@ -234,13 +241,39 @@ fn a_4096_square_run_stays_under_3_gib() {
         "-o",
         s(&out),
     ]));
-    assert_eq!(image::image_dimensions(&out).unwrap(), (4096, 4096));
-    let peak: f64 = log
+    assert_eq!(image::image_dimensions(&out).unwrap(), (side, side));
+    let peak = log
         .lines()
         .find_map(|l| l.split("(VmHWM) ").nth(1))
         .and_then(|r| r.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .expect("-v logs the peak memory");
-    eprintln!("4096² tiled: peak RSS {peak} MiB");
-    assert!(peak < 3072.0, "peak RSS {peak} MiB ≥ 3 GiB");
+    eprintln!("{side}² tiled: peak RSS {peak} MiB");
+    peak
+}
+
+/// The bound of the 4096² run below.
+const BOUND_4096_MIB: f64 = 3072.0;
+/// What a tiled run holds whatever the image size: both sessions and one 1024-px tile's activations
+/// (measured: 2048² peaks at ~1250 MiB and 4096² at ~2 GB, so ~1 GiB is fixed and the rest grows
+/// with the pixels).
+const TILE_WORKING_SET_MIB: f64 = 1024.0;
+
+/// 2048×2048 with automatic tiling, in every test run: the 4096² bound scaled to a quarter of the
+/// pixels — the fixed working set plus a quarter of the part that grows (1536 MiB).
+#[test]
+fn a_2048_square_run_stays_within_the_4096_bound_scaled_to_its_pixels() {
+    let bound = TILE_WORKING_SET_MIB + (BOUND_4096_MIB - TILE_WORKING_SET_MIB) / 4.0;
+    let peak = tiled_peak_rss_mib(2048);
+    assert!(peak < bound, "peak RSS {peak} MiB ≥ {bound} MiB");
+}
+
+/// 4096×4096 through the command with automatic tiling stays under 3 GiB of resident memory. Minutes
+/// on 2 cores, so not in the default run (the 2048² test above is):
+/// `cargo test -p adain --release --test tiling -- --ignored` (`cargo xtask bench` reports it too).
+#[test]
+#[ignore = "minutes on 2 cores; the 2048² test runs by default, cargo xtask bench reports this one"]
+fn a_4096_square_run_stays_under_3_gib() {
+    let peak = tiled_peak_rss_mib(4096);
+    assert!(peak < BOUND_4096_MIB, "peak RSS {peak} MiB ≥ 3 GiB");
 }

@@ -97,14 +97,14 @@ pub fn random(shape: &[usize], seed: u64, lo: f32, hi: f32) -> Plain {
 /// A real photo from the shared training data resized to w×h, or a synthetic picture when the shared
 /// data is absent (announced on stderr).
 pub fn photo(w: u32, h: u32) -> Plain {
-    let shared = workspace().join("../shared/data/train/content/0001.jpg");
-    let img = match image::open(&shared) {
-        Ok(img) => img.to_rgb8(),
-        Err(_) => {
-            eprintln!(
-                "note: {} not found; using a synthetic picture instead of a real photo",
-                shared.display()
-            );
+    // Under CI the photo must be there (adain_test_support::require); elsewhere a synthetic
+    // picture stands in, and the note says so.
+    let img = match adain_test_support::shared_file("data/train/content/0001.jpg") {
+        Some(path) => image::open(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .to_rgb8(),
+        None => {
+            eprintln!("note: using a synthetic picture instead of a real photo");
             image::RgbImage::from_fn(64, 64, |x, y| {
                 image::Rgb([(x * 4) as u8, (y * 4) as u8, ((x * y) % 256) as u8])
             })

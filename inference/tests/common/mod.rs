@@ -178,33 +178,20 @@ pub fn files_in(dir: &Path) -> Vec<String> {
 /// Whether ffmpeg runs here. Without it, a test that needs it skips with a message, except under
 /// `CI=true`, where `cargo xtask test` has installed it and its absence is a failure.
 pub fn ffmpeg_or_skip(test: &str) -> bool {
-    if adain::video::ffmpeg::available() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test}: ffmpeg is not on the PATH under CI (cargo xtask test installs it with setup --video)"
-    );
-    eprintln!("{test}: skipped, ffmpeg is not on the PATH (cargo xtask setup --video installs it)");
-    false
+    let found = if adain::video::ffmpeg::available() {
+        Ok(())
+    } else {
+        Err("not on the PATH (cargo xtask setup --video installs it)")
+    };
+    adain_test_support::require(&format!("ffmpeg for {test}"), found).is_some()
 }
 
 /// A photograph of the team's shared data (`../shared` beside the workspace), or `None` with a
 /// message when it is absent; under `CI=true` its absence is a failure.
 pub fn shared_photo(name: &str) -> Option<RgbImage> {
-    let path = workspace().join("../shared/data/train/content").join(name);
-    match image::open(&path) {
-        Ok(image) => Some(image.to_rgb8()),
-        Err(e) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{}: the shared data is missing under CI: {e}",
-                path.display()
-            );
-            eprintln!("skipped: {} is not here ({e})", path.display());
-            None
-        }
-    }
+    let path = adain_test_support::shared_file(&format!("data/train/content/{name}"))?;
+    let image = image::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Some(image.to_rgb8())
 }
 
 /// How a test writes a video: `width`×`height` at `rate`, 4:2:0 for Y4M, PNG files for folders.

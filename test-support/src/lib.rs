@@ -1,0 +1,99 @@
+//! What the workspace's tests share: where the team's data is, and one rule for prerequisites —
+//! on a user's machine a test without them says so and skips; under CI (`CI=true`) it fails, so a
+//! green CI run means every test ran.
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root (this crate lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("test-support/ sits in the workspace")
+        .to_path_buf()
+}
+
+/// The team's shared folder: `../shared` next to the workspace, never an absolute machine path.
+pub fn shared_dir() -> PathBuf {
+    workspace_root().join("..").join("shared")
+}
+
+/// `../shared/data/train`: 554 photos in `content/`, 610 artworks in `style/`.
+pub fn shared_train_data() -> PathBuf {
+    shared_dir().join("data").join("train")
+}
+
+/// True when running under CI, where nothing may be skipped.
+pub fn under_ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+/// `Some(value)` when a prerequisite is there. Otherwise: under CI a panic naming it and why;
+/// elsewhere a "skipped" line on stderr naming it, and `None`.
+pub fn require<T, E: std::fmt::Display>(what: &str, found: Result<T, E>) -> Option<T> {
+    require_when(under_ci(), what, found)
+}
+
+fn require_when<T, E: std::fmt::Display>(ci: bool, what: &str, found: Result<T, E>) -> Option<T> {
+    match found {
+        Ok(value) => Some(value),
+        Err(e) => {
+            assert!(!ci, "{what} is required under CI: {e}");
+            eprintln!("skipped: {what} is not available here ({e})");
+            None
+        }
+    }
+}
+
+/// A file of the shared data (`rel` below `../shared`), under the [`require`] rule.
+pub fn shared_file(rel: &str) -> Option<PathBuf> {
+    let path = shared_dir().join(rel);
+    let found = if path.exists() {
+        Ok(path.clone())
+    } else {
+        Err("no such file or folder")
+    };
+    require(&path.display().to_string(), found)
+}
+
+/// The first file (by name) of a shared folder, under the [`require`] rule.
+pub fn first_shared_file(rel: &str) -> Option<PathBuf> {
+    let dir = shared_dir().join(rel);
+    let first = std::fs::read_dir(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .min()
+                .ok_or_else(|| "the folder is empty".to_string())
+        });
+    require(&dir.display().to_string(), first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shared_folder_is_found_relative_to_the_workspace() {
+        let shared = shared_dir();
+        assert!(shared.starts_with(workspace_root()));
+        assert!(shared.ends_with("../shared"));
+    }
+
+    #[test]
+    fn require_passes_values_through_skips_on_a_machine_and_fails_under_ci() {
+        for ci in [false, true] {
+            assert_eq!(require_when::<_, String>(ci, "x", Ok(3)), Some(3));
+        }
+        assert_eq!(require_when::<u8, _>(false, "the thing", Err("gone")), None);
+        let panic =
+            std::panic::catch_unwind(|| require_when::<u8, _>(true, "the thing", Err("gone")))
+                .expect_err("under CI a missing prerequisite fails");
+        let text = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            text.contains("the thing is required under CI: gone"),
+            "{text}"
+        );
+    }
+}
