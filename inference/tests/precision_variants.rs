@@ -265,6 +265,11 @@ fn auto_picks_a_variant_only_when_validated() {
         );
     }
     assert_eq!(auto(Provider::Cuda).precision(), "fp32");
+    // Both branches of the VNNI decision, whatever this machine has.
+    for (exact, expected) in [(true, "int8"), (false, "fp32")] {
+        let p = ModelPackage::load_auto_assuming(&package, Provider::Cpu, exact).unwrap();
+        assert_eq!(p.precision(), expected, "int8 kernels exact: {exact}");
+    }
 
     // The CLI's default precision is auto; --precision fp32 asks for the full-precision graphs.
     let (pkg, cpu) = (package.to_str().unwrap(), ["--ep", "cpu"]);

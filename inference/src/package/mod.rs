@@ -70,6 +70,25 @@ impl ModelPackage {
         if !precision.eq_ignore_ascii_case(AUTO_PRECISION) {
             return Self::load_exact(dir, manifest, precision, None);
         }
+        Self::load_auto(dir, manifest, provider, int8_kernels_exact())
+    }
+
+    /// `auto` as [`Self::load_for`] resolves it, deciding as on a CPU whose int8 kernels are
+    /// (`int8_exact`) or are not exact, so both branches can be checked on any machine.
+    #[doc(hidden)]
+    pub fn load_auto_assuming(dir: &Path, provider: Provider, int8_exact: bool) -> Result<Self> {
+        if !dir.is_dir() {
+            return Err(AdainError::package(dir, "no such model folder (a model package holds manifest.json, encoder.onnx and decoder.onnx)"));
+        }
+        Self::load_auto(dir, Manifest::load(dir)?, provider, int8_exact)
+    }
+
+    fn load_auto(
+        dir: &Path,
+        manifest: Manifest,
+        provider: Provider,
+        int8_exact: bool,
+    ) -> Result<Self> {
         let candidates = auto_candidates(provider);
         for candidate in &candidates {
             let name = candidate.as_str();
@@ -83,7 +102,7 @@ impl ModelPackage {
             if !manifest.is_validated(name) {
                 continue;
             }
-            if *candidate == Precision::Int8 && !int8_kernels_exact() {
+            if *candidate == Precision::Int8 && !int8_exact {
                 tracing::info!("int8 graphs not taken: this CPU has no VNNI, where ONNX Runtime's u8×s8 kernels can saturate");
                 continue;
             }
