@@ -63,10 +63,7 @@ impl ModelPackage {
     /// files fail their checks (missing, wrong sha256) is refused with a warning and the next candidate
     /// is taken. An explicitly named precision is loaded as asked, validated or not.
     pub fn load_for(dir: &Path, precision: &str, provider: Provider) -> Result<Self> {
-        if !dir.is_dir() {
-            return Err(AdainError::package(dir, "no such model folder (a model package holds manifest.json, encoder.onnx and decoder.onnx)"));
-        }
-        let manifest = Manifest::load(dir)?;
+        let manifest = Self::manifest_in(dir)?;
         if !precision.eq_ignore_ascii_case(AUTO_PRECISION) {
             return Self::load_exact(dir, manifest, precision, None);
         }
@@ -77,10 +74,15 @@ impl ModelPackage {
     /// (`int8_exact`) or are not exact, so both branches can be checked on any machine.
     #[doc(hidden)]
     pub fn load_auto_assuming(dir: &Path, provider: Provider, int8_exact: bool) -> Result<Self> {
+        Self::load_auto(dir, Self::manifest_in(dir)?, provider, int8_exact)
+    }
+
+    /// The manifest of the package folder `dir`, or an error saying what a package folder holds.
+    fn manifest_in(dir: &Path) -> Result<Manifest> {
         if !dir.is_dir() {
             return Err(AdainError::package(dir, "no such model folder (a model package holds manifest.json, encoder.onnx and decoder.onnx)"));
         }
-        Self::load_auto(dir, Manifest::load(dir)?, provider, int8_exact)
+        Ok(Manifest::load(dir)?)
     }
 
     fn load_auto(
