@@ -86,22 +86,33 @@ impl Manifest {
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join(MANIFEST_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| ModelError::io(&path, e))?;
-        let m: Self = serde_json::from_str(&text)
-            .map_err(|e| ModelError::format(&path, format!("not a model manifest: {e}")))?;
+        Self::from_json(&text, &path)
+    }
+
+    /// [`Self::load`] of a manifest's text; `path` names it in errors.
+    pub fn from_json(text: &str, path: &Path) -> Result<Self> {
+        let m: Self = serde_json::from_str(text)
+            .map_err(|e| ModelError::format(path, format!("not a model manifest: {e}")))?;
         if m.format != MANIFEST_FORMAT {
             return Err(ModelError::format(
-                &path,
+                path,
                 format!("format `{}`, expected `{MANIFEST_FORMAT}`", m.format),
             ));
         }
         if m.convention != crate::convention::CONVENTION {
             return Err(ModelError::format(
-                &path,
+                path,
                 format!(
                     "statistics convention `{}`, expected `{}`",
                     m.convention,
                     crate::convention::CONVENTION
                 ),
+            ));
+        }
+        if let Some(f) = m.files.iter().find(|f| !stays_inside(&f.path)) {
+            return Err(ModelError::format(
+                path,
+                format!("lists the file `{}`: package files are named relative to the package folder, without `..`", f.path),
             ));
         }
         Ok(m)
@@ -163,6 +174,14 @@ impl Manifest {
     }
 }
 
+/// A non-empty relative path that cannot leave the folder it is joined to.
+fn stays_inside(path: &str) -> bool {
+    !path.is_empty()
+        && Path::new(path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 impl PackageFile {
     /// Checks that the file exists in `dir` and matches its sha256.
     pub fn verify(&self, dir: &Path) -> Result<()> {
@@ -198,4 +217,44 @@ impl PackageFile {
 pub fn sha256_file(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
     Ok(hex::encode(Sha256::digest(&bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT: &str = include_str!("../default/manifest.json");
+
+    fn with_first_path(path: &str) -> String {
+        let mut value: serde_json::Value = serde_json::from_str(DEFAULT).unwrap();
+        value["files"][0]["path"] = path.into();
+        value.to_string()
+    }
+
+    #[test]
+    fn the_default_manifest_reads() {
+        let m = Manifest::from_json(DEFAULT, Path::new("default/manifest.json")).unwrap();
+        assert!(m.file(Role::Decoder, "fp32").is_some());
+    }
+
+    #[test]
+    fn files_outside_the_package_folder_are_refused_naming_the_manifest() {
+        for path in [
+            "",
+            "/etc/passwd",
+            "../other/encoder.onnx",
+            "sub/../../x.onnx",
+        ] {
+            let err = Manifest::from_json(&with_first_path(path), Path::new("pkg/manifest.json"))
+                .expect_err(path)
+                .to_string();
+            assert!(
+                err.starts_with("pkg/manifest.json: lists the file"),
+                "{path}: {err}"
+            );
+        }
+        assert!(
+            Manifest::from_json(&with_first_path("graphs/encoder.onnx"), Path::new("m")).is_ok()
+        );
+    }
 }

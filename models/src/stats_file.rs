@@ -73,10 +73,16 @@ impl StyleStats {
     /// values, positive stds, and relu4_1 present.
     pub fn load(path: &Path) -> Result<Self> {
         let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
+        Self::from_bytes(&bytes, path)
+    }
+
+    /// [`Self::load`] of bytes already in memory (an upload, a fuzz input); `source` names them in errors.
+    pub fn from_bytes(bytes: &[u8], source: &Path) -> Result<Self> {
+        let path = source;
         let bad = |m: String| ModelError::format(path, m);
-        let (_, header) = SafeTensors::read_metadata(&bytes)
+        let (_, header) = SafeTensors::read_metadata(bytes)
             .map_err(|e| bad(format!("not a safetensors style-statistics file: {e}")))?;
-        let tensors = SafeTensors::deserialize(&bytes)
+        let tensors = SafeTensors::deserialize(bytes)
             .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
         let mut info: BTreeMap<String, String> = header
             .metadata()

@@ -8,6 +8,7 @@ mod calibrate;
 mod demo;
 mod dist;
 mod fixture;
+mod fuzz;
 mod model_card;
 mod paths;
 mod setup;
@@ -50,6 +51,9 @@ enum Command {
     /// Build target/dist/adain-<version>-<arch>-linux.tar.gz: the `adain` binary, the ONNX Runtime
     /// library and the default model, ready to run with nothing installed (--check tries it out).
     Dist(dist::DistArgs),
+    /// Fuzz the readers of users' files (stats files, manifests, ONNX graphs, images) with coverage
+    /// feedback on stable Rust, for --seconds per target; findings are written to target/fuzz/findings.
+    Fuzz(fuzz::FuzzArgs),
     /// Regenerate the pictures of models/default/README.md (loss curves, held-out contents × styles,
     /// α sweep, style interpolation) and a README section with the measured numbers.
     ModelCard(model_card::ModelCardArgs),
@@ -78,6 +82,7 @@ fn main() -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::BenchVideo(args) => bench_video::run(&args),
         Command::Dist(args) => dist::run(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
         Command::ModelCard(args) => model_card::run(&args),
         Command::FixturePackage(args) => fixture::run(&args),
         Command::Art(args) => art::run(&args),

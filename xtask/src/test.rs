@@ -1,4 +1,4 @@
-//! `cargo xtask test`: set up, then run every test in the workspace, training included.
+//! `cargo xtask test`: set up, run every test in the workspace (training included), then a short fuzz run.
 
 use std::process::Command;
 
@@ -30,5 +30,17 @@ pub fn run(args: &TestArgs) -> Result<()> {
     if !status.success() {
         bail!("tests failed ({status})");
     }
-    Ok(())
+    if !args.cargo_args.is_empty() {
+        tracing::info!("a filtered run: the short fuzz run is left out (`cargo xtask fuzz` runs it)");
+        return Ok(());
+    }
+    // A short coverage-guided run of every fuzz target; its corpus grows from run to run.
+    crate::fuzz::run(&crate::fuzz::FuzzArgs {
+        targets: Vec::new(),
+        seconds: SHORT_FUZZ_SECONDS,
+        seed: 0,
+    })
 }
+
+/// Per fuzz target in `cargo xtask test`: enough to catch a reader that panics on the first mutations.
+const SHORT_FUZZ_SECONDS: u64 = 20;

@@ -20,7 +20,14 @@ pub const DEFAULT_MAX_PIXELS: u64 = 40_000_000;
 /// An image as RGB8. Transparent pixels are composited over white (their stored colour is often
 /// arbitrary), and the EXIF orientation is applied so photos come out upright.
 pub fn load_rgb(path: &Path, max_pixels: u64) -> Result<RgbImage> {
-    let image = decode(path, max_pixels)?;
+    let bytes = std::fs::read(path).map_err(|e| AdainError::io(path, e))?;
+    decode_rgb(&bytes, path, max_pixels)
+}
+
+/// [`load_rgb`] of an encoded image already in memory (an upload, a fuzz input). `name` is used in
+/// errors and, when the first bytes say nothing, its extension names the format.
+pub fn decode_rgb(bytes: &[u8], name: &Path, max_pixels: u64) -> Result<RgbImage> {
+    let image = decode(bytes, name, max_pixels)?;
     Ok(if image.color().has_alpha() {
         over_white(&image)
     } else {
@@ -30,17 +37,17 @@ pub fn load_rgb(path: &Path, max_pixels: u64) -> Result<RgbImage> {
 
 /// An image as 8-bit grey (for masks).
 pub fn load_gray(path: &Path, max_pixels: u64) -> Result<GrayImage> {
-    Ok(decode(path, max_pixels)?.to_luma8())
+    let bytes = std::fs::read(path).map_err(|e| AdainError::io(path, e))?;
+    Ok(decode(&bytes, path, max_pixels)?.to_luma8())
 }
 
-fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
+fn decode(bytes: &[u8], path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     let bad = |problem| AdainError::image(path, problem);
-    let bytes = std::fs::read(path).map_err(|e| AdainError::io(path, e))?;
     if bytes.is_empty() {
         return Err(bad(ImageProblem::EmptyFile));
     }
     // The magic bytes decide the format; the extension only when they say nothing.
-    let mut reader = ImageReader::new(Cursor::new(&bytes[..]));
+    let mut reader = ImageReader::new(Cursor::new(bytes));
     if let Ok(format) = ImageFormat::from_path(path) {
         reader.set_format(format);
     }
@@ -62,7 +69,7 @@ fn decode(path: &Path, max_pixels: u64) -> Result<DynamicImage> {
             "{format:?}{hint}"
         ))));
     }
-    if format == ImageFormat::Jpeg && !jpeg::is_complete(&bytes) {
+    if format == ImageFormat::Jpeg && !jpeg::is_complete(bytes) {
         // The JPEG decoder fills a cut-off file with grey instead of failing.
         return Err(bad(ImageProblem::Truncated(
             "the JPEG data ends before its end-of-image marker".into(),

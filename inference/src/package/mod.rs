@@ -196,20 +196,18 @@ impl ModelPackage {
         let (encoder_path, decoder_path) =
             (dir.join(&encoder_file.path), dir.join(&decoder_file.path));
 
-        let encoder = read_model(&encoder_path)?;
-        checks.extend(graph_checks::check_encoder(
-            &encoder,
-            &encoder_path,
-            &manifest,
-            precision,
-        )?);
-        let decoder = read_model(&decoder_path)?;
-        checks.extend(graph_checks::check_decoder(
-            &decoder,
-            &decoder_path,
-            &manifest,
-            precision,
-        )?);
+        for (role, path) in [
+            (Role::Encoder, &encoder_path),
+            (Role::Decoder, &decoder_path),
+        ] {
+            checks.extend(check_graph(
+                role,
+                &read_model(path)?,
+                path,
+                &manifest,
+                precision,
+            )?);
+        }
 
         Ok(Self {
             dir: dir.to_path_buf(),
@@ -244,6 +242,22 @@ impl ModelPackage {
     /// What was checked, in order.
     pub fn checks(&self) -> &[Check] {
         &self.checks
+    }
+}
+
+/// Checks one parsed graph of `role` against the model contract and the manifest it is listed in:
+/// interface names, element types, ranks and channels, the `adain.*` metadata and, for an fp32
+/// encoder, that its weights hash to the manifest's encoder identity. `path` names it in errors.
+pub fn check_graph(
+    role: Role,
+    model: &adain_models::onnx::ModelProto,
+    path: &Path,
+    manifest: &Manifest,
+    precision: &str,
+) -> Result<Vec<Check>> {
+    match role {
+        Role::Encoder => graph_checks::check_encoder(model, path, manifest, precision),
+        Role::Decoder => graph_checks::check_decoder(model, path, manifest, precision),
     }
 }
 

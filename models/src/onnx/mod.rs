@@ -11,7 +11,8 @@ pub use float::network_graph;
 /// The parsed model type, so callers of [`read_model`] can name it without depending on onnx-protobuf.
 pub use onnx_protobuf::ModelProto;
 pub use reader::{
-    initializer_f32, metadata, network_from_graph, read_model, tensor_shape, value_info_shape, Dim,
+    initializer_f32, metadata, network_from_graph, parse_model, read_model, tensor_shape,
+    value_info_shape, Dim,
 };
 pub use spec::{GraphSpec, Outputs, PadMode};
 pub use writer::{model_bytes, save_model};

@@ -13,7 +13,12 @@ use crate::error::{ModelError, Result};
 /// Parses an ONNX file.
 pub fn read_model(path: &Path) -> Result<ModelProto> {
     let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
-    ModelProto::parse_from_bytes(&bytes).map_err(|e| ModelError::Onnx {
+    parse_model(&bytes, path)
+}
+
+/// Parses an ONNX model held in memory; `path` names it in errors.
+pub fn parse_model(bytes: &[u8], path: &Path) -> Result<ModelProto> {
+    ModelProto::parse_from_bytes(bytes).map_err(|e| ModelError::Onnx {
         path: path.to_path_buf(),
         message: e.to_string(),
     })
@@ -103,6 +108,14 @@ pub fn network_from_graph(
                     expected: dims.to_vec(),
                     found,
                 });
+            }
+            // The dims are only a claim: the data may hold fewer (or more) values.
+            let count: usize = dims.iter().product();
+            if values.len() != count {
+                return Err(ModelError::format(
+                    path,
+                    format!("initializer `{name}` has dims {dims:?} ({count} values) but holds {} values", values.len()),
+                ));
             }
             Ok(values)
         };
