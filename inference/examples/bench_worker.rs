@@ -115,8 +115,11 @@ impl Worker {
 fn main() -> Result<()> {
     let args = Args::parse();
     let started = Instant::now();
-    let package = ModelPackage::load_with_precision(&args.model, &args.precision)
-        .with_context(|| format!("loading {} ({})", args.model.display(), args.precision))?;
+    let package = ModelPackage::load_with_precision(
+        &args.model,
+        args.precision.parse::<adain::package::PrecisionChoice>()?,
+    )
+    .with_context(|| format!("loading {} ({})", args.model.display(), args.precision))?;
     let options = SessionOptions {
         threads: args.threads,
         cpu_arena: args.arena,

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use adain::adain::StyleMix;
-use adain::package::{locate_default_package, ModelPackage};
+use adain::package::{default_package_in, ModelPackage};
 use adain::runtime::SessionOptions;
 use adain::stylize::{adain_stats, transfer, Stylizer};
 use anyhow::{Context, Result};
@@ -39,7 +39,8 @@ fn main() -> Result<()> {
     let args = Args::parse();
     let dir = match args.model {
         Some(dir) => dir,
-        None => locate_default_package()?,
+        // An example runs from the source tree.
+        None => default_package_in(concat!(env!("CARGO_MANIFEST_DIR"), "/..")),
     };
     let t = Instant::now();
     let package = ModelPackage::load(&dir).with_context(|| format!("loading {}", dir.display()))?;

@@ -43,14 +43,14 @@ impl Decoder {
     ) -> Result<Array3<f32>> {
         let (channels, h, w) = features.dim();
         if channels != FEATURE_CHANNELS[3] {
-            return Err(AdainError::InvalidArgument(format!(
+            return Err(AdainError::Mismatch(format!(
                 "the decoder takes {} channels, got {channels}",
                 FEATURE_CHANNELS[3]
             )));
         }
         let (out_h, out_w) = (h * DECODER_SCALE, w * DECODER_SCALE);
         if height > out_h || width > out_w {
-            return Err(AdainError::InvalidArgument(format!(
+            return Err(AdainError::Mismatch(format!(
                 "cannot crop a {out_w}x{out_h} decoder output to {width}x{height}"
             )));
         }

@@ -90,12 +90,12 @@ impl Encoder {
     ) -> Result<()> {
         let (channels, h, w) = image.dim();
         if channels != 3 {
-            return Err(AdainError::InvalidArgument(format!(
+            return Err(AdainError::Mismatch(format!(
                 "the encoder takes 3 colour channels, got {channels}"
             )));
         }
         if h < MIN_IMAGE_SIDE || w < MIN_IMAGE_SIDE {
-            return Err(AdainError::InvalidArgument(format!(
+            return Err(AdainError::Mismatch(format!(
                 "a {w}x{h} image is too small: the encoder needs at least {MIN_IMAGE_SIDE} pixels on each side"
             )));
         }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use adain_models::ModelError;
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AdainError {
     /// No ONNX Runtime library in any of the places we look.
     #[error(
@@ -60,9 +61,22 @@ pub enum AdainError {
     #[error("{path}: {message}")]
     Video { path: PathBuf, message: String },
 
-    /// An option value or a combination of options that makes no sense.
+    /// A parameter the caller chose that cannot be used (α outside [0, 1], weights or masks that do
+    /// not match the styles, an unknown provider or precision): the call must change, not the data.
     #[error("{0}")]
-    InvalidArgument(String),
+    InvalidParameter(String),
+
+    /// Inputs that do not fit together or into the networks: masks of different sizes, statistics
+    /// of another encoder, an image too small for the encoder.
+    #[error("{0}")]
+    Mismatch(String),
+
+    /// No model package in any of the places searched for the default one.
+    #[error(
+        "no default model package found; looked in:\n{}\ngive the package folder explicitly (adain: --model DIR), or run `cargo xtask setup`",
+        tried.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )]
+    NoDefaultPackage { tried: Vec<String> },
 
     #[error("{path}: {source}")]
     Io {
@@ -74,6 +88,7 @@ pub enum AdainError {
 
 /// Why an image was refused.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ImageProblem {
     #[error("the file is empty (0 bytes)")]
     EmptyFile,

@@ -4,18 +4,34 @@
 //! itself and the paper's controls (α, interpolation, masks, colour preservation) run in ndarray
 //! between them, so any style statistics can be used, not only those of a style image.
 //!
-//! ```no_run
-//! use adain::{package::ModelPackage, runtime::SessionOptions, stylize::{adain_stats, Stylizer}};
-//! # fn main() -> adain::Result<()> {
-//! let package = ModelPackage::load(std::path::Path::new("models/default"))?;
+//! To embed the library without the `adain` command's dependencies (clap, indicatif, anyhow,
+//! tracing-subscriber, ctrlc), turn the default `cli` feature off:
+//! `adain = { version = "0.1", default-features = false }`.
+//!
+//! Stylizing one image (the same as `examples/embed.rs`; the hidden lines make the test inputs):
+//!
+//! ```
+//! use adain::image_io::{load_rgb, save_rgb, DEFAULT_MAX_PIXELS};
+//! use adain::{ModelPackage, PrecisionChoice, SessionOptions, StyleMix, Stylizer};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let (content, style, output) = (dir.path().join("c.png"), dir.path().join("s.png"), dir.path().join("out.png"));
+//! # let picture = |k: u32| image::RgbImage::from_fn(96, 64, |x, y| image::Rgb([(x * k) as u8, (y * 3) as u8, 128]));
+//! # picture(2).save(&content)?;
+//! # picture(7).save(&style)?;
+//! # let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/default");
+//!
+//! let package = ModelPackage::load_with_precision(&model, PrecisionChoice::Auto)?;
 //! let mut stylizer = Stylizer::new(&package, &SessionOptions::default())?;
-//! let content = adain::image_io::load_rgb("c.jpg".as_ref(), adain::image_io::DEFAULT_MAX_PIXELS)?;
-//! let style = adain::image_io::load_rgb("s.jpg".as_ref(), adain::image_io::DEFAULT_MAX_PIXELS)?;
-//! let stats = stylizer.style_statistics(&style, Default::default())?;
-//! let out = stylizer.stylize(&content, adain::adain::StyleMix::One(&adain_stats(&stats)), 1.0)?;
-//! adain::image_io::save_rgb(&out, "out.png".as_ref())?;
+//! let style = stylizer.adain_style_statistics(&load_rgb(&style, DEFAULT_MAX_PIXELS)?)?;
+//! let content = load_rgb(&content, DEFAULT_MAX_PIXELS)?;
+//! save_rgb(&stylizer.stylize(&content, StyleMix::One(&style), 1.0)?, &output)?;
+//! # assert_eq!(image::open(&output)?.to_rgb8().dimensions(), (96, 64));
 //! # Ok(()) }
 //! ```
+//!
+//! [`runtime::Runtime::init_from`] loads ONNX Runtime from a given file instead of searching for it
+//! ([`runtime::library::search_order`] lists the places searched).
 
 pub mod adain;
 pub mod decoder;
@@ -29,4 +45,8 @@ pub mod stylize;
 pub mod tiling;
 pub mod video;
 
+pub use crate::adain::StyleMix;
 pub use error::{AdainError, ImageProblem, Result};
+pub use package::{ModelPackage, Precision, PrecisionChoice};
+pub use runtime::{Provider, ProviderRequest, Runtime, SessionOptions};
+pub use stylize::Stylizer;

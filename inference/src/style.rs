@@ -51,12 +51,12 @@ pub fn from_features(
 pub fn average(all: &[StyleStats]) -> Result<StyleStats> {
     let first = all
         .first()
-        .ok_or_else(|| AdainError::InvalidArgument("no style statistics to average".into()))?;
+        .ok_or_else(|| AdainError::InvalidParameter("no style statistics to average".into()))?;
     if let Some(other) = all
         .iter()
         .find(|s| s.encoder_identity != first.encoder_identity)
     {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::Mismatch(format!(
             "cannot average statistics of different encoders ({} and {})",
             short(&first.encoder_identity),
             short(&other.encoder_identity)
@@ -69,9 +69,7 @@ pub fn average(all: &[StyleStats]) -> Result<StyleStats> {
             .iter()
             .map(|s| {
                 s.layers.get(name).ok_or_else(|| {
-                    AdainError::InvalidArgument(format!(
-                        "statistics without `{name}` cannot be averaged"
-                    ))
+                    AdainError::Mismatch(format!("statistics without `{name}` cannot be averaged"))
                 })
             })
             .collect::<Result<_>>()?;

@@ -9,7 +9,7 @@ use adain::adain::{adain, ChannelStats};
 use adain::encoder::Encoder;
 use adain::image_io::to_planar;
 use adain::package::kernels::profile_graph;
-use adain::package::{int8_kernels_exact, ModelPackage};
+use adain::package::{int8_kernels_exact, ModelPackage, PrecisionChoice};
 use adain::runtime::{GraphInput, Provider, SessionOptions};
 use adain::stylize::{adain_stats, Stylizer};
 use adain_models::convention::DECODER_INPUT;
@@ -21,6 +21,11 @@ use adain_models::package::{
 };
 use adain_models::{Architecture, Network};
 use common::{package_info, real_encoder, test_image, workspace, DECODER_SEED};
+
+/// A precision as the command line names it.
+fn pc(name: &str) -> PrecisionChoice {
+    name.parse().unwrap()
+}
 
 fn committed_encoder_ranges() -> ActivationRanges {
     let path = workspace().join("models").join(VGG16_INT8_RANGES_FILE);
@@ -149,7 +154,7 @@ fn variants_keep_the_interface_and_stay_close_to_fp32() {
     let (content, style) = (test_image(97, 75, 1), test_image(80, 64, 2));
     let open = |p: &str| {
         Stylizer::new(
-            &ModelPackage::load_with_precision(&package, p).unwrap(),
+            &ModelPackage::load_with_precision(&package, pc(p)).unwrap(),
             &options(),
         )
         .unwrap()
@@ -221,7 +226,8 @@ fn variants_keep_the_interface_and_stay_close_to_fp32() {
 fn auto_picks_a_variant_only_when_validated() {
     let dir = tempfile::tempdir().unwrap();
     let package = variant_package(dir.path());
-    let auto = |provider| ModelPackage::load_for(&package, "auto", provider).unwrap();
+    let auto =
+        |provider| ModelPackage::load_for(&package, PrecisionChoice::Auto, provider).unwrap();
 
     // Listed but not validated: fp32, and the checks say why.
     let p = auto(Provider::Cpu);
@@ -234,7 +240,7 @@ fn auto_picks_a_variant_only_when_validated() {
         p.checks()
     );
     assert_eq!(
-        ModelPackage::load_with_precision(&package, "auto")
+        ModelPackage::load_with_precision(&package, pc("auto"))
             .unwrap()
             .precision(),
         "fp32"
@@ -295,19 +301,17 @@ fn auto_picks_a_variant_only_when_validated() {
 
     // Explicit precisions load as asked; unknown ones are refused with the list.
     assert_eq!(
-        ModelPackage::load_with_precision(&package, "fp16")
+        ModelPackage::load_with_precision(&package, pc("fp16"))
             .unwrap()
             .precision(),
         "fp16"
     );
-    let err = ModelPackage::load_with_precision(&package, "int4")
-        .unwrap_err()
-        .to_string();
+    let err = "int4".parse::<PrecisionChoice>().unwrap_err().to_string();
     assert!(err.contains("int4") && err.contains("auto"), "{err}");
 
     // A package without variants: auto is fp32.
     assert_eq!(
-        ModelPackage::load_with_precision(common::test_package(), "auto")
+        ModelPackage::load_with_precision(common::test_package(), pc("auto"))
             .unwrap()
             .precision(),
         "fp32"
@@ -321,7 +325,7 @@ fn a_variant_with_a_wrong_sha256_is_refused() {
     set_validation(&package, "int8", 35.0);
     let expected = if int8_kernels_exact() { "int8" } else { "fp32" };
     assert_eq!(
-        ModelPackage::load_with_precision(&package, "auto")
+        ModelPackage::load_with_precision(&package, pc("auto"))
             .unwrap()
             .precision(),
         expected
@@ -332,7 +336,7 @@ fn a_variant_with_a_wrong_sha256_is_refused() {
     bytes.push(0);
     std::fs::write(&graph, bytes).unwrap();
 
-    let err = ModelPackage::load_with_precision(&package, "int8")
+    let err = ModelPackage::load_with_precision(&package, pc("int8"))
         .unwrap_err()
         .to_string();
     assert!(
@@ -341,7 +345,7 @@ fn a_variant_with_a_wrong_sha256_is_refused() {
     );
     // auto refuses the broken variant and runs fp32; fp32 itself is untouched.
     assert_eq!(
-        ModelPackage::load_with_precision(&package, "auto")
+        ModelPackage::load_with_precision(&package, pc("auto"))
             .unwrap()
             .precision(),
         "fp32"
@@ -355,7 +359,7 @@ fn a_variant_with_a_wrong_sha256_is_refused() {
     f.sha256 = Some(adain_models::manifest::sha256_file(&graph).unwrap());
     manifest.set_file(f);
     manifest.save(&package).unwrap();
-    let err = ModelPackage::load_with_precision(&package, "int8")
+    let err = ModelPackage::load_with_precision(&package, pc("int8"))
         .unwrap_err()
         .to_string();
     assert!(

@@ -43,7 +43,7 @@ fn smoothed_statistics_lower_the_warping_error_of_a_zoom() {
     let (Some(photo), Some(style)) = (shared_photo("0001.jpg"), shared_photo("0002.jpg")) else {
         return;
     };
-    let package = ModelPackage::load_with_precision(&workspace().join("models/default"), "fp32")
+    let package = ModelPackage::load(workspace().join("models/default"))
         .expect("the default model loads (cargo xtask setup builds its encoder)");
     let mut stylizer = Stylizer::new(
         &package,

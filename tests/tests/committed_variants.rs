@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use adain::adain::StyleMix;
-use adain::package::{int8_kernels_exact, ModelPackage};
+use adain::package::{int8_kernels_exact, ModelPackage, PrecisionChoice};
 use adain::runtime::SessionOptions;
 use adain::stylize::{adain_stats, Stylizer};
 use adain_training::data::ImageFolder;
@@ -75,7 +75,7 @@ fn committed_variants_meet_their_recorded_gate_on_held_out_pairs() {
     };
     let open = |precision: &str| {
         Stylizer::new(
-            &ModelPackage::load_with_precision(&dir, precision)
+            &ModelPackage::load_with_precision(&dir, precision.parse::<PrecisionChoice>().unwrap())
                 .expect("the committed variant loads"),
             &options,
         )

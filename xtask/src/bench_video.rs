@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use adain::adain::{target_features_with, StyleMix};
-use adain::package::ModelPackage;
+use adain::package::{ModelPackage, Precision};
 use adain::runtime::{Provider, SessionOptions};
 use adain::stylize::{ContentFeatures, Stylizer};
 use adain::video::flicker::{mean_warping_error, CameraMove, SyntheticClip};
@@ -80,7 +80,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
     };
 
     // Flicker: fp32, every content encoded once, decoded once per smoothing weight.
-    let fp32 = ModelPackage::load_with_precision(&package_dir, "fp32")?;
+    let fp32 = ModelPackage::load(&package_dir)?;
     let mut stylizer = Stylizer::new(&fp32, &options)?;
     let styles: Vec<_> = STYLES
         .iter()
@@ -120,10 +120,10 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
 
     // Speed: the whole per-frame pipeline (encode, smoothed AdaIN, decode), no file I/O.
     let mut speeds = Vec::new();
-    let precisions: &[&str] = if args.timed_frames == 0 {
+    let precisions: &[Precision] = if args.timed_frames == 0 {
         &[]
     } else {
-        &["fp32", "int8"]
+        &[Precision::Fp32, Precision::Int8]
     };
     for &precision in precisions {
         let package = ModelPackage::load_with_precision(&package_dir, precision)?;
@@ -160,7 +160,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
             }
             let fps = args.timed_frames as f64 / started.elapsed().as_secs_f64();
             tracing::info!("{precision} {w}x{h}: {fps:.2} frames/s");
-            speeds.push((precision, w, h, fps));
+            speeds.push((precision.as_str(), w, h, fps));
         }
     }
 

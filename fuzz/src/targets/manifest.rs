@@ -22,9 +22,9 @@ impl Target for ManifestFile {
     fn seeds(&self) -> anyhow::Result<Vec<Vec<u8>>> {
         let mut minimal: serde_json::Value = serde_json::from_str(DEFAULT_MANIFEST)?;
         // The same package with only its fp32 graphs and no provenance.
-        minimal["files"]
-            .as_array_mut()
-            .map(|files| files.retain(|f| f.get("precision").is_none_or(|p| p == "fp32")));
+        if let Some(files) = minimal["files"].as_array_mut() {
+            files.retain(|f| f.get("precision").is_none_or(|p| p == "fp32"));
+        }
         minimal["provenance"] = serde_json::json!({});
         Ok(vec![
             DEFAULT_MANIFEST.as_bytes().to_vec(),

@@ -120,19 +120,19 @@ pub fn interpolate_with(
 /// `weights` scaled to sum to 1; there must be one per style, none negative, not all zero.
 pub fn normalized_weights(weights: &[f32], styles: usize) -> Result<Vec<f32>> {
     if weights.len() != styles {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::InvalidParameter(format!(
             "{} weights given for {styles} style(s): give one weight per style (style images and stats files count alike)",
             weights.len()
         )));
     }
     if let Some(w) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::InvalidParameter(format!(
             "style weight {w}: weights must be finite and not negative"
         )));
     }
     let sum: f32 = weights.iter().sum();
     if sum <= 0.0 {
-        return Err(AdainError::InvalidArgument(
+        return Err(AdainError::InvalidParameter(
             "style weights sum to 0: at least one must be positive".into(),
         ));
     }
@@ -146,7 +146,7 @@ pub fn regions_from_masks(
     styles: usize,
 ) -> Result<Array2<Option<usize>>> {
     if masks.len() != styles {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::InvalidParameter(format!(
             "{} masks given for {styles} style(s): give one mask per style (style images and stats files count alike)",
             masks.len()
         )));
@@ -154,9 +154,9 @@ pub fn regions_from_masks(
     let dim = masks
         .first()
         .map(|m| m.dim())
-        .ok_or_else(|| AdainError::InvalidArgument("no masks".into()))?;
+        .ok_or_else(|| AdainError::InvalidParameter("no masks".into()))?;
     if let Some(m) = masks.iter().find(|m| m.dim() != dim) {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::Mismatch(format!(
             "masks of different sizes: {:?} and {:?}",
             dim,
             m.dim()
@@ -180,7 +180,7 @@ pub fn masked(
 ) -> Result<Array3<f32>> {
     let (channels, h, w) = content.dim();
     if regions.dim() != (h, w) {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::Mismatch(format!(
             "region map is {:?}, the features are {h}x{w}",
             regions.dim()
         )));
@@ -218,7 +218,7 @@ pub fn blend_alpha(
 ) -> Result<Array3<f32>> {
     check_alpha(alpha)?;
     if stylized.dim() != content.dim() {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::Mismatch(format!(
             "cannot blend {:?} with {:?}",
             content.dim(),
             stylized.dim()
@@ -237,7 +237,7 @@ pub(crate) fn check_alpha(alpha: f32) -> Result<()> {
     if (0.0..=1.0).contains(&alpha) {
         Ok(())
     } else {
-        Err(AdainError::InvalidArgument(format!(
+        Err(AdainError::InvalidParameter(format!(
             "alpha {alpha}: expected a value from 0 (content only) to 1 (full style)"
         )))
     }
@@ -248,7 +248,7 @@ pub(crate) fn check_channels(channels: usize, style: &ChannelStats) -> Result<()
     if style.channels() == channels {
         Ok(())
     } else {
-        Err(AdainError::InvalidArgument(format!(
+        Err(AdainError::Mismatch(format!(
             "style statistics have {} channels, the content features {channels}",
             style.channels()
         )))

@@ -19,15 +19,16 @@ pub const DEFAULT_MAX_PIXELS: u64 = 40_000_000;
 
 /// An image as RGB8. Transparent pixels are composited over white (their stored colour is often
 /// arbitrary), and the EXIF orientation is applied so photos come out upright.
-pub fn load_rgb(path: &Path, max_pixels: u64) -> Result<RgbImage> {
+pub fn load_rgb(path: impl AsRef<Path>, max_pixels: u64) -> Result<RgbImage> {
+    let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| AdainError::io(path, e))?;
     decode_rgb(&bytes, path, max_pixels)
 }
 
 /// [`load_rgb`] of an encoded image already in memory (an upload, a fuzz input). `name` is used in
 /// errors and, when the first bytes say nothing, its extension names the format.
-pub fn decode_rgb(bytes: &[u8], name: &Path, max_pixels: u64) -> Result<RgbImage> {
-    let image = decode(bytes, name, max_pixels)?;
+pub fn decode_rgb(bytes: &[u8], name: impl AsRef<Path>, max_pixels: u64) -> Result<RgbImage> {
+    let image = decode(bytes, name.as_ref(), max_pixels)?;
     Ok(if image.color().has_alpha() {
         over_white(&image)
     } else {
@@ -36,7 +37,8 @@ pub fn decode_rgb(bytes: &[u8], name: &Path, max_pixels: u64) -> Result<RgbImage
 }
 
 /// An image as 8-bit grey (for masks).
-pub fn load_gray(path: &Path, max_pixels: u64) -> Result<GrayImage> {
+pub fn load_gray(path: impl AsRef<Path>, max_pixels: u64) -> Result<GrayImage> {
+    let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| AdainError::io(path, e))?;
     Ok(decode(&bytes, path, max_pixels)?.to_luma8())
 }

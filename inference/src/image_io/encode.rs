@@ -37,7 +37,8 @@ pub fn check_output_format(path: &Path) -> Result<ImageFormat> {
 }
 
 /// Encodes `image` in the format of `path`'s extension and writes it atomically.
-pub fn save_rgb(image: &RgbImage, path: &Path) -> Result<()> {
+pub fn save_rgb(image: &RgbImage, path: impl AsRef<Path>) -> Result<()> {
+    let path = path.as_ref();
     let format = check_output_format(path)?;
     let mut bytes = Cursor::new(Vec::new());
     let encoded = match format {

@@ -1,5 +1,6 @@
-//! Where the default model package is: next to the executable (a dist tarball ships
-//! `adain` + `models/default/`), else in the source tree the binary was built from.
+//! Where the default model package is. The library knows no fixed place: callers pass the roots to
+//! search (the `adain` command passes its executable's folder, where release archives put
+//! `models/default`, then the source tree it was built from).
 
 use std::path::{Path, PathBuf};
 
@@ -9,43 +10,33 @@ use crate::error::{AdainError, Result};
 pub const DEFAULT_PACKAGE: &str = "models/default";
 
 /// [`DEFAULT_PACKAGE`] below `root`, joined with the platform's separator.
-pub fn default_package_in(root: &Path) -> PathBuf {
+pub fn default_package_in(root: impl AsRef<Path>) -> PathBuf {
     DEFAULT_PACKAGE
         .split('/')
-        .fold(root.to_path_buf(), |p, part| p.join(part))
+        .fold(root.as_ref().to_path_buf(), |p, part| p.join(part))
 }
 
-/// Places searched for the default package, in order.
-pub fn default_package_candidates() -> Vec<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(exe_dir) = std::env::current_exe()
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf))
-    {
-        candidates.push(default_package_in(&exe_dir));
+/// The default package below each of `roots`, in order: the places [`locate_package`] tries.
+pub fn default_package_search_order<P: AsRef<Path>>(roots: &[P]) -> Vec<PathBuf> {
+    roots.iter().map(default_package_in).collect()
+}
+
+/// The first of `candidates` holding a manifest; the error lists every place and why it failed.
+pub fn locate_package(candidates: &[PathBuf]) -> Result<PathBuf> {
+    let manifest = adain_models::manifest::MANIFEST_FILE;
+    if let Some(found) = candidates.iter().find(|dir| dir.join(manifest).is_file()) {
+        return Ok(found.clone());
     }
-    // inference/ → workspace root; known at compile time, right for `cargo run` and tests.
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."));
-    candidates.push(default_package_in(workspace));
-    candidates
-}
-
-/// The first candidate holding a manifest.
-pub fn locate_default_package() -> Result<PathBuf> {
-    let candidates = default_package_candidates();
-    candidates.iter().find(|dir| dir.join(adain_models::manifest::MANIFEST_FILE).is_file()).cloned().ok_or_else(|| {
-        let tried: Vec<String> = candidates
-            .iter()
-            .map(|p| {
-                let why = if p.is_dir() { "has no manifest.json: no trained decoder there yet" } else { "no such folder" };
-                format!("  - {} ({why})", p.display())
-            })
-            .collect();
-        AdainError::InvalidArgument(format!(
-            "no default model package found; looked in:\n{}\npass --model DIR, or run `cargo xtask setup`",
-            tried.join("\n")
-        ))
-    })
+    let tried = candidates
+        .iter()
+        .map(|p| {
+            let why = if p.is_dir() {
+                "has no manifest.json: no trained decoder there yet"
+            } else {
+                "no such folder"
+            };
+            format!("{} ({why})", p.display())
+        })
+        .collect();
+    Err(AdainError::NoDefaultPackage { tried })
 }

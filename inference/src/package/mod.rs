@@ -10,21 +10,56 @@ use std::path::{Path, PathBuf};
 
 use adain_models::manifest::{Manifest, PackageFile, Role};
 use adain_models::onnx::read_model;
-use adain_models::package::Precision;
 
+/// The first root to search for the default package (release archives ship it next to `adain`).
+pub use crate::runtime::library::executable_dir;
 pub use locate::{
-    default_package_candidates, default_package_in, locate_default_package, DEFAULT_PACKAGE,
+    default_package_in, default_package_search_order, locate_package, DEFAULT_PACKAGE,
 };
 
 use crate::error::{AdainError, Result};
 use crate::runtime::{Provider, ProviderRequest};
 
-/// Precision of the graphs used when none is asked for.
-pub const DEFAULT_PRECISION: &str = "fp32";
+pub use adain_models::package::Precision;
 
-/// Asks for the best validated precision for the provider: int8 on the CPU, fp16 on CUDA/TensorRT,
-/// when the manifest lists it and its validation passed; fp32 otherwise.
-pub const AUTO_PRECISION: &str = "auto";
+/// Which graphs of a package to run: a precision listed in its manifest, or `Auto`, the best
+/// validated one for the execution provider (see [`ModelPackage::load_for`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PrecisionChoice {
+    #[default]
+    Auto,
+    Exact(Precision),
+}
+
+impl From<Precision> for PrecisionChoice {
+    fn from(precision: Precision) -> Self {
+        Self::Exact(precision)
+    }
+}
+
+impl std::str::FromStr for PrecisionChoice {
+    type Err = AdainError;
+    /// `auto`, `fp32`, `fp16` or `int8` (any case), as on the command line.
+    fn from_str(s: &str) -> Result<Self> {
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Self::Auto);
+        }
+        s.parse::<Precision>().map(Self::Exact).map_err(|_| {
+            AdainError::InvalidParameter(format!(
+                "unknown precision `{s}` (expected auto, fp32, fp16 or int8)"
+            ))
+        })
+    }
+}
+
+impl std::fmt::Display for PrecisionChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Auto => f.write_str("auto"),
+            Self::Exact(p) => write!(f, "{p}"),
+        }
+    }
+}
 
 /// One passed check, for `adain info`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,13 +81,16 @@ pub struct ModelPackage {
 
 impl ModelPackage {
     /// Loads and checks the fp32 graphs of the package in `dir`.
-    pub fn load(dir: &Path) -> Result<Self> {
-        Self::load_with_precision(dir, DEFAULT_PRECISION)
+    pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
+        Self::load_with_precision(dir, Precision::Fp32)
     }
 
     /// Loads and checks the graphs of `precision`: one listed in the manifest (fp32, fp16, int8), or
     /// `auto` for the CPU (see [`Self::load_for`]).
-    pub fn load_with_precision(dir: &Path, precision: &str) -> Result<Self> {
+    pub fn load_with_precision(
+        dir: impl AsRef<Path>,
+        precision: impl Into<PrecisionChoice>,
+    ) -> Result<Self> {
         Self::load_for(dir, precision, Provider::Cpu)
     }
 
@@ -62,18 +100,28 @@ impl ModelPackage {
     /// else fp32. A validated variant whose
     /// files fail their checks (missing, wrong sha256) is refused with a warning and the next candidate
     /// is taken. An explicitly named precision is loaded as asked, validated or not.
-    pub fn load_for(dir: &Path, precision: &str, provider: Provider) -> Result<Self> {
+    pub fn load_for(
+        dir: impl AsRef<Path>,
+        precision: impl Into<PrecisionChoice>,
+        provider: Provider,
+    ) -> Result<Self> {
+        let dir = dir.as_ref();
         let manifest = Self::manifest_in(dir)?;
-        if !precision.eq_ignore_ascii_case(AUTO_PRECISION) {
-            return Self::load_exact(dir, manifest, precision, None);
+        match precision.into() {
+            PrecisionChoice::Exact(p) => Self::load_exact(dir, manifest, p.as_str(), None),
+            PrecisionChoice::Auto => Self::load_auto(dir, manifest, provider, int8_kernels_exact()),
         }
-        Self::load_auto(dir, manifest, provider, int8_kernels_exact())
     }
 
     /// `auto` as [`Self::load_for`] resolves it, deciding as on a CPU whose int8 kernels are
     /// (`int8_exact`) or are not exact, so both branches can be checked on any machine.
     #[doc(hidden)]
-    pub fn load_auto_assuming(dir: &Path, provider: Provider, int8_exact: bool) -> Result<Self> {
+    pub fn load_auto_assuming(
+        dir: impl AsRef<Path>,
+        provider: Provider,
+        int8_exact: bool,
+    ) -> Result<Self> {
+        let dir = dir.as_ref();
         Self::load_auto(dir, Self::manifest_in(dir)?, provider, int8_exact)
     }
 
@@ -128,12 +176,15 @@ impl ModelPackage {
 
     /// [`Self::load_for`] with the provider a [`ProviderRequest`] will most likely get: the requested one,
     /// or for `Auto` the first GPU provider compiled in and present in the ONNX Runtime library, else the CPU.
-    pub fn load_for_request(dir: &Path, precision: &str, request: ProviderRequest) -> Result<Self> {
+    pub fn load_for_request(
+        dir: impl AsRef<Path>,
+        precision: impl Into<PrecisionChoice>,
+        request: ProviderRequest,
+    ) -> Result<Self> {
+        let precision = precision.into();
         let provider = match request {
             ProviderRequest::Only(p) => p,
-            ProviderRequest::Auto if !precision.eq_ignore_ascii_case(AUTO_PRECISION) => {
-                Provider::Cpu
-            }
+            ProviderRequest::Auto if precision != PrecisionChoice::Auto => Provider::Cpu,
             ProviderRequest::Auto => request
                 .candidates()
                 .into_iter()
@@ -163,7 +214,7 @@ impl ModelPackage {
                 what: "precision".into(),
                 detail: why,
             });
-        } else if precision != DEFAULT_PRECISION
+        } else if precision != Precision::Fp32.as_str()
             && !manifest.is_validated(precision)
             && manifest.file(Role::Decoder, precision).is_some()
         {
@@ -174,7 +225,10 @@ impl ModelPackage {
             manifest.file(role, precision).ok_or_else(|| {
                 AdainError::package(
                     dir.join("manifest.json"),
-                    format!("no {role:?} graph of precision `{precision}` (listed: {:?}; or `{AUTO_PRECISION}`)", manifest.precisions(role)),
+                    format!(
+                        "no {role:?} graph of precision `{precision}` (listed: {:?}; or `auto`)",
+                        manifest.precisions(role)
+                    ),
                 )
             })
         };

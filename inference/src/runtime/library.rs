@@ -92,7 +92,9 @@ pub fn locate() -> Result<PathBuf> {
     })
 }
 
-fn executable_dir() -> Option<PathBuf> {
+/// The folder of the running executable: release archives put the runtime library and
+/// `models/default` there.
+pub fn executable_dir() -> Option<PathBuf> {
     std::env::current_exe()
         .ok()?
         .parent()

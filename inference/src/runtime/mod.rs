@@ -27,6 +27,37 @@ static LOADING: Mutex<()> = Mutex::new(());
 impl Runtime {
     /// Loads the library on first use (see [`library::locate`]) and returns the process's runtime.
     pub fn get() -> Result<&'static Runtime> {
+        Self::init_with(library::locate)
+    }
+
+    /// Loads ONNX Runtime from `library` instead of searching for it; it is the process's runtime
+    /// from then on. Asking for another file once one is loaded is an error (one per process).
+    pub fn init_from(library: impl AsRef<Path>) -> Result<&'static Runtime> {
+        let wanted = library.as_ref().to_path_buf();
+        if !wanted.is_file() {
+            return Err(AdainError::RuntimeLoad {
+                path: wanted,
+                message: "no such file".into(),
+            });
+        }
+        let runtime = Self::init_with(|| Ok(wanted.clone()))?;
+        let same = match (runtime.library.canonicalize(), wanted.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => runtime.library == wanted,
+        };
+        if !same {
+            return Err(AdainError::RuntimeLoad {
+                path: wanted,
+                message: format!(
+                    "ONNX Runtime is already loaded from {} in this process",
+                    runtime.library.display()
+                ),
+            });
+        }
+        Ok(runtime)
+    }
+
+    fn init_with(find: impl FnOnce() -> Result<PathBuf>) -> Result<&'static Runtime> {
         if let Some(rt) = RUNTIME.get() {
             return Ok(rt);
         }
@@ -34,7 +65,7 @@ impl Runtime {
         if let Some(rt) = RUNTIME.get() {
             return Ok(rt);
         }
-        let library = library::locate()?;
+        let library = find()?;
         let builder = ort::init_from(&library).map_err(|e| AdainError::RuntimeLoad {
             path: library.clone(),
             message: e.to_string(),

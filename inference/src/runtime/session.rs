@@ -88,7 +88,7 @@ pub fn open_session(
             }
         }
     }
-    Err(AdainError::InvalidArgument(
+    Err(AdainError::InvalidParameter(
         "no execution provider to try".into(),
     ))
 }

@@ -138,7 +138,7 @@ pub fn encode_tiled(
             let views: Vec<ArrayView2<'_, f32>> = masks.iter().map(|m| m.view()).collect();
             let regions = regions_from_masks(&views, masks.len())?;
             if regions.dim() != (grid.rows, grid.cols) {
-                return Err(AdainError::InvalidArgument(format!(
+                return Err(AdainError::Mismatch(format!(
                     "masks are {:?} cells, the content's feature grid is {}x{}",
                     regions.dim(),
                     grid.rows,
@@ -217,7 +217,7 @@ pub fn render_tiled_planar(
 ) -> Result<Array3<f32>> {
     let grid = &tiled.grid;
     if (grid.width, grid.height) != (content.width() as usize, content.height() as usize) {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::Mismatch(format!(
             "tiled features of a {}x{} image cannot render a {}x{} one",
             grid.width,
             grid.height,
@@ -227,12 +227,12 @@ pub fn render_tiled_planar(
     }
     match (&mix, &tiled.regions) {
         (StyleMix::Regions { .. }, None) => {
-            return Err(AdainError::InvalidArgument(
+            return Err(AdainError::InvalidParameter(
                 "masks must be given to encode_tiled for a masked result".into(),
             ))
         }
         (StyleMix::One(_) | StyleMix::Interpolate { .. }, Some(_)) => {
-            return Err(AdainError::InvalidArgument(
+            return Err(AdainError::InvalidParameter(
                 "these tiled features hold per-mask statistics; render them with masks".into(),
             ))
         }
@@ -310,7 +310,7 @@ fn encode_window(
     });
     let features = stylizer.sessions().0.content_features(planar.view())?;
     if features.dim() != (FEATURE_CHANNELS[3], window.height(), window.width()) {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::Mismatch(format!(
             "the encoder made {:?} features of a {w}x{h} window, expected {}x{} cells",
             features.dim(),
             window.width(),

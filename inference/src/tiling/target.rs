@@ -69,7 +69,7 @@ impl AffineTarget {
             content
                 .first()
                 .and_then(Option::as_ref)
-                .ok_or_else(|| AdainError::InvalidArgument("no content statistics".into()))
+                .ok_or_else(|| AdainError::InvalidParameter("no content statistics".into()))
         };
         let maps = match mix {
             StyleMix::One(style) => {
@@ -84,7 +84,7 @@ impl AffineTarget {
             }
             StyleMix::Regions { styles, .. } => {
                 if content.len() != styles.len() {
-                    return Err(AdainError::InvalidArgument(format!(
+                    return Err(AdainError::Mismatch(format!(
                         "{} region statistics for {} styles",
                         content.len(),
                         styles.len()

@@ -72,7 +72,7 @@ impl SyntheticClip {
                 && v.y + v.scale * h <= ph - 1.0
         };
         if frames == 0 || !windows.iter().all(fits) {
-            return Err(AdainError::InvalidArgument(format!(
+            return Err(AdainError::Mismatch(format!(
                 "a {}x{} photograph is too small for {frames} frames of {width}x{height} moving by {movement:?}",
                 photo.width(),
                 photo.height()

@@ -121,7 +121,7 @@ impl FrameSink for FolderSink {
     fn write(&mut self, frame: &Frame) -> Result<()> {
         self.written += 1;
         let name = format!("frame_{:06}.{}", self.written, self.extension);
-        save_rgb(&frame.image, &self.tmp.join(name))
+        save_rgb(&frame.image, self.tmp.join(name))
     }
 
     fn finish(mut self: Box<Self>) -> Result<()> {

@@ -132,7 +132,7 @@ pub struct SinkOptions {
 /// frame is written when the format cannot be written here (e.g. no ffmpeg).
 pub fn create_sink(path: &Path, options: &SinkOptions) -> Result<Box<dyn FrameSink>> {
     if options.width == 0 || options.height == 0 {
-        return Err(AdainError::InvalidArgument(format!(
+        return Err(AdainError::Mismatch(format!(
             "{}: cannot write a {}x{} video",
             path.display(),
             options.width,

@@ -2,9 +2,15 @@
 
 use std::path::PathBuf;
 
-use adain::package::{locate_default_package, ModelPackage, AUTO_PRECISION};
+use std::path::Path;
+
+use adain::package::{
+    default_package_search_order, executable_dir, locate_package, ModelPackage, PrecisionChoice,
+};
 use adain::runtime::{Provider, ProviderOptions, ProviderRequest, SessionOptions};
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
+
+use crate::exit::usage;
 use clap::{Args, ValueEnum};
 
 /// Execution provider choice on the command line.
@@ -39,8 +45,8 @@ pub struct ModelArgs {
     /// Precision of the package's graphs to run, as listed in its manifest (fp32, fp16, int8); auto takes
     /// int8 on the CPU and fp16 on CUDA/TensorRT when the package lists them validated against fp32
     /// (≥ 30 dB PSNR), else fp32
-    #[arg(long, value_name = "P", default_value = AUTO_PRECISION)]
-    pub precision: String,
+    #[arg(long, value_name = "P", default_value = "auto", value_parser = parse_precision)]
+    pub precision: PrecisionChoice,
 
     /// Execution provider. An explicit provider that cannot run here is an error, never a silent
     /// fall-back to the CPU
@@ -69,20 +75,20 @@ impl ModelArgs {
     pub fn package_dir(&self) -> Result<PathBuf> {
         match &self.model {
             Some(dir) => Ok(dir.clone()),
-            None => Ok(locate_default_package()?),
+            None => Ok(locate_package(&default_package_places())?),
         }
     }
 
     /// Loads and checks the package.
     pub fn load_package(&self) -> Result<ModelPackage> {
         let dir = self.package_dir()?;
-        ModelPackage::load_for_request(&dir, &self.precision, self.ep.into())
+        ModelPackage::load_for_request(&dir, self.precision, self.ep.into())
             .with_context(|| format!("model package {} is not usable", dir.display()))
     }
 
     pub fn session_options(&self) -> Result<SessionOptions> {
         if self.fp16 && matches!(self.ep, EpArg::Cpu | EpArg::Cuda) {
-            bail!("--fp16 makes TensorRT build fp16 engines; with --ep {:?} use a package's fp16 graphs (--precision fp16)", self.ep);
+            return Err(usage(format!("--fp16 makes TensorRT build fp16 engines; with --ep {:?} use a package's fp16 graphs (--precision fp16)", self.ep)));
         }
         let defaults = SessionOptions::default();
         let mut provider_options = ProviderOptions {
@@ -100,6 +106,21 @@ impl ModelArgs {
             cpu_arena: defaults.cpu_arena,
         })
     }
+}
+
+fn parse_precision(s: &str) -> Result<PrecisionChoice, String> {
+    s.parse().map_err(|e: adain::AdainError| e.to_string())
+}
+
+/// Where the default package is looked for: next to the executable (release archives), then in the
+/// source tree this binary was built from (`cargo run`, tests).
+pub fn default_package_places() -> Vec<PathBuf> {
+    let source_tree = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let roots: Vec<PathBuf> = executable_dir().into_iter().chain([source_tree]).collect();
+    default_package_search_order(&roots)
 }
 
 /// `--max-pixels`, shared by the commands that read images.

@@ -100,7 +100,7 @@ fn print_package(args: &InfoArgs) -> bool {
     };
     println!("\nModel package {}", dir.display());
     let package =
-        match ModelPackage::load_for_request(&dir, &args.model.precision, args.model.ep.into()) {
+        match ModelPackage::load_for_request(&dir, args.model.precision, args.model.ep.into()) {
             Ok(p) => p,
             Err(e) => {
                 println!("  FAILED: {e}");

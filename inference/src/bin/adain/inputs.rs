@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
+use crate::exit::usage;
+
 /// Files as given, folders replaced by the images inside them (not recursive), sorted by name.
 pub fn expand_images(paths: &[PathBuf], what: &str) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
@@ -56,11 +58,11 @@ pub fn result_paths(output: Option<&Path>, names: &[String]) -> Result<Vec<PathB
     }
     let paths: Vec<PathBuf> = if names_a_file {
         if names.len() != 1 {
-            bail!(
+            return Err(usage(format!(
                 "-o {} names one image, but this run makes {} results: give a folder instead",
                 output.display(),
                 names.len()
-            );
+            )));
         }
         vec![output.to_path_buf()]
     } else {
@@ -68,7 +70,7 @@ pub fn result_paths(output: Option<&Path>, names: &[String]) -> Result<Vec<PathB
     };
     let mut seen = std::collections::HashSet::new();
     if let Some(dup) = paths.iter().find(|p| !seen.insert(*p)) {
-        bail!("two results would both be written to {} (inputs with the same name in different folders?)", dup.display());
+        return Err(usage(format!("two results would both be written to {} (inputs with the same name in different folders?)", dup.display())));
     }
     Ok(paths)
 }

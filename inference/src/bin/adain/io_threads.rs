@@ -71,8 +71,10 @@ pub struct Finished {
 }
 
 /// Writes results on a thread: back to the content's size (Lanczos3) when it was processed at another,
-/// then encoded and written atomically. Joining gives the content indices whose results failed.
-pub fn spawn_writer(progress: Progress) -> (SyncSender<Finished>, JoinHandle<Vec<usize>>) {
+/// then encoded and written atomically. Joining gives the content indices whose results failed, with why.
+pub fn spawn_writer(
+    progress: Progress,
+) -> (SyncSender<Finished>, JoinHandle<Vec<(usize, String)>>) {
     let (tx, rx) = sync_channel::<Finished>(1);
     let handle = std::thread::spawn(move || {
         let mut failed = Vec::new();
@@ -84,8 +86,9 @@ pub fn spawn_writer(progress: Progress) -> (SyncSender<Finished>, JoinHandle<Vec
                     tracing::debug!(output = %output.display(), "written");
                 }
                 Err(e) => {
-                    progress.suspend(|| tracing::error!("{}", crate::describe(&e)));
-                    failed.push(content);
+                    let reason = crate::describe(&e);
+                    progress.suspend(|| tracing::error!("{reason}"));
+                    failed.push((content, reason));
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! `adain`: arbitrary style transfer from the command line.
 
 mod common;
+mod exit;
 mod info;
 mod inputs;
 mod io_threads;
@@ -59,6 +60,7 @@ fn main() -> std::process::ExitCode {
         command = command.version(report).long_version(report);
     }
     let matches = command.get_matches();
+    // clap exits with 2 on a usage error, 0 for --help and --version.
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -77,10 +79,10 @@ fn main() -> std::process::ExitCode {
         Command::Info(args) => info::run(args),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => exit::exit_code(exit::SUCCESS),
         Err(e) => {
             eprintln!("error: {}", describe(&e));
-            std::process::ExitCode::FAILURE
+            exit::exit_code(exit::code_for(&e))
         }
     }
 }

@@ -57,7 +57,9 @@ impl Progress {
 
     /// Removes the bar; returns how many steps completed.
     pub fn finish(self) -> u64 {
+        // Read first: finishing moves the bar to its end, failed steps included.
+        let done = self.bar.position();
         self.bar.finish_and_clear();
-        self.bar.position()
+        done
     }
 }

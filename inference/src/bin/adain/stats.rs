@@ -3,10 +3,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::exit::usage;
 use adain::image_io::{load_rgb, prepare};
 use adain::style::{average, info_keys};
 use adain::stylize::Stylizer;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Args;
 
 use crate::common::{ImageLimitArgs, ModelArgs};
@@ -48,10 +49,10 @@ pub struct StatsArgs {
 pub fn run(args: &StatsArgs) -> Result<()> {
     let styles = expand_images(&args.styles, "style")?;
     if args.output.is_dir() {
-        bail!(
+        return Err(usage(format!(
             "-o {} is a folder; give the statistics file to write",
             args.output.display()
-        );
+        )));
     }
     if let Some(dir) = args.output.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)

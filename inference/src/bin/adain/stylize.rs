@@ -1,6 +1,6 @@
 //! `adain stylize`: every content × style pair, or one interpolated / masked result per content.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 use std::time::Instant;
@@ -10,12 +10,13 @@ use adain::image_io::{load_gray, prepare, resize_exact};
 use adain::stylize::Stylizer;
 use adain::tiling::{DEFAULT_TILE_ABOVE, MIN_TILE};
 use adain_models::convention::feature_side;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
 use image::{GrayImage, RgbImage};
 use ndarray::Array2;
 
 use crate::common::{ImageLimitArgs, ModelArgs};
+use crate::exit::{usage, InputsFailed};
 use crate::inputs::{create_parent_dirs, expand_images, result_name, result_paths, stem};
 use crate::io_threads::{spawn_reader, spawn_writer, Finished, Loaded, Preparation};
 use crate::progress::Progress;
@@ -128,10 +129,10 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
     if args.preserve_color {
         if let Some(stats) = sources.iter().find(|s| matches!(s, StyleSource::Stats(_))) {
-            bail!(
+            return Err(usage(format!(
                 "--preserve-color recolours style images, but {} is a statistics file",
                 stats.path().display()
-            );
+            )));
         }
     }
     let mode = mode(args, sources.len())?;
@@ -211,7 +212,8 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
         progress: progress.clone(),
         results,
     };
-    let mut failed = BTreeSet::new();
+    // Content index → why it failed (the first reason, if both stylizing and writing failed).
+    let mut failed = BTreeMap::new();
     for (index, content) in loaded {
         let path = &contents[index];
         batch.progress.set_message(path.display().to_string());
@@ -222,26 +224,31 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
                 .with_context(|| format!("{}", path.display()))
         });
         if let Err(e) = done {
-            failed.insert(index);
-            batch
-                .progress
-                .suspend(|| tracing::error!("{}", crate::describe(&e)));
+            let reason = crate::describe(&e);
+            batch.progress.suspend(|| tracing::error!("{reason}"));
+            failed.insert(index, reason);
         }
     }
     drop(batch); // closes the writer's channel
     let _ = reader.join();
-    failed.extend(
-        writer
-            .join()
-            .map_err(|_| anyhow::anyhow!("the image writer thread panicked"))?,
-    );
+    for (index, reason) in writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("the image writer thread panicked"))?
+    {
+        failed.entry(index).or_insert(reason);
+    }
     let written = progress.finish();
     if !failed.is_empty() {
-        bail!(
-            "{} of {} content images failed ({written} results written)",
-            failed.len(),
-            contents.len()
-        );
+        return Err(InputsFailed {
+            what: "content images",
+            total: contents.len(),
+            written,
+            failed: failed
+                .into_iter()
+                .map(|(index, reason)| (contents[index].clone(), reason))
+                .collect(),
+        }
+        .into());
     }
     tracing::info!("{written} result(s) written");
     if let Some(peak) = peak_memory_mib() {
@@ -267,10 +274,10 @@ fn mode(args: &StylizeArgs, styles: usize) -> Result<Mode> {
         return Ok(Mode::Pairs);
     }
     if args.mask.len() != styles {
-        bail!(
+        return Err(usage(format!(
             "{} masks given for {styles} style(s): give one --mask per style",
             args.mask.len()
-        );
+        )));
     }
     Ok(Mode::Masks(
         args.mask

@@ -18,6 +18,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgMatches, Args};
 
 use crate::common::{ImageLimitArgs, ModelArgs};
+use crate::exit::usage;
 use crate::progress::Progress;
 use crate::styles::{ReadyStyles, StyleArgs, StyleSource};
 
@@ -123,18 +124,20 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
     if args.preserve_color {
         if let Some(stats) = sources.iter().find(|s| matches!(s, StyleSource::Stats(_))) {
-            bail!(
+            return Err(usage(format!(
                 "--preserve-color recolours style images, but {} is a statistics file",
                 stats.path().display()
-            );
+            )));
         }
     }
     let weights = match (&args.weights, sources.len()) {
         (Some(w), n) => Some(normalized_weights(w, n)?),
         (None, 1) => None,
-        (None, n) => bail!(
+        (None, n) => {
+            return Err(usage(format!(
             "{n} styles given: a video gets one result, so mix them with --weights (one per style)"
-        ),
+        )))
+        }
     };
     let output_format = VideoFormat::of_output(&args.output);
     if output_format.needs_ffmpeg() && !ffmpeg::available() {

@@ -127,7 +127,7 @@ impl FromStr for ProviderRequest {
             "cpu" => Ok(ProviderRequest::Only(Provider::Cpu)),
             "cuda" => Ok(ProviderRequest::Only(Provider::Cuda)),
             "tensorrt" | "trt" => Ok(ProviderRequest::Only(Provider::TensorRt)),
-            other => Err(AdainError::InvalidArgument(format!(
+            other => Err(AdainError::InvalidParameter(format!(
                 "unknown execution provider `{other}` (expected auto, cpu, cuda or tensorrt)"
             ))),
         }

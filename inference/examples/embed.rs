@@ -1,0 +1,22 @@
+//! Stylizes one photo through the library, as a program embedding `adain` would (without the CLI):
+//! `cargo run --release --example embed -- content.jpg style.jpg out.png [MODEL_DIR]`
+
+use adain::image_io::{load_rgb, save_rgb, DEFAULT_MAX_PIXELS};
+use adain::{ModelPackage, PrecisionChoice, SessionOptions, StyleMix, Stylizer};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [content, style, output, rest @ ..] = &args[..] else {
+        return Err("usage: embed CONTENT STYLE OUTPUT [MODEL_DIR]".into());
+    };
+    let model = rest.first().map_or("models/default", String::as_str);
+    let package = ModelPackage::load_with_precision(model, PrecisionChoice::Auto)?;
+    let mut stylizer = Stylizer::new(&package, &SessionOptions::default())?;
+    let style = stylizer.adain_style_statistics(&load_rgb(style, DEFAULT_MAX_PIXELS)?)?;
+    let content = load_rgb(content, DEFAULT_MAX_PIXELS)?;
+    save_rgb(
+        &stylizer.stylize(&content, StyleMix::One(&style), 1.0)?,
+        output,
+    )?;
+    Ok(())
+}
