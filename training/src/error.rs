@@ -22,6 +22,16 @@ pub enum TrainError {
     Runtime(#[from] adain::AdainError),
     #[error("{0}")]
     Config(String),
+    /// The training objective became non-finite or exploded. Raised before the step that produced
+    /// it could be written: the run folder keeps its last checkpoint.
+    #[error(
+        "training diverged at iteration {iteration}: the loss became {loss}; \
+         the last checkpoint was not overwritten"
+    )]
+    Diverged { iteration: u64, loss: f64 },
+    /// The batch-loading thread ended (panicked, or stopped early) before the run was done.
+    #[error("the data loader stopped unexpectedly before the batch of iteration {iteration}")]
+    LoaderStopped { iteration: u64 },
 }
 
 impl TrainError {

@@ -6,7 +6,7 @@
 use tch::{Reduction, Tensor};
 
 use crate::checkerboard::UPSAMPLING_PERIODS;
-use crate::stats::channel_stats;
+use crate::stats::{channel_stats, MeanStd};
 
 /// Loss terms of one step (scalar tensors).
 pub struct Losses {
@@ -27,15 +27,24 @@ pub fn adain_losses(
     target: &Tensor,
     style_features: &[Tensor],
 ) -> Losses {
+    let style_stats: Vec<MeanStd> = style_features.iter().map(channel_stats).collect();
+    adain_losses_to(output_features, target, &style_stats)
+}
+
+/// [`adain_losses`] against the style's per-layer statistics (all the style loss needs of it).
+pub fn adain_losses_to(
+    output_features: &[Tensor],
+    target: &Tensor,
+    style_stats: &[MeanStd],
+) -> Losses {
     let content = output_features
         .last()
         .expect("relu4_1")
         .mse_loss(target, Reduction::Mean);
     let mut style = Tensor::zeros([], (tch::Kind::Float, target.device()));
-    for (o, s) in output_features.iter().zip(style_features) {
+    for (o, (sm, ss)) in output_features.iter().zip(style_stats) {
         let (om, os) = channel_stats(o);
-        let (sm, ss) = channel_stats(s);
-        style = style + om.mse_loss(&sm, Reduction::Mean) + os.mse_loss(&ss, Reduction::Mean);
+        style = style + om.mse_loss(sm, Reduction::Mean) + os.mse_loss(ss, Reduction::Mean);
     }
     Losses { content, style }
 }

@@ -13,9 +13,16 @@ pub fn channel_stats(x: &Tensor) -> (Tensor, Tensor) {
     (mean, (var + STATS_EPS as f64).sqrt())
 }
 
+/// Per-channel (mean, std) of a tensor, as [`channel_stats`] returns them.
+pub type MeanStd = (Tensor, Tensor);
+
 /// AdaIN(x, y) = σ(y)·(x − μ(x))/σ(x) + μ(y).
 pub fn adain(content: &Tensor, style: &Tensor) -> Tensor {
+    adain_to(content, &channel_stats(style))
+}
+
+/// AdaIN towards given style statistics (μ(y), σ(y)), so a style's features need not be kept.
+pub fn adain_to(content: &Tensor, (style_mean, style_std): &MeanStd) -> Tensor {
     let (cm, cs) = channel_stats(content);
-    let (sm, ss) = channel_stats(style);
-    (content - cm) / cs * ss + sm
+    (content - cm) / cs * style_std + style_mean
 }

@@ -1,6 +1,15 @@
 //! `adain-train eval`: the paper's content and style losses of a model package, averaged over every
 //! content × style pair (α = 1), computed with the package's own graphs' weights in tch, and how much
 //! of a checkerboard its outputs carry next to the photographs they come from.
+//!
+//! Each pair is scored twice. The primary numbers score what a user gets: the whole images (shorter
+//! side resized to `size`), the decoder's output cropped to the content's size, clamped to [0, 1] and
+//! quantised to 8 bits, as `adain stylize` writes it. [`EvalReport::crop_float`] keeps the earlier
+//! measure: `size`² centre crops and the decoder's raw float output, as training's validation sees it.
+
+mod written;
+
+pub use written::{as_written, cropped};
 
 use std::path::Path;
 
@@ -13,20 +22,42 @@ use tch::{Device, Kind, Tensor};
 use crate::checkerboard::{checkerboard_score, luma};
 use crate::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use crate::error::{Result, TrainError};
-use crate::loss::adain_losses;
+use crate::loss::adain_losses_to;
 use crate::model::{tensor_to_vec, Decoder, Encoder};
-use crate::stats::adain;
+use crate::stats::{adain_to, channel_stats, MeanStd};
+
+/// What the primary numbers of a report score.
+pub const WHOLE_8BIT: &str = "whole image (shorter side resized to `size`); the decoder's output \
+    cropped to the content's size, clamped to [0, 1] and quantised to 8 bits, as `adain stylize` writes it";
+/// What [`EvalReport::crop_float`] scores.
+pub const CROP_FLOAT: &str =
+    "`size`² centre crops; the decoder's raw float output, neither clamped \
+    nor quantised (the checkerboard score clamps it to [0, 1])";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
     pub model: String,
     pub pairs: usize,
     pub size: u32,
+    /// What `content_loss`, `style_loss`, `total_loss` and `checkerboard` score ([`WHOLE_8BIT`]).
+    pub scoring: &'static str,
     pub content_loss: f64,
     pub style_loss: f64,
     /// content + 10 · style, the training objective with the paper's weights.
     pub total_loss: f64,
     /// `checkerboard_score` of the stylized outputs and, as the baseline, of the contents.
+    pub checkerboard: Checkerboard,
+    /// The same pairs scored on centre crops with the float output ([`CROP_FLOAT`]).
+    pub crop_float: Scores,
+}
+
+/// One scoring's numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scores {
+    pub scoring: &'static str,
+    pub content_loss: f64,
+    pub style_loss: f64,
+    pub total_loss: f64,
     pub checkerboard: Checkerboard,
 }
 
@@ -51,12 +82,6 @@ impl Spread {
     }
 }
 
-/// Checkerboard score of a [1, 3, side, side] image tensor, clamped to the range written to files.
-fn score(image: &Tensor, side: usize) -> f32 {
-    let planar = tensor_to_vec(&image.clamp(0.0, 1.0));
-    checkerboard_score(&luma(&planar, side, side), side, side)
-}
-
 pub fn evaluate(
     model_dir: &Path,
     content_dir: &Path,
@@ -64,6 +89,59 @@ pub fn evaluate(
     size: u32,
     device: Device,
 ) -> Result<EvalReport> {
+    let (encoder, decoder) = load_package(model_dir, device)?;
+    let (contents, _) = ImageFolder::scan(content_dir)?;
+    let (styles, _) = ImageFolder::scan(style_dir)?;
+    let mut whole = Tally::new(WHOLE_8BIT);
+    let mut crop = Tally::new(CROP_FLOAT);
+    let bar = crate::progress::bar(contents.files.len() * styles.files.len(), "evaluating");
+    tch::no_grad(|| -> Result<()> {
+        let styles: Vec<Both<Vec<MeanStd>>> = styles
+            .files
+            .iter()
+            .map(|p| Ok(load_both(p, size, device)?.map(|s| style_stats(&encoder, &s))))
+            .collect::<Result<_>>()?;
+        for path in &contents.files {
+            let content = load_both(path, size, device)?.map(|c| Encoded::new(&encoder, c));
+            whole.contents.push(checkerboard_of(&content.whole.image));
+            crop.contents.push(checkerboard_of(&content.crop.image));
+            for style in &styles {
+                whole.add(score_pair(
+                    &encoder,
+                    &decoder,
+                    &content.whole,
+                    &style.whole,
+                    true,
+                ));
+                crop.add(score_pair(
+                    &encoder,
+                    &decoder,
+                    &content.crop,
+                    &style.crop,
+                    false,
+                ));
+                bar.inc(1);
+            }
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    let (whole, crop_float) = (whole.scores(), crop.scores());
+    Ok(EvalReport {
+        model: model_dir.display().to_string(),
+        pairs: contents.files.len() * styles.files.len(),
+        size,
+        scoring: whole.scoring,
+        content_loss: whole.content_loss,
+        style_loss: whole.style_loss,
+        total_loss: whole.total_loss,
+        checkerboard: whole.checkerboard,
+        crop_float,
+    })
+}
+
+/// The package's fp32 encoder and decoder, as tch networks.
+fn load_package(model_dir: &Path, device: Device) -> Result<(Encoder, Decoder)> {
     let manifest = Manifest::load(model_dir)?;
     manifest.verify_files(model_dir)?;
     let path_of = |role| {
@@ -85,59 +163,141 @@ pub fn evaluate(
         )?,
         device,
     );
+    Ok((encoder, decoder))
+}
 
-    let (contents, _) = ImageFolder::scan(content_dir)?;
-    let (styles, _) = ImageFolder::scan(style_dir)?;
-    let load = |p: &Path| -> Result<Tensor> {
-        let img = load_resized(p, size, size)
-            .map(|i| center_crop(&i, size))
-            .ok_or_else(|| TrainError::Data {
-                path: p.into(),
-                message: "could not be decoded".into(),
-            })?;
-        Ok(Tensor::from_slice(&planar_batch(&[img]))
-            .view([1, 3, size as i64, size as i64])
-            .to_device(device))
-    };
-    let (mut content, mut style, mut pairs) = (0.0, 0.0, 0usize);
-    let (mut output_scores, mut content_scores) = (Vec::new(), Vec::new());
-    let side = size as usize;
-    let bar = crate::progress::bar(contents.files.len() * styles.files.len(), "evaluating");
-    tch::no_grad(|| -> Result<()> {
-        let style_feats: Vec<Vec<Tensor>> = styles
-            .files
-            .iter()
-            .map(|p| Ok(encoder.features(&load(p)?)))
-            .collect::<Result<_>>()?;
-        for c in &contents.files {
-            let image = load(c)?;
-            content_scores.push(score(&image, side));
-            let fc = encoder.relu4_1(&image);
-            for fs in &style_feats {
-                let t = adain(&fc, &fs[3]);
-                let output = decoder.forward(&t, Kind::Float);
-                let l = adain_losses(&encoder.features(&output), &t, fs);
-                content += l.content.double_value(&[]);
-                style += l.style.double_value(&[]);
-                output_scores.push(score(&output, side));
-                pairs += 1;
-                bar.inc(1);
-            }
+/// Something as each scoring sees it: from the whole image, and from its centre crop.
+struct Both<T> {
+    whole: T,
+    crop: T,
+}
+
+impl<T> Both<T> {
+    fn map<U>(self, f: impl Fn(T) -> U) -> Both<U> {
+        Both {
+            whole: f(self.whole),
+            crop: f(self.crop),
         }
-        Ok(())
+    }
+}
+
+/// An image resized to shorter side `size` ([1, 3, H, W]), and its `size`² centre crop.
+fn load_both(path: &Path, size: u32, device: Device) -> Result<Both<Tensor>> {
+    let whole = load_resized(path, size, size).ok_or_else(|| TrainError::Data {
+        path: path.into(),
+        message: "could not be decoded".into(),
     })?;
-    bar.finish_and_clear();
-    let (content, style) = (content / pairs as f64, style / pairs as f64);
-    Ok(EvalReport {
-        model: model_dir.display().to_string(),
-        pairs,
-        size,
-        content_loss: content,
-        style_loss: style,
-        total_loss: content + 10.0 * style,
-        checkerboard: Checkerboard {
-            outputs: Spread::of(&output_scores),
-            contents: Spread::of(&content_scores),
-        },
+    let crop = center_crop(&whole, size);
+    let tensor = |img: image::RgbImage| {
+        Tensor::from_slice(&planar_batch(std::slice::from_ref(&img)))
+            .view([1, 3, i64::from(img.height()), i64::from(img.width())])
+            .to_device(device)
+    };
+    Ok(Both {
+        whole: tensor(whole),
+        crop: tensor(crop),
     })
+}
+
+/// Per-layer (μ, σ) of a style image: all the style loss and AdaIN need of it.
+fn style_stats(encoder: &Encoder, style: &Tensor) -> Vec<MeanStd> {
+    encoder.features(style).iter().map(channel_stats).collect()
+}
+
+/// A content image with its relu4_1 features.
+struct Encoded {
+    image: Tensor,
+    relu4_1: Tensor,
+}
+
+impl Encoded {
+    fn new(encoder: &Encoder, image: Tensor) -> Self {
+        let relu4_1 = encoder.relu4_1(&image);
+        Self { image, relu4_1 }
+    }
+}
+
+/// Content loss, style loss and checkerboard score of one pair.
+struct PairScore {
+    content: f64,
+    style: f64,
+    checkerboard: f32,
+}
+
+/// Decodes AdaIN(content, style) and scores the output at the content's size: as written to a
+/// file (`quantise`) or as the decoder's float values.
+fn score_pair(
+    encoder: &Encoder,
+    decoder: &Decoder,
+    content: &Encoded,
+    style: &[MeanStd],
+    quantise: bool,
+) -> PairScore {
+    let target = adain_to(&content.relu4_1, &style[3]);
+    let decoded = decoder.forward(&target, Kind::Float);
+    let (height, width) = (content.image.size()[2], content.image.size()[3]);
+    let output = if quantise {
+        as_written(&decoded, height, width)
+    } else {
+        cropped(&decoded, height, width)
+    };
+    let losses = adain_losses_to(&encoder.features(&output), &target, style);
+    PairScore {
+        content: losses.content.double_value(&[]),
+        style: losses.style.double_value(&[]),
+        checkerboard: checkerboard_of(&output),
+    }
+}
+
+/// Checkerboard score of a [1, 3, H, W] image, clamped to the range written to files.
+fn checkerboard_of(image: &Tensor) -> f32 {
+    let (height, width) = (image.size()[2] as usize, image.size()[3] as usize);
+    let planar = tensor_to_vec(&image.clamp(0.0, 1.0));
+    checkerboard_score(&luma(&planar, width, height), width, height)
+}
+
+/// One scoring's sums over the pairs so far.
+struct Tally {
+    scoring: &'static str,
+    content: f64,
+    style: f64,
+    pairs: usize,
+    outputs: Vec<f32>,
+    contents: Vec<f32>,
+}
+
+impl Tally {
+    fn new(scoring: &'static str) -> Self {
+        Self {
+            scoring,
+            content: 0.0,
+            style: 0.0,
+            pairs: 0,
+            outputs: Vec::new(),
+            contents: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, pair: PairScore) {
+        self.content += pair.content;
+        self.style += pair.style;
+        self.outputs.push(pair.checkerboard);
+        self.pairs += 1;
+    }
+
+    /// Means over the pairs; the total weighs the style with the paper's λ = 10.
+    fn scores(&self) -> Scores {
+        let n = self.pairs as f64;
+        let (content, style) = (self.content / n, self.style / n);
+        Scores {
+            scoring: self.scoring,
+            content_loss: content,
+            style_loss: style,
+            total_loss: content + 10.0 * style,
+            checkerboard: Checkerboard {
+                outputs: Spread::of(&self.outputs),
+                contents: Spread::of(&self.contents),
+            },
+        }
+    }
 }

@@ -23,7 +23,7 @@ pub fn synthetic_folder(dir: &Path, n: usize, w: u32, h: u32, seed: u32) -> Path
     for i in 0..n as u32 {
         let k = seed * 31 + i * 7;
         let img = image::RgbImage::from_fn(w, h, |x, y| {
-            let stripe = if ((x + k) / (3 + k % 5)) % 2 == 0 {
+            let stripe = if ((x + k) / (3 + k % 5)).is_multiple_of(2) {
                 60
             } else {
                 0

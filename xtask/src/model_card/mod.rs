@@ -4,6 +4,7 @@
 //! images (kept under target/) — plus a README section filled with measured numbers only.
 
 mod chart;
+mod evaluation;
 mod metrics;
 mod pictures;
 mod section;
@@ -171,7 +172,7 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     // (d) The README section.
     let eval = match &args.eval {
         Some(path) => Some(
-            serde_json::from_str::<section::EvalReport>(
+            serde_json::from_str::<evaluation::EvalReport>(
                 &std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?,
             )

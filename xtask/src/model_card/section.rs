@@ -4,35 +4,9 @@
 use std::fmt::Write as _;
 
 use adain_models::manifest::Manifest;
-use serde::Deserialize;
 
+use super::evaluation::{self, EvalReport};
 use super::metrics::{default_span, smooth, Metrics};
-
-/// The fields of `adain-train eval --json` (training/src/eval.rs) the section uses.
-#[derive(Debug, Deserialize)]
-pub struct EvalReport {
-    pub pairs: usize,
-    pub size: u32,
-    pub content_loss: f64,
-    pub style_loss: f64,
-    pub total_loss: f64,
-    /// Absent from reports written before eval measured it.
-    #[serde(default)]
-    pub checkerboard: Option<Checkerboard>,
-}
-
-/// `checkerboard_score` (training/src/checkerboard.rs) of the outputs and of their contents.
-#[derive(Debug, Deserialize)]
-pub struct Checkerboard {
-    pub outputs: Spread,
-    pub contents: Spread,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Spread {
-    pub mean: f64,
-    pub max: f64,
-}
 
 /// The pictures written next to the section, by file name.
 pub struct Pictures<'a> {
@@ -205,20 +179,7 @@ pub fn markdown(
         }
     }
     if let Some(e) = eval {
-        let _ = writeln!(
-            s,
-            "\n## Evaluation\n\n`adain-train eval`: {} content × style pairs at {}², α = 1.\n\n| content loss | style loss | content + 10·style |\n|---|---|---|\n| {:.4} | {:.4} | {:.4} |",
-            e.pairs, e.size, e.content_loss, e.style_loss, e.total_loss
-        );
-        if let Some(c) = &e.checkerboard {
-            let _ = writeln!(
-                s,
-                "\nCheckerboard: the spectrum at the decoder's upsampling periods (2, 4, 8 px) over its neighbourhood, \
-                 along rows and columns (`adain-train eval`; about 1 = no periodic pattern).\n\n\
-                 | | mean | worst |\n|---|---|---|\n| stylized outputs | {:.2} | {:.2} |\n| their contents | {:.2} | {:.2} |",
-                c.outputs.mean, c.outputs.max, c.contents.mean, c.contents.max
-            );
-        }
+        s.push_str(&evaluation::markdown(e));
     }
     let _ = writeln!(s);
     if let Some(f) = pictures.loss_curves {
@@ -327,23 +288,12 @@ mod tests {
             "{\"kind\":\"train\",\"iteration\":100,\"loss\":30,\"content\":10,\"seconds_per_iteration\":36}\n\
              {\"kind\":\"val\",\"iteration\":100,\"loss\":25.5,\"content\":5}\n",
         );
-        let eval = EvalReport {
-            pairs: 16,
-            size: 256,
-            content_loss: 1.5,
-            style_loss: 0.25,
-            total_loss: 4.0,
-            checkerboard: Some(Checkerboard {
-                outputs: Spread {
-                    mean: 1.25,
-                    max: 2.5,
-                },
-                contents: Spread {
-                    mean: 1.0,
-                    max: 1.1,
-                },
-            }),
-        };
+        let eval: EvalReport = serde_json::from_str(
+            r#"{"pairs": 16, "size": 256, "content_loss": 1.5, "style_loss": 0.25, "total_loss": 4.0,
+                "checkerboard": {"outputs": {"mean": 1.25, "max": 2.5}, "contents": {"mean": 1.0, "max": 1.1}},
+                "crop_float": {"content_loss": 1.0, "style_loss": 0.5, "total_loss": 6.0}}"#,
+        )
+        .unwrap();
         let all = Pictures {
             loss_curves: Some("loss_curves.svg"),
             grid: Some("grid.jpg"),
@@ -357,10 +307,11 @@ mod tests {
             text.contains("| training time | 1.0 h (36.00 s/iteration on average) |"),
             "{text}"
         );
-        assert!(text.contains("| 1.5000 | 0.2500 | 4.0000 |"));
+        assert!(text.contains("| whole image, 8-bit | 1.5000 | 0.2500 | 4.0000 |"));
+        assert!(text.contains("| centre crop, float | 1.0000 | 0.5000 | 6.0000 |"));
         assert!(
-            text.contains("| stylized outputs | 1.25 | 2.50 |")
-                && text.contains("| their contents | 1.00 | 1.10 |"),
+            text.contains("| stylized outputs | 1.25 / 2.50 |")
+                && text.contains("| their contents | 1.00 / 1.10 |"),
             "{text}"
         );
         assert!(text.contains("25.50 at iteration 100"));

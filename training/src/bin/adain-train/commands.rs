@@ -450,7 +450,8 @@ pub struct EvalArgs {
     content_dir: PathBuf,
     #[arg(long)]
     style_dir: PathBuf,
-    /// Images are resized to this shorter side and center-cropped square.
+    /// Images are resized to this shorter side; scored whole (8-bit outputs) and as centre-cropped
+    /// squares (float outputs, the `crop_float` numbers).
     #[arg(long, default_value_t = 256)]
     size: u32,
     /// Also write the report as JSON to this file.
@@ -476,22 +477,34 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         parse_device(&a.device)?,
     )
     .with_context(|| format!("evaluating {}", a.model.display()))?;
-    println!("| model | pairs | size | content loss | style loss | content + 10·style |");
+    let crop = &report.crop_float;
+    println!(
+        "{} at {}: {} pairs",
+        report.model, report.size, report.pairs
+    );
+    println!("| scoring | content loss | style loss | content + 10·style | checkerboard outputs mean / worst | contents mean / worst |");
     println!("|---|---|---|---|---|---|");
-    println!(
-        "| {} | {} | {} | {:.4} | {:.4} | {:.4} |",
-        report.model,
-        report.pairs,
-        report.size,
-        report.content_loss,
-        report.style_loss,
-        report.total_loss
-    );
-    let board = &report.checkerboard;
-    println!(
-        "checkerboard score (about 1 = none): outputs mean {:.2}, worst {:.2}; contents mean {:.2}, worst {:.2}",
-        board.outputs.mean, board.outputs.max, board.contents.mean, board.contents.max
-    );
+    for (name, content, style, total, board) in [
+        (
+            "whole image, 8-bit (primary)",
+            report.content_loss,
+            report.style_loss,
+            report.total_loss,
+            &report.checkerboard,
+        ),
+        (
+            "centre crop, float (crop_float)",
+            crop.content_loss,
+            crop.style_loss,
+            crop.total_loss,
+            &crop.checkerboard,
+        ),
+    ] {
+        println!(
+            "| {name} | {content:.4} | {style:.4} | {total:.4} | {:.2} / {:.2} | {:.2} / {:.2} |",
+            board.outputs.mean, board.outputs.max, board.contents.mean, board.contents.max
+        );
+    }
     let json = serde_json::to_string_pretty(&report)?;
     println!("{json}");
     if let Some(path) = &a.json {

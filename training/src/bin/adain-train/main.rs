@@ -26,7 +26,9 @@ enum Command {
     /// Measure the encoder's int8 activation ranges and write models/vgg16_int8_ranges.json, from which
     /// `cargo xtask setup` builds encoder.int8.onnx. Run once; the result is committed.
     CalibrateInt8(commands::CalibrateInt8Args),
-    /// The paper's content and style losses of a package, averaged over all content × style pairs.
+    /// The paper's content and style losses of a package, averaged over all content × style pairs:
+    /// on the whole images' 8-bit outputs (what `adain stylize` writes), and on centre crops' float
+    /// outputs.
     Eval(commands::EvalArgs),
 }
 
