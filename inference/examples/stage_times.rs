@@ -1,7 +1,7 @@
 //! Wall time of each stage of one stylization, on synthetic square images:
 //!
 //! ```text
-//! cargo run --release -p adain --example stage_times -- [--model DIR] [--size N] [--threads N] [--rounds N]
+//! cargo run --release -p adain --example stage_times -- [--model DIR] [--precision P] [--size N] [--threads N] [--rounds N]
 //! ```
 //! The first round includes ONNX Runtime's warm-up; the later ones are the steady state.
 
@@ -22,6 +22,9 @@ struct Args {
     /// Model package [default: the default package]
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Precision of the graphs (auto, fp32, fp16, int8)
+    #[arg(long, default_value = "fp32")]
+    precision: adain::PrecisionChoice,
     /// Side of the square content and style images
     #[arg(long, default_value_t = 512)]
     size: u32,
@@ -43,7 +46,8 @@ fn main() -> Result<()> {
         None => default_package_in(concat!(env!("CARGO_MANIFEST_DIR"), "/..")),
     };
     let t = Instant::now();
-    let package = ModelPackage::load(&dir).with_context(|| format!("loading {}", dir.display()))?;
+    let package = ModelPackage::load_with_precision(&dir, args.precision)
+        .with_context(|| format!("loading {}", dir.display()))?;
     let checked = t.elapsed();
     let t = Instant::now();
     let mut stylizer = Stylizer::new(

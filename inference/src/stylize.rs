@@ -57,8 +57,17 @@ pub struct Stylizer {
 impl Stylizer {
     /// Opens both graphs of a checked package.
     pub fn new(package: &ModelPackage, options: &SessionOptions) -> Result<Self> {
-        let encoder = Encoder::open(package.encoder_path(), options)?;
-        let decoder = Decoder::open(package.decoder_path(), options)?;
+        // Opening a session is mostly single-threaded (parsing, optimising, packing weights): the two
+        // open side by side, which a one-shot command feels.
+        let (encoder, decoder) = std::thread::scope(|scope| {
+            let decoder = scope.spawn(|| Decoder::open(package.decoder_path(), options));
+            let encoder = Encoder::open(package.encoder_path(), options);
+            let decoder = decoder
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (encoder, decoder)
+        });
+        let (encoder, decoder) = (encoder?, decoder?);
         let manifest = package.manifest();
         Ok(Self {
             encoder,

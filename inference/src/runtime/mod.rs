@@ -4,6 +4,7 @@ pub mod ep;
 mod graph;
 pub mod library;
 mod session;
+mod shared_arena;
 mod version;
 
 use std::path::{Path, PathBuf};
@@ -75,6 +76,7 @@ impl Runtime {
             .with_telemetry(false)
             .build()
             .map_err(|e| AdainError::ort("creating the ONNX Runtime environment", e))?;
+        shared_arena::register(&environment)?;
         tracing::debug!(library = %library.display(), "ONNX Runtime loaded");
         Ok(RUNTIME.get_or_init(|| Runtime {
             environment,

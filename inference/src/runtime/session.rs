@@ -144,7 +144,10 @@ fn build(
     if let Some(ep) = ep {
         builder = builder.with_execution_providers([ep])?;
     }
-    if !cpu_arena {
+    if cpu_arena {
+        // The process's one arena (shared_arena.rs): the decoder reuses the encoder's memory.
+        builder = builder.with_env_allocators()?;
+    } else {
         // Registering the CPU provider only sets the session's arena option; it is always present.
         builder = builder.with_execution_providers([ort::ep::CPU::default()
             .with_arena_allocator(false)

@@ -9,6 +9,7 @@
 mod hires;
 mod inputs;
 mod measure;
+mod oneshot;
 mod profile;
 mod python;
 mod report;
@@ -58,6 +59,10 @@ pub struct BenchArgs {
     #[arg(long)]
     pub no_torch: bool,
 
+    /// One-shot `adain stylize` processes per size and precision (cached style statistics); 0 skips them
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub oneshot_reps: usize,
+
     /// Side of the tiled high-resolution run through `adain stylize` (time, peak memory); 0 skips it
     #[arg(long, value_name = "N", default_value_t = 4096)]
     pub hires: u32,
@@ -80,7 +85,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
     crate::setup::onnx_runtime::install()?;
     let bench_worker = build_bench_worker()?;
-    let adain = if args.hires > 0 {
+    let adain = if args.hires > 0 || args.oneshot_reps > 0 {
         Some(crate::adain_bin::build_release()?)
     } else {
         None
@@ -135,6 +140,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         out: &out,
     };
     let mut measured = Vec::new();
+    let mut oneshots = Vec::new();
     for &size in &args.sizes {
         let inputs = inputs::write(&out.join("inputs"), size)?;
         measured.extend(measure::size(
@@ -144,6 +150,19 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             size,
             args.reps,
         )?);
+        if let (Some(adain), true) = (&adain, args.oneshot_reps > 0) {
+            let outputs = out.join("outputs");
+            let setup = oneshot::Setup {
+                adain,
+                package: &package,
+                threads: args.threads,
+                reps: args.oneshot_reps,
+                out: &outputs,
+            };
+            for precision in &precisions {
+                oneshots.push(oneshot::run(&setup, &inputs, size, precision)?);
+            }
+        }
     }
     // Per-node profile at 512² (or the middle size), one per precision.
     let mut profiles = BTreeMap::new();
@@ -162,7 +181,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             );
         }
     }
-    let hires = match adain {
+    let hires = match adain.filter(|_| args.hires > 0) {
         Some(adain) => {
             let content = inputs::write_large(&out.join("inputs"), args.hires)?;
             let style = inputs::write(&out.join("inputs"), 512)?.style_png;
@@ -234,6 +253,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         &measured,
         &rows,
         &profiles,
+        &oneshots,
         hires.as_ref(),
     )?;
     println!("{md}");

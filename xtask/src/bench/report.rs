@@ -12,6 +12,7 @@ use adain_models::manifest::Validation;
 
 use super::hires::HiRes;
 use super::measure::{Measured, MODES};
+use super::oneshot::OneShot;
 use super::profile::Profile;
 use super::workers::{Runner, Stages};
 
@@ -143,6 +144,7 @@ pub fn write(
     measured: &[Measured],
     rows: &[Row],
     profiles: &BTreeMap<String, Profile>,
+    oneshots: &[OneShot],
     hires: Option<&HiRes>,
 ) -> Result<String> {
     let mut md = String::from("# adain benchmark\n\n");
@@ -192,6 +194,7 @@ pub fn write(
         let _ = writeln!(md, " {:.0} |", r.end_to_end_ms);
     }
     md.push_str(&profile_tables(profiles));
+    md.push_str(&oneshot_table(oneshots, rows));
     if let Some(h) = hires {
         let _ = writeln!(
             md,
@@ -210,6 +213,7 @@ pub fn write(
         "rows": rows,
         "measured": measured,
         "hires": hires,
+        "oneshot": oneshots,
         "ort_profile_ms_per_run": profiles,
         "validations": context.validations,
         "modes": MODES,
@@ -219,6 +223,42 @@ pub fn write(
         serde_json::to_string_pretty(&json)? + "\n",
     )?;
     Ok(md)
+}
+
+/// One-shot processes beside the warm in-session time of the same work (cached statistics, image
+/// decoding and encoding included).
+fn oneshot_table(oneshots: &[OneShot], rows: &[Row]) -> String {
+    if oneshots.is_empty() {
+        return String::new();
+    }
+    let mut md = String::from(
+        "\n## One-shot process: `adain stylize --style-stats` per image\n\n\
+         Whole process (library load, package checks, sessions, first inference, PNG in and out) \
+         against the warm in-session time of the same request.\n\n\
+         | size | precision | one-shot process (median) | warm in-session | one-shot / warm |\n|---|---|---:|---:|---:|\n",
+    );
+    for o in oneshots {
+        let warm = rows
+            .iter()
+            .find(|r| {
+                r.size == o.size
+                    && r.runner == Runner::Adain
+                    && r.precision == o.precision
+                    && r.mode == "cached"
+            })
+            .map(|r| r.end_to_end_ms);
+        let _ = writeln!(
+            md,
+            "| {0}² | {1} | {2:.0} ms ({3} runs) | {4} | {5} |",
+            o.size,
+            o.precision,
+            o.median_ms,
+            o.runs_ms.len(),
+            opt(warm, |w| format!("{w:.0} ms")),
+            opt(warm, |w| format!("{:.2}×", o.median_ms / w))
+        );
+    }
+    md
 }
 
 /// Operator types by time, per graph: what limits speed inside the networks.
@@ -314,7 +354,7 @@ fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
     v.map_or_else(|| "-".into(), f)
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+pub fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
