@@ -3,19 +3,14 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Output;
 
-use common::{adain, write_image};
+use common::{adain, arg as s, write_image};
 
 fn code(output: &Output) -> i32 {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!stderr.contains("panicked"), "panicked:\n{stderr}");
     output.status.code().expect("exited, not killed")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]

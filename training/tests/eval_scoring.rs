@@ -9,9 +9,7 @@ use adain::adain::StyleMix;
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
 use adain::stylize::{transfer, Stylizer};
-use adain_models::{Architecture, Network};
 use adain_training::checkerboard::{checkerboard_score, luma};
-use adain_training::checkpoint::{Checkpoint, CHECKPOINT_FILE};
 use adain_training::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use adain_training::eval::evaluate;
 use adain_training::export::{export, ExportOptions};
@@ -24,27 +22,10 @@ use tch::{Device, Tensor};
 fn seeded_package(dir: &Path, content: &Path, encoder: &Encoder) -> PathBuf {
     let mut config = common::small_config(content, content);
     config.encoder_identity = encoder.network().identity();
-    let decoder = Network::seeded(Architecture::decoder(), 5);
-    let zeros: Vec<Vec<f32>> = decoder
-        .params()
-        .iter()
-        .flat_map(|p| [vec![0.0; p.weight.len()], vec![0.0; p.bias.len()]])
-        .collect();
-    let run = dir.join("run");
-    std::fs::create_dir_all(&run).unwrap();
-    Checkpoint {
-        iteration: 0,
-        decoder,
-        adam_m: zeros.clone(),
-        adam_v: zeros,
-        adam_steps: 0,
-        config,
-    }
-    .save(&run.join(CHECKPOINT_FILE))
-    .unwrap();
+    let checkpoint = common::seeded_checkpoint(&dir.join("run"), config, 5);
     let package = dir.join("package");
     export(&ExportOptions {
-        checkpoint: &run.join(CHECKPOINT_FILE),
+        checkpoint: &checkpoint,
         out: &package,
         name: "seeded".into(),
         version: "0".into(),

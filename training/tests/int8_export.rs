@@ -6,8 +6,6 @@ mod common;
 use adain::package::ModelPackage;
 use adain_models::manifest::Role;
 use adain_models::package::{Precision, MIN_VALIDATED_PSNR_DB};
-use adain_models::{Architecture, Network};
-use adain_training::checkpoint::{Checkpoint, CHECKPOINT_FILE};
 use adain_training::export::{export_with_variants, ExportOptions, VariantOptions};
 use adain_training::model::Encoder;
 
@@ -23,25 +21,7 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
     let encoder = Encoder::load(&common::encoder_path(), tch::Device::Cpu).unwrap();
     let mut config = common::small_config(&content, &style);
     config.encoder_identity = encoder.network().identity();
-    let decoder = Network::seeded(Architecture::decoder(), 42);
-    let zeros: Vec<Vec<f32>> = decoder
-        .params()
-        .iter()
-        .flat_map(|p| [vec![0.0; p.weight.len()], vec![0.0; p.bias.len()]])
-        .collect();
-    let run = dir.path().join("run");
-    std::fs::create_dir_all(&run).unwrap();
-    let checkpoint = run.join(CHECKPOINT_FILE);
-    Checkpoint {
-        iteration: 0,
-        decoder,
-        adam_m: zeros.clone(),
-        adam_v: zeros,
-        adam_steps: 0,
-        config,
-    }
-    .save(&checkpoint)
-    .unwrap();
+    let checkpoint = common::seeded_checkpoint(&dir.path().join("run"), config, 42);
 
     let out = dir.path().join("package");
     let report = export_with_variants(

@@ -120,6 +120,11 @@ pub fn write_image(dir: &Path, name: &str, width: u32, height: u32, seed: u32) -
     path
 }
 
+/// A path as a command-line argument (test paths are UTF-8).
+pub fn arg(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 test path")
+}
+
 /// Runs the `adain` binary with the test package (unless the arguments name a model).
 pub fn adain(args: &[&str]) -> Output {
     adain_with_env(args, &[])

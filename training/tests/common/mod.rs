@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use adain_training::checkpoint::TrainConfig;
+use adain_models::{Architecture, Network};
+use adain_training::checkpoint::{Checkpoint, TrainConfig, CHECKPOINT_FILE};
 
 /// The default package's encoder, built by `cargo xtask setup`.
 pub fn encoder_path() -> PathBuf {
@@ -70,4 +71,28 @@ pub fn small_config(content: &Path, style: &Path) -> TrainConfig {
         seed: 3,
         precision: "fp32".into(),
     }
+}
+
+/// A checkpoint at iteration 0 holding `Network::seeded(decoder, seed)` (an untrained decoder) with
+/// fresh Adam state, written into `run`; returns its path.
+pub fn seeded_checkpoint(run: &Path, config: TrainConfig, seed: u64) -> PathBuf {
+    let decoder = Network::seeded(Architecture::decoder(), seed);
+    let zeros: Vec<Vec<f32>> = decoder
+        .params()
+        .iter()
+        .flat_map(|p| [vec![0.0; p.weight.len()], vec![0.0; p.bias.len()]])
+        .collect();
+    std::fs::create_dir_all(run).unwrap();
+    let checkpoint = run.join(CHECKPOINT_FILE);
+    Checkpoint {
+        iteration: 0,
+        decoder,
+        adam_m: zeros.clone(),
+        adam_v: zeros,
+        adam_steps: 0,
+        config,
+    }
+    .save(&checkpoint)
+    .unwrap();
+    checkpoint
 }
