@@ -76,7 +76,10 @@ impl Runtime {
             .with_telemetry(false)
             .build()
             .map_err(|e| AdainError::ort("creating the ONNX Runtime environment", e))?;
-        shared_arena::register(&environment)?;
+        if let Err(e) = shared_arena::register(&environment) {
+            // Sessions then keep an arena each: more memory, same results.
+            tracing::warn!("no shared CPU arena: {e}");
+        }
         tracing::debug!(library = %library.display(), "ONNX Runtime loaded");
         Ok(RUNTIME.get_or_init(|| Runtime {
             environment,
