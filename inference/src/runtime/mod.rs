@@ -102,7 +102,8 @@ impl Runtime {
         version::reported_version(&self.library)
     }
 
-    pub(crate) fn environment(&self) -> &ort::environment::Environment {
+    /// The process's ONNX Runtime environment, for sessions of other graphs beside ours.
+    pub fn environment(&self) -> &ort::environment::Environment {
         &self.environment
     }
 }

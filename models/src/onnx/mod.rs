@@ -1,5 +1,6 @@
 //! ONNX graphs of our networks: written from a [`crate::Network`], read back for checks and imports.
 
+mod adain;
 mod float;
 pub mod quantize;
 mod reader;
@@ -7,6 +8,7 @@ mod spec;
 mod walk;
 mod writer;
 
+pub use adain::{adain_graph, ALPHA, STYLE_MEAN, STYLE_STD};
 pub use float::network_graph;
 /// The parsed model type, so callers of [`read_model`] can name it without depending on onnx-protobuf.
 pub use onnx_protobuf::ModelProto;

@@ -51,27 +51,27 @@ pub(super) fn dim_names(level: i32) -> (String, String) {
     }
 }
 
-/// A [N, channels, h, w] tensor of `elem_type` with dynamic N, h and w.
-pub(super) fn value_info_typed(
-    name: &str,
-    elem_type: DataType,
-    channels: usize,
-    h: &str,
-    w: &str,
-) -> ValueInfoProto {
-    let dim = |v: tensor_shape_proto::dimension::Value| {
-        let mut d = tensor_shape_proto::Dimension::new();
-        d.value = Some(v);
-        d
-    };
+/// One dimension of a value info: a fixed size, or a dynamic one named for the runtime.
+pub(super) enum Extent<'a> {
+    Fixed(usize),
+    Named(&'a str),
+}
+
+/// A tensor of `elem_type` with these dims.
+pub(super) fn value_info(name: &str, elem_type: DataType, dims: &[Extent<'_>]) -> ValueInfoProto {
     use tensor_shape_proto::dimension::Value::{DimParam, DimValue};
     let mut shape = TensorShapeProto::new();
-    shape.dim = vec![
-        dim(DimParam("N".into())),
-        dim(DimValue(channels as i64)),
-        dim(DimParam(h.into())),
-        dim(DimParam(w.into())),
-    ];
+    shape.dim = dims
+        .iter()
+        .map(|extent| {
+            let mut d = tensor_shape_proto::Dimension::new();
+            d.value = Some(match extent {
+                Extent::Fixed(n) => DimValue(*n as i64),
+                Extent::Named(param) => DimParam((*param).into()),
+            });
+            d
+        })
+        .collect();
     let mut tensor = type_proto::Tensor::new();
     tensor.elem_type = elem_type as i32;
     tensor.shape = protobuf::MessageField::some(shape);
@@ -81,6 +81,22 @@ pub(super) fn value_info_typed(
     vi.name = name.into();
     vi.type_ = protobuf::MessageField::some(ty);
     vi
+}
+
+/// A [N, channels, h, w] tensor of `elem_type` with dynamic N, h and w.
+pub(super) fn value_info_typed(
+    name: &str,
+    elem_type: DataType,
+    channels: usize,
+    h: &str,
+    w: &str,
+) -> ValueInfoProto {
+    use Extent::{Fixed, Named};
+    value_info(
+        name,
+        elem_type,
+        &[Named("N"), Fixed(channels), Named(h), Named(w)],
+    )
 }
 
 fn attr(name: &str, ty: AttributeType) -> AttributeProto {
