@@ -43,6 +43,7 @@ pub mod runtime;
 pub mod style;
 pub mod stylize;
 pub mod tiling;
+pub mod triton;
 pub mod video;
 
 pub use crate::adain::StyleMix;

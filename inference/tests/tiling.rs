@@ -13,28 +13,11 @@ use adain::runtime::SessionOptions;
 use adain::stylize::{adain_stats, transfer, Stylizer};
 use adain::tiling::{encode_tiled, render_tiled_planar, TileOptions};
 use common::*;
-use image::RgbImage;
 use ndarray::Array3;
 
 /// "The same result up to float rounding", as the README promises for tiled runs. Measured: 167–175 dB
 /// between the float outputs, and identical 8-bit images, with and without masks.
 const NEAR_EQUAL_DB: f64 = 60.0;
-
-fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
-    assert_eq!(a.dimensions(), b.dimensions());
-    let mse = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum::<f64>()
-        / a.as_raw().len() as f64;
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    }
-}
 
 /// PSNR of `b` against `a` on unclamped decoder outputs, the peak being `a`'s value range: with a random
 /// decoder most 8-bit pixels clamp to 0 or 255, which would hide any difference.

@@ -10,6 +10,7 @@ mod render;
 mod stats;
 mod styles;
 mod stylize;
+mod triton;
 mod version;
 mod video;
 
@@ -49,6 +50,8 @@ enum Command {
     Stats(stats::StatsArgs),
     /// Show the ONNX Runtime, the execution providers and the model package with its checks
     Info(info::InfoArgs),
+    /// Write a Triton Inference Server model repository: encoder, AdaIN and decoder graphs and an ensemble
+    ExportTriton(triton::ExportTritonArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -77,6 +80,7 @@ fn main() -> std::process::ExitCode {
         },
         Command::Stats(args) => stats::run(args),
         Command::Info(args) => info::run(args),
+        Command::ExportTriton(args) => triton::run(args),
     };
     match result {
         Ok(()) => exit::exit_code(exit::SUCCESS),
