@@ -126,7 +126,15 @@ fn merged_info(all: &[StyleStats]) -> BTreeMap<String, String> {
 /// Loads a stats file and checks it was computed with the encoder `encoder_identity` and holds every
 /// layer (shapes, finiteness and the convention are checked by [`StyleStats::load`]).
 pub fn load_checked(path: &Path, encoder_identity: &str) -> Result<StyleStats> {
-    let stats = StyleStats::load(path)?;
+    checked(StyleStats::load(path)?, path, encoder_identity)
+}
+
+/// [`load_checked`] of a file already in memory (an upload); `source` names it in errors.
+pub fn from_bytes_checked(bytes: &[u8], source: &Path, encoder_identity: &str) -> Result<StyleStats> {
+    checked(StyleStats::from_bytes(bytes, source)?, source, encoder_identity)
+}
+
+fn checked(stats: StyleStats, path: &Path, encoder_identity: &str) -> Result<StyleStats> {
     if stats.encoder_identity != encoder_identity {
         return Err(AdainError::Stats {
             path: path.to_path_buf(),

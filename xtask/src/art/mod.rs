@@ -66,16 +66,32 @@ pub struct ArtArgs {
     pub width: u32,
     #[arg(long, default_value_t = 512)]
     pub height: u32,
+    /// Write JPEG files of this quality instead of PNG (the server's built-in styles use 85)
+    #[arg(long, value_name = "Q", value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub jpeg: Option<u8>,
+}
+
+/// The bytes of `art` as written by `cargo xtask art` (PNG, or JPEG at `jpeg` quality).
+pub fn encoded(art: Artwork, args: &ArtArgs) -> anyhow::Result<Vec<u8>> {
+    let image = art.render(args.width, args.height, args.seed);
+    let mut bytes = Vec::new();
+    match args.jpeg {
+        Some(quality) => image.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut bytes, quality,
+        ))?,
+        None => image.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)?,
+    }
+    Ok(bytes)
 }
 
 pub fn run(args: &ArtArgs) -> anyhow::Result<()> {
     use anyhow::Context;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
+    let extension = if args.jpeg.is_some() { "jpg" } else { "png" };
     for art in Artwork::ALL {
-        let path = args.out.join(format!("{}.png", art.name()));
-        art.render(args.width, args.height, args.seed)
-            .save(&path)
+        let path = args.out.join(format!("{}.{extension}", art.name()));
+        std::fs::write(&path, encoded(art, args)?)
             .with_context(|| format!("writing {}", path.display()))?;
         tracing::info!("wrote {}", path.display());
     }
@@ -90,6 +106,28 @@ fn pick(palette: &[Color], r: f32) -> Color {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The server's embedded gallery is exactly what `cargo xtask art --jpeg 85` writes.
+    #[test]
+    fn the_servers_builtin_styles_are_these_artworks() {
+        let args = ArtArgs {
+            out: std::path::PathBuf::new(),
+            seed: 2017,
+            width: 640,
+            height: 512,
+            jpeg: Some(85),
+        };
+        let gallery = crate::paths::workspace_root().join("inference/src/bin/adain/serve/gallery");
+        for art in Artwork::ALL {
+            let path = gallery.join(format!("{}.jpg", art.name()));
+            let committed = std::fs::read(&path).unwrap();
+            assert!(
+                committed == encoded(art, &args).unwrap(),
+                "{} differs from `cargo xtask art --jpeg 85`",
+                path.display()
+            );
+        }
+    }
 
     #[test]
     fn artworks_are_deterministic_colourful_and_distinct() {

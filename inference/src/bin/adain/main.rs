@@ -7,6 +7,8 @@ mod inputs;
 mod io_threads;
 mod progress;
 mod render;
+#[cfg(feature = "serve")]
+mod serve;
 mod stats;
 mod styles;
 mod stylize;
@@ -52,6 +54,9 @@ enum Command {
     Info(info::InfoArgs),
     /// Write a Triton Inference Server model repository: encoder, AdaIN and decoder graphs and an ensemble
     ExportTriton(triton::ExportTritonArgs),
+    /// Serve stylization over HTTP: a JSON/multipart API, stored styles, metrics and a web page
+    #[cfg(feature = "serve")]
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -81,6 +86,8 @@ fn main() -> std::process::ExitCode {
         Command::Stats(args) => stats::run(args),
         Command::Info(args) => info::run(args),
         Command::ExportTriton(args) => triton::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => exit::exit_code(exit::SUCCESS),

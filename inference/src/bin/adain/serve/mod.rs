@@ -1,0 +1,173 @@
+//! `adain serve`: stylization over HTTP. The sessions load once into a pool of worker threads; the
+//! async side (axum on tokio) only parses requests, queues jobs and streams answers.
+
+mod api;
+mod form;
+mod gallery;
+mod job;
+mod metrics;
+mod page;
+mod pool;
+mod store;
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use adain::image_io::DEFAULT_MAX_PIXELS;
+use anyhow::{Context, Result};
+use clap::Args;
+
+use crate::common::ModelArgs;
+use crate::exit::usage;
+use metrics::Metrics;
+use pool::WorkerPool;
+use store::StyleStore;
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Endpoints (GET /openapi.json describes them all):
+  POST   /v1/stylize            multipart: content, style / style_stats / style_id (repeatable),
+                                alpha, weights, preserve_color, content_size, style_size, format
+  POST   /v1/styles             multipart: style or style_stats [, name] -> a stored style id
+  GET    /v1/styles             stored and built-in styles
+  DELETE /v1/styles/{id}
+  GET    /healthz, /readyz, /metrics (Prometheus), /openapi.json, / (the web page)
+
+Example:
+  adain serve --bind 127.0.0.1:8080 &
+  curl -F content=@photo.jpg -F style_id=swirl -F alpha=0.8 localhost:8080/v1/stylize -o out.png")]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the log says which)
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Inference workers, each with its own encoder and decoder sessions; threads are shared out
+    /// between them
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub workers: u16,
+
+    /// Requests that may wait for a worker; beyond them the server answers 503 with Retry-After
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub queue: usize,
+
+    /// Largest request body, in MiB (413 beyond it)
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    pub max_body_mib: usize,
+
+    /// Largest decoded image, in pixels (413 beyond it); content images above 4 MP are stylized in tiles
+    #[arg(long, value_name = "N", default_value_t = 16_000_000)]
+    pub max_pixels: u64,
+
+    /// Stored styles kept in memory; the least recently used uploaded style goes first
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_styles: usize,
+
+    /// Leave out the built-in demo styles (gallery of the web page, style ids swirl, mosaic, ...)
+    #[arg(long)]
+    pub no_demo_styles: bool,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// What every handler sees.
+pub struct AppState {
+    /// Set once the sessions are open (`/readyz`).
+    pool: OnceLock<WorkerPool>,
+    styles: StyleStore,
+    metrics: Metrics,
+    max_pixels: u64,
+    /// Name and version of the model, and the encoder identity stats files must carry.
+    model: String,
+    encoder_identity: String,
+}
+
+pub fn run(args: &ServeArgs) -> Result<()> {
+    if args.max_pixels > DEFAULT_MAX_PIXELS {
+        return Err(usage(format!(
+            "--max-pixels {} is above the decoder's limit of {DEFAULT_MAX_PIXELS}",
+            args.max_pixels
+        )));
+    }
+    if args.queue == 0 {
+        return Err(usage("--queue must be at least 1"));
+    }
+    let package = args.model.load_package()?;
+    let mut options = args.model.session_options()?;
+    // The cores are shared out between the workers, each running one request at a time.
+    options.threads = (options.threads / usize::from(args.workers)).max(1);
+    let manifest = package.manifest();
+    let state = Arc::new(AppState {
+        pool: OnceLock::new(),
+        styles: StyleStore::new(args.max_styles),
+        metrics: Metrics::default(),
+        max_pixels: args.max_pixels,
+        model: format!("{} {}", manifest.name, manifest.version),
+        encoder_identity: package.encoder_identity().to_string(),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        let address = listener.local_addr()?;
+        tracing::info!("listening on http://{address}");
+        // Health answers at once; readiness waits for the sessions, opened beside the listener.
+        let loading = {
+            let state = state.clone();
+            let (workers, queue, demo) = (args.workers, args.queue, !args.no_demo_styles);
+            tokio::task::spawn_blocking(move || -> Result<()> {
+                let pool = WorkerPool::start(&package, &options, workers.into(), queue)?;
+                if demo {
+                    gallery::install(&state, &pool)?;
+                }
+                let _ = state.pool.set(pool);
+                tracing::info!("ready: {workers} worker(s), queue {queue}");
+                Ok(())
+            })
+        };
+        let app = api::router(state.clone(), args.max_body_mib << 20);
+        let server = tokio::spawn(
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .into_future(),
+        );
+        // A package that cannot be opened ends the server with the reason, as any command would.
+        loading.await.context("opening the sessions")??;
+        server.await.context("serving")?.context("serving")?;
+        Ok::<(), anyhow::Error>(())
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C: stop accepting, let the requests in flight finish.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
