@@ -2,6 +2,8 @@
 //! on a user's machine a test without them says so and skips; under CI (`CI=true`) it fails, so a
 //! green CI run means every test ran.
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 
 /// The workspace root (this crate lives one level below it).

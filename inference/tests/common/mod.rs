@@ -12,6 +12,8 @@ use adain_models::vgg::{default_encoder, DEFAULT_ENCODER_SOURCE};
 use adain_models::{Architecture, Network};
 use image::{Rgb, RgbImage};
 
+pub mod server;
+
 /// Seed of the random decoder every test package uses.
 pub const DECODER_SEED: u64 = 42;
 
