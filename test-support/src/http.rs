@@ -104,6 +104,16 @@ impl Client {
         reply(self.agent.delete(format!("{}{path}", self.base)).call()?)
     }
 
+    /// POSTs a JSON text (WebDriver commands in the page test).
+    pub fn post_json(&self, path: &str, json: &str) -> Result<Reply, ureq::Error> {
+        reply(
+            self.agent
+                .post(format!("{}{path}", self.base))
+                .header("Content-Type", "application/json")
+                .send(json)?,
+        )
+    }
+
     pub fn post_form(&self, path: &str, form: Form) -> Result<Reply, ureq::Error> {
         self.post_form_with(path, form, &[])
     }

@@ -15,11 +15,12 @@ pub struct TestArgs {
 }
 
 pub fn run(args: &TestArgs) -> Result<()> {
-    // The video tests need ffmpeg, the release checks zig, qemu-user and wine: installed here (as
+    // The video tests need ffmpeg, the release checks zig, qemu-user and wine, the page's test Chromium: installed here (as
     // root) or already present; under CI a missing one fails those tests rather than skipping them.
     crate::setup::run(&crate::setup::SetupArgs {
         video: true,
         cross: true,
+        browser: true,
         ..Default::default()
     })?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))

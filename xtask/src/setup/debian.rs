@@ -1,5 +1,5 @@
 //! Programs some features need from Debian's packages (ffmpeg for video; qemu-user and wine for the
-//! cross-platform checks), installed with apt-get when missing. Idempotent: what is there is left alone.
+//! cross-platform checks; Chromium for the page test), installed with apt-get when missing. Idempotent.
 
 use std::process::{Command, Stdio};
 
@@ -18,6 +18,10 @@ pub const FFMPEG: Program = Program {
     package: "ffmpeg",
     used_for: "`adain video` with MP4/WebM/… and its tests",
 };
+
+/// Headless Chromium and its WebDriver server, for the browser test of `adain serve`'s page
+/// (/usr/bin/chromium, /usr/bin/chromedriver).
+pub const BROWSER: [&str; 2] = ["chromium", "chromium-driver"];
 
 /// True when dpkg lists `package` as installed.
 fn installed(package: &str) -> bool {

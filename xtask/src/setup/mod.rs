@@ -25,6 +25,10 @@ pub struct SetupArgs {
     /// and wine (Debian's packages, with apt-get)
     #[arg(long)]
     pub cross: bool,
+
+    /// Also install Debian's Chromium and ChromeDriver, for the browser test of `adain serve`'s page
+    #[arg(long)]
+    pub browser: bool,
 }
 
 pub fn run(args: &SetupArgs) -> Result<()> {
@@ -37,6 +41,9 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     }
     if args.video {
         debian::ensure(&debian::FFMPEG)?;
+    }
+    if args.browser {
+        debian::ensure_packages(&debian::BROWSER, "the browser test of the web page")?;
     }
     if args.cross {
         use crate::target::Target;
