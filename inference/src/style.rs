@@ -130,8 +130,16 @@ pub fn load_checked(path: &Path, encoder_identity: &str) -> Result<StyleStats> {
 }
 
 /// [`load_checked`] of a file already in memory (an upload); `source` names it in errors.
-pub fn from_bytes_checked(bytes: &[u8], source: &Path, encoder_identity: &str) -> Result<StyleStats> {
-    checked(StyleStats::from_bytes(bytes, source)?, source, encoder_identity)
+pub fn from_bytes_checked(
+    bytes: &[u8],
+    source: &Path,
+    encoder_identity: &str,
+) -> Result<StyleStats> {
+    checked(
+        StyleStats::from_bytes(bytes, source)?,
+        source,
+        encoder_identity,
+    )
 }
 
 fn checked(stats: StyleStats, path: &Path, encoder_identity: &str) -> Result<StyleStats> {

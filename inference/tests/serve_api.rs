@@ -18,9 +18,15 @@ fn decoded(reply: &Reply) -> image::RgbImage {
 
 fn error_kind(reply: &Reply, status: u16) -> String {
     assert_eq!(reply.status, status, "{}", reply.text());
-    assert!(reply.content_type.starts_with("application/json"), "{reply:?}");
+    assert!(
+        reply.content_type.starts_with("application/json"),
+        "{reply:?}"
+    );
     let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
     body["error"].as_str().unwrap().to_string()
 }
 
@@ -47,32 +53,49 @@ fn results_equal_the_cli_for_images_stats_files_stored_styles_and_mixes() {
     let expected = cli(&["--style", arg(&style_a), "--alpha", "0.7"], "one.png");
     let got = served.client.post_form(
         "/v1/stylize",
-        form().file("style", "a.png", &read(&style_a)).text("alpha", "0.7"),
+        form()
+            .file("style", "a.png", &read(&style_a))
+            .text("alpha", "0.7"),
     );
     assert_eq!(decoded(&got.unwrap()), expected, "style image");
 
     // The same style as a stats file, and stored from that file: the same pixels.
     let got = served.client.post_form(
         "/v1/stylize",
-        form().file("style_stats", "a.safetensors", &read(&stats_a)).text("alpha", "0.7"),
+        form()
+            .file("style_stats", "a.safetensors", &read(&stats_a))
+            .text("alpha", "0.7"),
     );
     assert_eq!(decoded(&got.unwrap()), expected, "stats file");
     let stored = served
         .client
-        .post_form("/v1/styles", Form::new().file("style_stats", "a.safetensors", &read(&stats_a)))
+        .post_form(
+            "/v1/styles",
+            Form::new().file("style_stats", "a.safetensors", &read(&stats_a)),
+        )
         .unwrap();
     assert_eq!(stored.status, 201, "{}", stored.text());
     let stored: serde_json::Value = serde_json::from_slice(&stored.body).unwrap();
     let id = stored["id"].as_str().unwrap();
     assert_eq!(stored["origin"], "stats");
-    let got = served
-        .client
-        .post_form("/v1/stylize", form().text("style_id", id).text("alpha", "0.7"));
+    let got = served.client.post_form(
+        "/v1/stylize",
+        form().text("style_id", id).text("alpha", "0.7"),
+    );
     assert_eq!(decoded(&got.unwrap()), expected, "stored style");
 
     // Two styles with weights, processed at a smaller size and resized back.
     let expected = cli(
-        &["--style", arg(&style_a), "--style", arg(&style_b), "--weights", "0.3,0.7", "--content-size", "48"],
+        &[
+            "--style",
+            arg(&style_a),
+            "--style",
+            arg(&style_b),
+            "--weights",
+            "0.3,0.7",
+            "--content-size",
+            "48",
+        ],
         "mix.png",
     );
     let got = served.client.post_form(
@@ -91,12 +114,19 @@ fn results_equal_the_cli_for_images_stats_files_stored_styles_and_mixes() {
     let expected = cli(&["--style", arg(&style_b), "--preserve-color"], "keep.png");
     let got = served.client.post_form(
         "/v1/stylize",
-        form().file("style", "b.png", &read(&style_b)).text("preserve_color", "true"),
+        form()
+            .file("style", "b.png", &read(&style_b))
+            .text("preserve_color", "true"),
     );
     assert_eq!(decoded(&got.unwrap()), expected, "preserve_color");
     let stored = served
         .client
-        .post_form("/v1/styles", Form::new().file("style", "b.png", &read(&style_b)).text("name", "bee"))
+        .post_form(
+            "/v1/styles",
+            Form::new()
+                .file("style", "b.png", &read(&style_b))
+                .text("name", "bee"),
+        )
         .unwrap();
     let stored: serde_json::Value = serde_json::from_slice(&stored.body).unwrap();
     assert_eq!(stored["name"], "bee");
@@ -106,7 +136,11 @@ fn results_equal_the_cli_for_images_stats_files_stored_styles_and_mixes() {
             .text("style_id", stored["id"].as_str().unwrap())
             .text("preserve_color", "on"),
     );
-    assert_eq!(decoded(&got.unwrap()), expected, "preserve_color with a stored image");
+    assert_eq!(
+        decoded(&got.unwrap()),
+        expected,
+        "preserve_color with a stored image"
+    );
 }
 
 #[test]
@@ -114,7 +148,11 @@ fn output_formats_follow_the_field_then_accept() {
     let served = Served::start(&["--no-demo-styles"]);
     let content = png(&test_image(40, 32, 2));
     let style = png(&test_image(40, 40, 3));
-    let form = || Form::new().file("content", "c.png", &content).file("style", "s.png", &style);
+    let form = || {
+        Form::new()
+            .file("content", "c.png", &content)
+            .file("style", "s.png", &style)
+    };
     let cases: [(Option<&str>, Option<&str>, &str); 5] = [
         (None, None, "image/png"),
         (Some("jpeg"), None, "image/jpeg"),
@@ -128,8 +166,16 @@ fn output_formats_follow_the_field_then_accept() {
             f = f.text("format", format);
         }
         let headers: Vec<(&str, &str)> = accept.iter().map(|a| ("Accept", *a)).collect();
-        let reply = served.client.post_form_with("/v1/stylize", f, &headers).unwrap();
-        assert_eq!(reply.content_type, expected, "{format:?} {accept:?}: {}", reply.text());
+        let reply = served
+            .client
+            .post_form_with("/v1/stylize", f, &headers)
+            .unwrap();
+        assert_eq!(
+            reply.content_type,
+            expected,
+            "{format:?} {accept:?}: {}",
+            reply.text()
+        );
         let image = image::load_from_memory(&reply.body).unwrap();
         assert_eq!((image.width(), image.height()), (40, 32));
     }
@@ -145,18 +191,33 @@ fn styles_are_listed_bounded_and_deleted_and_built_ins_stay() {
     let served = Served::start(&["--max-styles", "2"]);
     let list = || -> Vec<serde_json::Value> {
         let reply = served.client.get("/v1/styles").unwrap();
-        serde_json::from_slice::<serde_json::Value>(&reply.body).unwrap().as_array().unwrap().clone()
+        serde_json::from_slice::<serde_json::Value>(&reply.body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
     };
-    let builtins: Vec<String> = list().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
+    let builtins: Vec<String> = list()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(builtins, ["kandinsky", "mondrian", "mosaic", "swirl"]);
     let thumbnail = served.client.get("/v1/styles/swirl/thumbnail").unwrap();
     assert_eq!(thumbnail.content_type, "image/jpeg");
-    assert_eq!(image::load_from_memory(&thumbnail.body).unwrap().height(), 160);
+    assert_eq!(
+        image::load_from_memory(&thumbnail.body).unwrap().height(),
+        160
+    );
     // A built-in style works by id.
     let content = png(&test_image(48, 40, 4));
     let reply = served
         .client
-        .post_form("/v1/stylize", Form::new().file("content", "c.png", &content).text("style_id", "mosaic"))
+        .post_form(
+            "/v1/stylize",
+            Form::new()
+                .file("content", "c.png", &content)
+                .text("style_id", "mosaic"),
+        )
         .unwrap();
     assert_eq!(decoded(&reply).dimensions(), (48, 40));
 
@@ -164,25 +225,59 @@ fn styles_are_listed_bounded_and_deleted_and_built_ins_stay() {
     for seed in 0..3 {
         let reply = served
             .client
-            .post_form("/v1/styles", Form::new().file("style", &format!("s{seed}.png"), &png(&test_image(40, 40, 20 + seed))))
+            .post_form(
+                "/v1/styles",
+                Form::new().file(
+                    "style",
+                    &format!("s{seed}.png"),
+                    &png(&test_image(40, 40, 20 + seed)),
+                ),
+            )
             .unwrap();
         assert_eq!(reply.status, 201, "{}", reply.text());
         let body: serde_json::Value = serde_json::from_slice(&reply.body).unwrap();
         ids.push(body["id"].as_str().unwrap().to_string());
     }
     // The bound is 2 uploads: the first is gone, the built-ins are not.
-    let now: Vec<String> = list().iter().map(|s| s["id"].as_str().unwrap().to_string()).collect();
+    let now: Vec<String> = list()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(now.len(), 6, "{now:?}");
     assert!(!now.contains(&ids[0]) && now.contains(&ids[1]) && now.contains(&ids[2]));
     let reply = served
         .client
-        .post_form("/v1/stylize", Form::new().file("content", "c.png", &content).text("style_id", &ids[0]))
+        .post_form(
+            "/v1/stylize",
+            Form::new()
+                .file("content", "c.png", &content)
+                .text("style_id", &ids[0]),
+        )
         .unwrap();
     assert_eq!(error_kind(&reply, 404), "not_found");
 
-    assert_eq!(served.client.delete(&format!("/v1/styles/{}", ids[1])).unwrap().status, 204);
-    assert_eq!(error_kind(&served.client.delete(&format!("/v1/styles/{}", ids[1])).unwrap(), 404), "not_found");
-    assert_eq!(error_kind(&served.client.delete("/v1/styles/swirl").unwrap(), 409), "conflict");
+    assert_eq!(
+        served
+            .client
+            .delete(&format!("/v1/styles/{}", ids[1]))
+            .unwrap()
+            .status,
+        204
+    );
+    assert_eq!(
+        error_kind(
+            &served
+                .client
+                .delete(&format!("/v1/styles/{}", ids[1]))
+                .unwrap(),
+            404
+        ),
+        "not_found"
+    );
+    assert_eq!(
+        error_kind(&served.client.delete("/v1/styles/swirl").unwrap(), 409),
+        "conflict"
+    );
     assert_eq!(list().len(), 5);
 }
 
@@ -196,10 +291,20 @@ fn health_readiness_metrics_and_the_openapi_document() {
     assert_eq!(ready["workers"], 1);
 
     let content = png(&test_image(32, 32, 1));
-    let ok = Form::new().file("content", "c.png", &content).file("style", "s.png", &content);
-    assert_eq!(served.client.post_form("/v1/stylize", ok).unwrap().status, 200);
-    let bad = Form::new().file("content", "c.png", b"not an image").file("style", "s.png", &content);
-    assert_eq!(error_kind(&served.client.post_form("/v1/stylize", bad).unwrap(), 400), "bad_image");
+    let ok = Form::new()
+        .file("content", "c.png", &content)
+        .file("style", "s.png", &content);
+    assert_eq!(
+        served.client.post_form("/v1/stylize", ok).unwrap().status,
+        200
+    );
+    let bad = Form::new()
+        .file("content", "c.png", b"not an image")
+        .file("style", "s.png", &content);
+    assert_eq!(
+        error_kind(&served.client.post_form("/v1/stylize", bad).unwrap(), 400),
+        "bad_image"
+    );
 
     let metrics = served.client.get("/metrics").unwrap();
     assert!(metrics.content_type.starts_with("text/plain"));
@@ -218,16 +323,33 @@ fn health_readiness_metrics_and_the_openapi_document() {
     let doc: serde_json::Value =
         serde_json::from_slice(&served.client.get("/openapi.json").unwrap().body).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/v1/stylize", "/v1/styles", "/v1/styles/{id}", "/healthz", "/readyz", "/metrics"] {
-        assert!(doc["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    for path in [
+        "/v1/stylize",
+        "/v1/styles",
+        "/v1/styles/{id}",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
     }
-    let form = &doc["paths"]["/v1/stylize"]["post"]["requestBody"]["content"]["multipart/form-data"];
+    let form =
+        &doc["paths"]["/v1/stylize"]["post"]["requestBody"]["content"]["multipart/form-data"];
     assert!(form.is_object(), "{doc}");
 
     let page = served.client.get("/").unwrap();
     assert!(page.content_type.starts_with("text/html") && page.text().contains("id=\"gallery\""));
-    assert_eq!(error_kind(&served.client.get("/nowhere").unwrap(), 404), "not_found");
-    assert_eq!(error_kind(&served.client.get("/v1/stylize").unwrap(), 405), "method_not_allowed");
+    assert_eq!(
+        error_kind(&served.client.get("/nowhere").unwrap(), 404),
+        "not_found"
+    );
+    assert_eq!(
+        error_kind(&served.client.get("/v1/stylize").unwrap(), 405),
+        "method_not_allowed"
+    );
 }
 
 /// A PNG whose header claims `width`×`height` (its data is a few bytes of nothing).
@@ -257,25 +379,109 @@ fn bad_requests_get_json_errors_and_the_server_keeps_serving() {
     let mut served = Served::start(&["--no-demo-styles", "--max-body-mib", "1"]);
     let content = png(&test_image(48, 40, 1));
     let style = png(&test_image(40, 40, 2));
-    let ok = || Form::new().file("content", "c.png", &content).file("style", "s.png", &style);
+    let ok = || {
+        Form::new()
+            .file("content", "c.png", &content)
+            .file("style", "s.png", &style)
+    };
     let truncated = &content[..content.len() / 2];
     let random_stats: Vec<u8> = (0..300u32).map(|i| (i * 37 % 251) as u8).collect();
     let big_upload = vec![7u8; 1_200_000];
     let cases: Vec<(&str, Form, u16, &str)> = vec![
-        ("no content", Form::new().file("style", "s.png", &style), 400, "bad_request"),
-        ("no style", Form::new().file("content", "c.png", &content), 400, "bad_request"),
-        ("unknown field", ok().text("strength", "1"), 400, "bad_request"),
-        ("alpha out of range", ok().text("alpha", "2"), 400, "bad_request"),
-        ("alpha not a number", ok().text("alpha", "lots"), 400, "bad_request"),
-        ("weights for other styles", ok().text("weights", "0.5,0.5"), 400, "bad_request"),
+        (
+            "no content",
+            Form::new().file("style", "s.png", &style),
+            400,
+            "bad_request",
+        ),
+        (
+            "no style",
+            Form::new().file("content", "c.png", &content),
+            400,
+            "bad_request",
+        ),
+        (
+            "unknown field",
+            ok().text("strength", "1"),
+            400,
+            "bad_request",
+        ),
+        (
+            "alpha out of range",
+            ok().text("alpha", "2"),
+            400,
+            "bad_request",
+        ),
+        (
+            "alpha not a number",
+            ok().text("alpha", "lots"),
+            400,
+            "bad_request",
+        ),
+        (
+            "weights for other styles",
+            ok().text("weights", "0.5,0.5"),
+            400,
+            "bad_request",
+        ),
         ("bad format", ok().text("format", "gif"), 400, "bad_request"),
-        ("unknown style id", Form::new().file("content", "c.png", &content).text("style_id", "nope"), 404, "not_found"),
-        ("truncated image", Form::new().file("content", "c.png", truncated).file("style", "s.png", &style), 400, "bad_image"),
-        ("not an image", Form::new().file("content", "c.png", b"hello").file("style", "s.png", &style), 400, "bad_image"),
-        ("100000x100000 header", Form::new().file("content", "huge.png", &png_header(100_000, 100_000)).file("style", "s.png", &style), 413, "too_large"),
-        ("a stats file that is not one", Form::new().file("content", "c.png", &content).file("style_stats", "s.safetensors", &random_stats), 400, "bad_stats"),
-        ("preserve_color with stats", Form::new().file("content", "c.png", &content).file("style_stats", "s.safetensors", &random_stats).text("preserve_color", "true"), 400, "bad_request"),
-        ("body over the limit", ok().file("style", "big.png", &big_upload), 413, "too_large"),
+        (
+            "unknown style id",
+            Form::new()
+                .file("content", "c.png", &content)
+                .text("style_id", "nope"),
+            404,
+            "not_found",
+        ),
+        (
+            "truncated image",
+            Form::new()
+                .file("content", "c.png", truncated)
+                .file("style", "s.png", &style),
+            400,
+            "bad_image",
+        ),
+        (
+            "not an image",
+            Form::new()
+                .file("content", "c.png", b"hello")
+                .file("style", "s.png", &style),
+            400,
+            "bad_image",
+        ),
+        (
+            "100000x100000 header",
+            Form::new()
+                .file("content", "huge.png", &png_header(100_000, 100_000))
+                .file("style", "s.png", &style),
+            413,
+            "too_large",
+        ),
+        (
+            "a stats file that is not one",
+            Form::new().file("content", "c.png", &content).file(
+                "style_stats",
+                "s.safetensors",
+                &random_stats,
+            ),
+            400,
+            "bad_stats",
+        ),
+        (
+            "preserve_color with stats",
+            Form::new()
+                .file("content", "c.png", &content)
+                .file("style_stats", "s.safetensors", &random_stats)
+                .text("preserve_color", "true"),
+            400,
+            "bad_request",
+        ),
+        (
+            "body over the limit",
+            ok().file("style", "big.png", &big_upload),
+            413,
+            "too_large",
+        ),
     ];
     for (what, form, status, kind) in cases {
         let reply = served.client.post_form("/v1/stylize", form).unwrap();
@@ -314,7 +520,9 @@ fn bad_requests_get_json_errors_and_the_server_keeps_serving() {
 /// POSTs raw bytes and returns the whole answer as text.
 fn raw_post(base: &str, path: &str, content_type: &str, body: &[u8]) -> String {
     let mut stream = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
     write!(
         stream,
         "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -336,13 +544,24 @@ fn sigterm_finishes_the_request_in_flight_then_exits_cleanly() {
     let in_flight = std::thread::spawn(move || {
         client.post_form(
             "/v1/stylize",
-            Form::new().file("content", "c.png", &content).file("style", "s.png", &style),
+            Form::new()
+                .file("content", "c.png", &content)
+                .file("style", "s.png", &style),
         )
     });
     // Wait until the worker has the job, then ask the server to stop.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !served.client.get("/metrics").unwrap().text().contains("adain_workers_busy 1") {
-        assert!(std::time::Instant::now() < deadline, "the request never reached a worker");
+    while !served
+        .client
+        .get("/metrics")
+        .unwrap()
+        .text()
+        .contains("adain_workers_busy 1")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request never reached a worker"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let log = served.log();

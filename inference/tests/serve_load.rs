@@ -19,8 +19,12 @@ fn burst(base: &str, clients: usize, requests: usize, side: u32) -> Vec<(Reply, 
     let start = Arc::new(Barrier::new(clients));
     let handles: Vec<_> = (0..clients)
         .map(|_| {
-            let (base, content, style, start) =
-                (base.to_string(), content.clone(), style.clone(), start.clone());
+            let (base, content, style, start) = (
+                base.to_string(),
+                content.clone(),
+                style.clone(),
+                start.clone(),
+            );
             thread::spawn(move || {
                 let client = Client::new(&base);
                 start.wait();
@@ -39,7 +43,10 @@ fn burst(base: &str, clients: usize, requests: usize, side: u32) -> Vec<(Reply, 
             })
         })
         .collect();
-    handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect()
 }
 
 #[test]
@@ -53,7 +60,10 @@ fn below_the_queue_bound_every_request_succeeds() {
         assert_eq!((image.width(), image.height()), (64, 64));
     }
     let metrics = served.client.get("/metrics").unwrap().text();
-    assert!(metrics.contains("adain_requests_total{route=\"/v1/stylize\",status=\"200\"} 20"), "{metrics}");
+    assert!(
+        metrics.contains("adain_requests_total{route=\"/v1/stylize\",status=\"200\"} 20"),
+        "{metrics}"
+    );
     // The gauges come back to zero (a worker counts itself idle just after answering).
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -84,7 +94,11 @@ fn above_the_bound_the_overflow_gets_503_at_once_and_memory_stays_bounded() {
                 503 => {
                     refused += 1;
                     assert_eq!(reply.retry_after.as_deref(), Some("1"), "{reply:?}");
-                    assert!(reply.text().contains("\"error\":\"busy\""), "{}", reply.text());
+                    assert!(
+                        reply.text().contains("\"error\":\"busy\""),
+                        "{}",
+                        reply.text()
+                    );
                     // Refused without waiting for the work ahead of it.
                     assert!(*elapsed < Duration::from_secs(5), "a 503 took {elapsed:?}");
                 }
@@ -92,7 +106,11 @@ fn above_the_bound_the_overflow_gets_503_at_once_and_memory_stays_bounded() {
             }
         }
         let rss = served.rss_kb();
-        eprintln!("round {round}: RSS {} MB (after warm-up {} MB)", rss / 1024, warm_rss / 1024);
+        eprintln!(
+            "round {round}: RSS {} MB (after warm-up {} MB)",
+            rss / 1024,
+            warm_rss / 1024
+        );
         assert!(
             rss < warm_rss + 150 * 1024,
             "memory grew from {warm_rss} kB to {rss} kB over bursts"
@@ -101,9 +119,15 @@ fn above_the_bound_the_overflow_gets_503_at_once_and_memory_stays_bounded() {
     eprintln!("{served_ok} served, {refused} refused with 503");
     // 8 clients for 1 worker + 1 queue slot: some must be refused, and the slots must be used.
     assert!(refused > 0, "no 503 with 8 clients for 2 slots");
-    assert!(served_ok >= 6, "only {served_ok} requests served over 3 rounds");
+    assert!(
+        served_ok >= 6,
+        "only {served_ok} requests served over 3 rounds"
+    );
     let metrics = served.client.get("/metrics").unwrap().text();
-    assert!(metrics.contains(&format!("adain_errors_total{{kind=\"busy\"}} {refused}")), "{metrics}");
+    assert!(
+        metrics.contains(&format!("adain_errors_total{{kind=\"busy\"}} {refused}")),
+        "{metrics}"
+    );
     // And it serves normally afterwards.
     assert_eq!(burst(&served.base, 1, 1, 64)[0].0.status, 200);
 }

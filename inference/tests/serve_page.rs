@@ -29,7 +29,11 @@ struct Browser {
 
 impl Browser {
     fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -61,7 +65,9 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args}
         }}});
-        let reply = client.post_json("/session", &capabilities.to_string()).unwrap();
+        let reply = client
+            .post_json("/session", &capabilities.to_string())
+            .unwrap();
         let body: Value = serde_json::from_slice(&reply.body).unwrap();
         let session = body["value"]["sessionId"]
             .as_str()
@@ -78,7 +84,10 @@ impl Browser {
     fn command(&self, path: &str, body: Value) -> Value {
         let reply = self
             .client
-            .post_json(&format!("/session/{}{path}", self.session), &body.to_string())
+            .post_json(
+                &format!("/session/{}{path}", self.session),
+                &body.to_string(),
+            )
             .unwrap();
         let value: Value = serde_json::from_slice(&reply.body).unwrap();
         assert_eq!(reply.status, 200, "WebDriver {path}: {value}");
@@ -124,7 +133,10 @@ impl Browser {
                 return value;
             }
             let status = self.script("return document.getElementById('status').textContent");
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; status: {status}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; status: {status}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -223,10 +235,13 @@ fn a_user_stylizes_a_photo_in_the_browser() {
     browser.click("#go");
     let shown = browser.wait_for("the second result", RESULT_SHOWN);
     assert_eq!(shown[0], json!(photo.width()), "{shown}");
-    let checked = browser.script(
-        "return document.querySelectorAll('.style-card[aria-checked=\"true\"]').length",
+    let checked = browser
+        .script("return document.querySelectorAll('.style-card[aria-checked=\"true\"]').length");
+    assert_eq!(
+        checked,
+        json!(0),
+        "the gallery choice should give way to the upload"
     );
-    assert_eq!(checked, json!(0), "the gallery choice should give way to the upload");
 
     let metrics = served.client.get("/metrics").unwrap().text();
     assert!(

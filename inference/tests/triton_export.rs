@@ -160,3 +160,117 @@ fn a_non_empty_repository_folder_is_refused_and_left_alone() {
         "no partial folder left behind"
     );
 }
+
+/// Python of the venv with Triton's config schema (`cargo xtask setup --triton`), under the CI rule.
+fn schema_python() -> Option<std::path::PathBuf> {
+    let python = adain_models::install_paths::cache_dir()
+        .join(adain_test_support::TRITON_SCHEMA_VENV)
+        .join("bin")
+        .join("python");
+    let found = if python.is_file() {
+        Ok(python)
+    } else {
+        Err("not installed (cargo xtask setup --triton)")
+    };
+    adain_test_support::require("Triton's model-configuration schema", found)
+}
+
+/// Runs tests/triton/check_repository.py with `args`.
+fn check_repository(python: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(python)
+        .arg(workspace().join("inference/tests/triton/check_repository.py"))
+        .args(args)
+        .output()
+        .expect("running the schema check")
+}
+
+#[test]
+fn every_config_parses_with_tritons_schema_and_the_ensemble_holds_together() {
+    let Some(python) = schema_python() else {
+        return;
+    };
+    // The check is strict: a misspelled field is refused.
+    let own = check_repository(&python, &["--self-test"]);
+    assert!(
+        own.status.success()
+            && String::from_utf8_lossy(&own.stdout).contains("refused as expected"),
+        "{own:?}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let package = common::test_package();
+    for (label, extra) in [
+        ("plain", &[][..]),
+        ("tensorrt", &["--tensorrt", "fp16"][..]),
+    ] {
+        let repo = dir.path().join(label);
+        let args = [
+            &[
+                "export-triton",
+                "--out",
+                arg(&repo),
+                "--model",
+                arg(package),
+            ][..],
+            extra,
+        ]
+        .concat();
+        expect_success(&adain(&args));
+        let checked = check_repository(&python, &[arg(&repo)]);
+        assert!(
+            checked.status.success(),
+            "{label}: {}",
+            String::from_utf8_lossy(&checked.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+        assert_eq!(
+            summary[ENSEMBLE_MODEL]["kind"],
+            format!("ensemble of {ENCODER_MODEL} → {ADAIN_MODEL} → {DECODER_MODEL}"),
+            "{summary}"
+        );
+        for model in [ENCODER_MODEL, ADAIN_MODEL, DECODER_MODEL] {
+            assert_eq!(summary[model]["dynamic_batching"], true, "{summary}");
+        }
+        let encoder_kind = summary[ENCODER_MODEL]["kind"].as_str().unwrap();
+        assert_eq!(
+            encoder_kind.contains("tensorrt"),
+            label == "tensorrt",
+            "{summary}"
+        );
+    }
+
+    // What the check catches: a field Triton does not know, and an ensemble feeding a missing input.
+    let broken = |model: &str, from: &str, to: &str| -> String {
+        let repo = dir.path().join(format!("broken-{model}"));
+        expect_success(&adain(&[
+            "export-triton",
+            "--out",
+            arg(&repo),
+            "--model",
+            arg(package),
+        ]));
+        let config = repo.join(model).join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&config).unwrap();
+        assert!(text.contains(from), "{text}");
+        std::fs::write(&config, text.replacen(from, to, 1)).unwrap();
+        let checked = check_repository(&python, &[arg(&repo)]);
+        assert!(
+            !checked.status.success(),
+            "{model}: the change was accepted"
+        );
+        String::from_utf8_lossy(&checked.stderr).into_owned()
+    };
+    let error = broken(DECODER_MODEL, "max_batch_size", "max_batch_sise");
+    assert!(
+        error.contains("config.pbtxt") && error.contains("max_batch_sise"),
+        "{error}"
+    );
+    let error = broken(
+        ADAIN_MODEL,
+        &format!("name: \"{ALPHA}\""),
+        "name: \"strength\"",
+    );
+    assert!(
+        error.contains(&format!("has no input '{ALPHA}'")),
+        "{error}"
+    );
+}

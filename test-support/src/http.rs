@@ -145,7 +145,10 @@ fn reply(mut response: ureq::http::Response<ureq::Body>) -> Result<Reply, ureq::
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let (content_type, retry_after) = (header("content-type").unwrap_or_default(), header("retry-after"));
+    let (content_type, retry_after) = (
+        header("content-type").unwrap_or_default(),
+        header("retry-after"),
+    );
     let body = response
         .body_mut()
         .with_config()

@@ -72,6 +72,13 @@ pub fn first_shared_file(rel: &str) -> Option<PathBuf> {
     require(&dir.display().to_string(), first)
 }
 
+/// The venv (under the adain cache folder) holding Triton's model-configuration schema: the
+/// `tritonclient` wheel's generated `model_config_pb2` and protobuf, pinned; `cargo xtask setup
+/// --triton` installs it, the Triton export tests parse `config.pbtxt` files with it.
+pub const TRITON_SCHEMA_VENV: &str = "triton-schema-2.73.0";
+/// What that venv holds, exactly.
+pub const TRITON_SCHEMA_PACKAGES: [&str; 2] = ["tritonclient==2.73.0", "protobuf==6.33.6"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

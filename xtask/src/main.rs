@@ -3,6 +3,7 @@
 mod adain_bin;
 mod art;
 mod bench;
+mod bench_serve;
 mod bench_video;
 mod calibrate;
 mod demo;
@@ -48,6 +49,9 @@ enum Command {
     /// Measure the flicker of stylized video on clips with known motion (warping error, per-frame vs
     /// smoothed statistics) and the frames per second; writes target/bench/video.md and video.json.
     BenchVideo(bench_video::BenchVideoArgs),
+    /// Throughput and latency of `adain serve` for 1..4 concurrent clients at 256² and 512², against
+    /// one-shot `adain stylize` processes; writes target/bench/serve.md and serve.json.
+    BenchServe(bench_serve::BenchServeArgs),
     /// Build target/dist/adain-<version>-<arch>-linux.tar.gz: the `adain` binary, the ONNX Runtime
     /// library and the default model, ready to run with nothing installed (--check tries it out).
     Dist(dist::DistArgs),
@@ -81,6 +85,7 @@ fn main() -> Result<()> {
         Command::Demo(args) => demo::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::BenchVideo(args) => bench_video::run(&args),
+        Command::BenchServe(args) => bench_serve::run(&args),
         Command::Dist(args) => dist::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::ModelCard(args) => model_card::run(&args),

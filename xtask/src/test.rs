@@ -15,12 +15,13 @@ pub struct TestArgs {
 }
 
 pub fn run(args: &TestArgs) -> Result<()> {
-    // The video tests need ffmpeg, the release checks zig, qemu-user and wine, the page's test Chromium: installed here (as
+    // The video tests need ffmpeg, the release checks zig, qemu-user and wine, the page's test Chromium, Triton's config schema: installed here (as
     // root) or already present; under CI a missing one fails those tests rather than skipping them.
     crate::setup::run(&crate::setup::SetupArgs {
         video: true,
         cross: true,
         browser: true,
+        triton: true,
         ..Default::default()
     })?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -32,7 +33,9 @@ pub fn run(args: &TestArgs) -> Result<()> {
         bail!("tests failed ({status})");
     }
     if !args.cargo_args.is_empty() {
-        tracing::info!("a filtered run: the short fuzz run is left out (`cargo xtask fuzz` runs it)");
+        tracing::info!(
+            "a filtered run: the short fuzz run is left out (`cargo xtask fuzz` runs it)"
+        );
         return Ok(());
     }
     // A short coverage-guided run of every fuzz target; its corpus grows from run to run.

@@ -103,7 +103,11 @@ impl Served {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(Instant::now() < deadline, "no exit after SIGTERM: {}", self.log());
+            assert!(
+                Instant::now() < deadline,
+                "no exit after SIGTERM: {}",
+                self.log()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -120,7 +124,10 @@ impl Drop for Served {
 pub fn png(image: &image::RgbImage) -> Vec<u8> {
     let mut bytes = Vec::new();
     image
-        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )
         .unwrap();
     bytes
 }

@@ -76,10 +76,13 @@ pub fn encoded(art: Artwork, args: &ArtArgs) -> anyhow::Result<Vec<u8>> {
     let image = art.render(args.width, args.height, args.seed);
     let mut bytes = Vec::new();
     match args.jpeg {
-        Some(quality) => image.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
-            &mut bytes, quality,
-        ))?,
-        None => image.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)?,
+        Some(quality) => image.write_with_encoder(
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality),
+        )?,
+        None => image.write_to(
+            &mut std::io::Cursor::new(&mut bytes),
+            image::ImageFormat::Png,
+        )?,
     }
     Ok(bytes)
 }

@@ -7,9 +7,9 @@
 //! command gives the memory bound. Results: target/bench/bench.md and bench.json.
 
 mod hires;
-mod inputs;
+pub(crate) mod inputs;
 mod measure;
-mod oneshot;
+pub(crate) mod oneshot;
 mod profile;
 mod python;
 mod report;

@@ -5,6 +5,7 @@ pub mod debian;
 mod encoder;
 pub mod onnx_runtime;
 pub mod torch_venv;
+pub mod triton_schema;
 pub mod vgg_weights;
 
 use anyhow::Result;
@@ -29,6 +30,11 @@ pub struct SetupArgs {
     /// Also install Debian's Chromium and ChromeDriver, for the browser test of `adain serve`'s page
     #[arg(long)]
     pub browser: bool,
+
+    /// Also install Triton's model-configuration schema (tritonclient and protobuf from PyPI, in a
+    /// small venv), to check the configs `adain export-triton` writes
+    #[arg(long)]
+    pub triton: bool,
 }
 
 pub fn run(args: &SetupArgs) -> Result<()> {
@@ -41,6 +47,9 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     }
     if args.video {
         debian::ensure(&debian::FFMPEG)?;
+    }
+    if args.triton {
+        triton_schema::install()?;
     }
     if args.browser {
         debian::ensure_packages(&debian::BROWSER, "the browser test of the web page")?;

@@ -287,14 +287,20 @@ fn rejection(rejection: MultipartRejection) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "bad_multipart",
-        format!("expected a multipart/form-data body: {}", rejection.body_text()),
+        format!(
+            "expected a multipart/form-data body: {}",
+            rejection.body_text()
+        ),
     )
 }
 
 /// A multipart body that breaks off, is malformed, or exceeds the size limit.
 fn broken(error: MultipartError) -> ApiError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::too_large(format!("the request body is too large: {}", error.body_text()))
+        ApiError::too_large(format!(
+            "the request body is too large: {}",
+            error.body_text()
+        ))
     } else {
         ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -5,7 +5,7 @@ use anyhow::{anyhow, Result};
 use axum::body::Bytes;
 
 use super::form::{StyleInput, Upload};
-use super::job::store_style;
+use super::job::{store_style, PreparedStyle};
 use super::pool::WorkerPool;
 use super::store::{Origin, StoredStyle};
 use super::AppState;
@@ -26,9 +26,19 @@ pub fn install(state: &AppState, pool: &WorkerPool) -> Result<()> {
             bytes: Bytes::from_static(bytes),
         });
         let (max_pixels, identity) = (state.max_pixels, state.encoder_identity.clone());
-        let (stats, image, thumbnail) = pool
+        let PreparedStyle {
+            stats,
+            image,
+            thumbnail,
+        } = pool
             .run_blocking(move |stylizer| {
-                store_style(stylizer, &input, super::form::DEFAULT_STYLE_SIZE, max_pixels, &identity)
+                store_style(
+                    stylizer,
+                    &input,
+                    super::form::DEFAULT_STYLE_SIZE,
+                    max_pixels,
+                    &identity,
+                )
             })
             .map_err(|_| anyhow!("computing the built-in style {name}: the worker stopped"))?
             .map_err(|e| anyhow!("computing the built-in style {name}: {}", e.detail))?;

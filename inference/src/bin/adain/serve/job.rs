@@ -99,9 +99,7 @@ pub fn style_stats(
 ) -> Result<ChannelStats, ApiError> {
     match style {
         Style::Stored(stored) => Ok(stored.stats.clone()),
-        Style::Upload(StyleInput::Stats(upload)) => {
-            uploaded_stats(upload, &job.encoder_identity)
-        }
+        Style::Upload(StyleInput::Stats(upload)) => uploaded_stats(upload, &job.encoder_identity),
         Style::Upload(StyleInput::Image(upload)) => {
             let image = prepare(
                 &decode(upload, job.max_pixels)?,
@@ -131,10 +129,9 @@ fn style_image(style: &Style, job: &StylizeJob) -> Result<RgbImage, ApiError> {
             job.form.style_size,
             job.form.crop,
         )),
-        Style::Upload(StyleInput::Stats(upload)) => Err(stats_only(&format!(
-            "`style_stats` ({})",
-            upload.name
-        ))),
+        Style::Upload(StyleInput::Stats(upload)) => {
+            Err(stats_only(&format!("`style_stats` ({})", upload.name)))
+        }
         Style::Stored(stored) => match (&stored.image, stored.origin) {
             (Some(image), Origin::Image) => Ok(image.clone()),
             _ => Err(stats_only(&format!("stored style `{}`", stored.id))),
@@ -169,6 +166,15 @@ pub fn encode(image: &RgbImage, format: OutputFormat) -> Result<Vec<u8>, ApiErro
     Ok(bytes)
 }
 
+/// What storing a style computes once.
+pub struct PreparedStyle {
+    pub stats: ChannelStats,
+    /// The image as encoded, for colour preservation (image styles).
+    pub image: Option<RgbImage>,
+    /// A JPEG for the gallery (image styles).
+    pub thumbnail: Option<Vec<u8>>,
+}
+
 /// A style to store: its statistics computed once, its image kept for colour preservation, a
 /// thumbnail for the gallery.
 pub fn store_style(
@@ -177,7 +183,7 @@ pub fn store_style(
     style_size: u32,
     max_pixels: u64,
     encoder_identity: &str,
-) -> Result<(ChannelStats, Option<RgbImage>, Option<Vec<u8>>), ApiError> {
+) -> Result<PreparedStyle, ApiError> {
     match input {
         StyleInput::Image(upload) => {
             let image = prepare(&decode(upload, max_pixels)?, style_size, false);
@@ -185,9 +191,17 @@ pub fn store_style(
                 .adain_style_statistics(&image)
                 .map_err(|e| ApiError::from_adain(upload.field, e))?;
             let thumbnail = encode(&thumbnail(&image), OutputFormat::Jpeg)?;
-            Ok((stats, Some(image), Some(thumbnail)))
+            Ok(PreparedStyle {
+                stats,
+                image: Some(image),
+                thumbnail: Some(thumbnail),
+            })
         }
-        StyleInput::Stats(upload) => Ok((uploaded_stats(upload, encoder_identity)?, None, None)),
+        StyleInput::Stats(upload) => Ok(PreparedStyle {
+            stats: uploaded_stats(upload, encoder_identity)?,
+            image: None,
+            thumbnail: None,
+        }),
         StyleInput::Stored(id) => Err(ApiError::bad_request(format!(
             "style `{id}` is stored already"
         ))),

@@ -46,7 +46,10 @@ pub struct Gauges {
 impl Metrics {
     pub fn record(&self, route: &str, status: u16, elapsed: Duration, error: Option<&'static str>) {
         let mut series = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        *series.requests.entry((route.to_string(), status)).or_default() += 1;
+        *series
+            .requests
+            .entry((route.to_string(), status))
+            .or_default() += 1;
         let histogram = series.latency.entry(route.to_string()).or_default();
         let seconds = elapsed.as_secs_f64();
         for (bucket, bound) in histogram.buckets.iter_mut().zip(BUCKETS) {
@@ -76,7 +79,9 @@ impl Metrics {
                 escape(route)
             ));
         }
-        line("# HELP adain_request_duration_seconds Time from request to response, by route.".into());
+        line(
+            "# HELP adain_request_duration_seconds Time from request to response, by route.".into(),
+        );
         line("# TYPE adain_request_duration_seconds histogram".into());
         for (route, h) in &series.latency {
             let route = escape(route);
@@ -98,7 +103,10 @@ impl Metrics {
                 h.count
             ));
         }
-        line("# HELP adain_errors_total Error responses, by kind (the `error` field of the body).".into());
+        line(
+            "# HELP adain_errors_total Error responses, by kind (the `error` field of the body)."
+                .into(),
+        );
         line("# TYPE adain_errors_total counter".into());
         for (kind, n) in &series.errors {
             line(format!("adain_errors_total{{kind=\"{kind}\"}} {n}"));
@@ -109,12 +117,32 @@ impl Metrics {
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
             );
         };
-        gauge("adain_queue_depth", "Requests waiting for a worker.", gauges.queued);
-        gauge("adain_queue_capacity", "Requests that may wait before 503.", gauges.queue_capacity);
-        gauge("adain_workers_busy", "Workers running a request.", gauges.busy);
+        gauge(
+            "adain_queue_depth",
+            "Requests waiting for a worker.",
+            gauges.queued,
+        );
+        gauge(
+            "adain_queue_capacity",
+            "Requests that may wait before 503.",
+            gauges.queue_capacity,
+        );
+        gauge(
+            "adain_workers_busy",
+            "Workers running a request.",
+            gauges.busy,
+        );
         gauge("adain_workers", "Inference workers.", gauges.workers);
-        gauge("adain_styles_stored", "Styles in memory, built-in ones included.", gauges.styles);
-        gauge("adain_ready", "1 once the sessions are open.", usize::from(gauges.ready));
+        gauge(
+            "adain_styles_stored",
+            "Styles in memory, built-in ones included.",
+            gauges.styles,
+        );
+        gauge(
+            "adain_ready",
+            "1 once the sessions are open.",
+            usize::from(gauges.ready),
+        );
         out
     }
 }

@@ -72,7 +72,9 @@ impl StyleStore {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // The map stays consistent even if a holder panicked: every change is one insert/remove.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Stores `style` (replacing one with the same id) and evicts the least recently used uploaded
@@ -95,7 +97,9 @@ impl StyleStore {
             if uploaded.clone().count() <= self.max_uploaded {
                 break;
             }
-            let Some(oldest) = uploaded.min_by_key(|e| e.last_used).map(|e| e.style.id.clone())
+            let Some(oldest) = uploaded
+                .min_by_key(|e| e.last_used)
+                .map(|e| e.style.id.clone())
             else {
                 break;
             };
@@ -117,7 +121,12 @@ impl StyleStore {
 
     /// Built-in styles first, then uploads, each by name.
     pub fn list(&self) -> Vec<Arc<StoredStyle>> {
-        let mut all: Vec<_> = self.lock().styles.values().map(|e| e.style.clone()).collect();
+        let mut all: Vec<_> = self
+            .lock()
+            .styles
+            .values()
+            .map(|e| e.style.clone())
+            .collect();
         all.sort_by(|a, b| (!a.builtin, &a.name).cmp(&(!b.builtin, &b.name)));
         all
     }

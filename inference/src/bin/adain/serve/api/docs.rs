@@ -20,7 +20,12 @@ use utoipa::OpenApi;
         super::health::readyz,
         super::health::metrics,
     ),
-    components(schemas(super::error::ErrorBody, super::stylize::StylizeForm, super::styles::StyleUpload, super::styles::StyleInfo))
+    components(schemas(
+        super::error::ErrorBody,
+        super::stylize::StylizeForm,
+        super::styles::StyleUpload,
+        super::styles::StyleInfo
+    ))
 )]
 pub struct ApiDoc;
 

@@ -82,17 +82,17 @@ impl ApiError {
         match &error {
             AdainError::Image { problem, .. } => match problem {
                 ImageProblem::TooLarge { .. } => Self::too_large(detail),
-                ImageProblem::UnsupportedFormat(_) => {
-                    Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_image", detail)
-                }
+                ImageProblem::UnsupportedFormat(_) => Self::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_image",
+                    detail,
+                ),
                 _ => Self::new(StatusCode::BAD_REQUEST, "bad_image", detail),
             },
             AdainError::Stats { .. } | AdainError::Model(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "bad_stats", detail)
             }
-            AdainError::InvalidParameter(_) | AdainError::Mismatch(_) => {
-                Self::bad_request(detail)
-            }
+            AdainError::InvalidParameter(_) | AdainError::Mismatch(_) => Self::bad_request(detail),
             _ => Self::internal(detail),
         }
     }

@@ -47,7 +47,10 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         ready: pool.is_some(),
     };
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(&gauges),
     )
 }

@@ -40,14 +40,22 @@ pub fn router(state: Arc<AppState>, max_body: usize) -> Router {
 }
 
 async fn not_found(request: Request) -> ApiError {
-    ApiError::not_found(format!("no route {} {}", request.method(), request.uri().path()))
+    ApiError::not_found(format!(
+        "no route {} {}",
+        request.method(),
+        request.uri().path()
+    ))
 }
 
 async fn method_not_allowed(request: Request) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
-        format!("{} is not allowed on {}", request.method(), request.uri().path()),
+        format!(
+            "{} is not allowed on {}",
+            request.method(),
+            request.uri().path()
+        ),
     )
 }
 

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorBody};
 use super::refused;
 use crate::serve::form::{read_style, StyleInput};
-use crate::serve::job::store_style;
+use crate::serve::job::{store_style, PreparedStyle};
 use crate::serve::store::{content_id, Origin, RemoveError, StoredStyle};
 use crate::serve::AppState;
 
@@ -90,7 +90,11 @@ pub async fn create(
     });
     let (max_pixels, identity) = (state.max_pixels, state.encoder_identity.clone());
     let style_size = form.style_size;
-    let (stats, image, thumbnail) = pool
+    let PreparedStyle {
+        stats,
+        image,
+        thumbnail,
+    } = pool
         .run(move |stylizer| store_style(stylizer, &form.style, style_size, max_pixels, &identity))
         .await
         .map_err(|r| refused(r, pool.capacity()))??;
@@ -162,7 +166,9 @@ pub async fn thumbnail(
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("no stored style `{id}`")))?;
     let bytes = style.thumbnail.clone().ok_or_else(|| {
-        ApiError::not_found(format!("style `{id}` was made from statistics and has no picture"))
+        ApiError::not_found(format!(
+            "style `{id}` was made from statistics and has no picture"
+        ))
     })?;
     Ok(([(header::CONTENT_TYPE, "image/jpeg")], bytes).into_response())
 }

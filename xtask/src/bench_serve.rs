@@ -1,0 +1,311 @@
+//! `cargo xtask bench-serve`: `adain serve` on loopback, measured as its clients see it. For each image
+//! size, 1..N clients send stylize requests with a stored style (statistics cached, as a warm server
+//! runs them) back to back; the table gives throughput and latency percentiles, and the speed-up over
+//! a one-shot `adain stylize --style-stats` process per image.
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use adain_test_support::http::{Client, Form};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use serde_json::json;
+
+use crate::bench::{inputs, oneshot};
+use crate::paths::{default_package, target_dir};
+
+#[derive(Args, Debug)]
+pub struct BenchServeArgs {
+    /// Image sizes (square), in pixels
+    #[arg(long, value_delimiter = ',', default_value = "256,512")]
+    pub sizes: Vec<u32>,
+    /// Concurrent client counts
+    #[arg(long, value_delimiter = ',', default_value = "1,2,3,4")]
+    pub clients: Vec<usize>,
+    /// Requests per client per row
+    #[arg(long, default_value_t = 8)]
+    pub requests: usize,
+    /// Server workers (each with its own sessions; the cores are shared out)
+    #[arg(long, default_value_t = 1)]
+    pub workers: usize,
+    /// One-shot processes timed per size (0 skips the comparison)
+    #[arg(long, default_value_t = 5)]
+    pub oneshot_reps: usize,
+    /// Precision the server and the one-shot processes run
+    #[arg(long, default_value = "auto")]
+    pub precision: String,
+    /// Model package [default: models/default]
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+}
+
+struct Row {
+    size: u32,
+    clients: usize,
+    requests: usize,
+    seconds: f64,
+    latencies_ms: Vec<f64>,
+}
+
+impl Row {
+    fn throughput(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+    fn percentile(&self, p: f64) -> f64 {
+        let mut sorted = self.latencies_ms.clone();
+        sorted.sort_by(f64::total_cmp);
+        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+        sorted[rank.clamp(1, sorted.len()) - 1]
+    }
+}
+
+pub fn run(args: &BenchServeArgs) -> Result<()> {
+    crate::setup::run(&crate::setup::SetupArgs {
+        no_torch: true,
+        ..Default::default()
+    })?;
+    let adain = crate::adain_bin::build_release()?;
+    let package = args.model.clone().unwrap_or_else(default_package);
+    let out = target_dir().join("bench").join("serve");
+    std::fs::create_dir_all(&out)?;
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let server = Server::start(&adain, &package, args)?;
+    let mut rows = Vec::new();
+    let mut oneshots = Vec::new();
+    for &size in &args.sizes {
+        let inputs = inputs::write(&out, size)?;
+        let content = std::fs::read(&inputs.content_png)?;
+        let style = std::fs::read(&inputs.style_png)?;
+        let stored = server
+            .client()
+            .post_form("/v1/styles", Form::new().file("style", "style.png", &style))?;
+        if stored.status != 201 {
+            bail!("storing the style: {}", stored.text());
+        }
+        let id = serde_json::from_slice::<serde_json::Value>(&stored.body)?["id"]
+            .as_str()
+            .context("no style id")?
+            .to_string();
+        // Warm-up: first-run allocations of this size.
+        for _ in 0..2 {
+            request(&server.client(), &content, &id)?;
+        }
+        for &clients in &args.clients {
+            tracing::info!("{size}²: {clients} client(s) × {} requests", args.requests);
+            rows.push(measure(
+                &server.base,
+                size,
+                clients,
+                args.requests,
+                &content,
+                &id,
+            )?);
+        }
+        if args.oneshot_reps > 0 {
+            let setup = oneshot::Setup {
+                adain: &adain,
+                package: &package,
+                threads,
+                reps: args.oneshot_reps,
+                out: &out,
+            };
+            oneshots.push(oneshot::run(&setup, &inputs, size, &args.precision)?);
+        }
+    }
+    drop(server);
+    let report = render(args, &rows, &oneshots);
+    println!("{report}");
+    let dir = target_dir().join("bench");
+    std::fs::write(dir.join("serve.md"), &report)?;
+    let json = json!({
+        "workers": args.workers,
+        "precision": args.precision,
+        "rows": rows.iter().map(|r| json!({
+            "size": r.size, "clients": r.clients, "requests": r.requests,
+            "throughput_per_s": r.throughput(), "p50_ms": r.percentile(50.0),
+            "p95_ms": r.percentile(95.0), "p99_ms": r.percentile(99.0),
+        })).collect::<Vec<_>>(),
+        "oneshot": oneshots,
+    });
+    std::fs::write(dir.join("serve.json"), serde_json::to_string_pretty(&json)?)?;
+    tracing::info!("wrote {}", dir.join("serve.md").display());
+    Ok(())
+}
+
+fn request(client: &Client, content: &[u8], style_id: &str) -> Result<f64> {
+    let form = Form::new()
+        .file("content", "content.png", content)
+        .text("style_id", style_id);
+    let started = Instant::now();
+    let reply = client.post_form("/v1/stylize", form)?;
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    if reply.status != 200 {
+        bail!("stylize answered {}: {}", reply.status, reply.text());
+    }
+    Ok(ms)
+}
+
+fn measure(
+    base: &str,
+    size: u32,
+    clients: usize,
+    requests: usize,
+    content: &[u8],
+    style_id: &str,
+) -> Result<Row> {
+    let start = Arc::new(Barrier::new(clients + 1));
+    let content = Arc::new(content.to_vec());
+    let handles: Vec<_> = (0..clients)
+        .map(|_| {
+            let (start, content, base, id) = (
+                start.clone(),
+                content.clone(),
+                base.to_string(),
+                style_id.to_string(),
+            );
+            std::thread::spawn(move || -> Result<Vec<f64>> {
+                let client = Client::new(&base);
+                start.wait();
+                (0..requests)
+                    .map(|_| request(&client, &content, &id))
+                    .collect()
+            })
+        })
+        .collect();
+    start.wait();
+    let began = Instant::now();
+    let mut latencies_ms = Vec::new();
+    for handle in handles {
+        latencies_ms.extend(
+            handle
+                .join()
+                .map_err(|_| anyhow::anyhow!("a client panicked"))??,
+        );
+    }
+    Ok(Row {
+        size,
+        clients,
+        requests: clients * requests,
+        seconds: began.elapsed().as_secs_f64(),
+        latencies_ms,
+    })
+}
+
+fn render(args: &BenchServeArgs, rows: &[Row], oneshots: &[oneshot::OneShot]) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "## adain serve on loopback ({} worker(s), precision {}, stored style, PNG in and out)\n",
+        args.workers, args.precision
+    );
+    let _ = writeln!(
+        md,
+        "| size | clients | requests | throughput (img/s) | p50 (ms) | p95 (ms) | p99 (ms) |"
+    );
+    let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let _ = writeln!(
+            md,
+            "| {}² | {} | {} | {:.2} | {:.0} | {:.0} | {:.0} |",
+            r.size,
+            r.clients,
+            r.requests,
+            r.throughput(),
+            r.percentile(50.0),
+            r.percentile(95.0),
+            r.percentile(99.0)
+        );
+    }
+    if !oneshots.is_empty() {
+        let _ = writeln!(md, "\n| size | one-shot `adain stylize --style-stats` (median) | warm server, 1 client (p50) | speed-up |");
+        let _ = writeln!(md, "|---|---:|---:|---:|");
+        for o in oneshots {
+            if let Some(row) = rows.iter().find(|r| r.size == o.size && r.clients == 1) {
+                let warm = row.percentile(50.0);
+                let _ = writeln!(
+                    md,
+                    "| {}² | {:.0} ms | {:.0} ms | {:.2}× |",
+                    o.size,
+                    o.median_ms,
+                    warm,
+                    o.median_ms / warm
+                );
+            }
+        }
+    }
+    md
+}
+
+/// The server under test, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(adain: &Path, package: &Path, args: &BenchServeArgs) -> Result<Self> {
+        let mut child = Command::new(adain)
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--no-demo-styles",
+                "--queue",
+                "64",
+            ])
+            .args([
+                "--workers",
+                &args.workers.to_string(),
+                "--precision",
+                &args.precision,
+            ])
+            .arg("--model")
+            .arg(package)
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("starting adain serve")?;
+        let stderr = child.stderr.take().context("no stderr")?;
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let Some(line) = lines.next() else {
+                bail!("adain serve exited before listening");
+            };
+            let line = line?;
+            if let Some(at) = line.find("http://") {
+                break line[at..]
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+            }
+        };
+        // Keep draining its log so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        let server = Self { child, base };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while server.client().get("/readyz").map(|r| r.status).ok() != Some(200) {
+            if Instant::now() > deadline {
+                bail!("adain serve was not ready after 120 s");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(server)
+    }
+
+    fn client(&self) -> Client {
+        Client::new(&self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
