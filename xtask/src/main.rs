@@ -16,7 +16,8 @@ mod setup;
 mod target;
 mod test;
 mod train_default;
-mod wheel;
+mod pypi;
+mod python_wheel;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -52,6 +53,9 @@ enum Command {
     /// Throughput and latency of `adain serve` for 1..4 concurrent clients at 256² and 512², against
     /// one-shot `adain stylize` processes; writes target/bench/serve.md and serve.json.
     BenchServe(bench_serve::BenchServeArgs),
+    /// Build the `adain` Python wheel (PyO3 + maturin, abi3) with the ONNX Runtime library and the default
+    /// model inside, into target/wheels/.
+    Wheel(python_wheel::WheelArgs),
     /// Build target/dist/adain-<version>-<arch>-linux.tar.gz: the `adain` binary, the ONNX Runtime
     /// library and the default model, ready to run with nothing installed (--check tries it out).
     Dist(dist::DistArgs),
@@ -86,6 +90,7 @@ fn main() -> Result<()> {
         Command::Bench(args) => bench::run(&args),
         Command::BenchVideo(args) => bench_video::run(&args),
         Command::BenchServe(args) => bench_serve::run(&args),
+        Command::Wheel(args) => python_wheel::run(&args),
         Command::Dist(args) => dist::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::ModelCard(args) => model_card::run(&args),

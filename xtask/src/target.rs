@@ -5,7 +5,7 @@
 use adain_models::install_paths::LibraryNames;
 use clap::ValueEnum;
 
-use crate::wheel::{Member, Wheel, WheelFile};
+use crate::pypi::{Member, Wheel, WheelFile};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 pub enum Target {

@@ -39,7 +39,14 @@ pub fn check_output_format(path: &Path) -> Result<ImageFormat> {
 /// Encodes `image` in the format of `path`'s extension and writes it atomically.
 pub fn save_rgb(image: &RgbImage, path: impl AsRef<Path>) -> Result<()> {
     let path = path.as_ref();
-    let format = check_output_format(path)?;
+    let bytes = encode_rgb(image, check_output_format(path)?, path)?;
+    adain_models::atomic_file::write(path, &bytes)?;
+    Ok(())
+}
+
+/// `image` encoded in `format` in memory, as [`save_rgb`] would write it (JPEG at quality 95);
+/// `name` is used in errors.
+pub fn encode_rgb(image: &RgbImage, format: ImageFormat, name: impl AsRef<Path>) -> Result<Vec<u8>> {
     let mut bytes = Cursor::new(Vec::new());
     let encoded = match format {
         ImageFormat::Jpeg => {
@@ -47,7 +54,6 @@ pub fn save_rgb(image: &RgbImage, path: impl AsRef<Path>) -> Result<()> {
         }
         other => image.write_to(&mut bytes, other),
     };
-    encoded.map_err(|e| AdainError::image(path, ImageProblem::Encode(e.to_string())))?;
-    adain_models::atomic_file::write(path, bytes.get_ref())?;
-    Ok(())
+    encoded.map_err(|e| AdainError::image(name.as_ref(), ImageProblem::Encode(e.to_string())))?;
+    Ok(bytes.into_inner())
 }

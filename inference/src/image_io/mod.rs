@@ -11,7 +11,7 @@ use image::RgbImage;
 use ndarray::{Array3, ArrayView3};
 
 pub use decode::{decode_rgb, load_gray, load_rgb, DEFAULT_MAX_PIXELS};
-pub use encode::{check_output_format, save_rgb};
+pub use encode::{check_output_format, encode_rgb, save_rgb};
 pub use geometry::{center_crop_square, prepare, resize_exact, resize_shorter_side};
 pub use listing::{images_in, IMAGE_EXTENSIONS};
 

@@ -9,7 +9,7 @@ use image::GrayImage;
 use adain_models::install_paths::cache_dir;
 
 use crate::art::Artwork;
-use crate::wheel::{self, Member, Wheel};
+use crate::pypi::{self, Member, Wheel};
 
 const SKIMAGE: Wheel<'static> = Wheel {
     requirement: "scikit-image==0.26.0",
@@ -114,10 +114,10 @@ pub fn prepare(dir: &Path) -> Result<Inputs> {
         .collect();
     if !members
         .iter()
-        .all(|(m, dest)| wheel::is_installed(dest, m.sha256))
+        .all(|(m, dest)| pypi::is_installed(dest, m.sha256))
     {
         let pairs: Vec<(&Member, &Path)> = members.iter().map(|(m, d)| (*m, d.as_path())).collect();
-        wheel::install_members(&SKIMAGE, &pairs, &cache_dir().join("downloads"))?;
+        pypi::install_members(&SKIMAGE, &pairs, &cache_dir().join("downloads"))?;
     }
     for (member, cached_file) in &members {
         let folder = if CONTENTS.iter().any(|c| c.path == member.path) {

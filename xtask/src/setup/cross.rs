@@ -15,7 +15,7 @@ use adain_models::install_paths::cache_dir;
 
 use crate::setup::debian;
 use crate::target::Target;
-use crate::wheel::{self, Wheel};
+use crate::pypi::{self, Wheel};
 
 const ZIG_VERSION: &str = "0.15.2";
 const ZIG_WHEEL: Wheel<'static> = Wheel {
@@ -100,7 +100,7 @@ fn zig() -> Result<PathBuf> {
             "installing zig {ZIG_VERSION} (PyPI ziglang) into {}",
             dir.display()
         );
-        wheel::extract_all(&ZIG_WHEEL, &cache_dir().join("downloads"), &dir)?;
+        pypi::extract_all(&ZIG_WHEEL, &cache_dir().join("downloads"), &dir)?;
         if !reports_version(&zig, &["version"], ZIG_VERSION) {
             bail!(
                 "{} does not run after unpacking the ziglang wheel",

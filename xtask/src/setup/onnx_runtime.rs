@@ -11,7 +11,7 @@ use adain_models::install_paths::{
 };
 
 use crate::target::Target;
-use crate::wheel::{self, Member, Wheel, WheelFile};
+use crate::pypi::{self, Member, Wheel, WheelFile};
 
 /// Apple silicon: not a release target (nothing here can run it), but a machine to build and run
 /// from source on, so setup installs its library like the others.
@@ -50,14 +50,14 @@ pub fn library_path() -> PathBuf {
 pub fn install() -> Result<()> {
     let dest = library_path();
     let file = host_wheel()?;
-    if wheel::is_installed(&dest, file.member.sha256) {
+    if pypi::is_installed(&dest, file.member.sha256) {
         tracing::info!(
             "ONNX Runtime {ONNX_RUNTIME_VERSION}: {} (verified)",
             dest.display()
         );
         return Ok(());
     }
-    wheel::install(&file, &cache_dir().join("downloads"), &dest)?;
+    pypi::install(&file, &cache_dir().join("downloads"), &dest)?;
     tracing::info!(
         "ONNX Runtime {ONNX_RUNTIME_VERSION}: installed {}",
         dest.display()
@@ -75,8 +75,8 @@ pub fn library_for(target: Target) -> Result<PathBuf> {
     let dest = onnx_runtime_dir()
         .join(target.triple())
         .join(target.library_names().pinned);
-    if !wheel::is_installed(&dest, file.member.sha256) {
-        wheel::install(&file, &cache_dir().join("downloads"), &dest)?;
+    if !pypi::is_installed(&dest, file.member.sha256) {
+        pypi::install(&file, &cache_dir().join("downloads"), &dest)?;
         tracing::info!(
             "ONNX Runtime {ONNX_RUNTIME_VERSION} for {}: installed {}",
             target.triple(),
@@ -99,7 +99,7 @@ pub fn license_files(target: Target) -> Result<Vec<PathBuf>> {
     if members
         .iter()
         .zip(&dests)
-        .all(|(m, d)| wheel::is_installed(d, m.sha256))
+        .all(|(m, d)| pypi::is_installed(d, m.sha256))
     {
         return Ok(dests);
     }
@@ -107,7 +107,7 @@ pub fn license_files(target: Target) -> Result<Vec<PathBuf>> {
         .iter()
         .zip(dests.iter().map(PathBuf::as_path))
         .collect();
-    wheel::install_members(
+    pypi::install_members(
         &target.runtime_wheel().wheel,
         &pairs,
         &cache_dir().join("downloads"),

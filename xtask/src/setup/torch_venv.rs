@@ -67,7 +67,7 @@ fn create() -> Result<()> {
         venv.display()
     );
     if !venv_python().is_file() {
-        run(Command::new(crate::wheel::python())
+        run(Command::new(crate::pypi::python())
             .args(["-m", "venv"])
             .arg(&venv))?;
     }

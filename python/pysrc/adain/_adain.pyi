@@ -1,0 +1,65 @@
+"""Type stubs of the adain extension module (python/src)."""
+
+from os import PathLike
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+Image = npt.NDArray[np.uint8]
+"""A uint8 array (H, W, 3), RGB; or a batch (N, H, W, 3) where stated."""
+
+DEFAULT_MAX_PIXELS: int
+
+class AdainError(Exception):
+    """An image, statistics file, model or runtime that adain cannot use; the message says why."""
+
+class StyleStats:
+    """Per-channel mean and std of a style's VGG features at relu1_1 … relu4_1 (the file `adain stats` writes)."""
+
+    @staticmethod
+    def load(path: Union[str, PathLike]) -> "StyleStats": ...
+    def save(self, path: Union[str, PathLike]) -> None: ...
+    @property
+    def layers(self) -> Dict[str, Tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]]: ...
+    @property
+    def encoder_identity(self) -> str: ...
+    @property
+    def info(self) -> Dict[str, str]: ...
+
+class Stylizer:
+    """Encoder and decoder sessions of a model package, opened once; safe to call from several threads."""
+
+    def __init__(
+        self,
+        model: Optional[Union[str, PathLike]] = None,
+        ep: str = "auto",
+        precision: str = "auto",
+        threads: Optional[int] = None,
+    ) -> None: ...
+    def stylize(
+        self,
+        content: Image,
+        style: Optional[Union[Image, Sequence[Image]]] = None,
+        style_stats: Optional[Union[StyleStats, Sequence[StyleStats]]] = None,
+        alpha: float = 1.0,
+        weights: Optional[Sequence[float]] = None,
+        preserve_color: bool = False,
+        content_size: int = 0,
+        style_size: int = 512,
+        crop: bool = False,
+    ) -> Image:
+        """Stylizes content (H, W, 3) or a batch (N, H, W, 3); returns the same shape."""
+    def style_stats(
+        self, images: Union[Image, Sequence[Image]], style_size: int = 512, crop: bool = False
+    ) -> StyleStats:
+        """Statistics of one image, or their average over several, as `adain stats` computes them."""
+    @property
+    def precision(self) -> str: ...
+    @property
+    def encoder_identity(self) -> str: ...
+
+def load_image(path: Union[str, PathLike], max_pixels: int = ...) -> Image: ...
+def save_image(array: Image, path: Union[str, PathLike]) -> None: ...
+def runtime_info() -> Tuple[str, Optional[str]]: ...
+def _init(runtime: Optional[str] = None, model: Optional[str] = None) -> None: ...

@@ -1,0 +1,77 @@
+//! `adain.StyleStats`: style statistics, the same safetensors files `adain stats` writes and
+//! `--style-stats` reads.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use adain_models::stats_file::StyleStats as Stats;
+use numpy::{IntoPyArray, PyArray1};
+use pyo3::prelude::*;
+
+use crate::errors::to_py;
+
+/// Per-channel mean and standard deviation of a style's features at each VGG layer (relu1_1 …
+/// relu4_1), with the identity of the encoder that computed them.
+#[pyclass(frozen, module = "adain")]
+pub struct StyleStats {
+    pub inner: Stats,
+}
+
+#[pymethods]
+impl StyleStats {
+    /// Reads a statistics file (from `adain stats`, `StyleStats.save` or `/v1/styles`).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py
+            .detach(|| Stats::load(&path))
+            .map_err(|e| to_py(e.into()))?;
+        Ok(Self { inner })
+    }
+
+    /// Writes the statistics file (atomically: whole or not at all).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        py.detach(|| self.inner.save(&path))
+            .map_err(|e| to_py(e.into()))
+    }
+
+    /// `{layer: (mean, std)}` as float32 arrays.
+    #[getter]
+    fn layers<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> BTreeMap<String, (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>)> {
+        self.inner
+            .layers
+            .iter()
+            .map(|(name, layer)| {
+                (
+                    name.clone(),
+                    (
+                        layer.mean.clone().into_pyarray(py),
+                        layer.std.clone().into_pyarray(py),
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    /// Identity (sha256) of the encoder that computed them; a model refuses statistics of another.
+    #[getter]
+    fn encoder_identity(&self) -> &str {
+        &self.inner.encoder_identity
+    }
+
+    /// What was recorded with them (sources, sizes, model).
+    #[getter]
+    fn info(&self) -> BTreeMap<String, String> {
+        self.inner.info.clone()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "StyleStats(layers={:?}, encoder={}…)",
+            self.inner.layers.keys().collect::<Vec<_>>(),
+            self.inner.encoder_identity.chars().take(12).collect::<String>()
+        )
+    }
+}

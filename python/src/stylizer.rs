@@ -1,0 +1,318 @@
+//! `adain.Stylizer`: a model's sessions, opened once, used from any Python thread. Every call copies
+//! its inputs, then releases the interpreter lock while the networks run.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use adain::adain::{normalized_weights, ChannelStats, StyleMix};
+use adain::image_io::{prepare, resize_exact};
+use adain::stylize::{adain_stats, preserve_color as recolour, transfer, Stylizer as Inner};
+use adain::tiling::{encode_tiled, render_tiled, TileOptions, DEFAULT_TILE_ABOVE};
+use adain::{ModelPackage, PrecisionChoice, Provider, ProviderRequest, SessionOptions};
+use image::RgbImage;
+use numpy::{PyArrayDyn, PyReadonlyArrayDyn};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::arrays::{images_from, to_python};
+use crate::errors::to_py;
+use crate::stats::StyleStats;
+
+/// The CLI's default: styles are encoded with their shorter side at 512 pixels.
+const DEFAULT_STYLE_SIZE: u32 = 512;
+
+/// Encoder and decoder sessions of a model package.
+///
+/// `Stylizer(model=None, ep="auto", precision="auto", threads=None)`: `model` is a package folder
+/// (default: the one the wheel carries); `ep` is auto, cpu, cuda or tensorrt; `precision` is auto,
+/// fp32, fp16 or int8 (auto: int8 on CPUs with exact int8 kernels, else fp32); `threads` per operator
+/// (default: all cores).
+#[pyclass(frozen, module = "adain")]
+pub struct Stylizer {
+    inner: Mutex<Inner>,
+    encoder_identity: String,
+    model: String,
+    precision: String,
+    providers: (Provider, Provider),
+}
+
+/// The styles of one call, before statistics.
+enum Styles {
+    Images(Vec<RgbImage>),
+    Stats(Vec<ChannelStats>),
+}
+
+#[pymethods]
+impl Stylizer {
+    #[new]
+    #[pyo3(signature = (model=None, ep="auto", precision="auto", threads=None))]
+    fn new(
+        py: Python<'_>,
+        model: Option<PathBuf>,
+        ep: &str,
+        precision: &str,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let dir = crate::model_dir(model)?;
+        let request = match ep {
+            "auto" => ProviderRequest::Auto,
+            "cpu" => ProviderRequest::Only(Provider::Cpu),
+            "cuda" => ProviderRequest::Only(Provider::Cuda),
+            "tensorrt" => ProviderRequest::Only(Provider::TensorRt),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "ep={other:?}: expected one of auto, cpu, cuda, tensorrt"
+                )))
+            }
+        };
+        let precision: PrecisionChoice = precision.parse().map_err(to_py)?;
+        if threads == Some(0) {
+            return Err(PyValueError::new_err("threads must be at least 1"));
+        }
+        let defaults = SessionOptions::default();
+        let options = SessionOptions {
+            threads: threads.unwrap_or(defaults.threads),
+            request,
+            ..defaults
+        };
+        py.detach(|| {
+            let package = ModelPackage::load_for_request(&dir, precision, request)?;
+            let inner = Inner::new(&package, &options)?;
+            let manifest = package.manifest();
+            Ok(Self {
+                providers: inner.providers(),
+                encoder_identity: package.encoder_identity().to_string(),
+                model: format!("{} {}", manifest.name, manifest.version),
+                precision: package.precision().to_string(),
+                inner: Mutex::new(inner),
+            })
+        })
+        .map_err(to_py)
+    }
+
+    /// Stylizes `content` (uint8 H×W×3, or a batch N×H×W×3) and returns the same shape.
+    ///
+    /// Styles: `style` (an image or a list of images) and/or `style_stats` (a StyleStats or a list);
+    /// images first, then statistics, in list order (the order of `weights`). Several styles without
+    /// `weights` mix evenly. As the `adain stylize` command: content kept at its size unless
+    /// `content_size` (shorter side to process at; the result comes back at the content's size),
+    /// styles resized to `style_size` (512) on the shorter side, `crop` takes centre squares.
+    #[pyo3(signature = (content, style=None, style_stats=None, alpha=1.0, weights=None,
+                        preserve_color=false, content_size=0, style_size=DEFAULT_STYLE_SIZE, crop=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn stylize<'py>(
+        &self,
+        py: Python<'py>,
+        content: PyReadonlyArrayDyn<'py, u8>,
+        style: Option<&Bound<'py, PyAny>>,
+        style_stats: Option<&Bound<'py, PyAny>>,
+        alpha: f32,
+        weights: Option<Vec<f32>>,
+        preserve_color: bool,
+        content_size: u32,
+        style_size: u32,
+        crop: bool,
+    ) -> PyResult<Bound<'py, PyArrayDyn<u8>>> {
+        if !(0.0..=1.0).contains(&alpha) {
+            return Err(PyValueError::new_err(format!(
+                "alpha={alpha} is outside 0..=1 (0 = content only, 1 = full style)"
+            )));
+        }
+        let (contents, batch) = images_from(&content, "content")?;
+        let style_images: Vec<RgbImage> = match style {
+            None => Vec::new(),
+            Some(any) => list_of(any, |one| {
+                let array: PyReadonlyArrayDyn<'py, u8> = one.extract()?;
+                let (images, is_batch) = images_from(&array, "style")?;
+                if is_batch {
+                    return Err(PyValueError::new_err(
+                        "style: pass several styles as a list of (H, W, 3) arrays",
+                    ));
+                }
+                Ok(images.into_iter().next().expect("one image"))
+            })?,
+        };
+        let stats_files: Vec<ChannelStats> = match style_stats {
+            None => Vec::new(),
+            Some(any) => list_of(any, |one| {
+                let stats = one.cast::<StyleStats>()?;
+                self.check_encoder(&stats.get().inner)?;
+                Ok(adain_stats(&stats.get().inner))
+            })?,
+        };
+        let count = style_images.len() + stats_files.len();
+        if count == 0 {
+            return Err(PyValueError::new_err("no style: pass style= and/or style_stats="));
+        }
+        if preserve_color && !stats_files.is_empty() {
+            return Err(PyValueError::new_err(
+                "preserve_color recolours style images; style_stats hold statistics only",
+            ));
+        }
+        let weights = normalized_weights(weights.as_deref().unwrap_or(&vec![1.0; count]), count)
+            .map_err(to_py)?;
+        let results = py.detach(|| -> adain::Result<Vec<RgbImage>> {
+            let mut stylizer = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            let prepared: Vec<RgbImage> =
+                style_images.iter().map(|s| prepare(s, style_size, crop)).collect();
+            let cached = if preserve_color {
+                None
+            } else {
+                let mut all = Vec::with_capacity(count);
+                for image in &prepared {
+                    all.push(stylizer.adain_style_statistics(image)?);
+                }
+                all.extend(stats_files);
+                Some(all)
+            };
+            let styles = match cached {
+                Some(stats) => Styles::Stats(stats),
+                None => Styles::Images(prepared),
+            };
+            contents
+                .iter()
+                .map(|original| {
+                    one(&mut stylizer, original, &styles, &weights, alpha, content_size, crop)
+                })
+                .collect()
+        });
+        to_python(py, results.map_err(to_py)?, batch)
+    }
+
+    /// Style statistics of one image or the average over several (a list), as `adain stats` computes
+    /// them (shorter side at `style_size`, centre square with `crop`).
+    #[pyo3(signature = (images, style_size=DEFAULT_STYLE_SIZE, crop=false))]
+    fn style_stats<'py>(
+        &self,
+        py: Python<'py>,
+        images: &Bound<'py, PyAny>,
+        style_size: u32,
+        crop: bool,
+    ) -> PyResult<StyleStats> {
+        let images = list_of(images, |one| {
+            let array: PyReadonlyArrayDyn<'py, u8> = one.extract()?;
+            let (images, _) = images_from(&array, "images")?;
+            Ok(images)
+        })?
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>();
+        if images.is_empty() {
+            return Err(PyValueError::new_err("style_stats: no images"));
+        }
+        let inner = py
+            .detach(|| -> adain::Result<_> {
+                let mut stylizer = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+                let mut all = Vec::with_capacity(images.len());
+                for image in &images {
+                    let prepared = prepare(image, style_size, crop);
+                    let info = [
+                        ("style_size".to_string(), style_size.to_string()),
+                        ("crop".to_string(), crop.to_string()),
+                    ]
+                    .into();
+                    all.push(stylizer.style_statistics(&prepared, info)?);
+                }
+                adain::style::average(&all)
+            })
+            .map_err(to_py)?;
+        Ok(StyleStats { inner })
+    }
+
+    /// Name and version of the model, the precision of its graphs and the providers in use.
+    fn __repr__(&self) -> String {
+        format!(
+            "Stylizer(model={:?}, precision={}, encoder on {:?}, decoder on {:?})",
+            self.model, self.precision, self.providers.0, self.providers.1
+        )
+    }
+
+    #[getter]
+    fn precision(&self) -> &str {
+        &self.precision
+    }
+
+    #[getter]
+    fn encoder_identity(&self) -> &str {
+        &self.encoder_identity
+    }
+}
+
+impl Stylizer {
+    fn check_encoder(&self, stats: &adain_models::stats_file::StyleStats) -> PyResult<()> {
+        if stats.encoder_identity == self.encoder_identity {
+            return Ok(());
+        }
+        Err(crate::errors::AdainError::new_err(format!(
+            "these style statistics were computed with encoder {}…, but this model's encoder is {}…: recompute them with this model",
+            &stats.encoder_identity.chars().take(12).collect::<String>(),
+            &self.encoder_identity.chars().take(12).collect::<String>()
+        )))
+    }
+}
+
+/// One content image through every stage, as `adain stylize` runs it (tiles above 4 MP).
+fn one(
+    stylizer: &mut Inner,
+    original: &RgbImage,
+    styles: &Styles,
+    weights: &[f32],
+    alpha: f32,
+    content_size: u32,
+    crop: bool,
+) -> adain::Result<RgbImage> {
+    let content = prepare(original, content_size, crop);
+    let stats: Vec<ChannelStats> = match styles {
+        Styles::Stats(stats) => stats.clone(),
+        Styles::Images(images) => images
+            .iter()
+            .map(|image| {
+                let planar = recolour(image, &content);
+                stylizer.adain_style_statistics_planar(planar.view())
+            })
+            .collect::<adain::Result<_>>()?,
+    };
+    let mix = if stats.len() == 1 {
+        StyleMix::One(&stats[0])
+    } else {
+        StyleMix::Interpolate {
+            styles: &stats,
+            weights,
+        }
+    };
+    let pixels = u64::from(content.width()) * u64::from(content.height());
+    let result = if pixels > DEFAULT_TILE_ABOVE {
+        let options = TileOptions::default();
+        let tiled = encode_tiled(stylizer, &content, None, &options, &mut |_| {})?;
+        render_tiled(stylizer, &content, &tiled, mix, alpha, &mut |_| {})?
+    } else {
+        let features = stylizer.encode_content(&content)?;
+        let target = transfer(&features, mix, alpha)?;
+        stylizer.decode(target.view(), features.width, features.height)?
+    };
+    let (w, h) = if crop {
+        let side = original.width().min(original.height());
+        (side, side)
+    } else {
+        original.dimensions()
+    };
+    Ok(if result.dimensions() == (w, h) {
+        result
+    } else {
+        resize_exact(&result, w, h)
+    })
+}
+
+/// `any` as a list of items: a Python list or tuple, or a single item.
+fn list_of<'py, T>(
+    any: &Bound<'py, PyAny>,
+    mut item: impl FnMut(&Bound<'py, PyAny>) -> PyResult<T>,
+) -> PyResult<Vec<T>> {
+    if let Ok(list) = any.cast::<pyo3::types::PyList>() {
+        return list.iter().map(|one| item(&one)).collect();
+    }
+    if let Ok(tuple) = any.cast::<pyo3::types::PyTuple>() {
+        return tuple.iter().map(|one| item(&one)).collect();
+    }
+    Ok(vec![item(any)?])
+}
