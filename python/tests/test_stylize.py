@@ -1,0 +1,61 @@
+"""The Python package gives what the `adain` command gives, bit for bit at fp32."""
+
+import numpy as np
+import pytest
+
+import adain
+from conftest import picture
+
+
+def test_one_style_equals_the_cli(stylizer, files, cli, tmp_path):
+    out = tmp_path / "cli.png"
+    cli("stylize", files["content"], "--style", files["a"], "--alpha", "0.7", "-o", out)
+    content, style = adain.load_image(files["content"]), adain.load_image(files["a"])
+    result = stylizer.stylize(content, style=style, alpha=0.7)
+    assert result.shape == content.shape and result.dtype == np.uint8
+    np.testing.assert_array_equal(result, adain.load_image(out))
+
+
+def test_stats_files_mixes_sizes_and_colours_equal_the_cli(stylizer, files, cli, tmp_path):
+    content = adain.load_image(files["content"])
+    a, b = adain.load_image(files["a"]), adain.load_image(files["b"])
+    stats_file = tmp_path / "a.safetensors"
+    cli("stats", files["a"], "-o", stats_file)
+    loaded = adain.StyleStats.load(stats_file)
+    # The statistics themselves: the same numbers as `adain stats`.
+    mine = stylizer.style_stats(a)
+    for layer, (mean, std) in loaded.layers.items():
+        np.testing.assert_array_equal(mine.layers[layer][0], mean)
+        np.testing.assert_array_equal(mine.layers[layer][1], std)
+    cases = [
+        (["--style-stats", stats_file], dict(style_stats=loaded)),
+        (["--style", files["a"], "--style", files["b"], "--weights", "0.3,0.7", "--content-size", "48"],
+         dict(style=[a, b], weights=[0.3, 0.7], content_size=48)),
+        (["--style", files["b"], "--preserve-color"], dict(style=b, preserve_color=True)),
+        (["--style", files["a"], "--style-size", "32", "--crop"], dict(style=a, style_size=32, crop=True)),
+    ]
+    for i, (args, kwargs) in enumerate(cases):
+        out = tmp_path / f"cli{i}.png"
+        cli("stylize", files["content"], *args, "-o", out)
+        np.testing.assert_array_equal(stylizer.stylize(content, **kwargs), adain.load_image(out), err_msg=str(args))
+
+
+def test_a_batch_equals_its_images_one_by_one(stylizer):
+    contents = np.stack([picture(40, 56, seed) for seed in (1, 2, 3)])
+    style = picture(48, 48, 7)
+    batch = stylizer.stylize(contents, style=style, alpha=0.6)
+    assert batch.shape == contents.shape
+    for content, result in zip(contents, batch):
+        np.testing.assert_array_equal(stylizer.stylize(content, style=style, alpha=0.6), result)
+
+
+def test_stats_save_and_load_round_trip(stylizer, tmp_path):
+    stats = stylizer.style_stats([picture(64, 64, 3), picture(48, 80, 4)])
+    path = tmp_path / "avg.safetensors"
+    stats.save(path)
+    back = adain.StyleStats.load(path)
+    assert back.encoder_identity == stylizer.encoder_identity
+    for layer, (mean, std) in stats.layers.items():
+        np.testing.assert_array_equal(back.layers[layer][0], mean)
+        np.testing.assert_array_equal(back.layers[layer][1], std)
+    assert "2 images" in back.info["averaging"]
