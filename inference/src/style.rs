@@ -6,6 +6,7 @@ use std::path::Path;
 
 use adain_models::convention::FEATURE_LAYERS;
 use adain_models::stats_file::{LayerStats, StyleStats};
+use adain_models::style_gaussian::StyleGaussian;
 
 use crate::adain::ChannelStats;
 use crate::error::{AdainError, Result};
@@ -140,6 +141,23 @@ pub fn from_bytes_checked(
         source,
         encoder_identity,
     )
+}
+
+/// Loads a style Gaussian (`adain stats --fit-gaussian`) and checks it was fitted to statistics of
+/// the encoder `encoder_identity`.
+pub fn load_gaussian_checked(path: &Path, encoder_identity: &str) -> Result<StyleGaussian> {
+    let gaussian = StyleGaussian::load(path)?;
+    if gaussian.encoder_identity != encoder_identity {
+        return Err(AdainError::Stats {
+            path: path.to_path_buf(),
+            message: format!(
+                "fitted to statistics of encoder {}, but this model's encoder is {}: fit it again with `adain stats --fit-gaussian` and this model",
+                short(&gaussian.encoder_identity),
+                short(encoder_identity)
+            ),
+        });
+    }
+    Ok(gaussian)
 }
 
 fn checked(stats: StyleStats, path: &Path, encoder_identity: &str) -> Result<StyleStats> {

@@ -16,12 +16,19 @@ fn built_wheel() -> Option<PathBuf> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .find(|p| p.extension().is_some_and(|e| e == "whl"))
         })
-        .ok_or_else(|| format!("no wheel in {} (cargo xtask wheel builds it)", dir.display()));
+        .ok_or_else(|| {
+            format!(
+                "no wheel in {} (cargo xtask wheel builds it)",
+                dir.display()
+            )
+        });
     adain_test_support::require("the adain wheel", found)
 }
 
 fn run(command: &mut Command) -> String {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -41,7 +48,13 @@ fn the_wheel_installs_in_a_fresh_venv_and_passes_its_tests() {
     run(Command::new(python).args(["-m", "venv"]).arg(venv.path()));
     let venv_python = venv.path().join("bin").join("python");
     run(Command::new(&venv_python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
         .arg(&wheel)
         .args(["pytest"]));
     // Imported from the venv, not from the source tree: the bundled runtime and model are found.
@@ -57,5 +70,8 @@ fn the_wheel_installs_in_a_fresh_venv_and_passes_its_tests() {
         .env("ADAIN_BIN", env!("CARGO_BIN_EXE_adain"))
         .current_dir(venv.path()));
     eprintln!("{report}");
-    assert!(report.contains("passed") && !report.contains("skipped"), "{report}");
+    assert!(
+        report.contains("passed") && !report.contains("skipped"),
+        "{report}"
+    );
 }

@@ -16,6 +16,7 @@ pub mod onnx;
 pub mod package;
 pub mod pixels;
 pub mod stats_file;
+pub mod style_gaussian;
 pub mod vgg;
 
 pub use architecture::{Architecture, Layer};

@@ -12,7 +12,10 @@ use pyo3::prelude::*;
 use crate::errors::to_py;
 
 /// One H×W×3 image or a batch N×H×W×3, as images.
-pub fn images_from(array: &PyReadonlyArrayDyn<'_, u8>, what: &str) -> PyResult<(Vec<RgbImage>, bool)> {
+pub fn images_from(
+    array: &PyReadonlyArrayDyn<'_, u8>,
+    what: &str,
+) -> PyResult<(Vec<RgbImage>, bool)> {
     let view = array.as_array();
     match view.ndim() {
         3 => {
@@ -62,7 +65,9 @@ pub fn to_python<'py>(
     }
     let views: Vec<_> = arrays.iter().map(|a| a.view()).collect();
     let stacked = ndarray::stack(Axis(0), &views).map_err(|e| {
-        PyValueError::new_err(format!("results of different sizes cannot form a batch: {e}"))
+        PyValueError::new_err(format!(
+            "results of different sizes cannot form a batch: {e}"
+        ))
     })?;
     Ok(stacked.into_dyn().into_pyarray(py))
 }
@@ -85,7 +90,11 @@ pub fn load_image<'py>(
 /// `adain.save_image(array, path)`: writes a uint8 H×W×3 array; the extension picks the format.
 /// The file appears whole or not at all.
 #[pyfunction]
-pub fn save_image(py: Python<'_>, array: PyReadonlyArrayDyn<'_, u8>, path: PathBuf) -> PyResult<()> {
+pub fn save_image(
+    py: Python<'_>,
+    array: PyReadonlyArrayDyn<'_, u8>,
+    path: PathBuf,
+) -> PyResult<()> {
     let view = array.as_array();
     if view.ndim() != 3 {
         return Err(PyValueError::new_err(format!(

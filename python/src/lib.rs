@@ -3,6 +3,7 @@
 
 mod arrays;
 mod errors;
+mod gaussian;
 mod stats;
 mod stylizer;
 
@@ -37,6 +38,7 @@ fn _adain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AdainError", m.py().get_type::<errors::AdainError>())?;
     m.add_class::<stylizer::Stylizer>()?;
     m.add_class::<stats::StyleStats>()?;
+    m.add_class::<gaussian::StyleGaussian>()?;
     m.add_function(wrap_pyfunction!(_init, m)?)?;
     m.add_function(wrap_pyfunction!(runtime_info, m)?)?;
     m.add_function(wrap_pyfunction!(arrays::load_image, m)?)?;
@@ -47,9 +49,11 @@ fn _adain(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
 /// The model folder `model`, or the bundled default.
 fn model_dir(model: Option<std::path::PathBuf>) -> PyResult<std::path::PathBuf> {
-    model.or_else(|| DEFAULT_MODEL.get().cloned()).ok_or_else(|| {
-        pyo3::exceptions::PyValueError::new_err(
-            "no default model in this installation: pass model=<package folder>",
-        )
-    })
+    model
+        .or_else(|| DEFAULT_MODEL.get().cloned())
+        .ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(
+                "no default model in this installation: pass model=<package folder>",
+            )
+        })
 }

@@ -71,7 +71,11 @@ impl StyleStats {
         format!(
             "StyleStats(layers={:?}, encoder={}…)",
             self.inner.layers.keys().collect::<Vec<_>>(),
-            self.inner.encoder_identity.chars().take(12).collect::<String>()
+            self.inner
+                .encoder_identity
+                .chars()
+                .take(12)
+                .collect::<String>()
         )
     }
 }

@@ -142,7 +142,9 @@ impl Stylizer {
         };
         let count = style_images.len() + stats_files.len();
         if count == 0 {
-            return Err(PyValueError::new_err("no style: pass style= and/or style_stats="));
+            return Err(PyValueError::new_err(
+                "no style: pass style= and/or style_stats=",
+            ));
         }
         if preserve_color && !stats_files.is_empty() {
             return Err(PyValueError::new_err(
@@ -153,8 +155,10 @@ impl Stylizer {
             .map_err(to_py)?;
         let results = py.detach(|| -> adain::Result<Vec<RgbImage>> {
             let mut stylizer = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            let prepared: Vec<RgbImage> =
-                style_images.iter().map(|s| prepare(s, style_size, crop)).collect();
+            let prepared: Vec<RgbImage> = style_images
+                .iter()
+                .map(|s| prepare(s, style_size, crop))
+                .collect();
             let cached = if preserve_color {
                 None
             } else {
@@ -172,7 +176,15 @@ impl Stylizer {
             contents
                 .iter()
                 .map(|original| {
-                    one(&mut stylizer, original, &styles, &weights, alpha, content_size, crop)
+                    one(
+                        &mut stylizer,
+                        original,
+                        &styles,
+                        &weights,
+                        alpha,
+                        content_size,
+                        crop,
+                    )
                 })
                 .collect()
         });
@@ -217,6 +229,23 @@ impl Stylizer {
             })
             .map_err(to_py)?;
         Ok(StyleStats { inner })
+    }
+
+    /// A style drawn from `gaussian` (a StyleGaussian of this model's encoder): `rng` as in
+    /// `StyleGaussian.sample`. Pass the result as `style_stats=`.
+    #[pyo3(signature = (gaussian, rng=None))]
+    fn sample_style(
+        &self,
+        gaussian: &Bound<'_, crate::gaussian::StyleGaussian>,
+        rng: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<StyleStats> {
+        let drawn = gaussian
+            .call_method1("sample", (rng,))?
+            .extract::<PyRef<'_, StyleStats>>()?;
+        self.check_encoder(&drawn.inner)?;
+        Ok(StyleStats {
+            inner: drawn.inner.clone(),
+        })
     }
 
     /// Name and version of the model, the precision of its graphs and the providers in use.

@@ -12,12 +12,12 @@ mod fixture;
 mod fuzz;
 mod model_card;
 mod paths;
+mod pypi;
+mod python_wheel;
 mod setup;
 mod target;
 mod test;
 mod train_default;
-mod pypi;
-mod python_wheel;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

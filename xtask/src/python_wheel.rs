@@ -46,19 +46,22 @@ pub fn build() -> Result<PathBuf> {
     // zig links against an old glibc, so the wheel keeps its manylinux promise on any newer machine.
     let host = host()?;
     let zig = crate::setup::cross::toolchain(&[host])?.zig;
-    let path = std::env::join_paths(
-        zig.parent()
-            .into_iter()
-            .map(Path::to_path_buf)
-            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )?;
+    let path = std::env::join_paths(zig.parent().into_iter().map(Path::to_path_buf).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))?;
     let staging = wheel_dir().join("maturin");
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir_all(&staging)?;
     tracing::info!("building the extension with {MATURIN}");
     let status = Command::new(&maturin)
         .current_dir(workspace_root())
-        .args(["build", "--release", "--quiet", "--manifest-path", "python/Cargo.toml"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--manifest-path",
+            "python/Cargo.toml",
+        ])
         .args(["--compatibility", MANYLINUX, "--zig", "--interpreter"])
         .arg(crate::pypi::python())
         .arg("--out")
@@ -94,10 +97,20 @@ fn maturin() -> Result<PathBuf> {
     tracing::info!("installing {MATURIN} into {}", venv.display());
     let python = venv.join("bin").join("python");
     if !python.is_file() {
-        run_ok(Command::new(crate::pypi::python()).args(["-m", "venv"]).arg(&venv))?;
+        run_ok(
+            Command::new(crate::pypi::python())
+                .args(["-m", "venv"])
+                .arg(&venv),
+        )?;
     }
-    run_ok(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", MATURIN]))?;
+    run_ok(Command::new(&python).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        MATURIN,
+    ]))?;
     Ok(bin)
 }
 
@@ -120,10 +133,18 @@ fn host() -> Result<Target> {
 fn bundled_files() -> Result<Vec<(String, PathBuf)>> {
     let host = host()?;
     let library = crate::setup::onnx_runtime::library_path();
-    let library_name = library.file_name().context("library name")?.to_string_lossy().into_owned();
+    let library_name = library
+        .file_name()
+        .context("library name")?
+        .to_string_lossy()
+        .into_owned();
     let mut files = vec![(format!("adain/_bundle/{library_name}"), library.clone())];
     for licence in crate::setup::onnx_runtime::license_files(host)? {
-        let name = licence.file_name().context("licence name")?.to_string_lossy().into_owned();
+        let name = licence
+            .file_name()
+            .context("licence name")?
+            .to_string_lossy()
+            .into_owned();
         files.push((format!("adain/_bundle/onnxruntime-{name}"), licence));
     }
     let package = default_package();
@@ -135,7 +156,10 @@ fn bundled_files() -> Result<Vec<(String, PathBuf)>> {
     ));
     for file in &manifest.files {
         let path = &file.path;
-        files.push((format!("adain/_bundle/models/default/{path}"), package.join(path)));
+        files.push((
+            format!("adain/_bundle/models/default/{path}"),
+            package.join(path),
+        ));
     }
     Ok(files)
 }
@@ -167,10 +191,15 @@ fn bundle(from: &Path, to: &Path, files: &[(String, PathBuf)]) -> Result<()> {
     let record_name = record_name.context("the wheel has no RECORD")?;
     for (name, path) in files {
         let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let mode = if name.contains("onnxruntime.so") { 0o755 } else { 0o644 };
+        let mode = if name.contains("onnxruntime.so") {
+            0o755
+        } else {
+            0o644
+        };
         output.start_file(name, deflate.unix_permissions(mode))?;
         output.write_all(&bytes)?;
-        let digest = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(&bytes));
+        let digest =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(&bytes));
         record.push_str(&format!("{name},sha256={digest},{}\n", bytes.len()));
     }
     output.start_file(&record_name, deflate)?;

@@ -46,7 +46,11 @@ pub fn save_rgb(image: &RgbImage, path: impl AsRef<Path>) -> Result<()> {
 
 /// `image` encoded in `format` in memory, as [`save_rgb`] would write it (JPEG at quality 95);
 /// `name` is used in errors.
-pub fn encode_rgb(image: &RgbImage, format: ImageFormat, name: impl AsRef<Path>) -> Result<Vec<u8>> {
+pub fn encode_rgb(
+    image: &RgbImage,
+    format: ImageFormat,
+    name: impl AsRef<Path>,
+) -> Result<Vec<u8>> {
     let mut bytes = Cursor::new(Vec::new());
     let encoded = match format {
         ImageFormat::Jpeg => {

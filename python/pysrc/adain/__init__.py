@@ -14,10 +14,19 @@ then the cache of ``cargo xtask setup``) and ``Stylizer(model=...)`` needs a pac
 from pathlib import Path as _Path
 
 from . import _adain
-from ._adain import AdainError, StyleStats, Stylizer, load_image, runtime_info, save_image
+from ._adain import (
+    AdainError,
+    StyleGaussian,
+    StyleStats,
+    Stylizer,
+    load_image,
+    runtime_info,
+    save_image,
+)
 
 __all__ = [
     "AdainError",
+    "StyleGaussian",
     "StyleStats",
     "Stylizer",
     "load_image",

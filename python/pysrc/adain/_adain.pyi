@@ -27,6 +27,21 @@ class StyleStats:
     @property
     def info(self) -> Dict[str, str]: ...
 
+class StyleGaussian:
+    """A Gaussian over many styles' relu4_1 (μ, log σ) (`adain stats --fit-gaussian`): endless new styles."""
+
+    @staticmethod
+    def load(path: Union[str, PathLike]) -> "StyleGaussian": ...
+    @staticmethod
+    def fit(styles: Sequence[StyleStats]) -> "StyleGaussian": ...
+    def save(self, path: Union[str, PathLike]) -> None: ...
+    def sample(self, rng: Optional[Union[int, np.random.Generator]] = None) -> StyleStats:
+        """One style: from a NumPy Generator, an int seed (the CLI's --seed generator) or fresh entropy."""
+    @property
+    def count(self) -> int: ...
+    @property
+    def encoder_identity(self) -> str: ...
+
 class Stylizer:
     """Encoder and decoder sessions of a model package, opened once; safe to call from several threads."""
 
@@ -54,6 +69,10 @@ class Stylizer:
         self, images: Union[Image, Sequence[Image]], style_size: int = 512, crop: bool = False
     ) -> StyleStats:
         """Statistics of one image, or their average over several, as `adain stats` computes them."""
+    def sample_style(
+        self, gaussian: StyleGaussian, rng: Optional[Union[int, np.random.Generator]] = None
+    ) -> StyleStats:
+        """A style drawn from `gaussian`, checked against this model's encoder; pass it as style_stats=."""
     @property
     def precision(self) -> str: ...
     @property

@@ -13,9 +13,9 @@ use anyhow::{bail, Context, Result};
 
 use adain_models::install_paths::cache_dir;
 
+use crate::pypi::{self, Wheel};
 use crate::setup::debian;
 use crate::target::Target;
-use crate::pypi::{self, Wheel};
 
 const ZIG_VERSION: &str = "0.15.2";
 const ZIG_WHEEL: Wheel<'static> = Wheel {

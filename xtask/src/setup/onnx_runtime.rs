@@ -10,8 +10,8 @@ use adain_models::install_paths::{
     cache_dir, onnx_runtime_dir, ONNX_RUNTIME_LIBRARY, ONNX_RUNTIME_VERSION,
 };
 
-use crate::target::Target;
 use crate::pypi::{self, Member, Wheel, WheelFile};
+use crate::target::Target;
 
 /// Apple silicon: not a release target (nothing here can run it), but a machine to build and run
 /// from source on, so setup installs its library like the others.

@@ -7,6 +7,7 @@ use crate::exit::usage;
 use adain::image_io::{load_rgb, prepare};
 use adain::style::{average, info_keys};
 use adain::stylize::Stylizer;
+use adain_models::style_gaussian::StyleGaussian;
 use anyhow::{Context, Result};
 use clap::Args;
 
@@ -20,7 +21,11 @@ The file holds relu1_1..relu4_1 `.mean`/`.std` (f32 [C]) and metadata: the encod
 statistics convention, the source images and their sizes. With several images the statistics are the
 equal-weight arithmetic mean, over the images, of each image's per-channel mean and std.
 `adain stylize --style-stats FILE` with a file of one image gives the same result, bit for bit, as
-`--style IMAGE` with the same --style-size and --crop.")]
+`--style IMAGE` with the same --style-size and --crop.
+
+With --fit-gaussian the file is a Gaussian over the styles' relu4_1 (μ, log σ) instead (mean and the
+centred styles, no covariance matrix): `adain stylize --style-sample FILE` draws a new style from it
+for every content image (--seed makes the draws reproducible).")]
 pub struct StatsArgs {
     /// Style images, or folders of them (every image inside, sorted by name)
     #[arg(required = true, value_name = "STYLE")]
@@ -38,6 +43,11 @@ pub struct StatsArgs {
     /// Center-crop styles to squares (after resizing)
     #[arg(long)]
     pub crop: bool,
+
+    /// Instead of averaging, fit a Gaussian to the styles' relu4_1 (μ, log σ), to draw new styles from
+    /// with `adain stylize --style-sample FILE` (needs at least 2 images)
+    #[arg(long)]
+    pub fit_gaussian: bool,
 
     #[command(flatten)]
     pub limits: ImageLimitArgs,
@@ -93,6 +103,17 @@ pub fn run(args: &StatsArgs) -> Result<()> {
     }
     progress.finish();
 
+    if args.fit_gaussian {
+        let gaussian = StyleGaussian::fit(&all)
+            .with_context(|| format!("fitting a style Gaussian to {} image(s)", all.len()))?;
+        gaussian.save(&args.output)?;
+        tracing::info!(
+            "wrote {} (a Gaussian over {} styles' relu4_1 statistics)",
+            args.output.display(),
+            gaussian.count()
+        );
+        return Ok(());
+    }
     let stats = average(&all)?;
     stats.save(&args.output)?;
     tracing::info!(

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use adain::adain::ChannelStats;
 use adain::image_io::{load_rgb, prepare};
 use adain::stylize::{adain_stats, preserve_color, Stylizer};
+use adain_models::style_gaussian::{standard_normals, StyleGaussian};
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
 use image::RgbImage;
@@ -20,13 +21,22 @@ pub struct StyleArgs {
         short,
         long,
         value_name = "STYLE",
-        required_unless_present = "style_stats"
+        required_unless_present_any = ["style_stats", "style_sample"]
     )]
     pub style: Vec<PathBuf>,
 
     /// Style statistics file (from `adain stats`) used as a style; repeat for several
     #[arg(long, value_name = "FILE")]
     pub style_stats: Vec<PathBuf>,
+
+    /// Style Gaussian (from `adain stats --fit-gaussian`): a new style drawn from it for every content
+    /// image (style augmentation); repeat for several
+    #[arg(long, value_name = "FILE")]
+    pub style_sample: Vec<PathBuf>,
+
+    /// Seed of the --style-sample draws: the same seed and inputs give the same styles
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
 
     /// Resize style images so their shorter side has N pixels; 0 keeps their size
     #[arg(long, value_name = "N", default_value_t = 512)]
@@ -40,7 +50,7 @@ pub struct StyleArgs {
 impl StyleArgs {
     /// The styles in command-line order (see [`style_sources`]).
     pub fn sources(&self, matches: &ArgMatches) -> Result<Vec<StyleSource>> {
-        style_sources(&self.style, &self.style_stats, matches)
+        style_sources(&self.style, &self.style_stats, &self.style_sample, matches)
     }
 }
 
@@ -60,21 +70,29 @@ fn parse_alpha(s: &str) -> Result<f32, String> {
 pub enum StyleSource {
     Image(PathBuf),
     Stats(PathBuf),
+    /// A style Gaussian to draw from.
+    Sample(PathBuf),
 }
 
 impl StyleSource {
     pub fn path(&self) -> &Path {
         match self {
-            StyleSource::Image(p) | StyleSource::Stats(p) => p,
+            StyleSource::Image(p) | StyleSource::Stats(p) | StyleSource::Sample(p) => p,
         }
+    }
+
+    /// Statistics without an image (which --preserve-color cannot recolour).
+    pub fn is_statistics(&self) -> bool {
+        !matches!(self, StyleSource::Image(_))
     }
 }
 
-/// --style (folders expanded) and --style-stats values in command-line order: weights and masks refer
-/// to styles by position, and clap keeps the two options in separate lists.
+/// --style (folders expanded), --style-stats and --style-sample values in command-line order: weights
+/// and masks refer to styles by position, and clap keeps the options in separate lists.
 pub fn style_sources(
     images: &[PathBuf],
     stats: &[PathBuf],
+    samples: &[PathBuf],
     matches: &ArgMatches,
 ) -> Result<Vec<StyleSource>> {
     let indices = |id: &str| -> Vec<usize> {
@@ -91,19 +109,29 @@ pub fn style_sources(
     for (path, index) in stats.iter().zip(indices("style_stats")) {
         ordered.push((index, vec![StyleSource::Stats(path.clone())]));
     }
+    for (path, index) in samples.iter().zip(indices("style_sample")) {
+        ordered.push((index, vec![StyleSource::Sample(path.clone())]));
+    }
     ordered.sort_by_key(|(i, _)| *i);
     Ok(ordered.into_iter().flat_map(|(_, s)| s).collect())
 }
 
 /// The styles ready for AdaIN: statistics, or (with --preserve-color) the images to recolour for
-/// each content.
-pub enum ReadyStyles {
+/// each content; style Gaussians drawn from for each content.
+pub struct ReadyStyles {
+    ready: Ready,
+    /// (position among the styles, the Gaussian to draw that style from)
+    samplers: Vec<(usize, StyleGaussian)>,
+    seed: u64,
+}
+
+enum Ready {
     Stats(Vec<ChannelStats>),
     Images(Vec<RgbImage>),
 }
 
 impl ReadyStyles {
-    /// Loads every style once. Stats files must come from this model's encoder.
+    /// Loads every style once. Stats files and Gaussians must come from this model's encoder.
     pub fn load(
         stylizer: &mut Stylizer,
         sources: &[StyleSource],
@@ -111,20 +139,26 @@ impl ReadyStyles {
         crop: bool,
         preserve_color: bool,
         max_pixels: u64,
+        seed: u64,
     ) -> Result<Self> {
         let load_image = |path: &Path| -> Result<RgbImage> {
             Ok(prepare(&load_rgb(path, max_pixels)?, style_size, crop))
         };
         if preserve_color {
-            return Ok(Self::Images(
-                sources
-                    .iter()
-                    .map(|s| load_image(s.path()))
-                    .collect::<Result<_>>()?,
-            ));
+            return Ok(Self {
+                ready: Ready::Images(
+                    sources
+                        .iter()
+                        .map(|s| load_image(s.path()))
+                        .collect::<Result<_>>()?,
+                ),
+                samplers: Vec::new(),
+                seed,
+            });
         }
         let mut stats = Vec::with_capacity(sources.len());
-        for source in sources {
+        let mut samplers = Vec::new();
+        for (position, source) in sources.iter().enumerate() {
             stats.push(match source {
                 // A stats file: no encoder run at all.
                 StyleSource::Stats(path) => {
@@ -143,21 +177,43 @@ impl ReadyStyles {
                             format!("{}: computing style statistics", path.display())
                         })?
                 }
+                // Drawn per content; the mean of the Gaussian holds the place.
+                StyleSource::Sample(path) => {
+                    let gaussian =
+                        adain::style::load_gaussian_checked(path, stylizer.encoder_identity())?;
+                    let centre = adain_stats(&gaussian.sample(&vec![0.0; gaussian.count()])?);
+                    samplers.push((position, gaussian));
+                    centre
+                }
             });
         }
-        Ok(Self::Stats(stats))
+        Ok(Self {
+            ready: Ready::Stats(stats),
+            samplers,
+            seed,
+        })
     }
 
-    /// relu4_1 statistics of every style for `content`: the cached ones, or those of the style
-    /// images recoloured to the content's colours.
+    /// relu4_1 statistics of every style for content number `draw` of the run: the cached ones (with
+    /// fresh draws from the Gaussians), or those of the style images recoloured to the content's colours.
     pub fn statistics_for(
         &self,
         stylizer: &mut Stylizer,
         content: &RgbImage,
+        draw: u64,
     ) -> Result<Cow<'_, [ChannelStats]>> {
-        match self {
-            Self::Stats(stats) => Ok(Cow::Borrowed(stats)),
-            Self::Images(images) => {
+        match &self.ready {
+            Ready::Stats(stats) if self.samplers.is_empty() => Ok(Cow::Borrowed(stats)),
+            Ready::Stats(stats) => {
+                let mut drawn = stats.clone();
+                for (position, gaussian) in &self.samplers {
+                    let seed = draw_seed(self.seed, draw, *position);
+                    let z = standard_normals(seed, gaussian.count());
+                    drawn[*position] = adain_stats(&gaussian.sample(&z)?);
+                }
+                Ok(Cow::Owned(drawn))
+            }
+            Ready::Images(images) => {
                 let mut recoloured = Vec::with_capacity(images.len());
                 for image in images {
                     let planar = preserve_color(image, content);
@@ -167,4 +223,10 @@ impl ReadyStyles {
             }
         }
     }
+}
+
+/// A seed per (run seed, content, style position), well mixed so neighbouring draws are unrelated.
+fn draw_seed(seed: u64, draw: u64, position: usize) -> u64 {
+    seed ^ draw.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (position as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)
 }

@@ -21,7 +21,7 @@ use crate::inputs::{create_parent_dirs, expand_images, result_name, result_paths
 use crate::io_threads::{spawn_reader, spawn_writer, Finished, Loaded, Preparation};
 use crate::progress::Progress;
 use crate::render::{Encoded, Tiling};
-use crate::styles::{ReadyStyles, StyleArgs, StyleSource};
+use crate::styles::{ReadyStyles, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -128,7 +128,7 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let contents = expand_images(&args.contents, "content")?;
     let sources = args.styles.sources(matches)?;
     if args.preserve_color {
-        if let Some(stats) = sources.iter().find(|s| matches!(s, StyleSource::Stats(_))) {
+        if let Some(stats) = sources.iter().find(|s| s.is_statistics()) {
             return Err(usage(format!(
                 "--preserve-color recolours style images, but {} is a statistics file",
                 stats.path().display()
@@ -192,6 +192,7 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
         args.crop,
         args.preserve_color,
         args.limits.max_pixels,
+        args.styles.seed,
     )?;
 
     let progress = Progress::new(outputs.len() as u64, "stylizing");
@@ -314,7 +315,9 @@ impl Batch<'_> {
                 options.tile
             );
         }
-        let stats = self.styles.statistics_for(&mut self.stylizer, content)?;
+        let stats = self
+            .styles
+            .statistics_for(&mut self.stylizer, content, loaded.index as u64)?;
         let masks: Vec<Array2<f32>> = match &self.mode {
             Mode::Masks(masks) => {
                 let (grid_w, grid_h) = (

@@ -20,7 +20,7 @@ use clap::{ArgMatches, Args};
 use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::exit::usage;
 use crate::progress::Progress;
-use crate::styles::{ReadyStyles, StyleArgs, StyleSource};
+use crate::styles::{ReadyStyles, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -123,7 +123,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
     if args.preserve_color {
-        if let Some(stats) = sources.iter().find(|s| matches!(s, StyleSource::Stats(_))) {
+        if let Some(stats) = sources.iter().find(|s| s.is_statistics()) {
             return Err(usage(format!(
                 "--preserve-color recolours style images, but {} is a statistics file",
                 stats.path().display()
@@ -201,6 +201,7 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
         false,
         args.preserve_color,
         args.limits.max_pixels,
+        args.styles.seed,
     )?;
 
     let progress = Progress::frames(info.frames);
@@ -283,7 +284,7 @@ impl Run {
         if prepared.new_shot || self.shot_styles.is_empty() {
             self.shot_styles = self
                 .styles
-                .statistics_for(&mut self.stylizer, prepared.image())?
+                .statistics_for(&mut self.stylizer, prepared.image(), 0)?
                 .into_owned();
         }
         let mix = match &self.weights {

@@ -155,8 +155,12 @@ pub fn encode(image: &RgbImage, format: OutputFormat) -> Result<Vec<u8>, ApiErro
         OutputFormat::Jpeg => ImageFormat::Jpeg,
         OutputFormat::Webp => ImageFormat::WebP,
     };
-    encode_rgb(image, image_format, format!("result.{}", format.extension()))
-        .map_err(|e| ApiError::internal(format!("encoding the result: {e}")))
+    encode_rgb(
+        image,
+        image_format,
+        format!("result.{}", format.extension()),
+    )
+    .map_err(|e| ApiError::internal(format!("encoding the result: {e}")))
 }
 
 /// What storing a style computes once.
