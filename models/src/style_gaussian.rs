@@ -367,7 +367,7 @@ mod tests {
         assert!(StyleGaussian::fit(&styles(1, 4)).is_err());
         assert!(gaussian.sample(&[0.0; 3]).is_err());
         // z = 0 draws the mean.
-        let centre = gaussian.sample(&vec![0.0; 5]).unwrap();
+        let centre = gaussian.sample(&[0.0; 5]).unwrap();
         assert_eq!(centre.adain_layer().mean[0], gaussian.mean[0]);
     }
 

@@ -10,6 +10,9 @@ use pyo3::prelude::*;
 
 use crate::errors::to_py;
 
+/// One layer's (mean, std) as float32 arrays.
+type MeanAndStd<'py> = (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>);
+
 /// Per-channel mean and standard deviation of a style's features at each VGG layer (relu1_1 …
 /// relu4_1), with the identity of the encoder that computed them.
 #[pyclass(frozen, module = "adain")]
@@ -39,7 +42,7 @@ impl StyleStats {
     fn layers<'py>(
         &self,
         py: Python<'py>,
-    ) -> BTreeMap<String, (Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>)> {
+    ) -> BTreeMap<String, MeanAndStd<'py>> {
         self.inner
             .layers
             .iter()
