@@ -3,40 +3,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::python::{built_wheel, run};
+
+use std::path::Path;
 use std::process::Command;
-
-/// The wheel `cargo xtask wheel` wrote (`cargo xtask test` builds it first).
-fn built_wheel() -> Option<PathBuf> {
-    let dir = common::workspace().join("target").join("wheels");
-    let found = std::fs::read_dir(&dir)
-        .ok()
-        .and_then(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .find(|p| p.extension().is_some_and(|e| e == "whl"))
-        })
-        .ok_or_else(|| {
-            format!(
-                "no wheel in {} (cargo xtask wheel builds it)",
-                dir.display()
-            )
-        });
-    adain_test_support::require("the adain wheel", found)
-}
-
-fn run(command: &mut Command) -> String {
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "{command:?} failed:\n{text}");
-    text
-}
 
 #[test]
 fn the_wheel_installs_in_a_fresh_venv_and_passes_its_tests() {
@@ -64,8 +34,10 @@ fn the_wheel_installs_in_a_fresh_venv_and_passes_its_tests() {
     ]));
     assert!(info.contains("site-packages/adain/_bundle/"), "{info}");
     let tests: &Path = &common::workspace().join("python").join("tests");
+    // The Ray tests run in their own venv (python_ray.rs).
     let report = run(Command::new(&venv_python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg(format!("--ignore={}", tests.join("ray").display()))
         .arg(tests)
         .env("ADAIN_BIN", env!("CARGO_BIN_EXE_adain"))
         .current_dir(venv.path()));

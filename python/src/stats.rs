@@ -39,10 +39,7 @@ impl StyleStats {
 
     /// `{layer: (mean, std)}` as float32 arrays.
     #[getter]
-    fn layers<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> BTreeMap<String, MeanAndStd<'py>> {
+    fn layers<'py>(&self, py: Python<'py>) -> BTreeMap<String, MeanAndStd<'py>> {
         self.inner
             .layers
             .iter()

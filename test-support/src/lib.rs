@@ -79,6 +79,12 @@ pub const TRITON_SCHEMA_VENV: &str = "triton-schema-2.73.0";
 /// What that venv holds, exactly.
 pub const TRITON_SCHEMA_PACKAGES: [&str; 2] = ["tritonclient==2.73.0", "protobuf==6.33.6"];
 
+/// The venv (under the adain cache folder) with Ray Data for the Ray example's test; `cargo xtask
+/// setup --ray` installs it, the test installs the freshly built adain wheel into it.
+pub const RAY_VENV: &str = "ray-2.60.0";
+/// What that venv holds, pinned (Pillow: Ray Data reads images with it).
+pub const RAY_PACKAGES: [&str; 3] = ["ray[data]==2.60.0", "pillow==13.0.0", "pytest==9.2.0"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

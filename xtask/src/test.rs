@@ -15,13 +15,14 @@ pub struct TestArgs {
 }
 
 pub fn run(args: &TestArgs) -> Result<()> {
-    // The video tests need ffmpeg, the release checks zig, qemu-user and wine, the page's test Chromium, Triton's config schema: installed here (as
+    // The video tests need ffmpeg, the release checks zig, qemu-user and wine, the page's test Chromium, Triton's config schema, Ray: installed here (as
     // root) or already present; under CI a missing one fails those tests rather than skipping them.
     crate::setup::run(&crate::setup::SetupArgs {
         video: true,
         cross: true,
         browser: true,
         triton: true,
+        ray: true,
         ..Default::default()
     })?;
     // The Python wheel its test installs into a fresh venv (inference/tests/python_wheel.rs).

@@ -12,6 +12,7 @@ use adain_models::vgg::{default_encoder, DEFAULT_ENCODER_SOURCE};
 use adain_models::{Architecture, Network};
 use image::{Rgb, RgbImage};
 
+pub mod python;
 pub mod server;
 
 /// Seed of the random decoder every test package uses.

@@ -4,6 +4,7 @@ pub mod cross;
 pub mod debian;
 mod encoder;
 pub mod onnx_runtime;
+pub mod ray_venv;
 pub mod torch_venv;
 pub mod triton_schema;
 pub mod vgg_weights;
@@ -35,6 +36,11 @@ pub struct SetupArgs {
     /// small venv), to check the configs `adain export-triton` writes
     #[arg(long)]
     pub triton: bool,
+
+    /// Also install Ray Data (with Pillow and pytest, ~600 MB from PyPI, in a venv in the cache) for
+    /// the test of python/examples/ray_stylize.py
+    #[arg(long)]
+    pub ray: bool,
 }
 
 pub fn run(args: &SetupArgs) -> Result<()> {
@@ -47,6 +53,9 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     }
     if args.video {
         debian::ensure(&debian::FFMPEG)?;
+    }
+    if args.ray {
+        ray_venv::install()?;
     }
     if args.triton {
         triton_schema::install()?;
