@@ -8,7 +8,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use adain_models::install_paths::cache_dir;
 use anyhow::{bail, Context, Result};
 use base64::Engine;
 use clap::Args;
@@ -89,37 +88,15 @@ pub fn build() -> Result<PathBuf> {
 
 /// maturin in its venv, installed once.
 fn maturin() -> Result<PathBuf> {
-    let venv = cache_dir().join("tools").join(MATURIN.replace("==", "-"));
-    let bin = venv.join("bin").join("maturin");
-    if bin.is_file() {
-        return Ok(bin);
-    }
-    tracing::info!("installing {MATURIN} into {}", venv.display());
-    let python = venv.join("bin").join("python");
-    if !python.is_file() {
-        run_ok(
-            Command::new(crate::pypi::python())
-                .args(["-m", "venv"])
-                .arg(&venv),
-        )?;
-    }
-    run_ok(Command::new(&python).args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        MATURIN,
-    ]))?;
-    Ok(bin)
-}
-
-fn run_ok(cmd: &mut Command) -> Result<()> {
-    let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
-    if !status.success() {
-        bail!("{cmd:?} failed ({status})");
-    }
-    Ok(())
+    let venv = crate::setup::venv::Venv {
+        name: "tools/maturin-1.16.0",
+        packages: &[MATURIN],
+        pip_args: &[],
+        probe: "import maturin",
+        used_for: "maturin",
+    };
+    venv.ensure()?;
+    Ok(venv.dir().join("bin").join("maturin"))
 }
 
 fn host() -> Result<Target> {

@@ -7,6 +7,7 @@ pub mod onnx_runtime;
 pub mod ray_venv;
 pub mod torch_venv;
 pub mod triton_schema;
+pub mod venv;
 pub mod vgg_weights;
 
 use anyhow::Result;
