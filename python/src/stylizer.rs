@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use adain::adain::{normalized_weights, ChannelStats, StyleMix};
-use adain::image_io::{prepare, resize_exact};
-use adain::stylize::{adain_stats, preserve_color as recolour, transfer, Stylizer as Inner};
-use adain::tiling::{encode_tiled, render_tiled, TileOptions, DEFAULT_TILE_ABOVE};
+use adain::image_io::{prepare, restore_size};
+use adain::stylize::{adain_stats, preserve_color as recolour, Stylizer as Inner};
+use adain::tiling::{render_auto, DEFAULT_TILE_ABOVE};
 use adain::{ModelPackage, PrecisionChoice, Provider, ProviderRequest, SessionOptions};
 use image::RgbImage;
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn};
@@ -309,27 +309,8 @@ fn one(
             weights,
         }
     };
-    let pixels = u64::from(content.width()) * u64::from(content.height());
-    let result = if pixels > DEFAULT_TILE_ABOVE {
-        let options = TileOptions::default();
-        let tiled = encode_tiled(stylizer, &content, None, &options, &mut |_| {})?;
-        render_tiled(stylizer, &content, &tiled, mix, alpha, &mut |_| {})?
-    } else {
-        let features = stylizer.encode_content(&content)?;
-        let target = transfer(&features, mix, alpha)?;
-        stylizer.decode(target.view(), features.width, features.height)?
-    };
-    let (w, h) = if crop {
-        let side = original.width().min(original.height());
-        (side, side)
-    } else {
-        original.dimensions()
-    };
-    Ok(if result.dimensions() == (w, h) {
-        result
-    } else {
-        resize_exact(&result, w, h)
-    })
+    let result = render_auto(stylizer, &content, mix, alpha, DEFAULT_TILE_ABOVE)?;
+    Ok(restore_size(result, original.dimensions(), crop))
 }
 
 /// `any` as a list of items: a Python list or tuple, or a single item.

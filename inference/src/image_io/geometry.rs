@@ -49,10 +49,41 @@ pub fn prepare<P: Pixel + 'static>(image: &Buffer<P>, shorter_side: u32, crop: b
     }
 }
 
+/// A result made from `prepare(original, _, crop)` brought back to the size the caller expects: the
+/// original's, or its centre square's with `crop` (as `adain stylize --content-size` writes it).
+pub fn restore_size<P: Pixel + 'static>(
+    result: Buffer<P>,
+    original_size: (u32, u32),
+    crop: bool,
+) -> Buffer<P> {
+    let (w, h) = original_size;
+    let (w, h) = if crop { (w.min(h), w.min(h)) } else { (w, h) };
+    if result.dimensions() == (w, h) {
+        result
+    } else {
+        imageops::resize(&result, w, h, FILTER)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use image::RgbImage;
+
+    #[test]
+    fn results_go_back_to_the_original_or_its_centre_square() {
+        let small = RgbImage::new(64, 48);
+        assert_eq!(
+            restore_size(small.clone(), (333, 257), false).dimensions(),
+            (333, 257)
+        );
+        assert_eq!(
+            restore_size(small.clone(), (333, 257), true).dimensions(),
+            (257, 257)
+        );
+        let same = RgbImage::from_pixel(64, 48, image::Rgb([1, 2, 3]));
+        assert_eq!(restore_size(same.clone(), (64, 48), false), same);
+    }
 
     #[test]
     fn shorter_side_keeps_aspect_and_odd_sizes() {

@@ -12,7 +12,7 @@ use ndarray::{Array3, ArrayView3};
 
 pub use decode::{decode_rgb, load_gray, load_rgb, DEFAULT_MAX_PIXELS};
 pub use encode::{check_output_format, encode_rgb, save_rgb};
-pub use geometry::{center_crop_square, prepare, resize_exact, resize_shorter_side};
+pub use geometry::{center_crop_square, prepare, resize_exact, resize_shorter_side, restore_size};
 pub use listing::{images_in, IMAGE_EXTENSIONS};
 
 /// RGB8 → planar [3, H, W] f32 in [0, 1], through the contract's one preprocessing.

@@ -119,6 +119,33 @@ impl TiledContent {
     }
 }
 
+/// One content image with `mix`, whole, or in tiles of the default size with whole-image statistics
+/// when it has more than `tile_above` pixels (0: never): what `adain stylize` does by default, for
+/// callers without masks or progress reports (the server, the Python package).
+pub fn render_auto(
+    stylizer: &mut Stylizer,
+    content: &RgbImage,
+    mix: StyleMix<'_>,
+    alpha: f32,
+    tile_above: u64,
+) -> Result<RgbImage> {
+    let pixels = u64::from(content.width()) * u64::from(content.height());
+    if tile_above > 0 && pixels > tile_above {
+        let tiled = encode_tiled(
+            stylizer,
+            content,
+            None,
+            &TileOptions::default(),
+            &mut |_| {},
+        )?;
+        render_tiled(stylizer, content, &tiled, mix, alpha, &mut |_| {})
+    } else {
+        let features = stylizer.encode_content(content)?;
+        let target = crate::stylize::transfer(&features, mix, alpha)?;
+        stylizer.decode(target.view(), features.width, features.height)
+    }
+}
+
 /// Pass 1. `masks` (one per style, on the relu4_1 grid of `content`) make the statistics per region,
 /// as [`StyleMix::Regions`] needs; they must be the masks later rendered with.
 pub fn encode_tiled(

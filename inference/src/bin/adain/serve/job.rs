@@ -5,16 +5,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use adain::adain::{normalized_weights, ChannelStats, StyleMix};
-use adain::image_io::{decode_rgb, encode_rgb, prepare, resize_exact};
+use adain::image_io::{decode_rgb, encode_rgb, prepare, resize_exact, restore_size};
 use adain::stylize::{adain_stats, preserve_color, Stylizer};
-use adain::tiling::DEFAULT_TILE_ABOVE;
+use adain::tiling::{render_auto, DEFAULT_TILE_ABOVE};
 use image::{ImageFormat, RgbImage};
 
 use super::api::error::ApiError;
 use super::form::{OutputFormat, StyleInput, StylizeForm, Upload};
 use super::store::{Origin, StoredStyle};
-use crate::progress::Progress;
-use crate::render::{Encoded, Tiling};
 
 /// A style whose stored id has been looked up.
 pub enum Style {
@@ -59,30 +57,10 @@ pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiE
             weights: &weights,
         }
     };
-    let tiling = Tiling {
-        tile: 0,
-        above: DEFAULT_TILE_ABOVE,
-    }
-    .options_for(content.width(), content.height());
-    let quiet = Progress::new(1, "");
-    let result = Encoded::new(stylizer, &content, None, tiling.as_ref(), &quiet)
-        .and_then(|encoded| encoded.render(stylizer, &content, mix, form.alpha, &quiet))
-        .map_err(|e| match e.downcast::<adain::AdainError>() {
-            Ok(e) => ApiError::from_adain("content", e),
-            Err(e) => ApiError::internal(format!("{e:#}")),
-        })?;
-    // As the CLI: a result processed at --content-size comes back at the content's size.
-    let (w, h) = if form.crop {
-        let side = original.width().min(original.height());
-        (side, side)
-    } else {
-        original.dimensions()
-    };
-    let result = if result.dimensions() == (w, h) {
-        result
-    } else {
-        resize_exact(&result, w, h)
-    };
+    let result = render_auto(stylizer, &content, mix, form.alpha, DEFAULT_TILE_ABOVE)
+        .map_err(|e| ApiError::from_adain("content", e))?;
+    // As the CLI: a result processed at content_size comes back at the content's size.
+    let result = restore_size(result, original.dimensions(), form.crop);
     encode(&result, job.format)
 }
 
