@@ -45,6 +45,10 @@ pub struct TrainConfig {
     /// encoder's stride must agree), against flicker in video.
     #[serde(default)]
     pub stability_weight: f64,
+    /// Weight of the colour term: the decoded image's per-channel RGB mean and std against the
+    /// style image's (the style loss's form, on the pixels), since VGG's features leave colour loose.
+    #[serde(default)]
+    pub colour_weight: f64,
     /// The decoder graph a new run started from (fine-tuning), if not from seeded weights.
     #[serde(default)]
     pub init_decoder: Option<String>,

@@ -42,11 +42,35 @@ pub fn adain_losses_to(
         .expect("relu4_1")
         .mse_loss(target, Reduction::Mean);
     let mut style = Tensor::zeros([], (tch::Kind::Float, target.device()));
-    for (o, (sm, ss)) in output_features.iter().zip(style_stats) {
-        let (om, os) = channel_stats(o);
-        style = style + om.mse_loss(sm, Reduction::Mean) + os.mse_loss(ss, Reduction::Mean);
+    for (mean, std) in style_terms(output_features, style_stats) {
+        style = style + mean + std;
     }
     Losses { content, style }
+}
+
+/// The style loss's terms per layer (relu1_1 … relu4_1): the mean part ‖μ(f(g(t))) − μ(s)‖² and the
+/// std part ‖σ(f(g(t))) − σ(s)‖² (mean squared errors); the style loss is their sum.
+pub fn style_terms(output_features: &[Tensor], style_stats: &[MeanStd]) -> Vec<(Tensor, Tensor)> {
+    output_features
+        .iter()
+        .zip(style_stats)
+        .map(|(o, (sm, ss))| {
+            let (om, os) = channel_stats(o);
+            (
+                om.mse_loss(sm, Reduction::Mean),
+                os.mse_loss(ss, Reduction::Mean),
+            )
+        })
+        .collect()
+}
+
+/// The style loss's form on the pixels themselves: ‖μ(output) − μ(style)‖² + ‖σ(output) − σ(style)‖²
+/// over the RGB channels of [N, 3, H, W] images, so colours follow the style's (the features'
+/// statistics pin them only loosely).
+pub fn colour_moments(output: &Tensor, style: &Tensor) -> Tensor {
+    let (om, os) = channel_stats(output);
+    let (sm, ss) = channel_stats(style);
+    om.mse_loss(&sm, Reduction::Mean) + os.mse_loss(&ss, Reduction::Mean)
 }
 
 /// Mean squared difference between vertically and between horizontally neighbouring pixels of an
@@ -134,6 +158,26 @@ mod tests {
         assert!(blocks > 0.004, "{blocks}");
         assert!(off_grid < blocks / 10.0, "{off_grid} vs {blocks}");
         assert!(blob < blocks / 10.0, "a smooth blob: {blob} vs {blocks}");
+    }
+
+    #[test]
+    fn the_colour_term_sees_a_colour_cast_that_keeps_the_pattern() {
+        let pattern = image(16, |y, x| ((y * 5 + x * 3) % 7) as f32 / 7.0);
+        let rgb = |shift: [f32; 3]| {
+            Tensor::cat(
+                &shift.map(|s| pattern.shallow_clone() * 0.5 + f64::from(s)),
+                1,
+            )
+        };
+        let style = rgb([0.3, 0.2, 0.1]);
+        assert!(colour_moments(&style, &style).double_value(&[]).abs() < 1e-12);
+        // Every pixel 0.1 bluer and 0.1 less red: the means move, the stds do not.
+        let cast = colour_moments(&rgb([0.2, 0.2, 0.2]), &style).double_value(&[]);
+        assert!((cast - 0.02 / 3.0).abs() < 1e-6, "{cast}");
+        // Twice the contrast in every channel: the stds differ.
+        let contrast =
+            colour_moments(&(style.shallow_clone() * 2.0 - 0.2), &style).double_value(&[]);
+        assert!(contrast > 1e-3, "{contrast}");
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub enum Record {
         grid: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         stability: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        colour: Option<f64>,
         seconds_per_iteration: f64,
     },
     /// Losses on the fixed validation pairs.
@@ -46,6 +48,9 @@ pub enum Record {
         /// Absent from logs written before the stability term existed.
         #[serde(default)]
         stability_weight: f64,
+        /// Absent from logs written before the colour term existed.
+        #[serde(default)]
+        colour_weight: f64,
     },
 }
 
@@ -82,6 +87,7 @@ impl MetricsLog {
         tv_weight: f64,
         grid_weight: f64,
         stability_weight: f64,
+        colour_weight: f64,
     ) -> Result<()> {
         let latest = if self.path.is_file() {
             read(&self.path)?
@@ -91,15 +97,17 @@ impl MetricsLog {
                         tv_weight,
                         grid_weight,
                         stability_weight,
+                        colour_weight,
                         ..
-                    } => Some((tv_weight, grid_weight, stability_weight)),
+                    } => Some((tv_weight, grid_weight, stability_weight, colour_weight)),
                     _ => None,
                 })
                 .next_back()
         } else {
             None
         };
-        if latest.unwrap_or((0.0, 0.0, 0.0)) == (tv_weight, grid_weight, stability_weight) {
+        let weights = (tv_weight, grid_weight, stability_weight, colour_weight);
+        if latest.unwrap_or((0.0, 0.0, 0.0, 0.0)) == weights {
             return Ok(());
         }
         self.append(&Record::Penalties {
@@ -107,6 +115,7 @@ impl MetricsLog {
             tv_weight,
             grid_weight,
             stability_weight,
+            colour_weight,
         })
     }
 
@@ -191,16 +200,17 @@ mod tests {
             tv_weight: 0.0,
             grid_weight,
             stability_weight: 0.0,
+            colour_weight: 0.0,
         };
-        log.note_penalties(0, 0.0, 0.0, 0.0).unwrap();
+        log.note_penalties(0, 0.0, 0.0, 0.0, 0.0).unwrap();
         assert!(
             !dir.path().join(METRICS_FILE).exists(),
             "none: nothing to say"
         );
-        log.note_penalties(100, 0.0, 10.0, 0.0).unwrap();
-        log.note_penalties(200, 0.0, 10.0, 0.0).unwrap();
+        log.note_penalties(100, 0.0, 10.0, 0.0, 0.0).unwrap();
+        log.note_penalties(200, 0.0, 10.0, 0.0, 0.0).unwrap();
         log.append(&val(250)).unwrap();
-        log.note_penalties(300, 0.0, 30.0, 0.0).unwrap();
+        log.note_penalties(300, 0.0, 30.0, 0.0, 0.0).unwrap();
         let path = dir.path().join(METRICS_FILE);
         assert_eq!(
             read(&path).unwrap(),
@@ -208,7 +218,7 @@ mod tests {
         );
         // A resume from 250 drops the change at 300, so the weight at 250 is not written again.
         let log = MetricsLog::open(dir.path(), 250).unwrap();
-        log.note_penalties(250, 0.0, 10.0, 0.0).unwrap();
+        log.note_penalties(250, 0.0, 10.0, 0.0, 0.0).unwrap();
         assert_eq!(read(&path).unwrap(), vec![penalties(100, 10.0), val(250)]);
     }
 }

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use image::RgbImage;
+use rand::distr::weighted::WeightedIndex;
+use rand::distr::Distribution;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -105,14 +107,22 @@ impl Drop for BatchLoader {
 /// One folder with its cache of resized images (small: the whole set fits in memory at training sizes).
 struct Source {
     folder: Arc<ImageFolder>,
+    /// Draws files by the folder's weights (a list's mix); uniform when it has none.
+    weighted: Option<WeightedIndex<f64>>,
     cache: HashMap<usize, Arc<RgbImage>>,
     bad: Vec<PathBuf>,
 }
 
 impl Source {
     fn new(folder: Arc<ImageFolder>) -> Self {
+        // Weights were checked positive and finite when the list was read.
+        let weighted = folder
+            .weights
+            .as_ref()
+            .and_then(|w| WeightedIndex::new(w).ok());
         Self {
             folder,
+            weighted,
             cache: HashMap::new(),
             bad: Vec::new(),
         }
@@ -130,7 +140,10 @@ impl Source {
                     self.folder.root.display()
                 ));
             }
-            let i = rng.random_range(0..self.folder.len());
+            let i = match &self.weighted {
+                Some(w) => w.sample(rng),
+                None => rng.random_range(0..self.folder.len()),
+            };
             if let Some(img) = self.cache.get(&i) {
                 return Ok(img.clone());
             }

@@ -1,18 +1,22 @@
 //! `adain-train eval`: the paper's content and style losses of a model package, averaged over every
-//! content × style pair (α = 1), computed with the package's own graphs' weights in tch, and how much
-//! of a checkerboard its outputs carry next to the photographs they come from.
+//! content × style pair (α = 1), computed with the package's own graphs' weights in tch; the style
+//! loss's mean and std parts per layer; colour fidelity (the Lab distance between each output's and
+//! its style's colour distribution, [`colour`]); and how much of a checkerboard its outputs carry
+//! next to the photographs they come from.
 //!
 //! Each pair is scored twice. The primary numbers score what a user gets: the whole images (shorter
 //! side resized to `size`), the decoder's output cropped to the content's size, clamped to [0, 1] and
 //! quantised to 8 bits, as `adain stylize` writes it. [`EvalReport::crop_float`] keeps the earlier
 //! measure: `size`² centre crops and the decoder's raw float output, as training's validation sees it.
 
+pub mod colour;
 mod written;
 
 pub use written::{as_written, cropped};
 
 use std::path::Path;
 
+use adain_models::convention::FEATURE_LAYERS;
 use adain_models::manifest::{Manifest, Role};
 use adain_models::onnx::{network_from_graph, read_model};
 use adain_models::Architecture;
@@ -22,9 +26,10 @@ use tch::{Device, Kind, Tensor};
 use crate::checkerboard::{checkerboard_score, luma};
 use crate::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use crate::error::{Result, TrainError};
-use crate::loss::adain_losses_to;
+use crate::loss::{adain_losses_to, style_terms};
 use crate::model::{tensor_to_vec, Decoder, Encoder};
 use crate::stats::{adain_to, channel_stats, MeanStd};
+use colour::LabMoments;
 
 /// What the primary numbers of a report score.
 pub const WHOLE_8BIT: &str = "whole image (shorter side resized to `size`); the decoder's output \
@@ -47,8 +52,44 @@ pub struct EvalReport {
     pub total_loss: f64,
     /// `checkerboard_score` of the stylized outputs and, as the baseline, of the contents.
     pub checkerboard: Checkerboard,
+    /// The style loss's parts per layer; they sum to `style_loss`.
+    pub style_layers: Vec<LayerTerms>,
+    pub colour: ColourFidelity,
     /// The same pairs scored on centre crops with the float output ([`CROP_FLOAT`]).
     pub crop_float: Scores,
+    /// Every pair's primary scores, content-major.
+    pub pair_scores: Vec<PairReport>,
+}
+
+/// One layer's share of the style loss.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerTerms {
+    pub layer: &'static str,
+    /// ‖μ(output) − μ(style)‖² (mean over channels).
+    pub mean: f64,
+    /// ‖σ(output) − σ(style)‖² (mean over channels).
+    pub std: f64,
+}
+
+/// Distances between colour distributions in CIELAB ([`LabMoments::distance`], Lab units).
+#[derive(Debug, Clone, Serialize)]
+pub struct ColourFidelity {
+    /// Output against its style: mean and worst over the pairs.
+    pub outputs: Spread,
+    /// Content against the style (what an unstylized image scores), for scale.
+    pub contents: Spread,
+}
+
+/// One pair's primary scores.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairReport {
+    pub content: String,
+    pub style: String,
+    pub content_loss: f64,
+    pub style_loss: f64,
+    pub colour: f64,
+    /// The content's own colour distance to the style.
+    pub content_colour: f64,
 }
 
 /// One scoring's numbers.
@@ -59,6 +100,8 @@ pub struct Scores {
     pub style_loss: f64,
     pub total_loss: f64,
     pub checkerboard: Checkerboard,
+    pub style_layers: Vec<LayerTerms>,
+    pub colour: ColourFidelity,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +125,14 @@ impl Spread {
     }
 }
 
+/// A file's name for the report: relative to its set's root.
+fn short_name(folder: &ImageFolder, path: &Path) -> String {
+    path.strip_prefix(&folder.root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 pub fn evaluate(
     model_dir: &Path,
     content_dir: &Path,
@@ -94,25 +145,29 @@ pub fn evaluate(
     let (styles, _) = ImageFolder::scan(style_dir)?;
     let mut whole = Tally::new(WHOLE_8BIT);
     let mut crop = Tally::new(CROP_FLOAT);
+    let mut pair_scores = Vec::new();
     let bar = crate::progress::bar(contents.files.len() * styles.files.len(), "evaluating");
     tch::no_grad(|| -> Result<()> {
-        let styles: Vec<Both<Vec<MeanStd>>> = styles
+        let style_sets: Vec<Both<Styled>> = styles
             .files
             .iter()
-            .map(|p| Ok(load_both(p, size, device)?.map(|s| style_stats(&encoder, &s))))
+            .map(|p| Ok(load_both(p, size, device)?.map(|s| Styled::new(&encoder, &s))))
             .collect::<Result<_>>()?;
         for path in &contents.files {
             let content = load_both(path, size, device)?.map(|c| Encoded::new(&encoder, c));
             whole.contents.push(checkerboard_of(&content.whole.image));
             crop.contents.push(checkerboard_of(&content.crop.image));
-            for style in &styles {
-                whole.add(score_pair(
-                    &encoder,
-                    &decoder,
-                    &content.whole,
-                    &style.whole,
-                    true,
-                ));
+            for (style, style_path) in style_sets.iter().zip(&styles.files) {
+                let pair = score_pair(&encoder, &decoder, &content.whole, &style.whole, true);
+                pair_scores.push(PairReport {
+                    content: short_name(&contents, path),
+                    style: short_name(&styles, style_path),
+                    content_loss: pair.content,
+                    style_loss: pair.style,
+                    colour: pair.colour,
+                    content_colour: pair.content_colour,
+                });
+                whole.add(pair);
                 crop.add(score_pair(
                     &encoder,
                     &decoder,
@@ -136,7 +191,10 @@ pub fn evaluate(
         style_loss: whole.style_loss,
         total_loss: whole.total_loss,
         checkerboard: whole.checkerboard,
+        style_layers: whole.style_layers,
+        colour: whole.colour,
         crop_float,
+        pair_scores,
     })
 }
 
@@ -199,28 +257,53 @@ fn load_both(path: &Path, size: u32, device: Device) -> Result<Both<Tensor>> {
     })
 }
 
-/// Per-layer (μ, σ) of a style image: all the style loss and AdaIN need of it.
-fn style_stats(encoder: &Encoder, style: &Tensor) -> Vec<MeanStd> {
-    encoder.features(style).iter().map(channel_stats).collect()
+/// A style image as the scores need it: per-layer (μ, σ), all the style loss and AdaIN need, and
+/// its colour moments.
+struct Styled {
+    stats: Vec<MeanStd>,
+    colour: LabMoments,
 }
 
-/// A content image with its relu4_1 features.
+impl Styled {
+    fn new(encoder: &Encoder, style: &Tensor) -> Self {
+        Self {
+            stats: encoder.features(style).iter().map(channel_stats).collect(),
+            colour: lab_moments(style),
+        }
+    }
+}
+
+fn lab_moments(image: &Tensor) -> LabMoments {
+    LabMoments::of_planar(&tensor_to_vec(image))
+}
+
+/// A content image with its relu4_1 features and colour moments.
 struct Encoded {
     image: Tensor,
     relu4_1: Tensor,
+    colour: LabMoments,
 }
 
 impl Encoded {
     fn new(encoder: &Encoder, image: Tensor) -> Self {
         let relu4_1 = encoder.relu4_1(&image);
-        Self { image, relu4_1 }
+        let colour = lab_moments(&image);
+        Self {
+            image,
+            relu4_1,
+            colour,
+        }
     }
 }
 
-/// Content loss, style loss and checkerboard score of one pair.
+/// The scores of one pair.
 struct PairScore {
     content: f64,
     style: f64,
+    /// (mean, std) parts of the style loss per layer.
+    layers: Vec<(f64, f64)>,
+    colour: f64,
+    content_colour: f64,
     checkerboard: f32,
 }
 
@@ -230,10 +313,10 @@ fn score_pair(
     encoder: &Encoder,
     decoder: &Decoder,
     content: &Encoded,
-    style: &[MeanStd],
+    style: &Styled,
     quantise: bool,
 ) -> PairScore {
-    let target = adain_to(&content.relu4_1, &style[3]);
+    let target = adain_to(&content.relu4_1, &style.stats[3]);
     let decoded = decoder.forward(&target, Kind::Float);
     let (height, width) = (content.image.size()[2], content.image.size()[3]);
     let output = if quantise {
@@ -241,10 +324,18 @@ fn score_pair(
     } else {
         cropped(&decoded, height, width)
     };
-    let losses = adain_losses_to(&encoder.features(&output), &target, style);
+    let features = encoder.features(&output);
+    let losses = adain_losses_to(&features, &target, &style.stats);
+    let layers = style_terms(&features, &style.stats)
+        .iter()
+        .map(|(m, s)| (m.double_value(&[]), s.double_value(&[])))
+        .collect();
     PairScore {
         content: losses.content.double_value(&[]),
         style: losses.style.double_value(&[]),
+        layers,
+        colour: lab_moments(&output).distance(&style.colour),
+        content_colour: content.colour.distance(&style.colour),
         checkerboard: checkerboard_of(&output),
     }
 }
@@ -261,6 +352,9 @@ struct Tally {
     scoring: &'static str,
     content: f64,
     style: f64,
+    layers: [(f64, f64); 4],
+    colour: Vec<f32>,
+    content_colour: Vec<f32>,
     pairs: usize,
     outputs: Vec<f32>,
     contents: Vec<f32>,
@@ -272,6 +366,9 @@ impl Tally {
             scoring,
             content: 0.0,
             style: 0.0,
+            layers: [(0.0, 0.0); 4],
+            colour: Vec::new(),
+            content_colour: Vec::new(),
             pairs: 0,
             outputs: Vec::new(),
             contents: Vec::new(),
@@ -281,6 +378,12 @@ impl Tally {
     fn add(&mut self, pair: PairScore) {
         self.content += pair.content;
         self.style += pair.style;
+        for (sum, (m, s)) in self.layers.iter_mut().zip(&pair.layers) {
+            sum.0 += m;
+            sum.1 += s;
+        }
+        self.colour.push(pair.colour as f32);
+        self.content_colour.push(pair.content_colour as f32);
         self.outputs.push(pair.checkerboard);
         self.pairs += 1;
     }
@@ -297,6 +400,19 @@ impl Tally {
             checkerboard: Checkerboard {
                 outputs: Spread::of(&self.outputs),
                 contents: Spread::of(&self.contents),
+            },
+            style_layers: FEATURE_LAYERS
+                .iter()
+                .zip(&self.layers)
+                .map(|(layer, (m, s))| LayerTerms {
+                    layer,
+                    mean: m / n,
+                    std: s / n,
+                })
+                .collect(),
+            colour: ColourFidelity {
+                outputs: Spread::of(&self.colour),
+                contents: Spread::of(&self.content_colour),
             },
         }
     }

@@ -90,6 +90,7 @@ fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
         ("tv_weight", c.tv_weight.to_string()),
         ("grid_weight", c.grid_weight.to_string()),
         ("stability_weight", c.stability_weight.to_string()),
+        ("colour_weight", c.colour_weight.to_string()),
         (
             "initial_decoder",
             c.init_decoder

@@ -49,6 +49,7 @@ pub struct Retune {
     pub tv_weight: Option<f64>,
     pub grid_weight: Option<f64>,
     pub stability_weight: Option<f64>,
+    pub colour_weight: Option<f64>,
 }
 
 /// What a finished invocation did.
@@ -93,6 +94,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
         config.tv_weight,
         config.grid_weight,
         config.stability_weight,
+        config.colour_weight,
     )?;
     if start >= opts.iters {
         tracing::info!("already at iteration {start} (target {})", opts.iters);
@@ -232,6 +234,7 @@ impl LossWindow {
             tv: weighted(config.tv_weight, self.sum.tv),
             grid: weighted(config.grid_weight, self.sum.grid),
             stability: weighted(config.stability_weight, self.sum.stability),
+            colour: weighted(config.colour_weight, self.sum.colour),
             seconds_per_iteration: self.since.elapsed().as_secs_f64() / n,
         }
     }

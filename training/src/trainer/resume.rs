@@ -64,6 +64,7 @@ fn retuned(checkpoint: &Checkpoint, retune: &super::Retune) -> TrainConfig {
             &mut config.stability_weight,
             retune.stability_weight,
         ),
+        ("colour", &mut config.colour_weight, retune.colour_weight),
     ] {
         if let Some(new) = new.filter(|&w| w != *weight) {
             tracing::info!(
@@ -81,6 +82,7 @@ fn check_penalties(config: &TrainConfig) -> Result<()> {
         ("--tv-weight", config.tv_weight),
         ("--grid-weight", config.grid_weight),
         ("--stability-weight", config.stability_weight),
+        ("--colour-weight", config.colour_weight),
     ] {
         if !(weight >= 0.0 && weight.is_finite()) {
             return Err(TrainError::Config(format!(

@@ -10,7 +10,9 @@ use super::Trainer;
 use crate::checkpoint::TrainConfig;
 use crate::data::Batch;
 use crate::error::{Result, TrainError};
-use crate::loss::{adain_losses, shift_consistency, total_variation, upsampling_grid_energy};
+use crate::loss::{
+    adain_losses, colour_moments, shift_consistency, total_variation, upsampling_grid_energy,
+};
 use crate::optim::learning_rate;
 use crate::stats::adain;
 
@@ -48,6 +50,7 @@ pub(super) struct Terms {
     pub tv: f64,
     pub grid: f64,
     pub stability: f64,
+    pub colour: f64,
 }
 
 impl Terms {
@@ -57,6 +60,7 @@ impl Terms {
             + config.tv_weight * self.tv
             + config.grid_weight * self.grid
             + config.stability_weight * self.stability
+            + config.colour_weight * self.colour
     }
 
     pub fn add(&mut self, other: &Terms) {
@@ -66,6 +70,7 @@ impl Terms {
         self.tv += other.tv;
         self.grid += other.grid;
         self.stability += other.stability;
+        self.colour += other.colour;
     }
 }
 
@@ -96,6 +101,7 @@ impl Trainer {
         let grid = penalty(config.grid_weight, upsampling_grid_energy);
         let stability = (config.stability_weight > 0.0)
             .then(|| self.stability_term(&c, &output32, &style_features[3], iteration));
+        let colour = (config.colour_weight > 0.0).then(|| colour_moments(&output32, &s));
         let mut objective = paper_loss.shallow_clone();
         // Not `+=`: tch's in-place add would also change `paper_loss`, which shares the storage.
         #[allow(clippy::assign_op_pattern)]
@@ -103,6 +109,7 @@ impl Trainer {
             (&tv, config.tv_weight),
             (&grid, config.grid_weight),
             (&stability, config.stability_weight),
+            (&colour, config.colour_weight),
         ] {
             if let Some(term) = term {
                 objective = objective + term * weight;
@@ -118,6 +125,7 @@ impl Trainer {
             tv: value(tv),
             grid: value(grid),
             stability: value(stability),
+            colour: value(colour),
         }
     }
 

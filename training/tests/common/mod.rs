@@ -67,6 +67,7 @@ pub fn small_config(content: &Path, style: &Path) -> TrainConfig {
         tv_weight: 0.0,
         grid_weight: 0.0,
         stability_weight: 0.0,
+        colour_weight: 0.0,
         init_decoder: None,
         seed: 3,
         precision: "fp32".into(),

@@ -30,6 +30,8 @@ pub enum Record {
         grid_weight: f64,
         #[serde(default)]
         stability_weight: f64,
+        #[serde(default)]
+        colour_weight: f64,
     },
 }
 
@@ -96,11 +98,13 @@ pub fn parse(text: &str) -> Metrics {
                 tv_weight,
                 grid_weight,
                 stability_weight,
+                colour_weight,
             } => {
                 for (key, weight) in [
                     ("tv_weight", tv_weight),
                     ("grid_weight", grid_weight),
                     ("stability_weight", stability_weight),
+                    ("colour_weight", colour_weight),
                 ] {
                     let changes = m.penalty_schedule.entry(key).or_default();
                     // A resume that rewrites the weights at the same iteration replaces the entry.

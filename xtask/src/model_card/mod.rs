@@ -4,6 +4,7 @@
 //! images (kept under target/) — plus a README section filled with measured numbers only.
 
 mod chart;
+mod comparison;
 mod evaluation;
 mod metrics;
 mod pictures;
@@ -23,6 +24,8 @@ use crate::paths::{default_package, shared_train_data, target_dir, workspace_roo
 /// Files written into the package folder.
 const LOSS_CURVES: &str = "loss_curves.svg";
 const GRID: &str = "grid.jpg";
+/// The contents × styles grid stylized at 512 px.
+const GRID_512: &str = "grid-512.jpg";
 const ALPHA: &str = "alpha.jpg";
 const INTERPOLATION: &str = "interpolation.jpg";
 /// The metrics `adain-train export` copies into the package.
@@ -39,6 +42,11 @@ pub struct ModelCardArgs {
     /// Evaluation report (`adain-train eval ... --json FILE`) for the README section
     #[arg(long, value_name = "FILE")]
     pub eval: Option<PathBuf>,
+
+    /// A model's evaluation report for the before/after section, as LABEL=FILE (repeat for each
+    /// model and size; the first label is the baseline)
+    #[arg(long, value_name = "LABEL=FILE")]
+    pub compare: Vec<String>,
 
     /// Where to write the README section [default: target/model-card/README-section.md]
     #[arg(long, value_name = "FILE")]
@@ -113,12 +121,19 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         styles.len()
     );
     for (name, bytes) in write_pictures(
-        &pictures::make(&package, &contents, &styles, args.tile)?,
+        &pictures::make(
+            &package,
+            &contents,
+            &styles,
+            args.tile,
+            pictures::STYLIZE_SIZE,
+        )?,
         &dir,
         args.quality,
     )? {
         written.push((name, bytes));
     }
+    written.push(write_large_grid(&package, &contents, &styles, args, &dir)?);
 
     // (c) The same pictures from the run's held-out images, kept out of the repository: the shared
     // training images carry no licence to redistribute.
@@ -144,11 +159,24 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
                 contents.len(),
                 styles.len()
             );
-            let made = write_pictures(
-                &pictures::make(&package, &contents, &styles, args.tile)?,
+            let mut made = write_pictures(
+                &pictures::make(
+                    &package,
+                    &contents,
+                    &styles,
+                    args.tile,
+                    pictures::STYLIZE_SIZE,
+                )?,
                 &held_out_dir,
                 args.quality,
             )?;
+            made.push(write_large_grid(
+                &package,
+                &contents,
+                &styles,
+                args,
+                &held_out_dir,
+            )?);
             for (path, bytes) in &made {
                 println!(
                     "{:>9.1} kB  {} (not committed)",
@@ -185,6 +213,17 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         ),
         None => None,
     };
+    let mut compared = Vec::new();
+    for spec in &args.compare {
+        let (label, path) = spec
+            .split_once('=')
+            .with_context(|| format!("--compare {spec}: expected LABEL=FILE"))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+        let report: comparison::Report = serde_json::from_str(&text).with_context(|| {
+            format!("{path} is not an `adain-train eval --json` report with per-layer and colour scores")
+        })?;
+        compared.push((label.to_string(), report));
+    }
     let has = |name: &'static str| {
         written
             .iter()
@@ -198,12 +237,14 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         &section::Pictures {
             loss_curves: has(LOSS_CURVES),
             grid: has(GRID),
+            grid_512: has(GRID_512),
             alpha: has(ALPHA),
             interpolation: has(INTERPOLATION),
             grid_shape: (contents.len(), styles.len()),
             held_out,
         },
     );
+    let text = text + &comparison::markdown(&compared);
     let section_path = args
         .section
         .clone()
@@ -284,18 +325,29 @@ fn splice(text: &str, section: &str) -> Option<String> {
     ))
 }
 
-/// `content/0001.jpg` for `<anything>/content/0001.jpg`.
+/// `train-hr/content/0001.jpg` for `<anything>/train-hr/content/0001.jpg`: the set, the kind and the name.
 fn relative_to_data(path: &Path) -> String {
-    let kind = path
-        .parent()
-        .and_then(Path::file_name)
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    format!("{kind}/{name}")
+    let parts: Vec<String> = path
+        .components()
+        .rev()
+        .take(3)
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.into_iter().rev().collect::<Vec<_>>().join("/")
+}
+
+/// The contents × styles grid stylized at 512 px, written as `GRID_512` into `dir`.
+fn write_large_grid(
+    package: &ModelPackage,
+    contents: &[PathBuf],
+    styles: &[PathBuf],
+    args: &ModelCardArgs,
+    dir: &Path,
+) -> Result<(PathBuf, u64)> {
+    let large = pictures::make(package, contents, styles, args.tile, pictures::LARGE_SIZE)?;
+    let path = dir.join(GRID_512);
+    let bytes = pictures::save_jpeg(&large.grid, &path, args.quality)?;
+    Ok((path, bytes))
 }
 
 /// Writes the grid, α sweep and interpolation into `dir`; returns each file with its size.

@@ -13,9 +13,10 @@ use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Images are resized to this shorter side and centre-cropped before stylization (the default
-/// model trains on 128² crops of images resized to 256).
+/// Images are resized to this shorter side and centre-cropped before stylization; the grid is also
+/// drawn at [`LARGE_SIZE`], the scale the default model now trains at (256² crops of 512 px images).
 pub const STYLIZE_SIZE: u32 = 256;
+pub const LARGE_SIZE: u32 = 512;
 /// Strengths shown in the α row.
 pub const ALPHAS: [f32; 5] = [0.0, 0.25, 0.5, 0.75, 1.0];
 /// Cells per side of the interpolation grid.
@@ -92,10 +93,10 @@ struct Engine {
 }
 
 impl Engine {
-    fn load(path: &Path) -> Result<RgbImage> {
+    fn load(path: &Path, size: u32) -> Result<RgbImage> {
         let image = load_rgb(path, DEFAULT_MAX_PIXELS)
             .with_context(|| format!("reading {}", path.display()))?;
-        Ok(prepare(&image, STYLIZE_SIZE, true))
+        Ok(prepare(&image, size, true))
     }
 
     fn style(&mut self, image: &RgbImage) -> Result<ChannelStats> {
@@ -118,23 +119,25 @@ impl Engine {
 }
 
 /// Stylizes `contents` × `styles` (up to 4 each), the α sweep of the first pair and the interpolation
-/// of the first content between the first four styles; every tile is `tile` pixels square.
+/// of the first content between the first four styles, with images `size` px square; every tile is
+/// `tile` pixels square.
 pub fn make(
     package: &ModelPackage,
     contents: &[PathBuf],
     styles: &[PathBuf],
     tile: u32,
+    size: u32,
 ) -> Result<Pictures> {
     let mut engine = Engine {
         stylizer: Stylizer::new(package, &SessionOptions::default())?,
     };
     let content_images: Vec<RgbImage> = contents
         .iter()
-        .map(|p| Engine::load(p))
+        .map(|p| Engine::load(p, size))
         .collect::<Result<_>>()?;
     let style_images: Vec<RgbImage> = styles
         .iter()
-        .map(|p| Engine::load(p))
+        .map(|p| Engine::load(p, size))
         .collect::<Result<_>>()?;
     anyhow::ensure!(
         !content_images.is_empty() && style_images.len() >= 4,

@@ -12,6 +12,8 @@ use super::metrics::{default_span, smooth, Metrics};
 pub struct Pictures<'a> {
     pub loss_curves: Option<&'a str>,
     pub grid: Option<&'a str>,
+    /// The same grid stylized at 512 px.
+    pub grid_512: Option<&'a str>,
     pub alpha: Option<&'a str>,
     pub interpolation: Option<&'a str>,
     /// How many contents and styles the grid shows.
@@ -24,7 +26,7 @@ pub struct Pictures<'a> {
 pub struct HeldOut {
     pub dir: String,
     pub grid_shape: (usize, usize),
-    /// Every held-out file, relative to the training data folder (`content/0001.jpg`).
+    /// Every held-out file as set/kind/name (`train-hr/content/0001.jpg`).
     pub files: Vec<String>,
 }
 
@@ -98,6 +100,11 @@ pub fn markdown(
             "shift-stability term",
             "stability_weight",
             "decodings of a crop and of it moved by 1–7 px",
+        ),
+        (
+            "colour term",
+            "colour_weight",
+            "the output's RGB mean and std against the style's",
         ),
     ] {
         let weight = p(key).filter(|w| w.parse::<f64>().is_ok_and(|w| w > 0.0));
@@ -189,7 +196,13 @@ pub fn markdown(
         let (c, st) = pictures.grid_shape;
         let _ = writeln!(
             s,
-            "Photographs from scikit-image's sample data (public domain or CC0; left) × artworks the project generates (top), {c} × {st}; none seen in training:\n\n![Contents × styles]({f})\n"
+            "Photographs from scikit-image's sample data (public domain or CC0; left) × artworks the project generates (top), {c} × {st}, stylized at 256 px; none seen in training:\n\n![Contents × styles]({f})\n"
+        );
+    }
+    if let Some(f) = pictures.grid_512 {
+        let _ = writeln!(
+            s,
+            "The same grid stylized at 512 px (each tile scaled down to the same size):\n\n![Contents × styles at 512 px]({f})\n"
         );
     }
     if let Some(f) = pictures.alpha {
@@ -208,7 +221,7 @@ pub fn markdown(
         let (c, st) = h.grid_shape;
         let _ = writeln!(
             s,
-            "The same three pictures from held-out training images ({c} contents × {st} styles) are rebuilt by `cargo xtask model-card` in `{}`; they stay out of the repository because the shared training images carry no licence to redistribute.\n",
+            "The same pictures (both grids, the α sweep and the interpolation) from held-out training images ({c} contents × {st} styles) are rebuilt by `cargo xtask model-card` in `{}`; they stay out of the repository because the shared training images carry no licence to redistribute.\n",
             h.dir
         );
         let _ = writeln!(s, "## Validation split\n\n{} files held out of training, for the validation loss and the held-out pictures:\n", h.files.len());
@@ -251,6 +264,7 @@ mod tests {
         let none = Pictures {
             loss_curves: None,
             grid: None,
+            grid_512: None,
             alpha: None,
             interpolation: None,
             grid_shape: (0, 0),
@@ -297,6 +311,7 @@ mod tests {
         let all = Pictures {
             loss_curves: Some("loss_curves.svg"),
             grid: Some("grid.jpg"),
+            grid_512: Some("grid-512.jpg"),
             alpha: None,
             interpolation: None,
             grid_shape: (4, 4),

@@ -80,6 +80,10 @@ pub struct TrainArgs {
     /// changes the run's weight.
     #[arg(long)]
     stability_weight: Option<f64>,
+    /// Weight of a colour term: the decoded image's per-channel RGB mean and std must match the
+    /// style image's [default: 0]. With --resume it changes the run's weight.
+    #[arg(long)]
+    colour_weight: Option<f64>,
     /// Start a new run from this decoder graph (a package's decoder.onnx) instead of random weights.
     #[arg(long, conflicts_with = "resume")]
     init_decoder: Option<PathBuf>,
@@ -183,6 +187,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         tv_weight: a.tv_weight.unwrap_or(0.0),
         grid_weight: a.grid_weight.unwrap_or(0.0),
         stability_weight: a.stability_weight.unwrap_or(0.0),
+        colour_weight: a.colour_weight.unwrap_or(0.0),
         init_decoder: a.init_decoder.as_ref().map(|p| p.display().to_string()),
         seed: a.seed,
         precision: a.precision.clone(),
@@ -195,6 +200,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
             tv_weight: a.tv_weight.filter(|_| a.resume),
             grid_weight: a.grid_weight.filter(|_| a.resume),
             stability_weight: a.stability_weight.filter(|_| a.resume),
+            colour_weight: a.colour_weight.filter(|_| a.resume),
         },
         iters: a.iters,
         save_every: a.save_every,
@@ -505,8 +511,22 @@ pub fn eval(a: EvalArgs) -> Result<()> {
             board.outputs.mean, board.outputs.max, board.contents.mean, board.contents.max
         );
     }
+    println!();
+    println!("| style loss part (whole image, 8-bit) | mean | std |");
+    println!("|---|---|---|");
+    for l in &report.style_layers {
+        println!("| {} | {:.4} | {:.4} |", l.layer, l.mean, l.std);
+    }
+    let colour = &report.colour;
+    println!();
+    println!(
+        "colour distance to the style (Lab): outputs mean {:.2}, worst {:.2}; contents mean {:.2}, worst {:.2}",
+        colour.outputs.mean, colour.outputs.max, colour.contents.mean, colour.contents.max
+    );
     let json = serde_json::to_string_pretty(&report)?;
-    println!("{json}");
+    if a.json.is_none() {
+        println!("{json}");
+    }
     if let Some(path) = &a.json {
         adain_models::atomic_file::write(path, json.as_bytes())?;
     }
