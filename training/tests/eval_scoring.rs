@@ -11,6 +11,7 @@ use adain::runtime::SessionOptions;
 use adain::stylize::{transfer, Stylizer};
 use adain_training::checkerboard::{checkerboard_score, luma};
 use adain_training::data::{center_crop, load_resized, planar_batch, ImageFolder};
+use adain_training::eval::colour::LabMoments;
 use adain_training::eval::evaluate;
 use adain_training::export::{export, ExportOptions};
 use adain_training::loss::adain_losses;
@@ -45,6 +46,8 @@ struct Expected {
     content: f64,
     style: f64,
     checkerboard: f64,
+    /// Lab colour distance of each output to its style.
+    colour: f64,
 }
 
 /// Per content × style pair (content-major), planar: the image `adain stylize` writes, and the
@@ -142,7 +145,7 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
                     outputs: &[Vec<f32>]|
      -> Expected {
         let (w, h) = contents[0].dimensions();
-        let (mut content_loss, mut style_loss, mut board) = (0.0, 0.0, 0.0);
+        let (mut content_loss, mut style_loss, mut board, mut colour) = (0.0, 0.0, 0.0, 0.0);
         let mut pairs = outputs.iter();
         for content in contents {
             let fc = encoder.relu4_1(&tensor(&planar_batch(std::slice::from_ref(content)), w, h));
@@ -158,6 +161,9 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
                 let clamped: Vec<f32> = output.iter().map(|v| v.clamp(0.0, 1.0)).collect();
                 let (wu, hu) = (w as usize, h as usize);
                 board += f64::from(checkerboard_score(&luma(&clamped, wu, hu), wu, hu));
+                let style_colour =
+                    LabMoments::of_planar(&planar_batch(std::slice::from_ref(style)));
+                colour += LabMoments::of_planar(output).distance(&style_colour);
             }
         }
         let n = outputs.len() as f64;
@@ -165,6 +171,7 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
             content: content_loss / n,
             style: style_loss / n,
             checkerboard: board / n,
+            colour: colour / n,
         }
     };
     let (written, float, squares_written) = tch::no_grad(|| {
@@ -196,6 +203,25 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
         written.checkerboard
     );
     assert!((report.total_loss - report.content_loss - 10.0 * report.style_loss).abs() < 1e-9);
+    // The per-layer parts add up to the style loss, and colours are scored on the written image.
+    let parts: f64 = report.style_layers.iter().map(|l| l.mean + l.std).sum();
+    assert_eq!(report.style_layers.len(), 4);
+    assert!(
+        close(parts, report.style_loss, 1e-4),
+        "{parts} vs {}",
+        report.style_loss
+    );
+    assert!(
+        close(report.colour.outputs.mean, written.colour, 1e-3),
+        "colour {} vs {}",
+        report.colour.outputs.mean,
+        written.colour
+    );
+    assert_eq!(report.pair_scores.len(), 4);
+    assert!(
+        report.colour.contents.mean > 0.0
+            && report.colour.outputs.max >= report.colour.outputs.mean
+    );
 
     // Clamping and quantising matter here: the float path scores differently, as do the centre
     // squares and the centre-crop float measure the report keeps beside the primary numbers.
