@@ -315,7 +315,8 @@ fn image_sets(
     };
     let explicit_validation = match (&v.validation_dir, &config.val_content, &config.val_style) {
         (Some(dir), _, _) => Some(ImageSet::from_dir(dir)?),
-        (None, Some(c), Some(s)) if Path::new(c).is_dir() && Path::new(s).is_dir() => {
+        // Folders, or list files (a run trained on a data mix).
+        (None, Some(c), Some(s)) if Path::new(c).exists() && Path::new(s).exists() => {
             Some(ImageSet::from_folders(Path::new(c), Path::new(s))?)
         }
         _ => None,
