@@ -107,6 +107,9 @@ fn export_fp32(opts: &ExportOptions) -> Result<Exported> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
+    if let (Some(content), Some(style)) = (&c.val_content, &c.val_style) {
+        provenance.insert("validation_data".into(), format!("{content}, {style}"));
+    }
     provenance.extend(opts.provenance.clone());
     let source = if encoder.architecture().name == "vgg16-relu4_1" {
         DEFAULT_ENCODER_SOURCE.to_string()

@@ -125,10 +125,14 @@ pub fn markdown(
     row(&mut s, "training precision", p("training_precision"));
     row(&mut s, "content images", p("content_data"));
     row(&mut s, "style images", p("style_data"));
+    row(&mut s, "data mix", p("data_mix"));
     row(
         &mut s,
         "held out for validation",
-        p("holdout").map(|h| format!("{h} of each folder")),
+        p("holdout")
+            .filter(|h| h.parse::<f64>().is_ok_and(|h| h > 0.0))
+            .map(|h| format!("{h} of each folder"))
+            .or_else(|| p("validation_data")),
     );
     row(&mut s, "seed", p("seed"));
     row(&mut s, "started from", p("initial_decoder"));
