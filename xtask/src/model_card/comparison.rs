@@ -130,10 +130,20 @@ pub fn markdown(reports: &[(String, Report)]) -> String {
         let _ = writeln!(
             s,
             "| {} | {} | {:.1} | {:.1} ({:.2}) |{cells}",
-            pair.content, pair.style, pair.content_colour, pair.colour, pair.style_loss
+            short(&pair.content),
+            short(&pair.style),
+            pair.content_colour,
+            pair.colour,
+            pair.style_loss
         );
     }
     s
+}
+
+/// The last three parts of a path (set/kind/file), whatever folder the lists lay in.
+fn short(path: &str) -> String {
+    let parts: Vec<&str> = path.rsplit('/').take(3).collect();
+    parts.into_iter().rev().collect::<Vec<_>>().join("/")
 }
 
 fn dedup<'a>(labels: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
@@ -205,5 +215,9 @@ mod tests {
         let b = text.find("| b.jpg | s.jpg | 30.0 | 20.0 (1.00) | 8.0 (0.50) |");
         let a = text.find("| a.jpg | s.jpg | 30.0 | 12.0 (1.00) | 6.0 (0.50) |");
         assert!(b.is_some() && a.is_some() && b < a, "{text}");
+        assert_eq!(
+            short("/w/../shared/data/train/../train-hr/style/0095.jpg"),
+            "train-hr/style/0095.jpg"
+        );
     }
 }

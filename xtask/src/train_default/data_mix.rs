@@ -131,6 +131,20 @@ pub fn list(entries: &[Entry]) -> String {
     out
 }
 
+/// The evaluation pairs' images, from the held-out ones: every third photograph (8 at most), and
+/// for styles every real artwork plus every ninth AI painting (5 at most), since real art is what
+/// users bring.
+pub fn eval_subset(held_contents: &[Entry], held_styles: &[Entry]) -> (Vec<Entry>, Vec<Entry>) {
+    let contents = held_contents.iter().step_by(3).take(8).cloned().collect();
+    let real = held_styles.iter().filter(|e| e.weight > 1.0);
+    let ai = held_styles
+        .iter()
+        .filter(|e| e.weight <= 1.0)
+        .step_by(9)
+        .take(5);
+    (contents, real.chain(ai).cloned().collect())
+}
+
 /// Per group: images, and the share of draws they get (for the log and the model card).
 pub fn shares(entries: &[Entry]) -> BTreeMap<&'static str, (usize, f64)> {
     let total: f64 = entries.iter().map(|e| e.weight).sum();
@@ -212,5 +226,13 @@ mod tests {
         assert!(!mix.content.1.is_empty() && !mix.style.1.is_empty());
         let content = mix.content.0.len() + mix.content.1.len();
         assert!(content >= 418, "{content} photos");
+        let (contents, styles) = eval_subset(&mix.content.1, &mix.style.1);
+        assert!(contents.len() <= 8 && !contents.is_empty());
+        let real = styles.iter().filter(|e| e.weight > 1.0).count();
+        assert!(
+            real >= 1 && styles.len() - real <= 5,
+            "{real} of {}",
+            styles.len()
+        );
     }
 }

@@ -138,11 +138,14 @@ fn write_lists(run_dir: &Path) -> Result<()> {
     let mix = data_mix::build(&data)?;
     std::fs::create_dir_all(run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
     let held: Vec<_> = mix.content.1.iter().chain(&mix.style.1).collect();
+    let (eval_content, eval_style) = data_mix::eval_subset(&mix.content.1, &mix.style.1);
     let files = [
         ("train_content.tsv", data_mix::list(&mix.content.0)),
         ("train_style.tsv", data_mix::list(&mix.style.0)),
         ("val_content.tsv", data_mix::list(&mix.content.1)),
         ("val_style.tsv", data_mix::list(&mix.style.1)),
+        ("eval_content.tsv", data_mix::list(&eval_content)),
+        ("eval_style.tsv", data_mix::list(&eval_style)),
         (
             "validation_files.txt",
             held.iter()
