@@ -9,7 +9,8 @@ use ndarray::{Array3, ArrayView3, Axis};
 /// into garbage colours. 1e-4 is a standard deviation of 0.01, about 2.5 grey levels.
 const MIN_STYLE_VARIANCE: f64 = 1e-4;
 
-type Mat3 = [[f64; 3]; 3];
+/// A 3×3 matrix, rows first.
+pub type Mat3 = [[f64; 3]; 3];
 
 /// `style` [3, H, W] recoloured to the colour statistics of `content` [3, H', W'] (both RGB in [0, 1]).
 /// Not clamped: the encoder takes any float, and clamping would undo part of the match.
@@ -60,7 +61,7 @@ pub fn color_moments(image: ArrayView3<'_, f32>) -> ([f64; 3], Mat3) {
 }
 
 /// M^p for a symmetric positive semi-definite M, eigenvalues floored at `floor` (and at 0).
-fn sym_power(m: &Mat3, p: f64, floor: f64) -> Mat3 {
+pub fn sym_power(m: &Mat3, p: f64, floor: f64) -> Mat3 {
     let (values, vectors) = jacobi_eigen(*m);
     let powered: [f64; 3] = values.map(|l| l.max(floor).max(0.0).powf(p));
     let mut out = [[0.0; 3]; 3];
@@ -74,7 +75,8 @@ fn sym_power(m: &Mat3, p: f64, floor: f64) -> Mat3 {
     out
 }
 
-fn mul(a: &Mat3, b: &Mat3) -> Mat3 {
+/// The matrix product a·b.
+pub fn mul(a: &Mat3, b: &Mat3) -> Mat3 {
     std::array::from_fn(|i| std::array::from_fn(|j| (0..3).map(|k| a[i][k] * b[k][j]).sum()))
 }
 

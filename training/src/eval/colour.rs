@@ -2,6 +2,8 @@
 //! two images' colour distributions in CIELAB (perceptually near-uniform, so 1 unit ≈ a just
 //! noticeable difference), each summarised by its mean and covariance.
 
+use adain::adain::color::{mul, sym_power};
+
 /// Mean and covariance of an image's pixels in CIELAB (D65).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LabMoments {
@@ -73,60 +75,10 @@ pub fn srgb_to_lab(rgb: [f32; 3]) -> [f64; 3] {
     [116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)]
 }
 
-fn mul(a: &[[f64; 3]; 3], b: &[[f64; 3]; 3]) -> [[f64; 3]; 3] {
-    let mut out = [[0.0; 3]; 3];
-    for i in 0..3 {
-        for j in 0..3 {
-            out[i][j] = (0..3).map(|k| a[i][k] * b[k][j]).sum();
-        }
-    }
-    out
-}
-
-/// The square root of a symmetric positive semi-definite 3×3 matrix, by Jacobi eigendecomposition
-/// (negative eigenvalues from rounding count as 0).
+/// The square root of a symmetric positive semi-definite 3×3 matrix (the inference crate's, which
+/// colour preservation uses; negative eigenvalues from rounding count as 0).
 fn sym_sqrt(m: &[[f64; 3]; 3]) -> [[f64; 3]; 3] {
-    let mut a = *m;
-    let mut v = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-    for _ in 0..64 {
-        let off = a[0][1].powi(2) + a[0][2].powi(2) + a[1][2].powi(2);
-        if off < 1e-30 {
-            break;
-        }
-        for (p, q) in [(0, 1), (0, 2), (1, 2)] {
-            if a[p][q].abs() < 1e-300 {
-                continue;
-            }
-            // The rotation that zeroes a[p][q].
-            let theta = (a[q][q] - a[p][p]) / (2.0 * a[p][q]);
-            let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-            let t = if theta == 0.0 { 1.0 } else { t };
-            let (c, s) = (1.0 / (t * t + 1.0).sqrt(), t / (t * t + 1.0).sqrt());
-            let mut r = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
-            r[p][p] = c;
-            r[q][q] = c;
-            r[p][q] = s;
-            r[q][p] = -s;
-            let rt = transpose(&r);
-            a = mul(&mul(&rt, &a), &r);
-            v = mul(&v, &r);
-        }
-    }
-    let mut d = [[0.0; 3]; 3];
-    for i in 0..3 {
-        d[i][i] = a[i][i].max(0.0).sqrt();
-    }
-    mul(&mul(&v, &d), &transpose(&v))
-}
-
-fn transpose(m: &[[f64; 3]; 3]) -> [[f64; 3]; 3] {
-    let mut t = [[0.0; 3]; 3];
-    for i in 0..3 {
-        for j in 0..3 {
-            t[i][j] = m[j][i];
-        }
-    }
-    t
+    sym_power(m, 0.5, 0.0)
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
+use super::evaluation::Spread;
+
 /// What the section reads of a report (training/src/eval/mod.rs).
 #[derive(Debug, Deserialize)]
 pub struct Report {
@@ -30,12 +32,6 @@ pub struct Layer {
 pub struct Colour {
     pub outputs: Spread,
     pub contents: Spread,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Spread {
-    pub mean: f64,
-    pub max: f64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -120,20 +120,7 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         contents.len(),
         styles.len()
     );
-    for (name, bytes) in write_pictures(
-        &pictures::make(
-            &package,
-            &contents,
-            &styles,
-            args.tile,
-            pictures::STYLIZE_SIZE,
-        )?,
-        &dir,
-        args.quality,
-    )? {
-        written.push((name, bytes));
-    }
-    written.push(write_large_grid(&package, &contents, &styles, args, &dir)?);
+    written.extend(draw(&package, &contents, &styles, args, &dir)?);
 
     // (c) The same pictures from the run's held-out images, kept out of the repository: the shared
     // training images carry no licence to redistribute.
@@ -159,24 +146,7 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
                 contents.len(),
                 styles.len()
             );
-            let mut made = write_pictures(
-                &pictures::make(
-                    &package,
-                    &contents,
-                    &styles,
-                    args.tile,
-                    pictures::STYLIZE_SIZE,
-                )?,
-                &held_out_dir,
-                args.quality,
-            )?;
-            made.push(write_large_grid(
-                &package,
-                &contents,
-                &styles,
-                args,
-                &held_out_dir,
-            )?);
+            let made = draw(&package, &contents, &styles, args, &held_out_dir)?;
             for (path, bytes) in &made {
                 println!(
                     "{:>9.1} kB  {} (not committed)",
@@ -336,18 +306,21 @@ fn relative_to_data(path: &Path) -> String {
     parts.into_iter().rev().collect::<Vec<_>>().join("/")
 }
 
-/// The contents × styles grid stylized at 512 px, written as `GRID_512` into `dir`.
-fn write_large_grid(
+/// Every picture of `contents` × `styles` into `dir`: the grid, α sweep and interpolation at 256 px,
+/// and the grid again at 512 px (`GRID_512`); returns each file with its size.
+fn draw(
     package: &ModelPackage,
     contents: &[PathBuf],
     styles: &[PathBuf],
     args: &ModelCardArgs,
     dir: &Path,
-) -> Result<(PathBuf, u64)> {
-    let large = pictures::make(package, contents, styles, args.tile, pictures::LARGE_SIZE)?;
+) -> Result<Vec<(PathBuf, u64)>> {
+    let make = |size| pictures::make(package, contents, styles, args.tile, size);
+    let mut written = write_pictures(&make(pictures::STYLIZE_SIZE)?, dir, args.quality)?;
     let path = dir.join(GRID_512);
-    let bytes = pictures::save_jpeg(&large.grid, &path, args.quality)?;
-    Ok((path, bytes))
+    let bytes = pictures::save_jpeg(&make(pictures::LARGE_SIZE)?.grid, &path, args.quality)?;
+    written.push((path, bytes));
+    Ok(written)
 }
 
 /// Writes the grid, α sweep and interpolation into `dir`; returns each file with its size.
