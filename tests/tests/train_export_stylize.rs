@@ -55,6 +55,7 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         tv_weight: 0.0,
         grid_weight: 0.0,
         stability_weight: 0.0,
+        colour_weight: 0.0,
         init_decoder: None,
         seed: 1,
         precision: "bf16".into(),
