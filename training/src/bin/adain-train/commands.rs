@@ -379,9 +379,16 @@ pub struct CalibrateInt8Args {
     #[arg(long)]
     encoder: Option<PathBuf>,
     /// Image folders with content/ and style/, or of images [default: the shared training photos and artworks]
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["content", "style"])]
     images: Option<PathBuf>,
-    /// Leave out the files a training run with this --holdout keeps for validation.
+    /// Contents: a folder, or a list file as a training run takes (e.g. a run's train_content.tsv,
+    /// which has no held-out files); with --style instead of --images.
+    #[arg(long, requires = "style")]
+    content: Option<PathBuf>,
+    /// Styles: a folder or a list file; with --content.
+    #[arg(long, requires = "content")]
+    style: Option<PathBuf>,
+    /// Leave out the files a training run with this --holdout keeps for validation (--images only).
     #[arg(long, default_value_t = 0.05)]
     holdout: f64,
     /// Contents and styles (each) to use.
@@ -414,7 +421,9 @@ pub fn calibrate_int8(a: CalibrateInt8Args) -> Result<()> {
         })?;
     let root = a.images.clone().unwrap_or_else(shared_train_data);
     let (content, style) = (root.join("content"), root.join("style"));
-    let set = if content.is_dir() && style.is_dir() && a.holdout > 0.0 {
+    let set = if let (Some(content), Some(style)) = (&a.content, &a.style) {
+        ImageSet::from_folders(content, style)?
+    } else if content.is_dir() && style.is_dir() && a.holdout > 0.0 {
         let kept = |dir: &PathBuf| -> Result<Vec<PathBuf>> {
             Ok(ImageFolder::scan(dir)?.0.split(a.holdout).0.files)
         };
