@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Command;
 
 use adain_models::onnx::quantize::ActivationRanges;
@@ -23,28 +24,31 @@ fn calibrates_on_list_files_and_records_them() {
     };
     let content_list = write_list("train_content.tsv", "c");
     let style_list = write_list("train_style.tsv", "s");
-    let out = dir.path().join("ranges.json");
+    let calibrate = |out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_adain-train"))
+            .args([
+                "calibrate-int8",
+                "--count",
+                "2",
+                "--size",
+                "64",
+                "--threads",
+                "1",
+            ])
+            .arg("--encoder")
+            .arg(common::encoder_path())
+            .arg("--content")
+            .arg(&content_list)
+            .arg("--style")
+            .arg(&style_list)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .unwrap()
+    };
 
-    let run = Command::new(env!("CARGO_BIN_EXE_adain-train"))
-        .args([
-            "calibrate-int8",
-            "--count",
-            "2",
-            "--size",
-            "64",
-            "--threads",
-            "1",
-        ])
-        .arg("--encoder")
-        .arg(common::encoder_path())
-        .arg("--content")
-        .arg(&content_list)
-        .arg("--style")
-        .arg(&style_list)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let out = dir.path().join("ranges.json");
+    let run = calibrate(&out);
     assert!(
         run.status.success(),
         "{}",
@@ -67,18 +71,7 @@ fn calibrates_on_list_files_and_records_them() {
     // A missing file in a list is named, and nothing is written.
     std::fs::write(&content_list, "c/missing.png\n").unwrap();
     let bad_out = dir.path().join("bad.json");
-    let run = Command::new(env!("CARGO_BIN_EXE_adain-train"))
-        .args(["calibrate-int8", "--count", "2", "--size", "64"])
-        .arg("--encoder")
-        .arg(common::encoder_path())
-        .arg("--content")
-        .arg(&content_list)
-        .arg("--style")
-        .arg(&style_list)
-        .arg("--out")
-        .arg(&bad_out)
-        .output()
-        .unwrap();
+    let run = calibrate(&bad_out);
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success());
     assert!(err.contains("missing.png"), "{err}");
