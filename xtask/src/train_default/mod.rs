@@ -24,10 +24,16 @@ pub struct TrainDefaultArgs {
     /// Run folder (default: the cache's runs/default-v2, outside the work tree so clones share it).
     #[arg(long)]
     run_dir: Option<PathBuf>,
-    /// Decoder a fresh run is fine-tuned from (default: models/default/decoder.onnx; the shipped v2
-    /// was fine-tuned from v1's, in git history).
+    /// Decoder a fresh run is fine-tuned from (default: models/default/decoder.onnx; the shipped
+    /// model's two stages started from v1's and from 0.2.0's decoders, both in git history).
     #[arg(long)]
     from: Option<PathBuf>,
+    /// Learning rate of a fresh run (the first stage used 1e-4, the second 5e-5).
+    #[arg(long, default_value_t = 1e-4)]
+    lr: f64,
+    /// Seed of a fresh run's crops and data order (the first stage used 2, the second 3).
+    #[arg(long, default_value_t = 2)]
+    seed: u64,
 }
 
 /// Weight of the upsampling-grid penalty: v1's final value, kept so the fine-tune does not bring
@@ -39,7 +45,8 @@ const GRID_WEIGHT: &str = "30000";
 const COLOUR_WEIGHT: &str = "500";
 
 /// The default model's recipe for a fresh run (see models/default/README.md): the paper's scale
-/// (256² crops of images resized to 512) and objective, bf16 convolutions.
+/// (256² crops of images resized to 512) and objective, bf16 convolutions. The learning rate and
+/// seed are arguments, because the shipped decoder was trained in two stages that differ in them.
 const RECIPE: &[&str] = &[
     "--val-pairs",
     "16",
@@ -53,10 +60,6 @@ const RECIPE: &[&str] = &[
     "256",
     "--precision",
     "bf16",
-    "--seed",
-    "2",
-    "--lr",
-    "1e-4",
     "--lr-decay",
     "5e-5",
     "--style-weight",
@@ -121,6 +124,7 @@ pub fn run(args: &TrainDefaultArgs) -> Result<()> {
             cmd.arg(flag).arg(run_dir.join(list));
         }
         cmd.arg("--init-decoder").arg(from).args(RECIPE);
+        cmd.args(["--lr", &args.lr.to_string(), "--seed", &args.seed.to_string()]);
         cmd.args(["--colour-weight", COLOUR_WEIGHT]);
     }
     let status = cmd.status().context("running adain-train")?;
