@@ -159,8 +159,25 @@ fn variants_keep_the_interface_and_stay_close_to_fp32() {
         )
         .unwrap()
     };
+    // Where int8 kernels are not exact (x86-64 without VNNI), int8 graphs are refused by name, before
+    // any session opens; their numbers are checked on the machines that run them.
+    if !int8_kernels_exact() {
+        let err = ModelPackage::load_with_precision(&package, pc("int8"))
+            .err()
+            .expect("int8 refused without exact kernels")
+            .to_string();
+        assert!(
+            err.contains("VNNI") && err.contains("--precision fp32"),
+            "{err}"
+        );
+    }
+    let precisions: &[&str] = if int8_kernels_exact() {
+        &["fp32", "int8", "fp16"]
+    } else {
+        &["fp32", "fp16"]
+    };
     let mut outputs = Vec::new();
-    for precision in ["fp32", "int8", "fp16"] {
+    for &precision in precisions {
         let mut s = open(precision);
         let stats = s.style_statistics(&style, Default::default()).unwrap();
         let out = s
@@ -183,8 +200,11 @@ fn variants_keep_the_interface_and_stay_close_to_fp32() {
             / a.as_raw().len() as f64;
         -10.0 * mse.max(1e-10).log10()
     };
-    let fp16 = psnr(&outputs[0], &outputs[2]);
+    let fp16 = psnr(&outputs[0], outputs.last().unwrap());
     assert!(fp16 >= 40.0, "fp16 pipeline only {fp16:.1} dB from fp32");
+    if !int8_kernels_exact() {
+        return;
+    }
     // The rough decoder ranges make the full int8 pipeline a smoke test here; the encoder, with its
     // committed calibrated ranges, must match fp32 features closely.
     let features = |p: &str| {

@@ -24,17 +24,58 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
     let checkpoint = common::seeded_checkpoint(&dir.path().join("run"), config, 42);
 
     let out = dir.path().join("package");
+    let options = ExportOptions {
+        checkpoint: &checkpoint,
+        out: &out,
+        name: "variants".into(),
+        version: "0".into(),
+        encoder: None,
+        provenance: Default::default(),
+    };
+    let precisions = vec![Precision::Int8, Precision::Fp16];
+    if !adain::package::int8_kernels_exact() {
+        // int8 graphs validated on this CPU would measure its saturating kernels: refused, and nothing
+        // is written. fp16 alone still exports and validates.
+        let err = export_with_variants(
+            &options,
+            &VariantOptions {
+                precisions: precisions.clone(),
+                ..VariantOptions::default()
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("VNNI") && err.contains("--precision fp16"),
+            "{err}"
+        );
+        assert!(!out.exists(), "nothing written");
+        let report = export_with_variants(
+            &options,
+            &VariantOptions {
+                precisions: vec![Precision::Fp16],
+                calibration_dir: Some(dir.path().join("cal")),
+                validation_dir: Some(dir.path().join("val")),
+                validation_pairs: 3,
+                validation_size: 96,
+                threads: 2,
+                ..VariantOptions::default()
+            },
+        )
+        .unwrap();
+        let fp16 = report
+            .scores
+            .iter()
+            .find(|s| s.precision == "fp16")
+            .unwrap();
+        assert!(fp16.psnr_db >= 40.0, "fp16: {:.1} dB", fp16.psnr_db);
+        assert!(report.manifest.file(Role::Decoder, "int8").is_none());
+        return;
+    }
     let report = export_with_variants(
-        &ExportOptions {
-            checkpoint: &checkpoint,
-            out: &out,
-            name: "variants".into(),
-            version: "0".into(),
-            encoder: None,
-            provenance: Default::default(),
-        },
+        &options,
         &VariantOptions {
-            precisions: vec![Precision::Int8, Precision::Fp16],
+            precisions,
             calibration_dir: Some(dir.path().join("cal")),
             calibration_size: 96,
             validation_dir: Some(dir.path().join("val")),

@@ -44,6 +44,7 @@ pub fn export_with_variants(
     opts: &ExportOptions,
     variants: &VariantOptions,
 ) -> Result<ExportReport> {
+    variants::check_int8_can_be_validated(variants)?;
     let exported = export_fp32(opts)?;
     variants::add_variants(opts.out, exported, variants)
 }

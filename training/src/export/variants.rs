@@ -70,6 +70,19 @@ pub struct ExportReport {
     pub int8_kernels: Option<(KernelProfile, KernelProfile)>,
 }
 
+/// int8 variants are validated by running them, which measures nothing but the kernels' saturation
+/// on a CPU whose int8 kernels are not exact: refused there, before anything is written.
+pub(super) fn check_int8_can_be_validated(v: &VariantOptions) -> Result<()> {
+    if v.precisions.contains(&Precision::Int8) && !adain::package::int8_kernels_exact() {
+        return Err(TrainError::Config(format!(
+            "--precision int8 (or all) validates the int8 graphs by running them, and {}. Export \
+             them on such a CPU, or ask for --precision fp16",
+            adain::package::INT8_NEEDS_EXACT_KERNELS
+        )));
+    }
+    Ok(())
+}
+
 pub(super) fn add_variants(
     dir: &Path,
     exported: Exported,
