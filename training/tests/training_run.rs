@@ -118,6 +118,41 @@ fn run_of_five_iterations(
 }
 
 #[test]
+fn resume_can_change_the_learning_rate_and_keeps_the_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    let (run, config) = run_of_five_iterations(dir.path(), 9);
+    let new_lr = config.lr * 3.0;
+    let mut stage = options(config.clone(), &run, true, 8);
+    stage.retune.lr = Some(new_lr);
+    train(stage).unwrap();
+
+    let checkpoint = Checkpoint::load(&run.join(CHECKPOINT_FILE)).unwrap();
+    assert_eq!(
+        checkpoint.config.lr, new_lr,
+        "the checkpoint records the new rate"
+    );
+    assert_eq!(checkpoint.iteration, 8);
+    assert_eq!(checkpoint.adam_steps, 8, "Adam carried on, not restarted");
+    let rates: Vec<(u64, f64)> = metrics::read(&run.join(METRICS_FILE))
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Train { iteration, lr, .. } => Some((iteration, lr)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rates.len(), 8);
+    for (iteration, lr) in rates {
+        let base = if iteration <= 5 { config.lr } else { new_lr };
+        let expected = learning_rate(base, config.lr_decay, iteration - 1);
+        assert!(
+            (lr - expected).abs() < 1e-15,
+            "iteration {iteration}: lr {lr}, expected {expected}"
+        );
+    }
+}
+
+#[test]
 fn resume_drops_metrics_written_after_the_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let (run, config) = run_of_five_iterations(dir.path(), 5);
@@ -194,6 +229,13 @@ fn resume_can_retune_the_penalties_and_logs_them() {
     }
 
     for (flag, retune) in [
+        (
+            "--lr -0.001",
+            Retune {
+                lr: Some(-1e-3),
+                ..Default::default()
+            },
+        ),
         (
             "--tv-weight -1",
             Retune {

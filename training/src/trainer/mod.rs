@@ -43,9 +43,11 @@ pub struct TrainOptions {
     pub progress: bool,
 }
 
-/// Penalty weights a resumed run may change.
+/// Settings a resumed run may change: the penalty weights and the base learning rate (a new stage
+/// of a long run keeps its warm Adam moments; the schedule stays lr / (1 + decay · iteration)).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Retune {
+    pub lr: Option<f64>,
     pub tv_weight: Option<f64>,
     pub grid_weight: Option<f64>,
     pub stability_weight: Option<f64>,

@@ -44,31 +44,41 @@ pub(super) fn settings(
         Some(c) => retuned(c, &opts.retune),
         None => opts.config.clone(),
     };
-    check_penalties(&config)?;
+    check_retunable(&config)?;
     let kind = precision(&config.precision)?;
     Ok((config, kind))
 }
 
-/// A checkpoint's settings with the penalty weights the resume changes (each change logged).
+/// A checkpoint's settings with the learning rate and penalty weights the resume changes (each
+/// change logged).
 fn retuned(checkpoint: &Checkpoint, retune: &super::Retune) -> TrainConfig {
     let mut config = checkpoint.config.clone();
     for (name, weight, new) in [
-        ("total-variation", &mut config.tv_weight, retune.tv_weight),
+        ("learning rate", &mut config.lr, retune.lr),
         (
-            "upsampling-grid",
+            "total-variation weight",
+            &mut config.tv_weight,
+            retune.tv_weight,
+        ),
+        (
+            "upsampling-grid weight",
             &mut config.grid_weight,
             retune.grid_weight,
         ),
         (
-            "shift-stability",
+            "shift-stability weight",
             &mut config.stability_weight,
             retune.stability_weight,
         ),
-        ("colour", &mut config.colour_weight, retune.colour_weight),
+        (
+            "colour weight",
+            &mut config.colour_weight,
+            retune.colour_weight,
+        ),
     ] {
         if let Some(new) = new.filter(|&w| w != *weight) {
             tracing::info!(
-                "{name} weight {weight} → {new} from iteration {}",
+                "{name} {weight} → {new} from iteration {}",
                 checkpoint.iteration
             );
             *weight = new;
@@ -77,8 +87,9 @@ fn retuned(checkpoint: &Checkpoint, retune: &super::Retune) -> TrainConfig {
     config
 }
 
-fn check_penalties(config: &TrainConfig) -> Result<()> {
+fn check_retunable(config: &TrainConfig) -> Result<()> {
     for (flag, weight) in [
+        ("--lr", config.lr),
         ("--tv-weight", config.tv_weight),
         ("--grid-weight", config.grid_weight),
         ("--stability-weight", config.stability_weight),
@@ -86,7 +97,7 @@ fn check_penalties(config: &TrainConfig) -> Result<()> {
     ] {
         if !(weight >= 0.0 && weight.is_finite()) {
             return Err(TrainError::Config(format!(
-                "{flag} {weight}: expected a finite weight ≥ 0"
+                "{flag} {weight}: expected a finite value ≥ 0"
             )));
         }
     }

@@ -28,13 +28,19 @@ pub struct TrainDefaultArgs {
     /// model's two stages started from v1's and from 0.2.0's decoders, both in git history).
     #[arg(long)]
     from: Option<PathBuf>,
-    /// Learning rate of a fresh run (the first stage used 1e-4, the second 5e-5).
-    #[arg(long, default_value_t = 1e-4)]
-    lr: f64,
-    /// Seed of a fresh run's crops and data order (the first stage used 2, the second 3).
-    #[arg(long, default_value_t = 2)]
-    seed: u64,
+    /// Learning rate [default for a new run: 1e-4]; the first stage used 1e-4, the second 5e-5. On a
+    /// resume it changes the run's rate from its checkpoint on (Adam's moments are kept).
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Seed of a new run's crops and data order [default: 2]; the first stage used 2, the second 3.
+    /// A resumed run keeps its own.
+    #[arg(long)]
+    seed: Option<u64>,
 }
+
+/// A new run's learning rate and seed when none are given (the first stage's).
+const NEW_RUN_LR: f64 = 1e-4;
+const NEW_RUN_SEED: u64 = 2;
 
 /// Weight of the upsampling-grid penalty: v1's final value, kept so the fine-tune does not bring
 /// back the checkerboard v1 was trained out of (the eval's checkerboard score checks it).
@@ -69,6 +75,27 @@ const RECIPE: &[&str] = &[
 ];
 
 pub fn run(args: &TrainDefaultArgs) -> Result<()> {
+    let run_dir = args
+        .run_dir
+        .clone()
+        .unwrap_or_else(|| cache_dir().join("runs").join("default-v2"));
+    let resume = run_dir.join("checkpoint.safetensors").is_file();
+    // A resumed run keeps its starting decoder and data order: these would be silently ignored.
+    if resume {
+        if let Some(seed) = args.seed {
+            bail!(
+                "--seed {seed}: {} holds a run, which keeps its seed; pass another --run-dir for a new stage",
+                run_dir.display()
+            );
+        }
+        if let Some(from) = &args.from {
+            bail!(
+                "--from {}: {} holds a run, which carries on from its checkpoint; pass another --run-dir for a new stage",
+                from.display(),
+                run_dir.display()
+            );
+        }
+    }
     crate::setup::run(&crate::setup::SetupArgs::default())?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
@@ -79,10 +106,6 @@ pub fn run(args: &TrainDefaultArgs) -> Result<()> {
     if !status.success() {
         bail!("building adain-train failed ({status})");
     }
-    let run_dir = args
-        .run_dir
-        .clone()
-        .unwrap_or_else(|| cache_dir().join("runs").join("default-v2"));
     tracing::info!(
         "training the default decoder in {} (to {} iterations)",
         run_dir.display(),
@@ -99,7 +122,7 @@ pub fn run(args: &TrainDefaultArgs) -> Result<()> {
     if let Some(t) = args.threads {
         cmd.args(["--threads", &t.to_string()]);
     }
-    if run_dir.join("checkpoint.safetensors").is_file() {
+    if resume {
         let grid = stored_grid_weight(&run_dir)?;
         if grid.to_string() != GRID_WEIGHT {
             bail!(
@@ -108,6 +131,9 @@ pub fn run(args: &TrainDefaultArgs) -> Result<()> {
             );
         }
         cmd.arg("--resume");
+        if let Some(lr) = args.lr {
+            cmd.args(["--lr", &lr.to_string()]);
+        }
         cmd.args(["--colour-weight", COLOUR_WEIGHT]);
     } else {
         let from = args
@@ -124,7 +150,9 @@ pub fn run(args: &TrainDefaultArgs) -> Result<()> {
             cmd.arg(flag).arg(run_dir.join(list));
         }
         cmd.arg("--init-decoder").arg(from).args(RECIPE);
-        cmd.args(["--lr", &args.lr.to_string(), "--seed", &args.seed.to_string()]);
+        let lr = args.lr.unwrap_or(NEW_RUN_LR);
+        let seed = args.seed.unwrap_or(NEW_RUN_SEED);
+        cmd.args(["--lr", &lr.to_string(), "--seed", &seed.to_string()]);
         cmd.args(["--colour-weight", COLOUR_WEIGHT]);
     }
     let status = cmd.status().context("running adain-train")?;
