@@ -9,7 +9,9 @@ use adain_models::stats_file::StyleStats;
 use image::RgbImage;
 use ndarray::{Array3, ArrayView3};
 
-use crate::adain::{match_color, target_features_with, ChannelStats, StyleMix};
+use crate::adain::{
+    match_color, match_color_to, target_features_with, ChannelStats, ColorMoments, StyleMix,
+};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::error::Result;
@@ -189,6 +191,25 @@ pub fn transfer(content: &ContentFeatures, mix: StyleMix<'_>, alpha: f32) -> Res
 /// in planar form, ready for [`Stylizer::style_statistics_planar`].
 pub fn preserve_color(style: &RgbImage, content: &RgbImage) -> Array3<f32> {
     match_color(to_planar(style).view(), to_planar(content).view())
+}
+
+/// The colour distribution of a style image, for [`match_style_color`].
+pub fn style_color(style: &RgbImage) -> ColorMoments {
+    ColorMoments::of(to_planar(style).view())
+}
+
+/// Style colour matching: a result recoloured towards its style's colour distribution `target`
+/// (CORAL), in proportion `strength` (the run's α: at α = 0.5 half way from the decoder's colours),
+/// then clamped and quantised. VGG's features barely register hue, so a decoder can miss a style's
+/// palette at a small cost in its loss; this puts the palette back, exactly in mean and covariance.
+pub fn match_style_color(result: &RgbImage, target: &ColorMoments, strength: f32) -> RgbImage {
+    let planar = to_planar(result);
+    let mut matched = match_color_to(planar.view(), target);
+    if strength < 1.0 {
+        let keep = 1.0 - strength.max(0.0);
+        matched.zip_mut_with(&planar, |m, &x| *m = x * keep + *m * (1.0 - keep));
+    }
+    from_planar(matched.view())
 }
 
 /// The AdaIN-layer statistics of a [`StyleStats`], for [`StyleMix`].

@@ -353,6 +353,118 @@ fn preserve_color_and_alpha_run() {
     assert!(image::open(&plain).unwrap().to_rgb8() != image::open(&kept).unwrap().to_rgb8());
 }
 
+/// RGB mean and covariance of an image file, as the runtime measures them.
+fn colors_of(path: &Path) -> adain::adain::ColorMoments {
+    adain::stylize::style_color(&image::open(path).unwrap().to_rgb8())
+}
+
+/// How far apart two colour distributions are: summed squared differences of means and covariances.
+fn color_gap(a: &adain::adain::ColorMoments, b: &adain::adain::ColorMoments) -> f64 {
+    (0..3)
+        .map(|c| {
+            (a.mean[c] - b.mean[c]).powi(2)
+                + (0..3)
+                    .map(|d| (a.cov[c][d] - b.cov[c][d]).powi(2))
+                    .sum::<f64>()
+        })
+        .sum()
+}
+
+#[test]
+fn match_style_color_gives_results_their_styles_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = write_image(dir.path(), "photo.png", 48, 40, 21);
+    // A warm mid-range palette, so that little of the recoloured result is clamped at 0 or 255.
+    let style = dir.path().join("style.png");
+    image::RgbImage::from_fn(40, 40, |x, y| {
+        let (u, v) = (x as f32 / 40.0, y as f32 / 40.0);
+        image::Rgb([
+            (150.0 + 60.0 * u) as u8,
+            (90.0 + 50.0 * v + 20.0 * (u * 9.0).sin()) as u8,
+            (40.0 + 30.0 * u * v) as u8,
+        ])
+    })
+    .save(&style)
+    .unwrap();
+    let sizes = ["--content-size", "0", "--style-size", "0"];
+    let (plain, matched, half) = (
+        dir.path().join("plain.png"),
+        dir.path().join("matched.png"),
+        dir.path().join("half.png"),
+    );
+    stylize(&content, &style, &plain, &sizes);
+    let mut extra = sizes.to_vec();
+    extra.push("--match-style-color");
+    stylize(&content, &style, &matched, &extra);
+    extra.extend(["--alpha", "0.5"]);
+    stylize(&content, &style, &half, &extra);
+
+    // The seeded decoder paints nothing like the style; the recoloured result has its colours, to
+    // within 8-bit rounding and what clamping cuts off.
+    let target = colors_of(&style);
+    let (gap_plain, gap_matched) = (
+        color_gap(&colors_of(&plain), &target),
+        color_gap(&colors_of(&matched), &target),
+    );
+    println!("colour gap to the style: plain {gap_plain:.2e}, matched {gap_matched:.2e}");
+    assert!(
+        gap_matched < 0.01 * gap_plain,
+        "matched {gap_matched}, plain {gap_plain}"
+    );
+    let mean = colors_of(&matched).mean;
+    for c in 0..3 {
+        assert!(
+            (mean[c] - target.mean[c]).abs() < 0.01,
+            "channel {c}: {mean:?} vs {:?}",
+            target.mean
+        );
+    }
+    assert_eq!(image::image_dimensions(&matched).unwrap(), (48, 40));
+    assert!(image::open(&half).unwrap().to_rgb8() != image::open(&matched).unwrap().to_rgb8());
+
+    // With --weights the target is the styles' mixture; one style at weight 1 is that style.
+    let other = write_image(dir.path(), "other.png", 40, 40, 23);
+    let mixed = dir.path().join("mixed.png");
+    let mut args = vec![
+        "stylize",
+        s(&content),
+        "--style",
+        s(&style),
+        "--style",
+        s(&other),
+        "--weights",
+        "1,0",
+        "--match-style-color",
+        "-o",
+        s(&mixed),
+    ];
+    args.extend(sizes);
+    expect_success(&adain(&args));
+    assert!(color_gap(&colors_of(&mixed), &target) < 0.01 * gap_plain);
+
+    // Statistics files carry no colours, and it contradicts --preserve-color: usage errors, no file.
+    let stats = dir.path().join("style.safetensors");
+    expect_success(&adain(&["stats", s(&style), "-o", s(&stats)]));
+    let refused = dir.path().join("refused.png");
+    for extra in [
+        vec!["--style-stats", s(&stats), "--match-style-color"],
+        vec![
+            "--style",
+            s(&style),
+            "--match-style-color",
+            "--preserve-color",
+        ],
+    ] {
+        let mut args = vec!["stylize", s(&content), "-o", s(&refused)];
+        args.extend(extra);
+        let output = adain(&args);
+        let stderr = expect_failure(&output);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--match-style-color"), "{stderr}");
+        assert!(!refused.exists());
+    }
+}
+
 #[test]
 fn info_reports_the_runtime_providers_and_package_checks() {
     let o = adain(&["info"]);

@@ -86,7 +86,7 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
     assert_eq!(manifest.provenance["iterations"], "4");
     assert!(package_dir.join("training_metrics.jsonl").is_file());
 
-    let report = evaluate(&package_dir, &content, &style, 32, tch::Device::Cpu).unwrap();
+    let report = evaluate(&package_dir, &content, &style, 32, false, tch::Device::Cpu).unwrap();
     assert_eq!(report.pairs, 9, "3 contents × 3 styles");
     assert!(report.content_loss > 0.0 && report.style_loss > 0.0);
     assert!((report.total_loss - report.content_loss - 10.0 * report.style_loss).abs() < 1e-6);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use adain::adain::StyleMix;
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{transfer, Stylizer};
+use adain::stylize::{match_style_color, style_color, transfer, Stylizer};
 use adain_training::checkerboard::{checkerboard_score, luma};
 use adain_training::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use adain_training::eval::colour::LabMoments;
@@ -54,6 +54,8 @@ struct Expected {
 /// decoder's values before clamping.
 struct Stylized {
     written: Vec<Vec<f32>>,
+    /// `written` recoloured as `--match-style-color` does.
+    matched: Vec<Vec<f32>>,
     float: Vec<Vec<f32>>,
 }
 
@@ -64,6 +66,7 @@ fn stylize_all(
 ) -> Stylized {
     let mut out = Stylized {
         written: Vec::new(),
+        matched: Vec::new(),
         float: Vec::new(),
     };
     for content in contents {
@@ -74,6 +77,8 @@ fn stylize_all(
                 .stylize(content, StyleMix::One(&stats), 1.0)
                 .unwrap();
             assert_eq!(image.dimensions(), content.dimensions());
+            let matched = match_style_color(&image, &style_color(style), 1.0);
+            out.matched.push(planar_batch(&[matched]));
             out.written.push(planar_batch(&[image]));
             let target = transfer(&features, StyleMix::One(&stats), 1.0).unwrap();
             let planar = stylizer
@@ -97,8 +102,10 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
     let encoder = Encoder::load(&common::encoder_path(), Device::Cpu).unwrap();
     let package = seeded_package(dir.path(), &content_dir, &encoder);
 
-    let report = evaluate(&package, &content_dir, &style_dir, size, Device::Cpu).unwrap();
+    let report = evaluate(&package, &content_dir, &style_dir, size, false, Device::Cpu).unwrap();
     assert_eq!(report.pairs, 4);
+    let in_style_colors =
+        evaluate(&package, &content_dir, &style_dir, size, true, Device::Cpu).unwrap();
 
     // The same pairs through the inference crate, as `adain stylize` runs them (ONNX Runtime, AdaIN
     // in ndarray): the 8-bit image it writes, and its float values before clamping.
@@ -174,9 +181,10 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
             colour: colour / n,
         }
     };
-    let (written, float, squares_written) = tch::no_grad(|| {
+    let (written, matched, float, squares_written) = tch::no_grad(|| {
         (
             expected(&contents, &styles, &stylized.written),
+            expected(&contents, &styles, &stylized.matched),
             expected(&contents, &styles, &stylized.float),
             expected(&square_contents, &square_styles, &squares_written),
         )
@@ -222,6 +230,33 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
         report.colour.contents.mean > 0.0
             && report.colour.outputs.max >= report.colour.outputs.mean
     );
+
+    // With --match-style-color: the images `adain stylize --match-style-color` writes, which sit
+    // closer to their styles' colours; the centre-crop float scores are not recoloured.
+    assert!(
+        close(in_style_colors.content_loss, matched.content, 1e-3)
+            && close(in_style_colors.style_loss, matched.style, 1e-3)
+            && close(in_style_colors.colour.outputs.mean, matched.colour, 1e-3),
+        "eval with --match-style-color {:?} vs stylize's {:?}",
+        (
+            in_style_colors.content_loss,
+            in_style_colors.style_loss,
+            in_style_colors.colour.outputs.mean
+        ),
+        (matched.content, matched.style, matched.colour)
+    );
+    assert!(
+        in_style_colors.colour.outputs.mean < 0.5 * report.colour.outputs.mean,
+        "recoloured {} vs decoded {}",
+        in_style_colors.colour.outputs.mean,
+        report.colour.outputs.mean
+    );
+    assert!(in_style_colors.match_style_color && !report.match_style_color);
+    assert!(close(
+        in_style_colors.crop_float.style_loss,
+        report.crop_float.style_loss,
+        1e-9
+    ));
 
     // Clamping and quantising matter here: the float path scores differently, as do the centre
     // squares and the centre-crop float measure the report keeps beside the primary numbers.

@@ -1,36 +1,84 @@
-//! Colour preservation (paper §7.3, after Gatys et al.): before encoding, recolour the style image so
-//! that its RGB mean and covariance equal the content's (CORAL):
-//! x' = Σ_c^½ · Σ_s^−½ · (x − μ_s) + μ_c.
+//! Colour matching by CORAL: an image recoloured so that its RGB mean and covariance equal a target's,
+//! x' = Σ_t^½ · Σ_x^−½ · (x − μ_x) + μ_t.
+//!
+//! - Colour preservation (paper §7.3, after Gatys et al.): before encoding, the style image takes the
+//!   content's colours ([`match_color`]).
+//! - Style colour matching: after decoding, the result takes its style's colours
+//!   ([`match_color_to`] with the style's [`ColorMoments`]), where the decoder drifted from them.
 
 use ndarray::{Array3, ArrayView3, Axis};
 
-/// Eigenvalues of the style covariance are floored here before Σ_s^−½ is taken: a grey or flat style
-/// image has (nearly) no variance along some colour axes, and dividing by it would blow JPEG noise up
-/// into garbage colours. 1e-4 is a standard deviation of 0.01, about 2.5 grey levels.
-const MIN_STYLE_VARIANCE: f64 = 1e-4;
+/// Eigenvalues of the recoloured image's covariance are floored here before Σ_x^−½ is taken: a grey or
+/// flat image has (nearly) no variance along some colour axes, and dividing by it would blow JPEG
+/// noise up into garbage colours. 1e-4 is a standard deviation of 0.01, about 2.5 grey levels.
+const MIN_SOURCE_VARIANCE: f64 = 1e-4;
 
 /// A 3×3 matrix, rows first.
 pub type Mat3 = [[f64; 3]; 3];
 
+/// The RGB mean and (biased) covariance of an image: the colour distribution CORAL matches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ColorMoments {
+    pub mean: [f64; 3],
+    pub cov: Mat3,
+}
+
+impl ColorMoments {
+    /// The moments of a [3, H, W] image.
+    pub fn of(image: ArrayView3<'_, f32>) -> Self {
+        let (mean, cov) = color_moments(image);
+        Self { mean, cov }
+    }
+
+    /// The moments of a mixture of distributions with these weights (normalised here): the mean of
+    /// the means, and the mixture's covariance, which includes the spread between the means.
+    pub fn mixture(parts: &[(f32, ColorMoments)]) -> Self {
+        let total: f64 = parts.iter().map(|(w, _)| f64::from(*w)).sum();
+        let weight = |w: f32| {
+            if total > 0.0 {
+                f64::from(w) / total
+            } else {
+                0.0
+            }
+        };
+        let mean: [f64; 3] =
+            std::array::from_fn(|c| parts.iter().map(|(w, m)| weight(*w) * m.mean[c]).sum());
+        let cov: Mat3 = std::array::from_fn(|a| {
+            std::array::from_fn(|b| {
+                parts
+                    .iter()
+                    .map(|(w, m)| weight(*w) * (m.cov[a][b] + m.mean[a] * m.mean[b]))
+                    .sum::<f64>()
+                    - mean[a] * mean[b]
+            })
+        });
+        Self { mean, cov }
+    }
+}
+
 /// `style` [3, H, W] recoloured to the colour statistics of `content` [3, H', W'] (both RGB in [0, 1]).
 /// Not clamped: the encoder takes any float, and clamping would undo part of the match.
 pub fn match_color(style: ArrayView3<'_, f32>, content: ArrayView3<'_, f32>) -> Array3<f32> {
-    let (mean_s, cov_s) = color_moments(style);
-    let (mean_c, cov_c) = color_moments(content);
+    match_color_to(style, &ColorMoments::of(content))
+}
+
+/// `image` [3, H, W] recoloured so that its colour mean and covariance become `target`'s. Not clamped.
+pub fn match_color_to(image: ArrayView3<'_, f32>, target: &ColorMoments) -> Array3<f32> {
+    let (mean_x, cov_x) = color_moments(image);
     let transform = mul(
-        &sym_power(&cov_c, 0.5, 0.0),
-        &sym_power(&cov_s, -0.5, MIN_STYLE_VARIANCE),
+        &sym_power(&target.cov, 0.5, 0.0),
+        &sym_power(&cov_x, -0.5, MIN_SOURCE_VARIANCE),
     );
-    let mut out = style.to_owned();
-    let (_, h, w) = style.dim();
+    let mut out = image.to_owned();
+    let (_, h, w) = image.dim();
     for i in 0..h {
         for j in 0..w {
-            let x: [f64; 3] = std::array::from_fn(|c| f64::from(style[(c, i, j)]) - mean_s[c]);
+            let x: [f64; 3] = std::array::from_fn(|c| f64::from(image[(c, i, j)]) - mean_x[c]);
             for c in 0..3 {
                 let y = transform[c][0] * x[0]
                     + transform[c][1] * x[1]
                     + transform[c][2] * x[2]
-                    + mean_c[c];
+                    + target.mean[c];
                 out[(c, i, j)] = y as f32;
             }
         }
@@ -140,6 +188,48 @@ mod tests {
         for a in 0..3 {
             for b in 0..3 {
                 assert!((square[a][b] - m[a][b]).abs() < 1e-14);
+            }
+        }
+    }
+
+    #[test]
+    fn a_mixture_has_the_moments_of_the_pooled_pixels() {
+        // Two images pooled pixel for pixel, with weights equal to their sizes' shares.
+        let a = Array3::from_shape_fn((3, 4, 4), |(c, i, j)| {
+            ((c * 7 + i * 3 + j) % 5) as f32 / 5.0
+        });
+        let b = Array3::from_shape_fn((3, 4, 8), |(c, i, j)| ((c + i * j) % 3) as f32 / 4.0 + 0.2);
+        let pooled = ndarray::concatenate(Axis(2), &[a.view(), b.view()]).unwrap();
+        let expected = ColorMoments::of(pooled.view());
+        let mixed = ColorMoments::mixture(&[
+            (1.0, ColorMoments::of(a.view())),
+            (2.0, ColorMoments::of(b.view())),
+        ]);
+        for c in 0..3 {
+            assert!((mixed.mean[c] - expected.mean[c]).abs() < 1e-12);
+            for d in 0..3 {
+                assert!(
+                    (mixed.cov[c][d] - expected.cov[c][d]).abs() < 1e-12,
+                    "{c}{d}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_image_takes_the_target_moments() {
+        let image = Array3::from_shape_fn((3, 9, 7), |(c, i, j)| {
+            ((c * 5 + i * 2 + j * 3) % 11) as f32 / 11.0 * (0.5 + c as f32 * 0.2)
+        });
+        let target = ColorMoments {
+            mean: [0.7, 0.4, 0.2],
+            cov: [[0.02, 0.01, 0.0], [0.01, 0.03, -0.005], [0.0, -0.005, 0.01]],
+        };
+        let out = ColorMoments::of(match_color_to(image.view(), &target).view());
+        for c in 0..3 {
+            assert!((out.mean[c] - target.mean[c]).abs() < 1e-6);
+            for d in 0..3 {
+                assert!((out.cov[c][d] - target.cov[c][d]).abs() < 1e-6, "{c}{d}");
             }
         }
     }

@@ -12,7 +12,7 @@
 pub mod colour;
 mod written;
 
-pub use written::{as_written, cropped};
+pub use written::{as_written, as_written_in_style_colors, color_moments, cropped};
 
 use std::path::Path;
 
@@ -29,6 +29,7 @@ use crate::error::{Result, TrainError};
 use crate::loss::{adain_losses_to, style_terms};
 use crate::model::{tensor_to_vec, Decoder, Encoder};
 use crate::stats::{adain_to, channel_stats, MeanStd};
+use adain::adain::ColorMoments;
 use colour::LabMoments;
 
 /// What the primary numbers of a report score.
@@ -44,6 +45,9 @@ pub struct EvalReport {
     pub model: String,
     pub pairs: usize,
     pub size: u32,
+    /// Whether the primary scores are of outputs recoloured to their style's colours, as
+    /// `adain stylize --match-style-color` writes them (the centre-crop float scores never are).
+    pub match_style_color: bool,
     /// What `content_loss`, `style_loss`, `total_loss` and `checkerboard` score ([`WHOLE_8BIT`]).
     pub scoring: &'static str,
     pub content_loss: f64,
@@ -138,6 +142,7 @@ pub fn evaluate(
     content_dir: &Path,
     style_dir: &Path,
     size: u32,
+    match_style_color: bool,
     device: Device,
 ) -> Result<EvalReport> {
     let (encoder, decoder) = load_package(model_dir, device)?;
@@ -158,7 +163,8 @@ pub fn evaluate(
             whole.contents.push(checkerboard_of(&content.whole.image));
             crop.contents.push(checkerboard_of(&content.crop.image));
             for (style, style_path) in style_sets.iter().zip(&styles.files) {
-                let pair = score_pair(&encoder, &decoder, &content.whole, &style.whole, true);
+                let written = Written::File { match_style_color };
+                let pair = score_pair(&encoder, &decoder, &content.whole, &style.whole, written);
                 pair_scores.push(PairReport {
                     content: short_name(&contents, path),
                     style: short_name(&styles, style_path),
@@ -173,7 +179,7 @@ pub fn evaluate(
                     &decoder,
                     &content.crop,
                     &style.crop,
-                    false,
+                    Written::Float,
                 ));
                 bar.inc(1);
             }
@@ -186,6 +192,7 @@ pub fn evaluate(
         model: model_dir.display().to_string(),
         pairs: contents.files.len() * styles.files.len(),
         size,
+        match_style_color,
         scoring: whole.scoring,
         content_loss: whole.content_loss,
         style_loss: whole.style_loss,
@@ -262,6 +269,8 @@ fn load_both(path: &Path, size: u32, device: Device) -> Result<Both<Tensor>> {
 struct Styled {
     stats: Vec<MeanStd>,
     colour: LabMoments,
+    /// RGB mean and covariance, which `--match-style-color` recolours to.
+    rgb: ColorMoments,
 }
 
 impl Styled {
@@ -269,8 +278,18 @@ impl Styled {
         Self {
             stats: encoder.features(style).iter().map(channel_stats).collect(),
             colour: lab_moments(style),
+            rgb: color_moments(style),
         }
     }
+}
+
+/// What of the decoder's output a scoring sees.
+#[derive(Debug, Clone, Copy)]
+enum Written {
+    /// The image file `adain stylize` writes (with or without `--match-style-color`).
+    File { match_style_color: bool },
+    /// The raw float values.
+    Float,
 }
 
 fn lab_moments(image: &Tensor) -> LabMoments {
@@ -307,22 +326,25 @@ struct PairScore {
     checkerboard: f32,
 }
 
-/// Decodes AdaIN(content, style) and scores the output at the content's size: as written to a
-/// file (`quantise`) or as the decoder's float values.
+/// Decodes AdaIN(content, style) and scores the output at the content's size, as `written`.
 fn score_pair(
     encoder: &Encoder,
     decoder: &Decoder,
     content: &Encoded,
     style: &Styled,
-    quantise: bool,
+    written: Written,
 ) -> PairScore {
     let target = adain_to(&content.relu4_1, &style.stats[3]);
     let decoded = decoder.forward(&target, Kind::Float);
     let (height, width) = (content.image.size()[2], content.image.size()[3]);
-    let output = if quantise {
-        as_written(&decoded, height, width)
-    } else {
-        cropped(&decoded, height, width)
+    let output = match written {
+        Written::File {
+            match_style_color: false,
+        } => as_written(&decoded, height, width),
+        Written::File {
+            match_style_color: true,
+        } => as_written_in_style_colors(&decoded, height, width, &style.rgb),
+        Written::Float => cropped(&decoded, height, width),
     };
     let features = encoder.features(&output);
     let losses = adain_losses_to(&features, &target, &style.stats);

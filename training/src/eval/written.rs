@@ -1,6 +1,9 @@
 //! What a decoder output becomes on its way to a file, as a tensor again: the image eval scores.
 
+use adain::adain::ColorMoments;
+use adain::stylize::match_style_color;
 use adain_models::pixels::{planar_to_rgb8, rgb8_to_planar};
+use image::RgbImage;
 use tch::Tensor;
 
 use crate::model::tensor_to_vec;
@@ -20,6 +23,32 @@ pub fn as_written(decoded: &Tensor, height: i64, width: i64) -> Tensor {
     Tensor::from_slice(&rgb8_to_planar(&rgb, w, h))
         .view([1, 3, height, width])
         .to_device(decoded.device())
+}
+
+/// [`as_written`] with `adain stylize --match-style-color` (α = 1): the written image recoloured to
+/// the style's colour distribution by the runtime's own function, then quantised again.
+pub fn as_written_in_style_colors(
+    decoded: &Tensor,
+    height: i64,
+    width: i64,
+    style: &ColorMoments,
+) -> Tensor {
+    let (h, w) = (height as usize, width as usize);
+    let rgb = planar_to_rgb8(&tensor_to_vec(&cropped(decoded, height, width)), w, h);
+    let image =
+        RgbImage::from_raw(w as u32, h as u32, rgb).expect("planar_to_rgb8 gives 3·H·W bytes");
+    let matched = match_style_color(&image, style, 1.0);
+    Tensor::from_slice(&rgb8_to_planar(matched.as_raw(), w, h))
+        .view([1, 3, height, width])
+        .to_device(decoded.device())
+}
+
+/// The colour distribution of a [1, 3, H, W] image in [0, 1], as the runtime measures a style's.
+pub fn color_moments(image: &Tensor) -> ColorMoments {
+    let (h, w) = (image.size()[2] as usize, image.size()[3] as usize);
+    let planar = ndarray::Array3::from_shape_vec((3, h, w), tensor_to_vec(image))
+        .expect("a [1, 3, H, W] tensor holds 3·H·W values");
+    ColorMoments::of(planar.view())
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use adain::adain::ChannelStats;
+use adain::adain::ColorMoments;
 use adain::image_io::{load_rgb, prepare};
-use adain::stylize::{adain_stats, preserve_color, Stylizer};
+use adain::stylize::{adain_stats, preserve_color, style_color, Stylizer};
 use adain_models::style_gaussian::{standard_normals, StyleGaussian};
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
@@ -116,10 +117,50 @@ pub fn style_sources(
     Ok(ordered.into_iter().flat_map(|(_, s)| s).collect())
 }
 
+/// Whose colours the results take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Palette {
+    /// Whatever the decoder paints.
+    Decoded,
+    /// The content's (--preserve-color): style images recoloured to each content before encoding.
+    Content,
+    /// The style's (--match-style-color): results recoloured to their style's after decoding.
+    Style,
+}
+
+/// A palette other than the decoder's needs style images: refused (as a usage error) when a style
+/// is a statistics file or a Gaussian. Callers check early, before the model loads.
+pub fn check_palette(palette: Palette, sources: &[StyleSource]) -> Result<()> {
+    if palette == Palette::Decoded {
+        return Ok(());
+    }
+    match sources.iter().find(|s| s.is_statistics()) {
+        Some(stats) => Err(crate::exit::usage(format!(
+            "{} needs style images, but {} is a statistics file",
+            palette.flag(),
+            stats.path().display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl Palette {
+    /// The option that asks for it, for messages.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Palette::Decoded => "",
+            Palette::Content => "--preserve-color",
+            Palette::Style => "--match-style-color",
+        }
+    }
+}
+
 /// The styles ready for AdaIN: statistics, or (with --preserve-color) the images to recolour for
-/// each content; style Gaussians drawn from for each content.
+/// each content; style Gaussians drawn from for each content; with --match-style-color, the style
+/// images' colour distributions.
 pub struct ReadyStyles {
     ready: Ready,
+    colors: Option<Vec<ColorMoments>>,
     /// (position among the styles, the Gaussian to draw that style from)
     samplers: Vec<(usize, StyleGaussian)>,
     seed: u64,
@@ -137,15 +178,17 @@ impl ReadyStyles {
         sources: &[StyleSource],
         style_size: u32,
         crop: bool,
-        preserve_color: bool,
+        palette: Palette,
         max_pixels: u64,
         seed: u64,
     ) -> Result<Self> {
         let load_image = |path: &Path| -> Result<RgbImage> {
             Ok(prepare(&load_rgb(path, max_pixels)?, style_size, crop))
         };
-        if preserve_color {
+        check_palette(palette, sources)?;
+        if palette == Palette::Content {
             return Ok(Self {
+                colors: None,
                 ready: Ready::Images(
                     sources
                         .iter()
@@ -157,6 +200,7 @@ impl ReadyStyles {
             });
         }
         let mut stats = Vec::with_capacity(sources.len());
+        let mut colors = (palette == Palette::Style).then(Vec::new);
         let mut samplers = Vec::new();
         for (position, source) in sources.iter().enumerate() {
             stats.push(match source {
@@ -171,11 +215,13 @@ impl ReadyStyles {
                 // relu4_1 only: the same numbers `adain stats` writes for that layer, bit for bit.
                 StyleSource::Image(path) => {
                     tracing::debug!("style {}: encoding the image", path.display());
-                    stylizer
-                        .adain_style_statistics(&load_image(path)?)
-                        .with_context(|| {
-                            format!("{}: computing style statistics", path.display())
-                        })?
+                    let image = load_image(path)?;
+                    if let Some(colors) = colors.as_mut() {
+                        colors.push(style_color(&image));
+                    }
+                    stylizer.adain_style_statistics(&image).with_context(|| {
+                        format!("{}: computing style statistics", path.display())
+                    })?
                 }
                 // Drawn per content; the mean of the Gaussian holds the place.
                 StyleSource::Sample(path) => {
@@ -189,9 +235,15 @@ impl ReadyStyles {
         }
         Ok(Self {
             ready: Ready::Stats(stats),
+            colors,
             samplers,
             seed,
         })
+    }
+
+    /// The style images' colour distributions, in style order (with --match-style-color only).
+    pub fn colors(&self) -> Option<&[ColorMoments]> {
+        self.colors.as_deref()
     }
 
     /// relu4_1 statistics of every style for content number `draw` of the run: the cached ones (with

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 use std::time::Instant;
 
-use adain::adain::{normalized_weights, StyleMix};
+use adain::adain::{normalized_weights, ColorMoments, StyleMix};
 use adain::image_io::{load_gray, prepare, resize_exact};
-use adain::stylize::Stylizer;
+use adain::stylize::{match_style_color, Stylizer};
 use adain::tiling::{DEFAULT_TILE_ABOVE, MIN_TILE};
 use adain_models::convention::feature_side;
 use anyhow::{Context, Result};
@@ -21,7 +21,7 @@ use crate::inputs::{create_parent_dirs, expand_images, result_name, result_paths
 use crate::io_threads::{spawn_reader, spawn_writer, Finished, Loaded, Preparation};
 use crate::progress::Progress;
 use crate::render::{Encoded, Tiling};
-use crate::styles::{ReadyStyles, StyleArgs};
+use crate::styles::{check_palette, Palette, ReadyStyles, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -61,6 +61,12 @@ pub struct StylizeArgs {
     /// covariance before encoding (needs style images, not stats files)
     #[arg(long)]
     pub preserve_color: bool,
+
+    /// Give each result its style's colours: recolour it to the style image's colour mean and
+    /// covariance after decoding (in proportion --alpha; with --weights, to the weighted mix of the
+    /// styles' colours). Needs style images, not stats files
+    #[arg(long, conflicts_with_all = ["preserve_color", "mask"])]
+    pub match_style_color: bool,
 
     /// Process the content with its shorter side at N pixels (the result is resized back to the
     /// content's size with Lanczos3); 0 processes it at its own size
@@ -127,14 +133,14 @@ struct Job {
 pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let contents = expand_images(&args.contents, "content")?;
     let sources = args.styles.sources(matches)?;
-    if args.preserve_color {
-        if let Some(stats) = sources.iter().find(|s| s.is_statistics()) {
-            return Err(usage(format!(
-                "--preserve-color recolours style images, but {} is a statistics file",
-                stats.path().display()
-            )));
-        }
-    }
+    let palette = if args.preserve_color {
+        Palette::Content
+    } else if args.match_style_color {
+        Palette::Style
+    } else {
+        Palette::Decoded
+    };
+    check_palette(palette, &sources)?;
     let mode = mode(args, sources.len())?;
     let labels: Vec<String> = sources.iter().map(|s| stem(s.path())).collect();
     let jobs: Vec<Job> = match &mode {
@@ -190,7 +196,7 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
         &sources,
         args.styles.style_size,
         args.crop,
-        args.preserve_color,
+        palette,
         args.limits.max_pixels,
         args.styles.seed,
     )?;
@@ -352,13 +358,27 @@ impl Batch<'_> {
                     masks: &masks,
                 },
             };
-            let image = encoded.render(
+            let mut image = encoded.render(
                 &mut self.stylizer,
                 content,
                 mix,
                 args.styles.alpha,
                 &self.progress,
             )?;
+            if let Some(colors) = self.styles.colors() {
+                let target = match (&self.mode, job.style) {
+                    (Mode::Pairs, Some(k)) => colors[k],
+                    (Mode::Interpolate(weights), _) => ColorMoments::mixture(
+                        &weights
+                            .iter()
+                            .copied()
+                            .zip(colors.iter().copied())
+                            .collect::<Vec<_>>(),
+                    ),
+                    _ => unreachable!("--match-style-color conflicts with --mask"),
+                };
+                image = match_style_color(&image, &target, args.styles.alpha);
+            }
             let finished = Finished {
                 content: loaded.index,
                 image,

@@ -20,7 +20,7 @@ use clap::{ArgMatches, Args};
 use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::exit::usage;
 use crate::progress::Progress;
-use crate::styles::{ReadyStyles, StyleArgs};
+use crate::styles::{check_palette, Palette, ReadyStyles, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -122,14 +122,12 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
-    if args.preserve_color {
-        if let Some(stats) = sources.iter().find(|s| s.is_statistics()) {
-            return Err(usage(format!(
-                "--preserve-color recolours style images, but {} is a statistics file",
-                stats.path().display()
-            )));
-        }
-    }
+    let palette = if args.preserve_color {
+        Palette::Content
+    } else {
+        Palette::Decoded
+    };
+    check_palette(palette, &sources)?;
     let weights = match (&args.weights, sources.len()) {
         (Some(w), n) => Some(normalized_weights(w, n)?),
         (None, 1) => None,
@@ -199,7 +197,7 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
         &sources,
         args.styles.style_size,
         false,
-        args.preserve_color,
+        palette,
         args.limits.max_pixels,
         args.styles.seed,
     )?;

@@ -29,6 +29,9 @@ fn shared_train_data() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/train")
 }
 
+/// The paper's learning rate, for a new run given no --lr.
+const DEFAULT_LR: f64 = 1e-4;
+
 fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
@@ -58,8 +61,10 @@ pub struct TrainArgs {
     /// Square crop size.
     #[arg(long, default_value_t = 256)]
     crop: u32,
-    #[arg(long, default_value_t = 1e-4)]
-    lr: f64,
+    /// Base learning rate [default: 1e-4, the paper's]. With --resume it changes the run's rate from
+    /// the checkpoint on, keeping Adam's moments (a new stage of a long run).
+    #[arg(long)]
+    lr: Option<f64>,
     /// Learning rate at iteration i: lr / (1 + lr_decay · i).
     #[arg(long, default_value_t = 5e-5)]
     lr_decay: f64,
@@ -96,8 +101,10 @@ pub struct TrainArgs {
     /// cpu or cuda[:N].
     #[arg(long, default_value = "cpu")]
     device: String,
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    /// Seed of the crops, the data order and a new decoder's weights [default: 1]. A resumed run
+    /// keeps its own (its data order carries on).
+    #[arg(long, conflicts_with = "resume")]
+    seed: Option<u64>,
     /// Intra-op threads for libtorch (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -180,7 +187,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         batch: a.batch,
         resize: a.resize,
         crop: a.crop,
-        lr: a.lr,
+        lr: a.lr.unwrap_or(DEFAULT_LR),
         lr_decay: a.lr_decay,
         style_weight: a.style_weight,
         content_weight: a.content_weight,
@@ -189,7 +196,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         stability_weight: a.stability_weight.unwrap_or(0.0),
         colour_weight: a.colour_weight.unwrap_or(0.0),
         init_decoder: a.init_decoder.as_ref().map(|p| p.display().to_string()),
-        seed: a.seed,
+        seed: a.seed.unwrap_or(1),
         precision: a.precision.clone(),
     };
     let summary = run_training(TrainOptions {
@@ -197,6 +204,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         run_dir: a.out.clone(),
         resume: a.resume,
         retune: Retune {
+            lr: a.lr.filter(|_| a.resume),
             tv_weight: a.tv_weight.filter(|_| a.resume),
             grid_weight: a.grid_weight.filter(|_| a.resume),
             stability_weight: a.stability_weight.filter(|_| a.resume),
@@ -469,6 +477,10 @@ pub struct EvalArgs {
     /// squares (float outputs, the `crop_float` numbers).
     #[arg(long, default_value_t = 256)]
     size: u32,
+    /// Score the outputs as `adain stylize --match-style-color` writes them: recoloured to their
+    /// style's colour mean and covariance (the whole-image scores only).
+    #[arg(long)]
+    match_style_color: bool,
     /// Also write the report as JSON to this file.
     #[arg(long)]
     json: Option<PathBuf>,
@@ -489,6 +501,7 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         &a.content_dir,
         &a.style_dir,
         a.size,
+        a.match_style_color,
         parse_device(&a.device)?,
     )
     .with_context(|| format!("evaluating {}", a.model.display()))?;
@@ -501,7 +514,11 @@ pub fn eval(a: EvalArgs) -> Result<()> {
     println!("|---|---|---|---|---|---|");
     for (name, content, style, total, board) in [
         (
-            "whole image, 8-bit (primary)",
+            if report.match_style_color {
+                "whole image, 8-bit, recoloured to the style (primary)"
+            } else {
+                "whole image, 8-bit (primary)"
+            },
             report.content_loss,
             report.style_loss,
             report.total_loss,
