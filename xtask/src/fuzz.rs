@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::paths::{default_package, target_dir, workspace_root};
+use crate::paths::{default_package, target_dir, workspace_root, xtask_build_dir};
 
 #[derive(Args, Debug, Clone)]
 pub struct FuzzArgs {
@@ -60,7 +60,7 @@ pub fn run(args: &FuzzArgs) -> Result<()> {
 /// the flags reach only the code under test, not build scripts or proc macros.
 fn build() -> Result<PathBuf> {
     let host = host_triple()?;
-    let build_dir = target_dir().join("fuzz").join("build");
+    let build_dir = xtask_build_dir("fuzz");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
         .env("RUSTFLAGS", INSTRUMENTATION)

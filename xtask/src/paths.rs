@@ -18,6 +18,20 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// A cargo target folder in the user cache for a build only xtask makes (`dist`: the release
+/// binaries per platform; `fuzz`: the instrumented fuzzer). Their dependencies take minutes per
+/// platform on two cores; here they are compiled once per machine rather than once per clone. The
+/// workspace's own crates still rebuild in every clone, since cargo tells path packages apart by
+/// where they are. `$CARGO_TARGET_DIR`, when set, is used instead.
+pub fn xtask_build_dir(purpose: &str) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(_) => target_dir().join(purpose),
+        None => adain_models::install_paths::cache_dir()
+            .join("build")
+            .join(purpose),
+    }
+}
+
 pub fn default_package() -> PathBuf {
     workspace_root().join("models").join("default")
 }

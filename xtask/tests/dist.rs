@@ -66,8 +66,16 @@ fn every_release_archive_stylizes_on_its_platform_and_rebuilds_identically() {
             format!("adain-{version}-x86_64-windows.zip.sha256"),
         ]
     );
-    // Rebuild one binary from scratch too: the archive must not depend on build-time state.
+    // Rebuild one binary from scratch too: the archive must not depend on build-time state. The
+    // release binaries are built in the cache's build/dist (xtask's paths::xtask_build_dir).
+    let build_dir = match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => workspace().join(dir).join("dist"),
+        None => adain_models::install_paths::cache_dir()
+            .join("build")
+            .join("dist"),
+    };
     let status = Command::new(env!("CARGO"))
+        .env("CARGO_TARGET_DIR", &build_dir)
         .args([
             "clean",
             "--release",

@@ -6,21 +6,27 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::paths::{target_dir, workspace_root};
+use crate::paths::{workspace_root, xtask_build_dir};
 use crate::setup::cross::Toolchain;
 use crate::target::Target;
 
-/// `cargo zigbuild --release -p adain --target <target>`; returns the binary's path. `epoch` goes to
+/// Where the release binaries are built (see [`xtask_build_dir`]).
+pub const DIST_BUILD: &str = "dist";
+
+/// `cargo zigbuild --release -p adain --target <target>` in the dist build folder; returns the
+/// binary's path. `epoch` goes to
 /// the linker as `SOURCE_DATE_EPOCH`: lld stamps Windows executables with it instead of the time of
 /// the build, so rebuilding a commit gives the same bytes.
 pub fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
     tracing::info!("building adain for {} (release, zig)", target.zig_target());
+    let build_dir = xtask_build_dir(DIST_BUILD);
     let status = Command::new(&tools.cargo_zigbuild)
         .arg("zigbuild")
         .args(["--release", "--quiet", "-p", "adain", "--target"])
         .arg(target.zig_target())
         .env("CARGO_ZIGBUILD_ZIG_PATH", &tools.zig)
         .env("SOURCE_DATE_EPOCH", epoch.to_string())
+        .env("CARGO_TARGET_DIR", &build_dir)
         .current_dir(workspace_root())
         .status()
         .context("running cargo-zigbuild")?;
@@ -30,7 +36,7 @@ pub fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
             target.zig_target()
         );
     }
-    let binary = target_dir()
+    let binary = build_dir
         .join(target.triple())
         .join("release")
         .join(target.binary_name());
