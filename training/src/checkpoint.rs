@@ -53,7 +53,8 @@ pub struct TrainConfig {
     #[serde(default)]
     pub init_decoder: Option<String>,
     pub seed: u64,
-    /// `fp32` or `bf16` (convolutions in bfloat16 against f32 master weights).
+    /// `fp32` or `bf16` (convolutions in bfloat16 against f32 master weights); a new run's `auto`
+    /// is recorded as what it chose.
     pub precision: String,
 }
 

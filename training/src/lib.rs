@@ -14,6 +14,7 @@ pub mod loss;
 pub mod metrics;
 pub mod model;
 pub mod optim;
+pub mod precision;
 pub mod progress;
 pub mod stats;
 pub mod trainer;

@@ -303,3 +303,43 @@ fn a_fine_tune_starts_from_a_package_decoder_and_logs_the_stability_term() {
         "{stability:?}"
     );
 }
+
+#[test]
+fn auto_precision_records_its_choice_and_a_resume_can_switch_it() {
+    use adain_training::precision::{cpu_has_native_bf16, Precision};
+    tch::set_num_threads(2);
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 21);
+    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 22);
+    let mut config = common::small_config(&content, &style);
+    config.precision = "auto".into();
+    let run = dir.path().join("run");
+    train(options(config, &run, false, 2)).unwrap();
+
+    let chosen = if cpu_has_native_bf16() { "bf16" } else { "fp32" };
+    let checkpoint = Checkpoint::load(&run.join(CHECKPOINT_FILE)).unwrap();
+    assert_eq!(checkpoint.config.precision, chosen, "auto is recorded as what it chose");
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(written["precision"], chosen);
+
+    // A run carried to another machine computes in what that one runs: the other precision here.
+    let other = if chosen == "bf16" { Precision::Fp32 } else { Precision::Bf16 };
+    let mut stage = options(checkpoint.config.clone(), &run, true, 3);
+    stage.retune.precision = Some(other);
+    let summary = train(stage).unwrap();
+    assert_eq!((summary.start_iteration, summary.end_iteration), (2, 3));
+    assert!(summary.last_loss.is_finite());
+    let checkpoint = Checkpoint::load(&run.join(CHECKPOINT_FILE)).unwrap();
+    assert_eq!(checkpoint.config.precision, other.to_string());
+    assert_eq!(checkpoint.adam_steps, 3, "Adam carried on across the switch");
+
+    // An unknown precision is refused by name before anything trains.
+    let mut bad = common::small_config(&content, &style);
+    bad.precision = "fp8".into();
+    let err = train(options(bad, &dir.path().join("bad"), false, 1))
+        .err()
+        .expect("fp8 is refused")
+        .to_string();
+    assert!(err.contains("fp8") && err.contains("auto, fp32 or bf16"), "{err}");
+}

@@ -43,11 +43,13 @@ pub struct TrainOptions {
     pub progress: bool,
 }
 
-/// Settings a resumed run may change: the penalty weights and the base learning rate (a new stage
-/// of a long run keeps its warm Adam moments; the schedule stays lr / (1 + decay · iteration)).
+/// Settings a resumed run may change: the penalty weights, the base learning rate (a new stage
+/// of a long run keeps its warm Adam moments; the schedule stays lr / (1 + decay · iteration)) and
+/// the precision the convolutions compute in (a run moved to another machine).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Retune {
     pub lr: Option<f64>,
+    pub precision: Option<crate::precision::Precision>,
     pub tv_weight: Option<f64>,
     pub grid_weight: Option<f64>,
     pub stability_weight: Option<f64>,

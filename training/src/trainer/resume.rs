@@ -10,6 +10,7 @@ use crate::checkpoint::{Checkpoint, TrainConfig};
 use crate::error::{Result, TrainError};
 use crate::model::{Decoder, Encoder};
 use crate::optim::Adam;
+use crate::precision::{self, Precision};
 
 /// The checkpoint `--resume` carries on; a new run refuses a folder that already holds one.
 pub(super) fn existing_checkpoint(
@@ -40,13 +41,27 @@ pub(super) fn settings(
     opts: &TrainOptions,
     resumed: Option<&Checkpoint>,
 ) -> Result<(TrainConfig, Kind)> {
-    let config = match resumed {
+    let mut config = match resumed {
         Some(c) => retuned(c, &opts.retune),
         None => opts.config.clone(),
     };
     check_retunable(&config)?;
-    let kind = precision(&config.precision)?;
-    Ok((config, kind))
+    // A resume keeps the precision it recorded unless told another: it is how this machine
+    // computes, not part of the model (the master weights are f32 either way).
+    let requested = match (resumed, opts.retune.precision) {
+        (Some(_), Some(new)) => new,
+        _ => config.precision.parse::<Precision>()?,
+    };
+    let chosen = precision::choose(requested, opts.device);
+    if let Some(c) = resumed.filter(|c| c.config.precision != chosen.to_string()) {
+        tracing::info!(
+            "precision {} → {chosen} from iteration {}",
+            c.config.precision,
+            c.iteration
+        );
+    }
+    config.precision = chosen.to_string();
+    Ok((config, chosen.kind()))
 }
 
 /// A checkpoint's settings with the learning rate and penalty weights the resume changes (each
@@ -102,16 +117,6 @@ fn check_retunable(config: &TrainConfig) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn precision(name: &str) -> Result<Kind> {
-    match name {
-        "fp32" => Ok(Kind::Float),
-        "bf16" => Ok(Kind::BFloat16),
-        other => Err(TrainError::Config(format!(
-            "--precision {other}: expected fp32 or bf16"
-        ))),
-    }
 }
 
 /// The run's encoder, refused when a resumed run recorded another one; the settings then record

@@ -10,6 +10,7 @@ use adain_models::onnx::quantize::Clip;
 use adain_models::package::{Precision, VGG16_INT8_RANGES_FILE};
 use adain_training::checkpoint::{TrainConfig, CHECKPOINT_FILE};
 use adain_training::export::{export_with_variants, ExportOptions, VariantOptions};
+use adain_training::precision::Precision as TrainPrecision;
 use adain_training::trainer::{train as run_training, Retune, TrainOptions};
 
 /// The default package's encoder, relative to the workspace (built by `cargo xtask setup`).
@@ -108,9 +109,10 @@ pub struct TrainArgs {
     /// Intra-op threads for libtorch (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// fp32, or bf16 (convolutions in bfloat16 against f32 master weights).
-    #[arg(long, default_value = "fp32")]
-    precision: String,
+    /// auto, fp32, or bf16 (convolutions in bfloat16 against f32 master weights) [default: auto:
+    /// bf16 on CPUs with AVX512-BF16, fp32 elsewhere]. With --resume it changes the run's precision.
+    #[arg(long)]
+    precision: Option<TrainPrecision>,
     /// Fixed validation content folder (with --val-style).
     #[arg(long)]
     val_content: Option<PathBuf>,
@@ -197,7 +199,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         colour_weight: a.colour_weight.unwrap_or(0.0),
         init_decoder: a.init_decoder.as_ref().map(|p| p.display().to_string()),
         seed: a.seed.unwrap_or(1),
-        precision: a.precision.clone(),
+        precision: a.precision.unwrap_or(TrainPrecision::Auto).to_string(),
     };
     let summary = run_training(TrainOptions {
         config,
@@ -205,6 +207,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         resume: a.resume,
         retune: Retune {
             lr: a.lr.filter(|_| a.resume),
+            precision: a.precision.filter(|_| a.resume),
             tv_weight: a.tv_weight.filter(|_| a.resume),
             grid_weight: a.grid_weight.filter(|_| a.resume),
             stability_weight: a.stability_weight.filter(|_| a.resume),
