@@ -353,39 +353,16 @@ fn preserve_color_and_alpha_run() {
     assert!(image::open(&plain).unwrap().to_rgb8() != image::open(&kept).unwrap().to_rgb8());
 }
 
-/// RGB mean and covariance of an image file, as the runtime measures them.
+/// RGB mean and covariance of an image file.
 fn colors_of(path: &Path) -> adain::adain::ColorMoments {
-    adain::stylize::style_color(&image::open(path).unwrap().to_rgb8())
-}
-
-/// How far apart two colour distributions are: summed squared differences of means and covariances.
-fn color_gap(a: &adain::adain::ColorMoments, b: &adain::adain::ColorMoments) -> f64 {
-    (0..3)
-        .map(|c| {
-            (a.mean[c] - b.mean[c]).powi(2)
-                + (0..3)
-                    .map(|d| (a.cov[c][d] - b.cov[c][d]).powi(2))
-                    .sum::<f64>()
-        })
-        .sum()
+    common::colors_of(&image::open(path).unwrap().to_rgb8())
 }
 
 #[test]
 fn match_style_color_gives_results_their_styles_colours() {
     let dir = tempfile::tempdir().unwrap();
     let content = write_image(dir.path(), "photo.png", 48, 40, 21);
-    // A warm mid-range palette, so that little of the recoloured result is clamped at 0 or 255.
-    let style = dir.path().join("style.png");
-    image::RgbImage::from_fn(40, 40, |x, y| {
-        let (u, v) = (x as f32 / 40.0, y as f32 / 40.0);
-        image::Rgb([
-            (150.0 + 60.0 * u) as u8,
-            (90.0 + 50.0 * v + 20.0 * (u * 9.0).sin()) as u8,
-            (40.0 + 30.0 * u * v) as u8,
-        ])
-    })
-    .save(&style)
-    .unwrap();
+    let style = warm_style(dir.path());
     let sizes = ["--content-size", "0", "--style-size", "0"];
     let (plain, matched, half) = (
         dir.path().join("plain.png"),

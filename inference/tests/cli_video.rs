@@ -374,3 +374,92 @@ fn interrupt_leaves_nothing(name: &str) {
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert_eq!(files_in(d), ["long.y4m", "style.png"], "{name}: {stderr}");
 }
+
+/// The frames of a lossless output, in order.
+fn frames_of(path: &Path) -> Vec<image::RgbImage> {
+    let mut source = open_source(path, RATE, 1 << 24).unwrap();
+    std::iter::from_fn(|| source.next_frame().unwrap().map(|f| f.image)).collect()
+}
+
+#[test]
+fn match_style_color_gives_every_frame_the_styles_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let style = common::warm_style(d);
+    let target = common::colors_of(&image::open(&style).unwrap().to_rgb8());
+    let input = d.join("in.png");
+    clip(&input, 48, 40, 5);
+    let run = |name: &str, extra: &[&str]| {
+        let out = d.join(name);
+        let mut args = vec![
+            input.to_str().unwrap(),
+            "-s",
+            style.to_str().unwrap(),
+            "--style-size",
+            "0",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        expect_success(&video(&args));
+        frames_of(&out)
+    };
+    let gaps = |frames: &[image::RgbImage]| -> Vec<f64> {
+        frames
+            .iter()
+            .map(|f| common::color_gap(&common::colors_of(f), &target))
+            .collect()
+    };
+    let plain = gaps(&run("plain.png", &[]));
+    // Each frame measured on its own: every frame takes the style's colours, as `stylize` does.
+    let exact = gaps(&run(
+        "exact.png",
+        &["--match-style-color", "--temporal-smoothing", "0"],
+    ));
+    // The default: the frames' colours averaged over the shot, a steadier map that lands close.
+    let steady = gaps(&run("steady.png", &["--match-style-color"]));
+    println!("colour gap per frame: plain {plain:.2?}, exact {exact:.2?}, steady {steady:.2?}");
+    assert_eq!((plain.len(), exact.len(), steady.len()), (5, 5, 5));
+    for k in 0..5 {
+        assert!(
+            exact[k] < 0.01 * plain[k],
+            "frame {k}: {} vs {}",
+            exact[k],
+            plain[k]
+        );
+        assert!(
+            steady[k] < 0.1 * plain[k],
+            "frame {k}: {} vs {}",
+            steady[k],
+            plain[k]
+        );
+    }
+
+    // Statistics carry no colours, and it contradicts --preserve-color: usage errors, nothing written.
+    let stats = d.join("style.safetensors");
+    expect_success(&adain(&[
+        "stats",
+        style.to_str().unwrap(),
+        "-o",
+        stats.to_str().unwrap(),
+    ]));
+    let refused = d.join("refused.png");
+    for extra in [
+        vec!["--style-stats", stats.to_str().unwrap()],
+        vec!["-s", style.to_str().unwrap(), "--preserve-color"],
+    ] {
+        let mut args = vec![
+            "video",
+            input.to_str().unwrap(),
+            "--match-style-color",
+            "-o",
+            refused.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let output = adain(&args);
+        let stderr = expect_failure(&output);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--match-style-color"), "{stderr}");
+        assert!(!refused.exists());
+    }
+}

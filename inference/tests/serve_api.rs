@@ -141,6 +141,81 @@ fn results_equal_the_cli_for_images_stats_files_stored_styles_and_mixes() {
         expected,
         "preserve_color with a stored image"
     );
+
+    // The style's colours: one style (uploaded, then stored), and a weighted mix of two, at α = 0.8.
+    let bee = stored["id"].as_str().unwrap();
+    let expected = cli(
+        &[
+            "--style",
+            arg(&style_b),
+            "--match-style-color",
+            "--alpha",
+            "0.8",
+        ],
+        "palette.png",
+    );
+    for (what, styles) in [
+        ("upload", form().file("style", "b.png", &read(&style_b))),
+        ("stored", form().text("style_id", bee)),
+    ] {
+        let got = served.client.post_form(
+            "/v1/stylize",
+            styles
+                .text("match_style_color", "true")
+                .text("alpha", "0.8"),
+        );
+        assert_eq!(
+            decoded(&got.unwrap()),
+            expected,
+            "match_style_color, {what}"
+        );
+    }
+    let expected = cli(
+        &[
+            "--style",
+            arg(&style_a),
+            "--style",
+            arg(&style_b),
+            "--weights",
+            "0.3,0.7",
+            "--match-style-color",
+        ],
+        "palette-mix.png",
+    );
+    let got = served.client.post_form(
+        "/v1/stylize",
+        form()
+            .file("style", "a.png", &read(&style_a))
+            .text("style_id", bee)
+            .text("weights", "0.3,0.7")
+            .text("match_style_color", "true"),
+    );
+    assert_eq!(decoded(&got.unwrap()), expected, "match_style_color, a mix");
+
+    // Refused with a reason: a statistics-only style, and both palettes at once.
+    for (styles, reason) in [
+        (
+            form().file("style_stats", "a.safetensors", &read(&stats_a)),
+            "holds statistics only",
+        ),
+        (
+            form()
+                .file("style", "b.png", &read(&style_b))
+                .text("preserve_color", "true"),
+            "give one",
+        ),
+    ] {
+        let reply = served
+            .client
+            .post_form("/v1/stylize", styles.text("match_style_color", "true"))
+            .unwrap();
+        assert_eq!(reply.status, 400, "{}", reply.text());
+        assert!(
+            reply.text().contains("match_style_color") && reply.text().contains(reason),
+            "{}",
+            reply.text()
+        );
+    }
 }
 
 #[test]

@@ -4,9 +4,11 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use adain::adain::{normalized_weights, ChannelStats, StyleMix};
+use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
 use adain::image_io::{prepare, restore_size};
-use adain::stylize::{adain_stats, preserve_color as recolour, Stylizer as Inner};
+use adain::stylize::{
+    adain_stats, image_color, match_style_color, preserve_color as recolour, Stylizer as Inner,
+};
 use adain::tiling::{render_auto, DEFAULT_TILE_ABOVE};
 use adain::{ModelPackage, PrecisionChoice, Provider, ProviderRequest, SessionOptions};
 use image::RgbImage;
@@ -98,7 +100,8 @@ impl Stylizer {
     /// `content_size` (shorter side to process at; the result comes back at the content's size),
     /// styles resized to `style_size` (512) on the shorter side, `crop` takes centre squares.
     #[pyo3(signature = (content, style=None, style_stats=None, alpha=1.0, weights=None,
-                        preserve_color=false, content_size=0, style_size=DEFAULT_STYLE_SIZE, crop=false))]
+                        preserve_color=false, match_style_color=false, content_size=0,
+                        style_size=DEFAULT_STYLE_SIZE, crop=false))]
     #[allow(clippy::too_many_arguments)]
     fn stylize<'py>(
         &self,
@@ -109,6 +112,7 @@ impl Stylizer {
         alpha: f32,
         weights: Option<Vec<f32>>,
         preserve_color: bool,
+        match_style_color: bool,
         content_size: u32,
         style_size: u32,
         crop: bool,
@@ -146,10 +150,20 @@ impl Stylizer {
                 "no style: pass style= and/or style_stats=",
             ));
         }
-        if preserve_color && !stats_files.is_empty() {
+        if preserve_color && match_style_color {
             return Err(PyValueError::new_err(
-                "preserve_color recolours style images; style_stats hold statistics only",
+                "preserve_color keeps the content's colours and match_style_color takes the style's: pass one",
             ));
+        }
+        for (asked, option) in [
+            (preserve_color, "preserve_color"),
+            (match_style_color, "match_style_color"),
+        ] {
+            if asked && !stats_files.is_empty() {
+                return Err(PyValueError::new_err(format!(
+                    "{option} needs style images; style_stats hold statistics only"
+                )));
+            }
         }
         let weights = normalized_weights(weights.as_deref().unwrap_or(&vec![1.0; count]), count)
             .map_err(to_py)?;
@@ -159,6 +173,18 @@ impl Stylizer {
                 .iter()
                 .map(|s| prepare(s, style_size, crop))
                 .collect();
+            // As `adain stylize --match-style-color`: one style's colours, or the mixture's.
+            let palette = match_style_color.then(|| {
+                let colors: Vec<(f32, ColorMoments)> = weights
+                    .iter()
+                    .copied()
+                    .zip(prepared.iter().map(image_color))
+                    .collect();
+                match colors.as_slice() {
+                    [(_, one)] => *one,
+                    _ => ColorMoments::mixture(&colors),
+                }
+            });
             let cached = if preserve_color {
                 None
             } else {
@@ -182,6 +208,7 @@ impl Stylizer {
                         &styles,
                         &weights,
                         alpha,
+                        palette.as_ref(),
                         content_size,
                         crop,
                     )
@@ -287,6 +314,7 @@ fn one(
     styles: &Styles,
     weights: &[f32],
     alpha: f32,
+    palette: Option<&ColorMoments>,
     content_size: u32,
     crop: bool,
 ) -> adain::Result<RgbImage> {
@@ -309,7 +337,10 @@ fn one(
             weights,
         }
     };
-    let result = render_auto(stylizer, &content, mix, alpha, DEFAULT_TILE_ABOVE)?;
+    let mut result = render_auto(stylizer, &content, mix, alpha, DEFAULT_TILE_ABOVE)?;
+    if let Some(target) = palette {
+        result = match_style_color(&result, target, alpha);
+    }
     Ok(restore_size(result, original.dimensions(), crop))
 }
 

@@ -27,6 +27,10 @@ def test_bad_arrays_and_parameters_raise(stylizer):
         stylizer.stylize(content, style=[style, style], weights=[1.0])
     with pytest.raises(ValueError, match="preserve_color"):
         stylizer.stylize(content, style_stats=stylizer.style_stats(style), preserve_color=True)
+    with pytest.raises(ValueError, match="match_style_color needs style images"):
+        stylizer.stylize(content, style_stats=stylizer.style_stats(style), match_style_color=True)
+    with pytest.raises(ValueError, match="pass one"):
+        stylizer.stylize(content, style=style, preserve_color=True, match_style_color=True)
 
 
 def test_bad_files_and_options_name_the_problem(tmp_path, model):

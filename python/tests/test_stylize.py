@@ -32,6 +32,10 @@ def test_stats_files_mixes_sizes_and_colours_equal_the_cli(stylizer, files, cli,
         (["--style", files["a"], "--style", files["b"], "--weights", "0.3,0.7", "--content-size", "48"],
          dict(style=[a, b], weights=[0.3, 0.7], content_size=48)),
         (["--style", files["b"], "--preserve-color"], dict(style=b, preserve_color=True)),
+        (["--style", files["b"], "--match-style-color", "--alpha", "0.8"],
+         dict(style=b, match_style_color=True, alpha=0.8)),
+        (["--style", files["a"], "--style", files["b"], "--weights", "0.3,0.7", "--match-style-color"],
+         dict(style=[a, b], weights=[0.3, 0.7], match_style_color=True)),
         (["--style", files["a"], "--style-size", "32", "--crop"], dict(style=a, style_size=32, crop=True)),
     ]
     for i, (args, kwargs) in enumerate(cases):

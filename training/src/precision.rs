@@ -104,7 +104,10 @@ mod tests {
     fn auto_takes_bf16_only_where_the_cpu_has_it() {
         assert_eq!(Precision::Auto.resolve(Device::Cpu, true), Precision::Bf16);
         assert_eq!(Precision::Auto.resolve(Device::Cpu, false), Precision::Fp32);
-        assert_eq!(Precision::Auto.resolve(Device::Cuda(0), true), Precision::Fp32);
+        assert_eq!(
+            Precision::Auto.resolve(Device::Cuda(0), true),
+            Precision::Fp32
+        );
         assert_eq!(Precision::Bf16.resolve(Device::Cpu, false), Precision::Bf16);
         assert_eq!(Precision::Fp32.resolve(Device::Cpu, true), Precision::Fp32);
     }
@@ -115,6 +118,9 @@ mod tests {
             assert_eq!(p.to_string().parse::<Precision>().unwrap(), p);
         }
         let err = "fp16".parse::<Precision>().unwrap_err().to_string();
-        assert!(err.contains("fp16") && err.contains("auto, fp32 or bf16"), "{err}");
+        assert!(
+            err.contains("fp16") && err.contains("auto, fp32 or bf16"),
+            "{err}"
+        );
     }
 }

@@ -316,15 +316,26 @@ fn auto_precision_records_its_choice_and_a_resume_can_switch_it() {
     let run = dir.path().join("run");
     train(options(config, &run, false, 2)).unwrap();
 
-    let chosen = if cpu_has_native_bf16() { "bf16" } else { "fp32" };
+    let chosen = if cpu_has_native_bf16() {
+        "bf16"
+    } else {
+        "fp32"
+    };
     let checkpoint = Checkpoint::load(&run.join(CHECKPOINT_FILE)).unwrap();
-    assert_eq!(checkpoint.config.precision, chosen, "auto is recorded as what it chose");
+    assert_eq!(
+        checkpoint.config.precision, chosen,
+        "auto is recorded as what it chose"
+    );
     let written: serde_json::Value =
         serde_json::from_slice(&std::fs::read(run.join("config.json")).unwrap()).unwrap();
     assert_eq!(written["precision"], chosen);
 
     // A run carried to another machine computes in what that one runs: the other precision here.
-    let other = if chosen == "bf16" { Precision::Fp32 } else { Precision::Bf16 };
+    let other = if chosen == "bf16" {
+        Precision::Fp32
+    } else {
+        Precision::Bf16
+    };
     let mut stage = options(checkpoint.config.clone(), &run, true, 3);
     stage.retune.precision = Some(other);
     let summary = train(stage).unwrap();
@@ -332,7 +343,10 @@ fn auto_precision_records_its_choice_and_a_resume_can_switch_it() {
     assert!(summary.last_loss.is_finite());
     let checkpoint = Checkpoint::load(&run.join(CHECKPOINT_FILE)).unwrap();
     assert_eq!(checkpoint.config.precision, other.to_string());
-    assert_eq!(checkpoint.adam_steps, 3, "Adam carried on across the switch");
+    assert_eq!(
+        checkpoint.adam_steps, 3,
+        "Adam carried on across the switch"
+    );
 
     // An unknown precision is refused by name before anything trains.
     let mut bad = common::small_config(&content, &style);
@@ -341,5 +355,8 @@ fn auto_precision_records_its_choice_and_a_resume_can_switch_it() {
         .err()
         .expect("fp8 is refused")
         .to_string();
-    assert!(err.contains("fp8") && err.contains("auto, fp32 or bf16"), "{err}");
+    assert!(
+        err.contains("fp8") && err.contains("auto, fp32 or bf16"),
+        "{err}"
+    );
 }

@@ -235,3 +235,37 @@ pub fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
         10.0 * (255.0f64 * 255.0 / mse).log10()
     }
 }
+
+/// `style.png` in `dir`: a 40×40 warm mid-range palette, far from the test decoder's colours, with
+/// little of a result recoloured to it clamped at 0 or 255.
+pub fn warm_style(dir: &Path) -> PathBuf {
+    let path = dir.join("style.png");
+    RgbImage::from_fn(40, 40, |x, y| {
+        let (u, v) = (x as f32 / 40.0, y as f32 / 40.0);
+        Rgb([
+            (150.0 + 60.0 * u) as u8,
+            (90.0 + 50.0 * v + 20.0 * (u * 9.0).sin()) as u8,
+            (40.0 + 30.0 * u * v) as u8,
+        ])
+    })
+    .save(&path)
+    .unwrap();
+    path
+}
+
+/// RGB mean and covariance of an image, as the runtime measures them.
+pub fn colors_of(image: &RgbImage) -> adain::adain::ColorMoments {
+    adain::stylize::image_color(image)
+}
+
+/// How far apart two colour distributions are: summed squared differences of means and covariances.
+pub fn color_gap(a: &adain::adain::ColorMoments, b: &adain::adain::ColorMoments) -> f64 {
+    (0..3)
+        .map(|c| {
+            (a.mean[c] - b.mean[c]).powi(2)
+                + (0..3)
+                    .map(|d| (a.cov[c][d] - b.cov[c][d]).powi(2))
+                    .sum::<f64>()
+        })
+        .sum()
+}

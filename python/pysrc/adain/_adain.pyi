@@ -60,6 +60,7 @@ class Stylizer:
         alpha: float = 1.0,
         weights: Optional[Sequence[float]] = None,
         preserve_color: bool = False,
+        match_style_color: bool = False,
         content_size: int = 0,
         style_size: int = 512,
         crop: bool = False,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use adain::adain::ChannelStats;
 use adain::adain::ColorMoments;
 use adain::image_io::{load_rgb, prepare};
-use adain::stylize::{adain_stats, preserve_color, style_color, Stylizer};
+use adain::stylize::{adain_stats, image_color, preserve_color, Stylizer};
 use adain_models::style_gaussian::{standard_normals, StyleGaussian};
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
@@ -217,7 +217,7 @@ impl ReadyStyles {
                     tracing::debug!("style {}: encoding the image", path.display());
                     let image = load_image(path)?;
                     if let Some(colors) = colors.as_mut() {
-                        colors.push(style_color(&image));
+                        colors.push(image_color(&image));
                     }
                     stylizer.adain_style_statistics(&image).with_context(|| {
                         format!("{}: computing style statistics", path.display())

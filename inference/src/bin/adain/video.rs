@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-use adain::adain::{normalized_weights, ChannelStats, StyleMix};
-use adain::stylize::Stylizer;
-use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
+use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
+use adain::stylize::{image_color, match_style_color_from, Stylizer};
+use adain::video::temporal::{ColorMomentsSmoother, DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{
     create_sink, ffmpeg, open_source, Chroma, Frame, FrameRate, FrameSink, FrameStylizer,
     SinkOptions, VideoFormat, VideoInfo, VideoOptions,
@@ -54,6 +54,12 @@ pub struct VideoArgs {
     /// shot (needs style images, not stats files)
     #[arg(long)]
     pub preserve_color: bool,
+
+    /// Give the frames their style's colours: each result recoloured to the style image's colour mean
+    /// and covariance (the --weights mixture's for several), in proportion to --alpha, from the
+    /// decoded frames' colours averaged like the content statistics (needs style images)
+    #[arg(long, conflicts_with = "preserve_color")]
+    pub match_style_color: bool,
 
     /// Process frames with their shorter side at N pixels (results are resized back to the input's
     /// size); 0 processes them at their own size
@@ -124,6 +130,8 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
     let palette = if args.preserve_color {
         Palette::Content
+    } else if args.match_style_color {
+        Palette::Style
     } else {
         Palette::Decoded
     };
@@ -204,9 +212,23 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
 
     let progress = Progress::frames(info.frames);
     let (to_writer, writer) = spawn_writer(sink, progress.clone());
+    // The style's colours, the same for every frame: one style's, or the mixture's.
+    let palette_target = styles.colors().map(|colors| match &weights {
+        Some(w) => ColorMoments::mixture(
+            &w.iter()
+                .copied()
+                .zip(colors.iter().copied())
+                .collect::<Vec<_>>(),
+        ),
+        None => colors[0],
+    });
     let mut run = Run {
         stylizer,
         styles,
+        palette: palette_target.map(|target| StylePalette {
+            target,
+            decoded: ColorMomentsSmoother::new(args.temporal_smoothing),
+        }),
         weights,
         alpha: args.styles.alpha,
         frames: FrameStylizer::new(VideoOptions {
@@ -243,6 +265,15 @@ struct Run {
     frames: FrameStylizer,
     /// The styles' statistics for the current shot (they change only with --preserve-color).
     shot_styles: Vec<ChannelStats>,
+    /// With --match-style-color: where the frames' colours go, and where they come from.
+    palette: Option<StylePalette>,
+}
+
+/// --match-style-color: the style's colour distribution, and the decoded frames' averaged over the
+/// shot (recolouring each frame by its own would flicker with the content).
+struct StylePalette {
+    target: ColorMoments,
+    decoded: ColorMomentsSmoother,
 }
 
 impl Run {
@@ -292,9 +323,19 @@ impl Run {
             },
             None => StyleMix::One(&self.shot_styles[0]),
         };
-        Ok(self
+        let image = self
             .frames
-            .render(&mut self.stylizer, &prepared, mix, self.alpha)?)
+            .render(&mut self.stylizer, &prepared, mix, self.alpha)?;
+        Ok(match &mut self.palette {
+            Some(palette) => {
+                if prepared.new_shot {
+                    palette.decoded.reset();
+                }
+                let source = palette.decoded.update(&image_color(&image));
+                match_style_color_from(&image, source, &palette.target, self.alpha)
+            }
+            None => image,
+        })
     }
 }
 

@@ -82,6 +82,8 @@ pub struct StylizeForm {
     pub alpha: f32,
     pub weights: Option<Vec<f32>>,
     pub preserve_color: bool,
+    /// Recolour the result to its style's colours (`adain stylize --match-style-color`).
+    pub match_style_color: bool,
     pub content_size: u32,
     pub style_size: u32,
     pub crop: bool,
@@ -105,7 +107,8 @@ pub async fn read_stylize(
     let mut multipart = multipart.map_err(rejection)?;
     let mut content = None;
     let mut styles = Vec::new();
-    let (mut alpha, mut weights, mut preserve_color, mut crop) = (1.0, None, false, false);
+    let (mut alpha, mut weights, mut crop) = (1.0, None, false);
+    let (mut preserve_color, mut match_style_color) = (false, false);
     let (mut content_size, mut style_size, mut format) = (0, DEFAULT_STYLE_SIZE, None);
     while let Some(field) = multipart.next_field().await.map_err(broken)? {
         let name = field.name().unwrap_or_default().to_string();
@@ -117,6 +120,7 @@ pub async fn read_stylize(
             "alpha" => alpha = alpha_value(&text(&name, field).await?)?,
             "weights" => weights = Some(weights_value(&text(&name, field).await?)?),
             "preserve_color" => preserve_color = flag(&name, &text(&name, field).await?)?,
+            "match_style_color" => match_style_color = flag(&name, &text(&name, field).await?)?,
             "crop" => crop = flag(&name, &text(&name, field).await?)?,
             "content_size" => content_size = side(&name, &text(&name, field).await?)?,
             "style_size" => style_size = side(&name, &text(&name, field).await?)?,
@@ -143,6 +147,11 @@ pub async fn read_stylize(
             "no style: give a `style` image, a `style_stats` file or a `style_id`",
         ));
     }
+    if preserve_color && match_style_color {
+        return Err(ApiError::bad_request(
+            "`preserve_color` keeps the content's colours and `match_style_color` takes the style's: give one",
+        ));
+    }
     if let Some(weights) = &weights {
         if weights.len() != styles.len() {
             return Err(ApiError::bad_request(format!(
@@ -158,6 +167,7 @@ pub async fn read_stylize(
         alpha,
         weights,
         preserve_color,
+        match_style_color,
         content_size,
         style_size,
         crop,
@@ -209,7 +219,8 @@ pub async fn read_style(
 }
 
 const STYLIZE_FIELDS: &str = "content, style, style_stats, style_id, alpha, weights, \
-                              preserve_color, crop, content_size, style_size, format";
+                              preserve_color, match_style_color, crop, content_size, style_size, \
+                              format";
 const STYLE_FIELDS: &str = "style, style_stats, name, style_size";
 
 fn unknown_field(name: &str, known: &str) -> ApiError {

@@ -4,9 +4,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use adain::adain::{normalized_weights, ChannelStats, StyleMix};
+use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
 use adain::image_io::{decode_rgb, encode_rgb, prepare, resize_exact, restore_size};
-use adain::stylize::{adain_stats, preserve_color, Stylizer};
+use adain::stylize::{adain_stats, image_color, match_style_color, preserve_color, Stylizer};
 use adain::tiling::{render_auto, DEFAULT_TILE_ABOVE};
 use image::{ImageFormat, RgbImage};
 
@@ -34,13 +34,24 @@ pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiE
     let original = decode(&form.content, job.max_pixels)?;
     let content = prepare(&original, form.content_size, form.crop);
     let mut stats = Vec::with_capacity(job.styles.len());
+    let mut colors = Vec::new();
     for style in &job.styles {
         stats.push(if form.preserve_color {
-            let image = style_image(style, &job)?;
+            let image = style_image(style, &job, "preserve_color")?;
             let recoloured = preserve_color(&image, &content);
             stylizer
                 .adain_style_statistics_planar(recoloured.view())
                 .map_err(|e| ApiError::from_adain("style", e))?
+        } else if form.match_style_color {
+            // The image is decoded once, for its statistics and its colours.
+            let image = style_image(style, &job, "match_style_color")?;
+            colors.push(image_color(&image));
+            match style {
+                Style::Stored(stored) => stored.stats.clone(),
+                _ => stylizer
+                    .adain_style_statistics(&image)
+                    .map_err(|e| ApiError::from_adain("style", e))?,
+            }
         } else {
             style_stats(stylizer, style, &job)?
         });
@@ -57,8 +68,22 @@ pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiE
             weights: &weights,
         }
     };
-    let result = render_auto(stylizer, &content, mix, form.alpha, DEFAULT_TILE_ABOVE)
+    let mut result = render_auto(stylizer, &content, mix, form.alpha, DEFAULT_TILE_ABOVE)
         .map_err(|e| ApiError::from_adain("content", e))?;
+    if form.match_style_color {
+        // As the CLI: one style's colours, or the mixture's.
+        let target = match colors.as_slice() {
+            [one] => *one,
+            _ => ColorMoments::mixture(
+                &weights
+                    .iter()
+                    .copied()
+                    .zip(colors.iter().copied())
+                    .collect::<Vec<_>>(),
+            ),
+        };
+        result = match_style_color(&result, &target, form.alpha);
+    }
     // As the CLI: a result processed at content_size comes back at the content's size.
     let result = restore_size(result, original.dimensions(), form.crop);
     encode(&result, job.format)
@@ -89,11 +114,12 @@ pub fn style_stats(
     }
 }
 
-/// The style image colour preservation recolours: only styles given as images have one.
-fn style_image(style: &Style, job: &StylizeJob) -> Result<RgbImage, ApiError> {
+/// The style image `option` (preserve_color or match_style_color) takes colours from or to: only
+/// styles given as images have one.
+fn style_image(style: &Style, job: &StylizeJob, option: &str) -> Result<RgbImage, ApiError> {
     let stats_only = |what: &str| {
         ApiError::bad_request(format!(
-            "preserve_color recolours style images, but {what} holds statistics only"
+            "{option} needs style images, but {what} holds statistics only"
         ))
     };
     match style {

@@ -36,6 +36,9 @@ pub struct StylizeForm {
     weights: Option<String>,
     /// Keep the content's colours (style images only)
     preserve_color: Option<bool>,
+    /// Recolour the result to its style's colour mean and covariance, in proportion to alpha (style
+    /// images only; not with preserve_color)
+    match_style_color: Option<bool>,
     /// Process the content with this shorter side, then resize back (default 0: its own size)
     content_size: Option<u32>,
     /// Shorter side style images are resized to (default 512, 0 keeps their size)
