@@ -1,16 +1,17 @@
 //! The method's property behind `--temporal-smoothing`: on a clip zooming into a photograph, where
 //! the content statistics drift with the framing, statistics averaged over time make the default
 //! model's output steadier (lower warping error) than per-frame AdaIN. (On pans the statistics
-//! hardly move and smoothing is neutral: `cargo xtask bench-video` measures both.)
+//! hardly move and smoothing is neutral: `cargo xtask bench-video` measures both.) The same holds
+//! for `--match-style-color`'s recolouring map, averaged over the shot.
 
 mod common;
 
-use adain::adain::StyleMix;
+use adain::adain::{ChannelStats, ColorMoments, StyleMix};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::Stylizer;
+use adain::stylize::{image_color, match_style_color_from, Stylizer};
 use adain::video::flicker::{mean_warping_error, CameraMove, SyntheticClip};
-use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
+use adain::video::temporal::{ColorMomentsSmoother, DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, VideoOptions};
 use common::{shared_photo, workspace};
 use image::RgbImage;
@@ -18,15 +19,27 @@ use image::RgbImage;
 fn stylized_clip(
     stylizer: &mut Stylizer,
     clip: &SyntheticClip,
-    style: &adain::adain::ChannelStats,
+    style: &ChannelStats,
     smoothing: f32,
 ) -> f64 {
+    mean_warping_error(
+        &stylized_frames(stylizer, clip, style, smoothing),
+        clip.windows(),
+    )
+}
+
+fn stylized_frames(
+    stylizer: &mut Stylizer,
+    clip: &SyntheticClip,
+    style: &ChannelStats,
+    smoothing: f32,
+) -> Vec<RgbImage> {
     let mut frames = FrameStylizer::new(VideoOptions {
         smoothing,
         scene_cut: DEFAULT_SCENE_CUT,
         content_size: 0,
     });
-    let out: Vec<RgbImage> = (0..clip.len())
+    (0..clip.len())
         .map(|t| {
             let prepared = frames.prepare(&clip.frame(t));
             assert_eq!(prepared.new_shot, t == 0, "a camera move has no scene cut");
@@ -35,7 +48,7 @@ fn stylized_clip(
                 .unwrap()
         })
         .collect();
-    mean_warping_error(&out, clip.windows())
+    out
 }
 
 #[test]
@@ -45,24 +58,66 @@ fn smoothed_statistics_lower_the_warping_error_of_a_zoom() {
     };
     let package = ModelPackage::load(workspace().join("models/default"))
         .expect("the default model loads (cargo xtask setup builds its encoder)");
-    let mut stylizer = Stylizer::new(
-        &package,
-        &SessionOptions {
-            threads: 2,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let style = stylizer
-        .adain_style_statistics(&adain::image_io::resize_shorter_side(&style, 256))
-        .unwrap();
-    let photo = adain::image_io::resize_shorter_side(&photo, 200);
-    let clip = SyntheticClip::new(photo, 192, 112, 8, CameraMove::Zoom { scale: 0.85 }).unwrap();
+    let (mut stylizer, clip, style, _) = zoom_setup(&package, photo, &style);
     let per_frame = stylized_clip(&mut stylizer, &clip, &style, 0.0);
     let smoothed = stylized_clip(&mut stylizer, &clip, &style, DEFAULT_SMOOTHING);
     eprintln!("warping error: per-frame {per_frame:.3}, smoothed {smoothed:.3}");
     assert!(
         smoothed < per_frame,
         "smoothing {DEFAULT_SMOOTHING} did not lower the warping error: {smoothed:.3} vs {per_frame:.3}"
+    );
+}
+
+/// The default model's stylizer, an 8-frame zoom into `photo`, and the style's statistics and colours.
+fn zoom_setup(
+    package: &ModelPackage,
+    photo: RgbImage,
+    style: &RgbImage,
+) -> (Stylizer, SyntheticClip, ChannelStats, ColorMoments) {
+    let mut stylizer = Stylizer::new(
+        package,
+        &SessionOptions {
+            threads: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let style = adain::image_io::resize_shorter_side(style, 256);
+    let stats = stylizer.adain_style_statistics(&style).unwrap();
+    let photo = adain::image_io::resize_shorter_side(&photo, 200);
+    let clip = SyntheticClip::new(photo, 192, 112, 8, CameraMove::Zoom { scale: 0.85 }).unwrap();
+    (stylizer, clip, stats, image_color(&style))
+}
+
+#[test]
+fn an_averaged_colour_map_lowers_the_warping_error_of_match_style_color() {
+    let (Some(photo), Some(style)) = (shared_photo("0001.jpg"), shared_photo("0002.jpg")) else {
+        return;
+    };
+    let package = ModelPackage::load(workspace().join("models/default"))
+        .expect("the default model loads (cargo xtask setup builds its encoder)");
+    let (mut stylizer, clip, stats, target) = zoom_setup(&package, photo, &style);
+    let decoded = stylized_frames(&mut stylizer, &clip, &stats, DEFAULT_SMOOTHING);
+    // As `adain video --match-style-color`: each frame recoloured from the decoded frames' colours,
+    // measured per frame (smoothing 0) or averaged over the shot (the default).
+    let recoloured = |keep: f32| -> f64 {
+        let mut source = ColorMomentsSmoother::new(keep);
+        let frames: Vec<RgbImage> = decoded
+            .iter()
+            .map(|frame| {
+                let from = source.update(&image_color(frame));
+                match_style_color_from(frame, from, &target, 1.0)
+            })
+            .collect();
+        mean_warping_error(&frames, clip.windows())
+    };
+    let (per_frame, averaged) = (recoloured(0.0), recoloured(DEFAULT_SMOOTHING));
+    let plain = mean_warping_error(&decoded, clip.windows());
+    eprintln!(
+        "warping error: decoded {plain:.3}; recoloured per frame {per_frame:.3}, averaged {averaged:.3}"
+    );
+    assert!(
+        averaged < per_frame,
+        "averaging the colour map did not lower the warping error: {averaged:.3} vs {per_frame:.3}"
     );
 }

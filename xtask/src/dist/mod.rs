@@ -157,8 +157,11 @@ pub fn run(args: &DistArgs) -> Result<()> {
             .as_ref()
             .map(|c| {
                 format!(
-                    "\tstylize 128×128 {:.1} s\t{:.1} dB",
-                    c.stylize_seconds, c.psnr_db
+                    "\tstylize {}×{} {:.1} s\t{:.1} dB",
+                    check::SMALL.0,
+                    check::SMALL.1,
+                    c.stylize_seconds,
+                    c.psnr_db
                 )
             })
             .unwrap_or_default();
