@@ -10,7 +10,7 @@ use image::RgbImage;
 use ndarray::{Array3, ArrayView3};
 
 use crate::adain::{
-    match_color, recolour, target_features_with, ChannelStats, ColorMoments, StyleMix,
+    match_color, match_color_to, target_features_with, ChannelStats, ColorMoments, StyleMix,
 };
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
@@ -194,7 +194,7 @@ pub fn preserve_color(style: &RgbImage, content: &RgbImage) -> Array3<f32> {
 }
 
 /// The colour distribution (RGB mean and covariance) of an image: a style's, the target of
-/// [`match_style_color`], or a decoded frame's.
+/// [`match_style_color`].
 pub fn image_color(image: &RgbImage) -> ColorMoments {
     ColorMoments::of(to_planar(image).view())
 }
@@ -205,29 +205,7 @@ pub fn image_color(image: &RgbImage) -> ColorMoments {
 /// palette at a small cost in its loss; this puts the palette back, exactly in mean and covariance.
 pub fn match_style_color(result: &RgbImage, target: &ColorMoments, strength: f32) -> RgbImage {
     let planar = to_planar(result);
-    let source = ColorMoments::of(planar.view());
-    recolour_towards(planar, &source, target, strength)
-}
-
-/// [`match_style_color`] with the result's colour distribution given as `source` instead of measured
-/// on it: video passes the decoded frames' moments averaged over the shot, so the recolouring stays
-/// steady from frame to frame.
-pub fn match_style_color_from(
-    result: &RgbImage,
-    source: &ColorMoments,
-    target: &ColorMoments,
-    strength: f32,
-) -> RgbImage {
-    recolour_towards(to_planar(result), source, target, strength)
-}
-
-fn recolour_towards(
-    planar: Array3<f32>,
-    source: &ColorMoments,
-    target: &ColorMoments,
-    strength: f32,
-) -> RgbImage {
-    let mut matched = recolour(planar.view(), source, target);
+    let mut matched = match_color_to(planar.view(), target);
     if strength < 1.0 {
         let keep = 1.0 - strength.max(0.0);
         matched.zip_mut_with(&planar, |m, &x| *m = x * keep + *m * (1.0 - keep));

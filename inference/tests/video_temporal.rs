@@ -1,17 +1,17 @@
 //! The method's property behind `--temporal-smoothing`: on a clip zooming into a photograph, where
 //! the content statistics drift with the framing, statistics averaged over time make the default
 //! model's output steadier (lower warping error) than per-frame AdaIN. (On pans the statistics
-//! hardly move and smoothing is neutral: `cargo xtask bench-video` measures both.) The same holds
-//! for `--match-style-color`'s recolouring map, averaged over the shot.
+//! hardly move and smoothing is neutral: `cargo xtask bench-video` measures both.) On the same
+//! clip, `--match-style-color` adds little flicker of its own.
 
 mod common;
 
 use adain::adain::{ChannelStats, ColorMoments, StyleMix};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{image_color, match_style_color_from, Stylizer};
+use adain::stylize::{image_color, match_style_color, Stylizer};
 use adain::video::flicker::{mean_warping_error, CameraMove, SyntheticClip};
-use adain::video::temporal::{ColorMomentsSmoother, DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
+use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, VideoOptions};
 use common::{shared_photo, workspace};
 use image::RgbImage;
@@ -47,8 +47,7 @@ fn stylized_frames(
                 .render(stylizer, &prepared, StyleMix::One(style), 1.0)
                 .unwrap()
         })
-        .collect();
-    out
+        .collect()
 }
 
 #[test]
@@ -90,7 +89,7 @@ fn zoom_setup(
 }
 
 #[test]
-fn an_averaged_colour_map_lowers_the_warping_error_of_match_style_color() {
+fn match_style_color_adds_little_flicker() {
     let (Some(photo), Some(style)) = (shared_photo("0001.jpg"), shared_photo("0002.jpg")) else {
         return;
     };
@@ -98,26 +97,18 @@ fn an_averaged_colour_map_lowers_the_warping_error_of_match_style_color() {
         .expect("the default model loads (cargo xtask setup builds its encoder)");
     let (mut stylizer, clip, stats, target) = zoom_setup(&package, photo, &style);
     let decoded = stylized_frames(&mut stylizer, &clip, &stats, DEFAULT_SMOOTHING);
-    // As `adain video --match-style-color`: each frame recoloured from the decoded frames' colours,
-    // measured per frame (smoothing 0) or averaged over the shot (the default).
-    let recoloured = |keep: f32| -> f64 {
-        let mut source = ColorMomentsSmoother::new(keep);
-        let frames: Vec<RgbImage> = decoded
-            .iter()
-            .map(|frame| {
-                let from = source.update(&image_color(frame));
-                match_style_color_from(frame, from, &target, 1.0)
-            })
-            .collect();
-        mean_warping_error(&frames, clip.windows())
-    };
-    let (per_frame, averaged) = (recoloured(0.0), recoloured(DEFAULT_SMOOTHING));
+    // As `adain video --match-style-color`: each frame mapped from its own colours to the style's.
+    // (A map from the decoded colours averaged over the shot was tried and flickered more here:
+    // 24.22 against 23.90.)
+    let recoloured: Vec<RgbImage> = decoded
+        .iter()
+        .map(|frame| match_style_color(frame, &target, 1.0))
+        .collect();
     let plain = mean_warping_error(&decoded, clip.windows());
-    eprintln!(
-        "warping error: decoded {plain:.3}; recoloured per frame {per_frame:.3}, averaged {averaged:.3}"
-    );
+    let matched = mean_warping_error(&recoloured, clip.windows());
+    eprintln!("warping error: decoded {plain:.3}, recoloured {matched:.3}");
     assert!(
-        averaged < per_frame,
-        "averaging the colour map did not lower the warping error: {averaged:.3} vs {per_frame:.3}"
+        matched < 1.1 * plain,
+        "recolouring raised the warping error by more than 10 %: {matched:.3} vs {plain:.3}"
     );
 }

@@ -64,18 +64,7 @@ pub fn match_color(style: ArrayView3<'_, f32>, content: ArrayView3<'_, f32>) -> 
 
 /// `image` [3, H, W] recoloured so that its colour mean and covariance become `target`'s. Not clamped.
 pub fn match_color_to(image: ArrayView3<'_, f32>, target: &ColorMoments) -> Array3<f32> {
-    recolour(image, &ColorMoments::of(image), target)
-}
-
-/// `image` [3, H, W] mapped by the CORAL transform that takes the distribution `source` to `target`.
-/// With `source` the image's own moments this is [`match_color_to`]; video passes moments averaged
-/// over recent frames, so the map does not jump with every frame's content. Not clamped.
-pub fn recolour(
-    image: ArrayView3<'_, f32>,
-    source: &ColorMoments,
-    target: &ColorMoments,
-) -> Array3<f32> {
-    let (mean_x, cov_x) = (source.mean, source.cov);
+    let (mean_x, cov_x) = color_moments(image);
     let transform = mul(
         &sym_power(&target.cov, 0.5, 0.0),
         &sym_power(&cov_x, -0.5, MIN_SOURCE_VARIANCE),

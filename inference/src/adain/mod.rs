@@ -4,7 +4,7 @@ pub mod color;
 pub mod stats;
 pub mod transfer;
 
-pub use color::{match_color, match_color_to, recolour, ColorMoments};
+pub use color::{match_color, match_color_to, ColorMoments};
 pub use stats::ChannelStats;
 pub use transfer::{
     adain, adain_with, blend_alpha, channel_affine, interpolate, interpolate_with, masked,

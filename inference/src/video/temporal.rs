@@ -5,7 +5,7 @@
 
 use image::RgbImage;
 
-use crate::adain::{ChannelStats, ColorMoments};
+use crate::adain::ChannelStats;
 
 /// Default `--temporal-smoothing`: the weight of the past in the running statistics (measured with
 /// `cargo xtask bench-video`, see the README).
@@ -52,41 +52,6 @@ impl ContentStatsSmoother {
             _ => self.state = Some(frame.clone()),
         }
         self.state.as_ref().expect("set above")
-    }
-}
-
-/// The decoded frames' colour distribution, averaged over the shot for `--match-style-color`: each
-/// frame's distribution enters a running mixture with weight 1 − k (the same k as the content
-/// statistics). Measured on each frame alone, the recolouring would follow every change of content,
-/// a flicker of its own.
-#[derive(Debug, Clone)]
-pub struct ColorMomentsSmoother {
-    keep: f32,
-    state: Option<ColorMoments>,
-}
-
-impl ColorMomentsSmoother {
-    /// `keep` in [0, 1): 0 measures every frame on its own.
-    pub fn new(keep: f32) -> Self {
-        Self {
-            keep: keep.clamp(0.0, 0.999),
-            state: None,
-        }
-    }
-
-    /// Forgets the past (at a scene cut).
-    pub fn reset(&mut self) {
-        self.state = None;
-    }
-
-    /// Takes this frame's moments in and returns the ones to recolour it from.
-    pub fn update(&mut self, frame: &ColorMoments) -> &ColorMoments {
-        let k = self.keep;
-        let next = match self.state {
-            Some(past) if k > 0.0 => ColorMoments::mixture(&[(k, past), (1.0 - k, *frame)]),
-            _ => *frame,
-        };
-        self.state.insert(next)
     }
 }
 
@@ -163,30 +128,6 @@ mod tests {
         assert_eq!(second, stats(5.0, 1.5));
         s.reset();
         assert_eq!(s.update(&stats(8.0, 3.0)), &stats(8.0, 3.0));
-    }
-
-    #[test]
-    fn colour_moments_average_as_a_mixture_and_restart_at_a_cut() {
-        let grey = |v: f64, var: f64| ColorMoments {
-            mean: [v; 3],
-            cov: [[var, 0.0, 0.0], [0.0, var, 0.0], [0.0, 0.0, var]],
-        };
-        let mut smoother = ColorMomentsSmoother::new(0.75);
-        assert_eq!(*smoother.update(&grey(0.2, 0.01)), grey(0.2, 0.01));
-        let next = *smoother.update(&grey(0.6, 0.01));
-        // The mean moves a quarter of the way; the variance gains the spread between the means.
-        assert!((next.mean[0] - 0.3).abs() < 1e-9, "{next:?}");
-        let spread = 0.75 * 0.25 * (0.6f64 - 0.2).powi(2);
-        assert!((next.cov[1][1] - (0.01 + spread)).abs() < 1e-6, "{next:?}");
-        assert!(
-            next.cov[0][1].abs() > 0.0,
-            "grey means move together: {next:?}"
-        );
-        smoother.reset();
-        assert_eq!(*smoother.update(&grey(0.6, 0.02)), grey(0.6, 0.02));
-        let mut per_frame = ColorMomentsSmoother::new(0.0);
-        per_frame.update(&grey(0.2, 0.01));
-        assert_eq!(*per_frame.update(&grey(0.6, 0.01)), grey(0.6, 0.01));
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
-use adain::stylize::{image_color, match_style_color_from, Stylizer};
-use adain::video::temporal::{ColorMomentsSmoother, DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
+use adain::stylize::{match_style_color, Stylizer};
+use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{
     create_sink, ffmpeg, open_source, Chroma, Frame, FrameRate, FrameSink, FrameStylizer,
     SinkOptions, VideoFormat, VideoInfo, VideoOptions,
@@ -56,8 +56,8 @@ pub struct VideoArgs {
     pub preserve_color: bool,
 
     /// Give the frames their style's colours: each result recoloured to the style image's colour mean
-    /// and covariance (the --weights mixture's for several), in proportion to --alpha, from the
-    /// decoded frames' colours averaged like the content statistics (needs style images)
+    /// and covariance (the --weights mixture's for several), in proportion to --alpha (needs style
+    /// images)
     #[arg(long, conflicts_with = "preserve_color")]
     pub match_style_color: bool,
 
@@ -225,10 +225,7 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let mut run = Run {
         stylizer,
         styles,
-        palette: palette_target.map(|target| StylePalette {
-            target,
-            decoded: ColorMomentsSmoother::new(args.temporal_smoothing),
-        }),
+        palette: palette_target,
         weights,
         alpha: args.styles.alpha,
         frames: FrameStylizer::new(VideoOptions {
@@ -265,15 +262,10 @@ struct Run {
     frames: FrameStylizer,
     /// The styles' statistics for the current shot (they change only with --preserve-color).
     shot_styles: Vec<ChannelStats>,
-    /// With --match-style-color: where the frames' colours go, and where they come from.
-    palette: Option<StylePalette>,
-}
-
-/// --match-style-color: the style's colour distribution, and the decoded frames' averaged over the
-/// shot (recolouring each frame by its own would flicker with the content).
-struct StylePalette {
-    target: ColorMoments,
-    decoded: ColorMomentsSmoother,
+    /// With --match-style-color: the colour distribution every frame is given. Each frame is mapped
+    /// from its own colours, as `stylize` maps an image: on a zoom this flickered less than a map
+    /// from colours averaged over the shot (video_temporal.rs).
+    palette: Option<ColorMoments>,
 }
 
 impl Run {
@@ -326,14 +318,8 @@ impl Run {
         let image = self
             .frames
             .render(&mut self.stylizer, &prepared, mix, self.alpha)?;
-        Ok(match &mut self.palette {
-            Some(palette) => {
-                if prepared.new_shot {
-                    palette.decoded.reset();
-                }
-                let source = palette.decoded.update(&image_color(&image));
-                match_style_color_from(&image, source, &palette.target, self.alpha)
-            }
+        Ok(match &self.palette {
+            Some(target) => match_style_color(&image, target, self.alpha),
             None => image,
         })
     }
