@@ -243,9 +243,20 @@ fn a_user_stylizes_a_photo_in_the_browser() {
         "the gallery choice should give way to the upload"
     );
 
+    // The painting's colours instead: choosing them lets go of the photo's.
+    browser.click("#match");
+    let boxes = browser.script(
+        "return [document.getElementById('preserve').checked, document.getElementById('match').checked]",
+    );
+    assert_eq!(boxes, json!([false, true]), "one palette at a time");
+    browser.script("document.getElementById('status').textContent = ''; return null");
+    browser.click("#go");
+    let shown = browser.wait_for("the third result", RESULT_SHOWN);
+    assert_eq!(shown[0], json!(photo.width()), "{shown}");
+
     let metrics = served.client.get("/metrics").unwrap().text();
     assert!(
-        metrics.contains("adain_requests_total{route=\"/v1/stylize\",status=\"200\"} 2"),
+        metrics.contains("adain_requests_total{route=\"/v1/stylize\",status=\"200\"} 3"),
         "{metrics}"
     );
 }
