@@ -434,11 +434,7 @@ fn match_style_color_gives_results_their_styles_colours() {
     ] {
         let mut args = vec!["stylize", s(&content), "-o", s(&refused)];
         args.extend(extra);
-        let output = adain(&args);
-        let stderr = expect_failure(&output);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert!(stderr.contains("--match-style-color"), "{stderr}");
-        assert!(!refused.exists());
+        common::expect_usage_error(&args, "--match-style-color", &refused);
     }
 }
 

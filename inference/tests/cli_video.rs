@@ -444,10 +444,6 @@ fn match_style_color_gives_every_frame_the_styles_colours() {
             refused.to_str().unwrap(),
         ];
         args.extend(extra);
-        let output = adain(&args);
-        let stderr = expect_failure(&output);
-        assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert!(stderr.contains("--match-style-color"), "{stderr}");
-        assert!(!refused.exists());
+        common::expect_usage_error(&args, "--match-style-color", &refused);
     }
 }

@@ -269,3 +269,13 @@ pub fn color_gap(a: &adain::adain::ColorMoments, b: &adain::adain::ColorMoments)
         })
         .sum()
 }
+
+/// Runs `adain` with `args`, which must be refused as a usage error (exit 2) that names `option`,
+/// leaving nothing at `output`.
+pub fn expect_usage_error(args: &[&str], option: &str, output: &Path) {
+    let result = adain(args);
+    let stderr = expect_failure(&result);
+    assert_eq!(result.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(option), "expected `{option}` in:\n{stderr}");
+    assert!(!output.exists(), "{} was written", output.display());
+}
