@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use adain::adain::StyleMix;
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{match_style_color, style_color, transfer, Stylizer};
+use adain::stylize::{match_style_color, image_color, transfer, Stylizer};
 use adain_training::checkerboard::{checkerboard_score, luma};
 use adain_training::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use adain_training::eval::colour::LabMoments;
@@ -77,7 +77,7 @@ fn stylize_all(
                 .stylize(content, StyleMix::One(&stats), 1.0)
                 .unwrap();
             assert_eq!(image.dimensions(), content.dimensions());
-            let matched = match_style_color(&image, &style_color(style), 1.0);
+            let matched = match_style_color(&image, &image_color(style), 1.0);
             out.matched.push(planar_batch(&[matched]));
             out.written.push(planar_batch(&[image]));
             let target = transfer(&features, StyleMix::One(&stats), 1.0).unwrap();
