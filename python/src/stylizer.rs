@@ -199,20 +199,16 @@ impl Stylizer {
                 Some(stats) => Styles::Stats(stats),
                 None => Styles::Images(prepared),
             };
+            let settings = Settings {
+                weights: &weights,
+                alpha,
+                palette,
+                content_size,
+                crop,
+            };
             contents
                 .iter()
-                .map(|original| {
-                    one(
-                        &mut stylizer,
-                        original,
-                        &styles,
-                        &weights,
-                        alpha,
-                        palette.as_ref(),
-                        content_size,
-                        crop,
-                    )
-                })
+                .map(|original| one(&mut stylizer, original, &styles, &settings))
                 .collect()
         });
         to_python(py, results.map_err(to_py)?, batch)
@@ -307,17 +303,30 @@ impl Stylizer {
     }
 }
 
+/// How every content of one call is stylized.
+struct Settings<'a> {
+    weights: &'a [f32],
+    alpha: f32,
+    /// With match_style_color: the colours results are given.
+    palette: Option<ColorMoments>,
+    content_size: u32,
+    crop: bool,
+}
+
 /// One content image through every stage, as `adain stylize` runs it (tiles above 4 MP).
 fn one(
     stylizer: &mut Inner,
     original: &RgbImage,
     styles: &Styles,
-    weights: &[f32],
-    alpha: f32,
-    palette: Option<&ColorMoments>,
-    content_size: u32,
-    crop: bool,
+    settings: &Settings<'_>,
 ) -> adain::Result<RgbImage> {
+    let Settings {
+        weights,
+        alpha,
+        palette,
+        content_size,
+        crop,
+    } = *settings;
     let content = prepare(original, content_size, crop);
     let stats: Vec<ChannelStats> = match styles {
         Styles::Stats(stats) => stats.clone(),
@@ -338,7 +347,7 @@ fn one(
         }
     };
     let mut result = render_auto(stylizer, &content, mix, alpha, DEFAULT_TILE_ABOVE)?;
-    if let Some(target) = palette {
+    if let Some(target) = &palette {
         result = match_style_color(&result, target, alpha);
     }
     Ok(restore_size(result, original.dimensions(), crop))

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use adain::adain::StyleMix;
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{match_style_color, image_color, transfer, Stylizer};
+use adain::stylize::{image_color, match_style_color, transfer, Stylizer};
 use adain_training::checkerboard::{checkerboard_score, luma};
 use adain_training::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use adain_training::eval::colour::LabMoments;

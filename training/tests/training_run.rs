@@ -352,8 +352,7 @@ fn auto_precision_records_its_choice_and_a_resume_can_switch_it() {
     let mut bad = common::small_config(&content, &style);
     bad.precision = "fp8".into();
     let err = train(options(bad, &dir.path().join("bad"), false, 1))
-        .err()
-        .expect("fp8 is refused")
+        .expect_err("fp8 is refused")
         .to_string();
     assert!(
         err.contains("fp8") && err.contains("auto, fp32 or bf16"),

@@ -98,7 +98,7 @@ impl ImageFolder {
     ) -> Result<(Self, ScanReport)> {
         if all.is_empty() {
             return Err(TrainError::Data {
-                path: root.into(),
+                path: root,
                 message: "the folder is empty (expected images)".into(),
             });
         }
@@ -115,7 +115,7 @@ impl ImageFolder {
         report.usable = files.len();
         if files.is_empty() {
             return Err(TrainError::Data {
-                path: root.into(),
+                path: root,
                 message: format!(
                     "none of its {} files is a decodable image",
                     report.skipped.len()
