@@ -85,19 +85,20 @@ fn results_equal_the_cli_for_images_stats_files_stored_styles_and_mixes() {
     assert_eq!(decoded(&got.unwrap()), expected, "stored style");
 
     // Two styles with weights, processed at a smaller size and resized back.
-    let expected = cli(
-        &[
+    // The CLI's two styles mixed 0.3 / 0.7, with more options.
+    let mix = |extra: &[&str], name: &str| {
+        let mut args = vec![
             "--style",
             arg(&style_a),
             "--style",
             arg(&style_b),
             "--weights",
             "0.3,0.7",
-            "--content-size",
-            "48",
-        ],
-        "mix.png",
-    );
+        ];
+        args.extend_from_slice(extra);
+        cli(&args, name)
+    };
+    let expected = mix(&["--content-size", "48"], "mix.png");
     let got = served.client.post_form(
         "/v1/stylize",
         form()
@@ -170,18 +171,7 @@ fn results_equal_the_cli_for_images_stats_files_stored_styles_and_mixes() {
             "match_style_color, {what}"
         );
     }
-    let expected = cli(
-        &[
-            "--style",
-            arg(&style_a),
-            "--style",
-            arg(&style_b),
-            "--weights",
-            "0.3,0.7",
-            "--match-style-color",
-        ],
-        "palette-mix.png",
-    );
+    let expected = mix(&["--match-style-color"], "palette-mix.png");
     let got = served.client.post_form(
         "/v1/stylize",
         form()

@@ -52,12 +52,9 @@ fn stylized_frames(
 
 #[test]
 fn smoothed_statistics_lower_the_warping_error_of_a_zoom() {
-    let (Some(photo), Some(style)) = (shared_photo("0001.jpg"), shared_photo("0002.jpg")) else {
+    let Some((mut stylizer, clip, style, _)) = zoom_setup() else {
         return;
     };
-    let package = ModelPackage::load(workspace().join("models/default"))
-        .expect("the default model loads (cargo xtask setup builds its encoder)");
-    let (mut stylizer, clip, style, _) = zoom_setup(&package, photo, &style);
     let per_frame = stylized_clip(&mut stylizer, &clip, &style, 0.0);
     let smoothed = stylized_clip(&mut stylizer, &clip, &style, DEFAULT_SMOOTHING);
     eprintln!("warping error: per-frame {per_frame:.3}, smoothed {smoothed:.3}");
@@ -67,35 +64,32 @@ fn smoothed_statistics_lower_the_warping_error_of_a_zoom() {
     );
 }
 
-/// The default model's stylizer, an 8-frame zoom into `photo`, and the style's statistics and colours.
-fn zoom_setup(
-    package: &ModelPackage,
-    photo: RgbImage,
-    style: &RgbImage,
-) -> (Stylizer, SyntheticClip, ChannelStats, ColorMoments) {
+/// The default model's stylizer, an 8-frame zoom into a photograph of the shared data, and another
+/// photograph's statistics and colours as the style; None without the shared data.
+fn zoom_setup() -> Option<(Stylizer, SyntheticClip, ChannelStats, ColorMoments)> {
+    let (photo, style) = (shared_photo("0001.jpg")?, shared_photo("0002.jpg")?);
+    let package = ModelPackage::load(workspace().join("models/default"))
+        .expect("the default model loads (cargo xtask setup builds its encoder)");
     let mut stylizer = Stylizer::new(
-        package,
+        &package,
         &SessionOptions {
             threads: 2,
             ..Default::default()
         },
     )
     .unwrap();
-    let style = adain::image_io::resize_shorter_side(style, 256);
+    let style = adain::image_io::resize_shorter_side(&style, 256);
     let stats = stylizer.adain_style_statistics(&style).unwrap();
     let photo = adain::image_io::resize_shorter_side(&photo, 200);
     let clip = SyntheticClip::new(photo, 192, 112, 8, CameraMove::Zoom { scale: 0.85 }).unwrap();
-    (stylizer, clip, stats, image_color(&style))
+    Some((stylizer, clip, stats, image_color(&style)))
 }
 
 #[test]
 fn match_style_color_adds_little_flicker() {
-    let (Some(photo), Some(style)) = (shared_photo("0001.jpg"), shared_photo("0002.jpg")) else {
+    let Some((mut stylizer, clip, stats, target)) = zoom_setup() else {
         return;
     };
-    let package = ModelPackage::load(workspace().join("models/default"))
-        .expect("the default model loads (cargo xtask setup builds its encoder)");
-    let (mut stylizer, clip, stats, target) = zoom_setup(&package, photo, &style);
     let decoded = stylized_frames(&mut stylizer, &clip, &stats, DEFAULT_SMOOTHING);
     // As `adain video --match-style-color`: each frame mapped from its own colours to the style's.
     // (A map from the decoded colours averaged over the shot was tried and flickered more here:
