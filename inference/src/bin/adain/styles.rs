@@ -145,6 +145,17 @@ pub fn check_palette(palette: Palette, sources: &[StyleSource]) -> Result<()> {
 }
 
 impl Palette {
+    /// The palette `--preserve-color` and `--match-style-color` ask for (clap keeps them exclusive).
+    pub fn from_flags(preserve_color: bool, match_style_color: bool) -> Self {
+        if preserve_color {
+            Palette::Content
+        } else if match_style_color {
+            Palette::Style
+        } else {
+            Palette::Decoded
+        }
+    }
+
     /// The option that asks for it, for messages.
     pub fn flag(self) -> &'static str {
         match self {

@@ -133,13 +133,7 @@ struct Job {
 pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let contents = expand_images(&args.contents, "content")?;
     let sources = args.styles.sources(matches)?;
-    let palette = if args.preserve_color {
-        Palette::Content
-    } else if args.match_style_color {
-        Palette::Style
-    } else {
-        Palette::Decoded
-    };
+    let palette = Palette::from_flags(args.preserve_color, args.match_style_color);
     check_palette(palette, &sources)?;
     let mode = mode(args, sources.len())?;
     let labels: Vec<String> = sources.iter().map(|s| stem(s.path())).collect();

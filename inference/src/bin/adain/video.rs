@@ -128,13 +128,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
-    let palette = if args.preserve_color {
-        Palette::Content
-    } else if args.match_style_color {
-        Palette::Style
-    } else {
-        Palette::Decoded
-    };
+    let palette = Palette::from_flags(args.preserve_color, args.match_style_color);
     check_palette(palette, &sources)?;
     let weights = match (&args.weights, sources.len()) {
         (Some(w), n) => Some(normalized_weights(w, n)?),
