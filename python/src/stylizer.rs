@@ -173,17 +173,9 @@ impl Stylizer {
                 .iter()
                 .map(|s| prepare(s, style_size, crop))
                 .collect();
-            // As `adain stylize --match-style-color`: one style's colours, or the mixture's.
             let palette = match_style_color.then(|| {
-                let colors: Vec<(f32, ColorMoments)> = weights
-                    .iter()
-                    .copied()
-                    .zip(prepared.iter().map(image_color))
-                    .collect();
-                match colors.as_slice() {
-                    [(_, one)] => *one,
-                    _ => ColorMoments::mixture(&colors),
-                }
+                let colors: Vec<ColorMoments> = prepared.iter().map(image_color).collect();
+                ColorMoments::of_styles(&weights, &colors)
             });
             let cached = if preserve_color {
                 None

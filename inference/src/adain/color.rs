@@ -30,6 +30,21 @@ impl ColorMoments {
         Self { mean, cov }
     }
 
+    /// The colours results take under `--match-style-color`: one style's own, or the mixture of
+    /// several with these weights (one per style).
+    pub fn of_styles(weights: &[f32], styles: &[ColorMoments]) -> Self {
+        match styles {
+            [one] => *one,
+            _ => Self::mixture(
+                &weights
+                    .iter()
+                    .copied()
+                    .zip(styles.iter().copied())
+                    .collect::<Vec<_>>(),
+            ),
+        }
+    }
+
     /// The moments of a mixture of distributions with these weights (normalised here): the mean of
     /// the means, and the mixture's covariance, which includes the spread between the means.
     pub fn mixture(parts: &[(f32, ColorMoments)]) -> Self {

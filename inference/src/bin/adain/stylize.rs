@@ -362,13 +362,7 @@ impl Batch<'_> {
             if let Some(colors) = self.styles.colors() {
                 let target = match (&self.mode, job.style) {
                     (Mode::Pairs, Some(k)) => colors[k],
-                    (Mode::Interpolate(weights), _) => ColorMoments::mixture(
-                        &weights
-                            .iter()
-                            .copied()
-                            .zip(colors.iter().copied())
-                            .collect::<Vec<_>>(),
-                    ),
+                    (Mode::Interpolate(weights), _) => ColorMoments::of_styles(weights, colors),
                     _ => unreachable!("--match-style-color conflicts with --mask"),
                 };
                 image = match_style_color(&image, &target, args.styles.alpha);

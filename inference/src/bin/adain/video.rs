@@ -206,16 +206,10 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
 
     let progress = Progress::frames(info.frames);
     let (to_writer, writer) = spawn_writer(sink, progress.clone());
-    // The style's colours, the same for every frame: one style's, or the mixture's.
-    let palette_target = styles.colors().map(|colors| match &weights {
-        Some(w) => ColorMoments::mixture(
-            &w.iter()
-                .copied()
-                .zip(colors.iter().copied())
-                .collect::<Vec<_>>(),
-        ),
-        None => colors[0],
-    });
+    // The style's colours, the same for every frame.
+    let palette_target = styles
+        .colors()
+        .map(|colors| ColorMoments::of_styles(weights.as_deref().unwrap_or(&[1.0]), colors));
     let mut run = Run {
         stylizer,
         styles,

@@ -71,17 +71,7 @@ pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiE
     let mut result = render_auto(stylizer, &content, mix, form.alpha, DEFAULT_TILE_ABOVE)
         .map_err(|e| ApiError::from_adain("content", e))?;
     if form.match_style_color {
-        // As the CLI: one style's colours, or the mixture's.
-        let target = match colors.as_slice() {
-            [one] => *one,
-            _ => ColorMoments::mixture(
-                &weights
-                    .iter()
-                    .copied()
-                    .zip(colors.iter().copied())
-                    .collect::<Vec<_>>(),
-            ),
-        };
+        let target = ColorMoments::of_styles(&weights, &colors);
         result = match_style_color(&result, &target, form.alpha);
     }
     // As the CLI: a result processed at content_size comes back at the content's size.
