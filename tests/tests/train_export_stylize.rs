@@ -70,6 +70,7 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         log_every: 1,
         device: tch::Device::Cpu,
         progress: false,
+        time_limit: None,
     })
     .unwrap();
 

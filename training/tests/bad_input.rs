@@ -21,6 +21,7 @@ fn try_train(content: &Path, style: &Path, run: &Path) -> String {
         log_every: 1,
         device: Device::Cpu,
         progress: false,
+        time_limit: None,
     };
     train(opts).err().map(|e| e.to_string()).unwrap_or_default()
 }

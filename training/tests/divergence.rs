@@ -25,6 +25,7 @@ fn a_diverging_run_stops_with_diverged_and_keeps_the_last_good_checkpoint() {
         log_every: 1,
         device: Device::Cpu,
         progress: false,
+        time_limit: None,
     };
     train(options(false, 4)).unwrap();
     let good = Checkpoint::load(&ckpt).unwrap();

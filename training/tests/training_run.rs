@@ -27,6 +27,7 @@ fn options(
         log_every: 1,
         device: Device::Cpu,
         progress: false,
+        time_limit: None,
     }
 }
 
@@ -357,5 +358,42 @@ fn auto_precision_records_its_choice_and_a_resume_can_switch_it() {
     assert!(
         err.contains("fp8") && err.contains("auto, fp32 or bf16"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_time_limit_stops_with_a_checkpoint_that_a_resume_carries_on_from() {
+    tch::set_num_threads(2);
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 23);
+    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 24);
+    let config = common::small_config(&content, &style);
+    let run = dir.path().join("run");
+    // No time at all: the first iteration ends past the limit, long before the checkpoint interval.
+    let mut limited = options(config.clone(), &run, false, 50);
+    limited.save_every = 20;
+    limited.log_every = 7;
+    limited.time_limit = Some(std::time::Duration::ZERO);
+    let summary = train(limited).unwrap();
+    assert_eq!((summary.start_iteration, summary.end_iteration), (0, 1));
+    let checkpoint = Checkpoint::load(&run.join(CHECKPOINT_FILE)).unwrap();
+    assert_eq!(checkpoint.iteration, 1, "checkpointed where it stopped");
+    let logged: Vec<u64> = metrics::read(&run.join(METRICS_FILE))
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Train { iteration, .. } => Some(iteration),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(logged, [1], "the stopped iteration's losses are logged");
+
+    let summary = train(options(config, &run, true, 4)).unwrap();
+    assert_eq!((summary.start_iteration, summary.end_iteration), (1, 4));
+    assert_eq!(
+        Checkpoint::load(&run.join(CHECKPOINT_FILE))
+            .unwrap()
+            .iteration,
+        4
     );
 }

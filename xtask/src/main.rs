@@ -7,6 +7,7 @@ mod bench_serve;
 mod bench_video;
 mod calibrate;
 mod demo;
+mod device_train;
 mod dist;
 mod fixture;
 mod fuzz;
@@ -41,6 +42,9 @@ enum Command {
     Test(test::TestArgs),
     /// Train or resume the default model's decoder with its recorded recipe.
     TrainDefault(train_default::TrainDefaultArgs),
+    /// Train the default model's decoder on a lent GPU machine: `pack` builds the bundle and prints
+    /// the device calls, `unpack` brings the checkpoint back into a run folder.
+    DeviceTrain(device_train::DeviceTrainArgs),
     /// Stylize sample photographs with the default model through the `adain` command (every content ×
     /// style, α sweep, interpolation, colour preservation, masks) into target/demo/.
     Demo(demo::DemoArgs),
@@ -86,6 +90,7 @@ fn main() -> Result<()> {
         Command::CalibrateEncoder(args) => calibrate::run(&args),
         Command::Test(args) => test::run(&args),
         Command::TrainDefault(args) => train_default::run(&args),
+        Command::DeviceTrain(args) => device_train::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::BenchVideo(args) => bench_video::run(&args),

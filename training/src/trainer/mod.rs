@@ -41,6 +41,9 @@ pub struct TrainOptions {
     pub log_every: u64,
     pub device: Device,
     pub progress: bool,
+    /// Stop, checkpointed, at the first iteration that ends after this much training time (a lent
+    /// machine's time slot); `--resume` carries on from there.
+    pub time_limit: Option<std::time::Duration>,
 }
 
 /// Settings a resumed run may change: the penalty weights, the base learning rate (a new stage
@@ -138,6 +141,7 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
     let mut window = LossWindow::new();
     let mut guard = DivergenceGuard::default();
     let (mut first_loss, mut last_loss, mut last_val, mut skipped) = (f64::NAN, f64::NAN, None, 0);
+    let mut end = opts.iters;
     for iteration in start..opts.iters {
         let batch = step::next_batch(&loader.receiver, iteration, &trainer.config.content_dir)?;
         skipped = batch.skipped.len();
@@ -166,15 +170,27 @@ pub fn train(opts: TrainOptions) -> Result<TrainSummary> {
                 last_val = Some(v.score_and_log(&trainer, &metrics, done)?);
             }
         }
-        if due(done, opts.save_every, opts.iters) {
+        let out_of_time = opts.time_limit.is_some_and(|t| run_start.elapsed() >= t);
+        if due(done, opts.save_every, opts.iters) || out_of_time {
             trainer.save(&ckpt_path, done)?;
+        }
+        if out_of_time && done < opts.iters {
+            if !due(done, opts.log_every, opts.iters) {
+                metrics.append(&window.record(done, lr, &trainer.config))?;
+            }
+            tracing::info!(
+                "time limit reached: stopped at iteration {done} of {} (checkpointed; --resume carries on)",
+                opts.iters
+            );
+            end = done;
+            break;
         }
     }
     bar.finish();
-    let ran = opts.iters - start;
+    let ran = end - start;
     Ok(TrainSummary {
         start_iteration: start,
-        end_iteration: opts.iters,
+        end_iteration: end,
         seconds_per_iteration: run_start.elapsed().as_secs_f64() / ran as f64,
         last_loss,
         first_loss,

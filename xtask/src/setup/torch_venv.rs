@@ -1,8 +1,9 @@
-//! The torch venv that the training crate links against (tch 0.26 ↔ torch 2.13.0 exactly).
+//! The torch venv that the training crate links against (tch 0.26 ↔ torch 2.13.0 exactly), and
+//! others of a given version (`device-train` builds against a lent GPU machine's torch).
 //!
-//! It lives in the user cache keyed by the torch version (~5 GB, minutes to install), so every clone
-//! and CI run on a machine shares it; `target/libtorch` links to its `torch` package, which is where
-//! `.cargo/config.toml` points LIBTORCH.
+//! Each lives in the user cache keyed by the torch version (~5 GB, minutes to install), so every
+//! clone and CI run on a machine shares it; `target/libtorch` links to the build's `torch` package,
+//! which is where `.cargo/config.toml` points LIBTORCH.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,11 +17,15 @@ use crate::paths::workspace_root;
 pub const TORCH_VERSION: &str = "2.13.0";
 
 pub fn venv_dir() -> PathBuf {
-    cache_dir().join(format!("torch-{TORCH_VERSION}"))
+    venv_dir_of(TORCH_VERSION)
 }
 
-fn venv_python() -> PathBuf {
-    venv_dir().join("bin").join("python")
+fn venv_dir_of(version: &str) -> PathBuf {
+    cache_dir().join(format!("torch-{version}"))
+}
+
+pub fn venv_python_of(version: &str) -> PathBuf {
+    venv_dir_of(version).join("bin").join("python")
 }
 
 /// Where the build expects libtorch (`LIBTORCH` in .cargo/config.toml).
@@ -29,54 +34,58 @@ pub fn libtorch_link() -> PathBuf {
 }
 
 pub fn install() -> Result<()> {
-    let torch_dir = match probe() {
-        Some(dir) => {
-            tracing::info!("torch {TORCH_VERSION}: {} (reused)", venv_dir().display());
-            dir
-        }
-        None => {
-            create()?;
-            probe().with_context(|| {
-                format!(
-                    "torch {TORCH_VERSION} still not importable from {}",
-                    venv_dir().display()
-                )
-            })?
-        }
-    };
+    let torch_dir = ensure(TORCH_VERSION)?;
     link(&torch_dir)
 }
 
+/// Creates (or reuses) the venv of torch `version`; returns its torch package folder (libtorch).
+pub fn ensure(version: &str) -> Result<PathBuf> {
+    if let Some(dir) = probe(version) {
+        tracing::info!(
+            "torch {version}: {} (reused)",
+            venv_dir_of(version).display()
+        );
+        return Ok(dir);
+    }
+    create(version)?;
+    probe(version).with_context(|| {
+        format!(
+            "torch {version} still not importable from {}",
+            venv_dir_of(version).display()
+        )
+    })
+}
+
 /// The venv's torch package folder, if torch and safetensors import at the pinned version.
-fn probe() -> Option<PathBuf> {
-    let out = Command::new(venv_python())
+fn probe(version: &str) -> Option<PathBuf> {
+    let out = Command::new(venv_python_of(version))
         .args(["-c", "import torch, safetensors, numpy, os; print(torch.__version__); print(os.path.dirname(torch.__file__))"])
         .output()
         .ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
     let mut lines = text.lines();
-    let version = lines.next()?;
+    let found = lines.next()?;
     let dir = lines.next()?;
-    (out.status.success() && version.starts_with(TORCH_VERSION)).then(|| PathBuf::from(dir))
+    (out.status.success() && found.starts_with(version)).then(|| PathBuf::from(dir))
 }
 
-fn create() -> Result<()> {
-    let venv = venv_dir();
+fn create(version: &str) -> Result<()> {
+    let venv = venv_dir_of(version);
     tracing::info!(
-        "torch {TORCH_VERSION}: creating {} (a few minutes, ~5 GB from the package registry)",
+        "torch {version}: creating {} (a few minutes, ~5 GB from the package registry)",
         venv.display()
     );
-    if !venv_python().is_file() {
+    if !venv_python_of(version).is_file() {
         run(Command::new(crate::pypi::python())
             .args(["-m", "venv"])
             .arg(&venv))?;
     }
-    run(Command::new(venv_python()).args([
+    run(Command::new(venv_python_of(version)).args([
         "-m",
         "pip",
         "install",
         "--disable-pip-version-check",
-        &format!("torch=={TORCH_VERSION}"),
+        &format!("torch=={version}"),
         "safetensors",
         "numpy",
     ]))

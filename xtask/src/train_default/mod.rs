@@ -11,7 +11,7 @@ use adain_models::install_paths::cache_dir;
 
 use crate::paths::{shared_train_data, workspace_root};
 
-mod data_mix;
+pub mod data_mix;
 
 #[derive(Args, Debug)]
 pub struct TrainDefaultArgs {
@@ -39,7 +39,7 @@ pub struct TrainDefaultArgs {
 }
 
 /// A new run's learning rate and seed when none are given (the first stage's).
-const NEW_RUN_LR: f64 = 1e-4;
+pub const NEW_RUN_LR: f64 = 1e-4;
 const NEW_RUN_SEED: u64 = 2;
 
 /// Weight of the upsampling-grid penalty: v1's final value, kept so the fine-tune does not bring
@@ -48,13 +48,13 @@ const GRID_WEIGHT: &str = "30000";
 /// Weight of the colour term (the output's RGB mean and std against the style's): v1's outputs
 /// missed the styles' colours by 10 Lab units on average, which VGG's features barely penalise.
 /// The shipped run switched it on at iteration 50; a resumed run gets it too.
-const COLOUR_WEIGHT: &str = "500";
+pub const COLOUR_WEIGHT: &str = "500";
 
 /// The default model's recipe for a fresh run (see models/default/README.md): the paper's scale
 /// (256² crops of images resized to 512) and objective, bf16 convolutions where the CPU has them
 /// (`auto`; elsewhere fp32, as emulated bf16 is ~100× slower). The learning rate and
 /// seed are arguments, because the shipped decoder was trained in two stages that differ in them.
-const RECIPE: &[&str] = &[
+pub const RECIPE: &[&str] = &[
     "--val-pairs",
     "16",
     "--val-every",

@@ -131,6 +131,10 @@ pub struct TrainArgs {
     /// Encoder: a package's encoder.onnx, or the authors' VGG19 as .safetensors (PyTorch port layout).
     #[arg(long)]
     encoder: Option<PathBuf>,
+    /// Stop at the first iteration that ends after this many minutes of training, with a checkpoint
+    /// (for a machine lent for a fixed time); `--resume` carries on from it.
+    #[arg(long)]
+    max_minutes: Option<f64>,
     /// Hide the progress bar.
     #[arg(long)]
     quiet: bool,
@@ -154,6 +158,8 @@ pub fn train(a: TrainArgs) -> Result<()> {
                 a.device
             );
         }
+        // Every batch has the same shape: let cuDNN time its convolution algorithms once.
+        tch::Cuda::cudnn_set_benchmark(true);
     }
     tch::set_num_threads(
         a.threads
@@ -171,6 +177,11 @@ pub fn train(a: TrainArgs) -> Result<()> {
             bail!("{flag} must be at least 1");
         }
     }
+    let time_limit = match a.max_minutes {
+        Some(m) if m.is_finite() && m >= 0.0 => Some(std::time::Duration::from_secs_f64(m * 60.0)),
+        Some(m) => bail!("--max-minutes {m}: expected a number of minutes, 0 or more"),
+        None => None,
+    };
     if !(0.0..0.5).contains(&a.holdout) {
         bail!("--holdout {}: expected a fraction in [0, 0.5)", a.holdout);
     }
@@ -218,6 +229,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         log_every: a.log_every,
         device,
         progress: !a.quiet,
+        time_limit,
     })?;
     if summary.end_iteration == summary.start_iteration {
         return Ok(()); // Already at the target: the trainer said so, and nothing ran to summarise.

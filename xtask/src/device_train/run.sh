@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Written by `cargo xtask device-train pack`. Runs on the lent GPU machine, from the repository root:
+#   bash target/device-train/run.sh check   # 3 iterations on the first part's images: the binary,
+#                                           # its libtorch and CUDA work together
+#   bash target/device-train/run.sh train   # the default recipe for {{MINUTES}} minutes (a resume when
+#                                           # a run is already there), results into $OUT
+# PYTHON (the interpreter whose torch is loaded) and ADAIN_DEVICE (cuda) may be overridden, so the
+# same script is tried on the CPU where the bundle is made.
+set -euo pipefail
+bundle=target/device-train
+python=${PYTHON:-python3}
+device=${ADAIN_DEVICE:-cuda}
+
+torch=$("$python" -c 'import os, torch; print(torch.__version__); print(os.path.dirname(torch.__file__))')
+version=$(head -n1 <<<"$torch")
+case "$version" in
+  {{TORCH_VERSION}}*) ;;
+  *) echo "run.sh: the bundle's adain-train is built for torch {{TORCH_VERSION}}; $python has torch $version" >&2; exit 3 ;;
+esac
+export LD_LIBRARY_PATH="$(tail -n1 <<<"$torch")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+train=("$bundle/adain-train" train --device "$device" --encoder models/default/encoder.onnx)
+
+case "${1:-}" in
+  check)
+    rm -rf /tmp/adain-device-check
+    "${train[@]}" --out /tmp/adain-device-check --iters 3 --batch 2 --resize 128 --crop 64 \
+      --content-dir "$bundle/lists/check_content.tsv" --style-dir "$bundle/lists/check_style.tsv" \
+      --init-decoder models/default/decoder.onnx --save-every 3 --quiet
+    echo "run.sh: check passed (torch $version, device $device)"
+    ;;
+  train)
+    out=${OUT:?run.sh train writes its results into \$OUT}
+    run=$bundle/run
+    if [ -f "$run/checkpoint.safetensors" ]; then
+      stage=(--resume)
+    else
+      stage=({{NEW_RUN_ARGS}})
+    fi
+    "${train[@]}" --out "$run" "${stage[@]}" --iters {{ITERS}} --max-minutes {{MINUTES}} \
+      --save-every 1000 --quiet 2>&1 | tee "$out/train.log"
+    (cd "$run" && sha256sum checkpoint.safetensors) >"$out/checkpoint.sha256"
+    split -b 15M -d "$run/checkpoint.safetensors" "$out/checkpoint.safetensors.part-"
+    cp "$run/config.json" "$run/metrics.jsonl" "$out/"
+    ;;
+  *)
+    echo "usage: bash $bundle/run.sh check|train" >&2
+    exit 2
+    ;;
+esac
