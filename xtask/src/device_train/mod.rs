@@ -144,14 +144,20 @@ fn pack(a: &PackArgs) -> Result<()> {
     Ok(())
 }
 
-/// A new run's arguments on the device: the default model's recipe, fine-tuned from the shipped
-/// decoder (which travels with the work tree), on the bundle's lists.
+/// A new run's arguments on the device: the default model's recipe but its precision, fine-tuned
+/// from the shipped decoder (which travels with the work tree), on the bundle's lists.
 fn new_run_args(seed: u64) -> Vec<String> {
     let list = |name: &str| format!("{}/lists/{name}.tsv", bundle::DIR);
-    let mut args: Vec<String> = train_default::RECIPE
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    // run.sh passes the precision itself (ADAIN_PRECISION), for a new run and a resume alike.
+    let mut args = Vec::new();
+    let mut recipe = train_default::RECIPE.iter();
+    while let Some(&arg) = recipe.next() {
+        if arg == "--precision" {
+            recipe.next();
+        } else {
+            args.push(arg.to_string());
+        }
+    }
     for (flag, name) in [
         ("--content-dir", "train_content"),
         ("--style-dir", "train_style"),
@@ -303,4 +309,68 @@ fn check_here() -> Result<()> {
         bail!("the bundle's check failed here ({status}); it would fail on the device too");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_device_run_is_the_recipe_on_the_bundles_lists_with_the_precision_left_to_run_sh() {
+        let args = new_run_args(7);
+        let joined = args.join(" ");
+        assert!(!joined.contains("--precision"), "{joined}");
+        for expected in [
+            "--crop 256",
+            "--resize 512",
+            "--grid-weight 30000",
+            "--content-dir target/device-train/lists/train_content.tsv",
+            "--val-style target/device-train/lists/val_style.tsv",
+            "--init-decoder models/default/decoder.onnx",
+            "--seed 7",
+        ] {
+            assert!(
+                joined.contains(expected),
+                "{expected} missing from {joined}"
+            );
+        }
+        let recipe_without_precision = train_default::RECIPE.len() - 2;
+        assert_eq!(&args[..recipe_without_precision], {
+            let mut r: Vec<String> = train_default::RECIPE
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            let at = r.iter().position(|a| a == "--precision").unwrap();
+            r.drain(at..at + 2);
+            r
+        });
+    }
+
+    #[test]
+    fn the_calls_carry_every_part_once_and_the_last_one_trains() {
+        let encoder = Path::new("models/default/encoder.onnx");
+        let calls = plan_calls(4, encoder);
+        assert_eq!(calls.len(), 4);
+        assert!(calls[0].command.ends_with("run.sh check"));
+        assert!(calls[0].carry.iter().any(|p| p == encoder));
+        assert!(calls[3].command.ends_with("run.sh train"));
+        assert_eq!(calls[3].timeout_s, 600);
+        for (k, call) in calls.iter().enumerate() {
+            let parts: Vec<_> = call
+                .carry
+                .iter()
+                .filter(|p| p.to_string_lossy().contains("/part-"))
+                .collect();
+            assert_eq!(
+                parts,
+                [&Path::new(bundle::DIR).join(format!("part-{}", k + 1))]
+            );
+            assert!(call.carry.len() <= 8, "the tool carries 8 paths at most");
+        }
+        let single = plan_calls(1, encoder);
+        assert_eq!(
+            single[0].command,
+            "bash target/device-train/run.sh check && bash target/device-train/run.sh train"
+        );
+    }
 }

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Written by `cargo xtask device-train pack`. Runs on the lent GPU machine, from the repository root:
-#   bash target/device-train/run.sh check   # 3 iterations on the first part's images: the binary,
-#                                           # its libtorch and CUDA work together
+#   bash target/device-train/run.sh check   # 3 small iterations on the first part's images: the
+#                                           # binary, its libtorch and CUDA work together; on CUDA
+#                                           # also s/iteration at the recipe's size in fp32 and bf16
 #   bash target/device-train/run.sh train   # the default recipe for {{MINUTES}} minutes (a resume when
 #                                           # a run is already there), results into $OUT
-# PYTHON (the interpreter whose torch is loaded) and ADAIN_DEVICE (cuda) may be overridden, so the
-# same script is tried on the CPU where the bundle is made.
+# ADAIN_PRECISION (auto: fp32 on CUDA) picks the convolutions' precision for train. PYTHON (the
+# interpreter whose torch is loaded) and ADAIN_DEVICE (cuda) may be overridden, so the same script
+# is tried on the CPU where the bundle is made.
 set -euo pipefail
 bundle=target/device-train
 python=${PYTHON:-python3}
 device=${ADAIN_DEVICE:-cuda}
+precision=${ADAIN_PRECISION:-auto}
 
 torch=$("$python" -c 'import os, torch; print(torch.__version__); print(os.path.dirname(torch.__file__))')
 version=$(head -n1 <<<"$torch")
@@ -18,6 +21,10 @@ case "$version" in
   *) echo "run.sh: the bundle's adain-train is built for torch {{TORCH_VERSION}}; $python has torch $version" >&2; exit 3 ;;
 esac
 export LD_LIBRARY_PATH="$(tail -n1 <<<"$torch")/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if ldd "$bundle/adain-train" | grep 'not found' >&2; then
+  echo "run.sh: adain-train cannot load the libraries above (LD_LIBRARY_PATH=$LD_LIBRARY_PATH)" >&2
+  exit 4
+fi
 train=("$bundle/adain-train" train --device "$device" --encoder models/default/encoder.onnx)
 
 case "${1:-}" in
@@ -26,6 +33,14 @@ case "${1:-}" in
     "${train[@]}" --out /tmp/adain-device-check --iters 3 --batch 2 --resize 128 --crop 64 \
       --content-dir "$bundle/lists/check_content.tsv" --style-dir "$bundle/lists/check_style.tsv" \
       --init-decoder models/default/decoder.onnx --save-every 3 --quiet
+    if [ "$device" != cpu ]; then
+      for p in fp32 bf16; do # 20 iterations of the real batch, from the first part's images
+        rm -rf "/tmp/adain-device-speed-$p"
+        "${train[@]}" --out "/tmp/adain-device-speed-$p" --iters 20 --batch 8 --resize 512 --crop 256 \
+          --content-dir "$bundle/lists/check_content.tsv" --style-dir "$bundle/lists/check_style.tsv" \
+          --init-decoder models/default/decoder.onnx --precision "$p" --save-every 20 --quiet
+      done
+    fi
     echo "run.sh: check passed (torch $version, device $device)"
     ;;
   train)
@@ -36,8 +51,8 @@ case "${1:-}" in
     else
       stage=({{NEW_RUN_ARGS}})
     fi
-    "${train[@]}" --out "$run" "${stage[@]}" --iters {{ITERS}} --max-minutes {{MINUTES}} \
-      --save-every 1000 --quiet 2>&1 | tee "$out/train.log"
+    "${train[@]}" --out "$run" "${stage[@]}" --precision "$precision" --iters {{ITERS}} \
+      --max-minutes {{MINUTES}} --save-every 1000 --quiet 2>&1 | tee "$out/train.log"
     (cd "$run" && sha256sum checkpoint.safetensors) >"$out/checkpoint.sha256"
     split -b 15M -d "$run/checkpoint.safetensors" "$out/checkpoint.safetensors.part-"
     cp "$run/config.json" "$run/metrics.jsonl" "$out/"
