@@ -282,7 +282,8 @@ mod tests {
             script.contains("stage=(--lr 1e-4 --content-dir 'a b.tsv')"),
             "{script}"
         );
-        assert!(script.contains("--iters 160000 \\\n      --max-minutes 7.5 "));
+        assert!(script.contains("minutes=${ADAIN_MINUTES:-7.5}"));
+        assert!(script.contains("--max-minutes \"$minutes\""));
         assert!(script.contains("--precision \"$precision\""));
         assert!(script.contains("2.11.0*)"));
         let dir = tempfile::tempdir().unwrap();

@@ -38,9 +38,10 @@ enum DeviceTrainCommand {
 
 #[derive(Args, Debug)]
 struct PackArgs {
-    /// Minutes the training call trains for (a call may run 10 minutes; loading, cuDNN's tuning
-    /// and the transfer back need the rest).
-    #[arg(long, default_value_t = 7.5)]
+    /// Minutes the training call trains for, unless ADAIN_MINUTES says otherwise there (a call may
+    /// run 10 minutes, and a session has 15 of device time: the start, the uploads, the check and
+    /// the transfer back need the rest).
+    #[arg(long, default_value_t = 6.0)]
     minutes: f64,
     /// Iterations the run aims at (the paper's 160,000; the time limit stops it first, and a resumed
     /// call carries on).

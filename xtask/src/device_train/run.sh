@@ -3,8 +3,9 @@
 #   bash target/device-train/run.sh check   # 3 small iterations on the first part's images: the
 #                                           # binary, its libtorch and CUDA work together; on CUDA
 #                                           # also s/iteration at the recipe's size in fp32 and bf16
-#   bash target/device-train/run.sh train   # the default recipe for {{MINUTES}} minutes (a resume when
-#                                           # a run is already there), results into $OUT
+#   bash target/device-train/run.sh train   # the default recipe for ADAIN_MINUTES minutes (packed:
+#                                           # {{MINUTES}}; a resume when a run is already there),
+#                                           # results into $OUT
 # ADAIN_PRECISION (auto: fp32 on CUDA) picks the convolutions' precision for train. PYTHON (the
 # interpreter whose torch is loaded) and ADAIN_DEVICE (cuda) may be overridden, so the same script
 # is tried on the CPU where the bundle is made.
@@ -13,6 +14,7 @@ bundle=target/device-train
 python=${PYTHON:-python3}
 device=${ADAIN_DEVICE:-cuda}
 precision=${ADAIN_PRECISION:-auto}
+minutes=${ADAIN_MINUTES:-{{MINUTES}}}
 
 torch=$("$python" -c 'import os, torch; print(torch.__version__); print(os.path.dirname(torch.__file__))')
 version=$(head -n1 <<<"$torch")
@@ -52,7 +54,7 @@ case "${1:-}" in
       stage=({{NEW_RUN_ARGS}})
     fi
     "${train[@]}" --out "$run" "${stage[@]}" --precision "$precision" --iters {{ITERS}} \
-      --max-minutes {{MINUTES}} --save-every 1000 --quiet 2>&1 | tee "$out/train.log"
+      --max-minutes "$minutes" --save-every 1000 --quiet 2>&1 | tee "$out/train.log"
     (cd "$run" && sha256sum checkpoint.safetensors) >"$out/checkpoint.sha256"
     split -b 15M -d "$run/checkpoint.safetensors" "$out/checkpoint.safetensors.part-"
     cp "$run/config.json" "$run/metrics.jsonl" "$out/"
