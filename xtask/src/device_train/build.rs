@@ -23,10 +23,7 @@ pub fn adain_train_for_device() -> Result<PathBuf> {
     let libtorch = torch_venv::ensure(DEVICE_TORCH)?;
     let root = build_root();
     let source = root.join("src");
-    mirror_tracked_files(&workspace_root(), &source)?;
-    for manifest in ["training/Cargo.toml", "tests/Cargo.toml"] {
-        pin_tch(&source.join(manifest))?;
-    }
+    mirror_work_tree(&workspace_root(), &source)?;
     tracing::info!(
         "building adain-train against torch {DEVICE_TORCH} (tch {DEVICE_TCH}) in {}",
         source.display()
@@ -60,49 +57,77 @@ fn build_root() -> PathBuf {
         .join("device-train")
 }
 
-/// Copies the files git tracks (as they are in the work tree) into `dest`, writing only those that
-/// differ, so cargo's timestamps see unchanged crates as unchanged.
-fn mirror_tracked_files(repo: &Path, dest: &Path) -> Result<()> {
+/// Mirrors the work tree's source files (tracked, and untracked ones git does not ignore) into
+/// `dest`, with tch re-pinned in the manifests that name it. Only files whose bytes differ are
+/// written, so cargo sees unchanged crates as unchanged; files gone from the work tree are removed.
+/// The copy keeps its own Cargo.lock (it resolves tch differently).
+fn mirror_work_tree(repo: &Path, dest: &Path) -> Result<()> {
     let out = Command::new("git")
         .current_dir(repo)
-        .args(["ls-files", "-z"])
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
         .output()
         .context("running git ls-files")?;
     if !out.status.success() {
         bail!("git ls-files failed in {}", repo.display());
     }
+    let mut wanted = std::collections::BTreeSet::new();
     for name in out.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        let name = std::str::from_utf8(name).context("a tracked file name is not UTF-8")?;
+        let name = std::str::from_utf8(name).context("a file name is not UTF-8")?;
         let from = repo.join(name);
         if !from.is_file() {
             continue; // deleted in the work tree
         }
         let to = dest.join(name);
-        let bytes = std::fs::read(&from).with_context(|| format!("reading {}", from.display()))?;
+        wanted.insert(to.clone());
+        if name == "Cargo.lock" && to.is_file() {
+            continue;
+        }
+        let mut bytes =
+            std::fs::read(&from).with_context(|| format!("reading {}", from.display()))?;
+        if PINNED_MANIFESTS.contains(&name) {
+            bytes = pin_tch(&String::from_utf8(bytes)?, &from)?.into_bytes();
+        }
         if std::fs::read(&to).ok().as_deref() == Some(&bytes[..]) {
             continue;
         }
         std::fs::create_dir_all(to.parent().expect("a file has a folder"))?;
         std::fs::write(&to, &bytes).with_context(|| format!("writing {}", to.display()))?;
     }
+    remove_unwanted(dest, &wanted)
+}
+
+/// Manifests that pin tch and torch-sys.
+const PINNED_MANIFESTS: [&str; 2] = ["training/Cargo.toml", "tests/Cargo.toml"];
+
+/// Removes the files under `dir` that are not in `wanted`.
+fn remove_unwanted(dir: &Path, wanted: &std::collections::BTreeSet<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            remove_unwanted(&path, wanted)?;
+        } else if !wanted.contains(&path) {
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+        }
+    }
     Ok(())
 }
 
-/// Replaces the workspace's tch and torch-sys pins in a manifest with [`DEVICE_TCH`].
-fn pin_tch(manifest: &Path) -> Result<()> {
-    let text = std::fs::read_to_string(manifest)
-        .with_context(|| format!("reading {}", manifest.display()))?;
-    let pinned = repin(&text);
-    if pinned == text && !text.contains(&format!("\"={DEVICE_TCH}\"")) {
+/// A manifest's text with the workspace's tch and torch-sys pins replaced by [`DEVICE_TCH`].
+fn pin_tch(text: &str, manifest: &Path) -> Result<String> {
+    let pinned = repin(text);
+    if pinned == text {
         bail!(
             "{}: no `tch = \"={WORKSPACE_TCH}\"` to re-pin (did the workspace's tch change?)",
             manifest.display()
         );
     }
-    if pinned != text {
-        std::fs::write(manifest, pinned)?;
-    }
-    Ok(())
+    Ok(pinned)
 }
 
 fn repin(manifest: &str) -> String {
@@ -138,6 +163,35 @@ mod tests {
             pinned,
             "[dependencies]\ntch = \"=0.24.0\"\n# torch-sys = \"=0.26.0\" in a comment\n\
              torch-sys = \"=0.24.0\"\nother = \"=0.26.0\"\n"
+        );
+    }
+
+    #[test]
+    fn the_mirror_writes_changes_only_and_removes_what_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (copy, kept, stale) = (
+            dir.path().join("copy"),
+            dir.path().join("copy/README.md"),
+            dir.path().join("copy/gone.rs"),
+        );
+        mirror_work_tree(&workspace_root(), &copy).unwrap();
+        let manifest = std::fs::read_to_string(copy.join("training/Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(&format!("tch = \"={DEVICE_TCH}\"")),
+            "{manifest}"
+        );
+        std::fs::write(&stale, "left from an earlier copy").unwrap();
+        let before = std::fs::metadata(&kept).unwrap().modified().unwrap();
+        std::fs::write(copy.join("Cargo.lock"), "the copy's own").unwrap();
+        mirror_work_tree(&workspace_root(), &copy).unwrap();
+        assert!(!stale.exists(), "a file gone from the work tree is removed");
+        assert_eq!(
+            std::fs::metadata(&kept).unwrap().modified().unwrap(),
+            before
+        );
+        assert_eq!(
+            std::fs::read_to_string(copy.join("Cargo.lock")).unwrap(),
+            "the copy's own"
         );
     }
 

@@ -136,7 +136,7 @@ fn pack(a: &PackArgs) -> Result<()> {
     write_lists(&lists, &mix, &entries, &packed)?;
 
     let calls = plan_calls(packed.iter().map(|p| p.part).max().unwrap_or(1), encoder);
-    let plan = describe(&calls, &dir);
+    let plan = describe(&calls, &dir)?;
     std::fs::write(dir.join("CALLS.md"), &plan)?;
     println!("{plan}");
     if !a.no_check {
@@ -205,7 +205,7 @@ fn write_lists(
             first_part.len()
         );
     }
-    // The evaluation pairs are scored here, on the shared originals: these two lists never travel.
+    // The evaluation pairs are scored here, on the shared originals (these two lists travel unused).
     let (eval_content, eval_style) = data_mix::eval_subset(&mix.content.1, &mix.style.1);
     for (name, set) in [("eval_content", eval_content), ("eval_style", eval_style)] {
         let path = lists.join(format!("{name}.tsv"));
@@ -249,7 +249,7 @@ fn plan_calls(parts: usize, encoder: &Path) -> Vec<Call> {
             command.push(format!("bash {}/run.sh train", bundle::DIR));
         }
         if command.is_empty() {
-            command.push(format!("du -sh {}/part-*", bundle::DIR));
+            command.push(format!("bash {}/run.sh parts", bundle::DIR));
         }
         calls.push(Call {
             carry,
@@ -260,12 +260,23 @@ fn plan_calls(parts: usize, encoder: &Path) -> Vec<Call> {
     calls
 }
 
-fn describe(calls: &[Call], dir: &Path) -> String {
+fn describe(calls: &[Call], dir: &Path) -> Result<String> {
+    let tree = bundle::work_tree_bytes(&workspace_root())?;
+    let mib = |b: u64| b as f64 / (1u64 << 20) as f64;
     let mut s = format!(
-        "# Device calls for {}\n\nMake them back to back (a machine stays warm ~30 s after a call); \
-         the images each call carries stay there while it is warm. Then fetch the last call's files \
-         and run `cargo xtask device-train unpack --from FILES_AT --run-dir RUN`.\n",
-        dir.display()
+        "# Device calls for {}\n\n\
+         Make them back to back: a machine stays warm ~30 s after a call, and keeps the parts \
+         earlier calls carried only while warm. If a reply says `warm: false` before the last call, \
+         the machine was given back: begin again with call 1 (run.sh refuses to run on a bare one). \
+         Before the last call, set its minutes to the device time left, e.g. \
+         `ADAIN_MINUTES=5 bash {}/run.sh train` with ~150 s spare for loading and the transfer back; \
+         `ADAIN_PRECISION=bf16` if the check timed bf16 faster. Then run \
+         `cargo xtask device-train unpack --from FILES_AT --run-dir RUN` on the last call's files.\n\n\
+         The work tree travels with every call: {:.1} MiB of the {} MiB a call may carry.\n",
+        dir.display(),
+        bundle::DIR,
+        mib(tree),
+        bundle::CALL_BYTES >> 20
     );
     for (i, call) in calls.iter().enumerate() {
         let carry: Vec<String> = call
@@ -279,15 +290,16 @@ fn describe(calls: &[Call], dir: &Path) -> String {
             .map(|p| bundle::folder_bytes(&workspace_root().join(p)))
             .sum();
         s.push_str(&format!(
-            "\n{}. command: `{}`  timeout_s: {}\n   carry: [{}]  ({:.1} MiB besides the work tree)\n",
+            "\n{}. command: `{}`  timeout_s: {}\n   carry: [{}]\n   ({:.1} MiB carried, {:.1} MiB with the work tree)\n",
             i + 1,
             call.command,
             call.timeout_s,
             carry.join(", "),
-            bytes as f64 / (1u64 << 20) as f64
+            mib(bytes),
+            mib(bytes + tree)
         ));
     }
-    s
+    Ok(s)
 }
 
 /// Runs the bundle's check here on the CPU, against the device's torch version: the binary, its

@@ -48,6 +48,10 @@ pub fn unpack(from: &Path, run_dir: &Path) -> Result<PathBuf> {
         std::fs::copy(&src, run_dir.join(name))
             .with_context(|| format!("copying {} (the run's {name})", src.display()))?;
     }
+    let log = from.join("train.log"); // the training call's output, when it came back
+    if log.is_file() {
+        std::fs::copy(&log, run_dir.join("train.log"))?;
+    }
     staged.as_file().sync_all()?;
     staged
         .persist(&target)
