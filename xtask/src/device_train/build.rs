@@ -62,23 +62,9 @@ fn build_root() -> PathBuf {
 /// written, so cargo sees unchanged crates as unchanged; files gone from the work tree are removed.
 /// The copy keeps its own Cargo.lock (it resolves tch differently).
 fn mirror_work_tree(repo: &Path, dest: &Path) -> Result<()> {
-    let out = Command::new("git")
-        .current_dir(repo)
-        .args([
-            "ls-files",
-            "-z",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-        ])
-        .output()
-        .context("running git ls-files")?;
-    if !out.status.success() {
-        bail!("git ls-files failed in {}", repo.display());
-    }
     let mut wanted = std::collections::BTreeSet::new();
-    for name in out.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-        let name = std::str::from_utf8(name).context("a file name is not UTF-8")?;
+    for name in super::bundle::work_tree_files(repo)? {
+        let name = name.as_str();
         let from = repo.join(name);
         if !from.is_file() {
             continue; // deleted in the work tree

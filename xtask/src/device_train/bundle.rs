@@ -61,9 +61,9 @@ pub fn assign_parts(sizes: &[u64], first: u64, rest: u64) -> Result<Vec<usize>> 
     Ok(parts)
 }
 
-/// Bytes of the work tree that travels with every call: tracked files and untracked ones git does
-/// not ignore.
-pub fn work_tree_bytes(root: &Path) -> Result<u64> {
+/// The files of the work tree that travels with every call (relative names): tracked files and
+/// untracked ones git does not ignore.
+pub fn work_tree_files(root: &Path) -> Result<Vec<String>> {
     let out = Command::new("git")
         .current_dir(root)
         .args([
@@ -78,11 +78,18 @@ pub fn work_tree_bytes(root: &Path) -> Result<u64> {
     if !out.status.success() {
         bail!("git ls-files failed in {}", root.display());
     }
-    Ok(out
-        .stdout
+    out.stdout
         .split(|&b| b == 0)
         .filter(|n| !n.is_empty())
-        .filter_map(|n| std::fs::metadata(root.join(String::from_utf8_lossy(n).as_ref())).ok())
+        .map(|n| String::from_utf8(n.to_vec()).context("a file name is not UTF-8"))
+        .collect()
+}
+
+/// Bytes of the work tree that travels with every call.
+pub fn work_tree_bytes(root: &Path) -> Result<u64> {
+    Ok(work_tree_files(root)?
+        .iter()
+        .filter_map(|name| std::fs::metadata(root.join(name)).ok())
         .map(|m| m.len())
         .sum())
 }
