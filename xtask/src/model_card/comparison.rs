@@ -38,6 +38,7 @@ pub struct Colour {
 pub struct Pair {
     pub content: String,
     pub style: String,
+    pub content_loss: f64,
     pub style_loss: f64,
     pub colour: f64,
     pub content_colour: f64,
@@ -160,6 +161,7 @@ mod tests {
         let pair = |content: &str, colour: f64| Pair {
             content: content.into(),
             style: "s.jpg".into(),
+            content_loss: 6.0,
             style_loss: style,
             colour,
             content_colour: 30.0,

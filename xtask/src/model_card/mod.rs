@@ -7,6 +7,8 @@ mod chart;
 mod comparison;
 mod evaluation;
 mod metrics;
+mod paired;
+mod projection;
 mod pictures;
 mod section;
 
@@ -47,6 +49,15 @@ pub struct ModelCardArgs {
     /// model and size; the first label is the baseline)
     #[arg(long, value_name = "LABEL=FILE")]
     pub compare: Vec<String>,
+
+    /// A run's metrics.jsonl whose validation curve is extrapolated, as LABEL=FILE (e.g. v1's
+    /// run from git history), for the section on how far a longer run would go
+    #[arg(long, value_name = "LABEL=FILE")]
+    pub learning_curve: Option<String>,
+
+    /// The longer schedule the learning curve is read off at (the paper's 160,000 iterations)
+    #[arg(long, value_name = "N", default_value_t = 160_000)]
+    pub project_to: u64,
 
     /// Where to write the README section [default: target/model-card/README-section.md]
     #[arg(long, value_name = "FILE")]
@@ -194,6 +205,22 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         })?;
         compared.push((label.to_string(), report));
     }
+    let projection = match &args.learning_curve {
+        Some(spec) => {
+            let (label, path) = spec
+                .split_once('=')
+                .with_context(|| format!("--learning-curve {spec}: expected LABEL=FILE"))?;
+            let curve = metrics::read(Path::new(path))?;
+            if curve.val.len() < 3 {
+                anyhow::bail!(
+                    "--learning-curve {path}: {} validation records, need at least 3 to fit a curve",
+                    curve.val.len()
+                );
+            }
+            projection::markdown(label, &curve.val, args.project_to)
+        }
+        None => String::new(),
+    };
     let has = |name: &'static str| {
         written
             .iter()
@@ -214,7 +241,7 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
             held_out,
         },
     );
-    let text = text + &comparison::markdown(&compared);
+    let text = text + &comparison::markdown(&compared) + &paired::markdown(&compared) + &projection;
     let section_path = args
         .section
         .clone()
