@@ -19,6 +19,19 @@ fn main() {
         .or_else(git_commit)
         .unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=ADAIN_GIT_COMMIT={commit}");
+
+    // Where `adain` looks for models/default after its own folder: this checkout, for `cargo run`
+    // and the tests; nowhere for a release archive (`cargo xtask dist` sets ADAIN_RELEASE_BUILD),
+    // which carries its model and should not name the build machine's paths.
+    println!("cargo:rerun-if-env-changed=ADAIN_RELEASE_BUILD");
+    let source_tree = match std::env::var_os("ADAIN_RELEASE_BUILD") {
+        Some(_) => String::new(),
+        None => std::env::var("CARGO_MANIFEST_DIR")
+            .ok()
+            .and_then(|dir| Path::new(&dir).parent().map(|p| p.display().to_string()))
+            .unwrap_or_default(),
+    };
+    println!("cargo:rustc-env=ADAIN_SOURCE_TREE={source_tree}");
 }
 
 /// `git rev-parse --short=12 HEAD`, watching the files that change when HEAD moves.

@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::paths::{default_package, target_dir, workspace_root, xtask_build_dir};
+use crate::paths::{claim_build_dir, default_package, target_dir, workspace_root, xtask_build_dir};
 
 #[derive(Args, Debug, Clone)]
 pub struct FuzzArgs {
@@ -61,6 +61,7 @@ pub fn run(args: &FuzzArgs) -> Result<()> {
 fn build() -> Result<PathBuf> {
     let host = host_triple()?;
     let build_dir = xtask_build_dir("fuzz");
+    claim_build_dir(&build_dir, &["adain-fuzz", "adain", "adain-models"], &[&host])?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
         .env("RUSTFLAGS", INSTRUMENTATION)

@@ -13,11 +13,13 @@ use base64::Engine;
 use clap::Args;
 use sha2::{Digest, Sha256};
 
-use crate::paths::{default_package, target_dir, workspace_root};
+use crate::paths::{claim_build_dir, default_package, target_dir, workspace_root, xtask_build_dir};
 use crate::target::Target;
 
 /// The build tool, pinned; it lives in a small venv in the cache.
 const MATURIN: &str = "maturin==1.16.0";
+/// The extension's build folder (see [`xtask_build_dir`]).
+const WHEEL_BUILD: &str = "wheel";
 /// The oldest glibc the wheel's tag promises, as the release archives (and ONNX Runtime's own wheel).
 const MANYLINUX: &str = "manylinux_2_28";
 
@@ -51,6 +53,12 @@ pub fn build() -> Result<PathBuf> {
     let staging = wheel_dir().join("maturin");
     let _ = fs::remove_dir_all(&staging);
     fs::create_dir_all(&staging)?;
+    let build_dir = xtask_build_dir(WHEEL_BUILD);
+    claim_build_dir(
+        &build_dir,
+        &["adain-python", "adain", "adain-models"],
+        &[host.triple()],
+    )?;
     tracing::info!("building the extension with {MATURIN}");
     let status = Command::new(&maturin)
         .current_dir(workspace_root())
@@ -66,6 +74,9 @@ pub fn build() -> Result<PathBuf> {
         .arg("--out")
         .arg(&staging)
         .env("PATH", path)
+        // Compiled in the cache, like the release binaries: the dependencies once per machine, the
+        // project's crates once per clone (a fresh clone's CI spent four minutes here).
+        .env("CARGO_TARGET_DIR", &build_dir)
         .status()
         .context("running maturin")?;
     if !status.success() {

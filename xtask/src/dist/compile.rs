@@ -6,7 +6,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::paths::{workspace_root, xtask_build_dir};
+use crate::paths::{claim_build_dir, workspace_root, xtask_build_dir};
 use crate::setup::cross::Toolchain;
 use crate::target::Target;
 
@@ -20,12 +20,16 @@ pub const DIST_BUILD: &str = "dist";
 pub fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
     tracing::info!("building adain for {} (release, zig)", target.zig_target());
     let build_dir = xtask_build_dir(DIST_BUILD);
+    claim_build_dir(&build_dir, &["adain", "adain-models"], &[target.triple()])?;
     let status = Command::new(&tools.cargo_zigbuild)
         .arg("zigbuild")
         .args(["--release", "--quiet", "-p", "adain", "--target"])
         .arg(target.zig_target())
         .env("CARGO_ZIGBUILD_ZIG_PATH", &tools.zig)
         .env("SOURCE_DATE_EPOCH", epoch.to_string())
+        // No fallback to this checkout's models/default: the archive carries its own, and the
+        // binary should not name the build machine's paths (inference/build.rs).
+        .env("ADAIN_RELEASE_BUILD", "1")
         .env("CARGO_TARGET_DIR", &build_dir)
         .current_dir(workspace_root())
         .status()

@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use std::path::Path;
-
 use adain::package::{
     default_package_search_order, executable_dir, locate_package, ModelPackage, PrecisionChoice,
 };
@@ -113,13 +111,12 @@ fn parse_precision(s: &str) -> Result<PrecisionChoice, String> {
 }
 
 /// Where the default package is looked for: next to the executable (release archives), then in the
-/// source tree this binary was built from (`cargo run`, tests).
+/// source tree this binary was built from (`cargo run`, tests; not in release archives: build.rs).
 pub fn default_package_places() -> Vec<PathBuf> {
-    let source_tree = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let roots: Vec<PathBuf> = executable_dir().into_iter().chain([source_tree]).collect();
+    let source_tree = Some(env!("ADAIN_SOURCE_TREE"))
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from);
+    let roots: Vec<PathBuf> = executable_dir().into_iter().chain(source_tree).collect();
     default_package_search_order(&roots)
 }
 
