@@ -75,7 +75,7 @@ pub fn claim_build_dir(dir: &Path, packages: &[&str], targets: &[&str]) -> Resul
         }
         if dir.join(target).is_dir() {
             tracing::info!(
-                "{} holds a {target} build from {}: this clone's crates are rebuilt there",
+                "{} holds a build for {target} from {}: this clone's crates are rebuilt there",
                 dir.display(),
                 last.as_deref().unwrap_or("an unknown clone")
             );
