@@ -23,8 +23,8 @@ pub fn target_dir() -> PathBuf {
 
 /// A cargo target folder in the user cache for a build only xtask makes (`dist`: the release
 /// binaries per platform; `fuzz`: the instrumented fuzzer; `wheel`: the Python extension). Their
-/// dependencies take minutes per
-/// platform on two cores; here they are compiled once per machine rather than once per clone. The
+/// dependencies take minutes per platform on two cores; here they are compiled once per machine
+/// rather than once per clone. The
 /// workspace's own crates must rebuild in every clone: [`claim_build_dir`] sees to it before each
 /// build. `$CARGO_TARGET_DIR`, when set, is used instead.
 pub fn xtask_build_dir(purpose: &str) -> PathBuf {
