@@ -1,7 +1,8 @@
 //! The web page of `adain serve`, driven in Debian's headless Chromium through ChromeDriver (the W3C
 //! WebDriver protocol, spoken here over HTTP): choose a photo, pick a built-in style, stylize, and the
 //! result appears with the photo's size; then again with an uploaded style and the colours kept.
-//! A screenshot is saved as target/serve-page.png.
+//! A screenshot is saved as target/serve-page.png. A server that requires an API key: the page asks
+//! for it, says so when a wrong one is given, and works once given the right one.
 
 mod common;
 
@@ -120,6 +121,12 @@ impl Browser {
         );
     }
 
+    /// Types `text` into an input as a user would.
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css);
+        self.command(&format!("/element/{id}/value"), json!({ "text": text }));
+    }
+
     fn script(&self, source: &str) -> Value {
         self.command("/execute/sync", json!({ "script": source, "args": [] }))
     }
@@ -169,14 +176,19 @@ const RESULT_SHOWN: &str = "const r = document.getElementById('result'); \
     return (!r.hidden && r.complete && r.naturalWidth > 0 && s.startsWith('Done')) \
         ? [r.naturalWidth, r.naturalHeight, s] : null;";
 
-#[test]
-fn a_user_stylizes_a_photo_in_the_browser() {
+/// Whether the browser is there (skipped on a user's machine without it; a failure under CI).
+fn browser_found() -> bool {
     let found = if Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file() {
         Ok(())
     } else {
         Err("no /usr/bin/chromium or /usr/bin/chromedriver (cargo xtask setup --browser)")
     };
-    if adain_test_support::require("Chromium and ChromeDriver", found).is_none() {
+    adain_test_support::require("Chromium and ChromeDriver", found).is_some()
+}
+
+#[test]
+fn a_user_stylizes_a_photo_in_the_browser() {
+    if !browser_found() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -259,4 +271,66 @@ fn a_user_stylizes_a_photo_in_the_browser() {
         metrics.contains("adain_requests_total{route=\"/v1/stylize\",status=\"200\"} 3"),
         "{metrics}"
     );
+}
+
+#[test]
+fn the_page_asks_for_the_key_of_a_server_that_needs_one() {
+    if !browser_found() {
+        return;
+    }
+    let key = "page-test-key-5e0c1f2a9b";
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, key).unwrap();
+    let content = common::write_image(dir.path(), "photo.png", 96, 64, 3);
+    let served = Served::start(&["--api-key-file", key_file.to_str().unwrap()]);
+    let browser = Browser::start();
+    browser.open(&format!("{}/", served.base));
+
+    // The gallery needs the key: the page asks for it instead of showing an error.
+    browser.wait_for(
+        "the key form",
+        "return document.getElementById('key-form').hidden ? null : true",
+    );
+    let cards = browser.script("return document.querySelectorAll('.style-card').length");
+    assert_eq!(cards, json!(0), "nothing is listed without the key");
+
+    // A wrong key is refused and asked for again.
+    browser.type_into("#key", "not-the-key-000000000");
+    browser.click("#key-form button");
+    browser.wait_for(
+        "the refusal",
+        "const s = document.getElementById('key-status').textContent; \
+         return !document.getElementById('key-form').hidden && s.includes('not accepted') ? s : null",
+    );
+
+    // The right one opens the gallery, thumbnails included, and stylizing works.
+    browser.type_into("#key", key);
+    browser.click("#key-form button");
+    browser.wait_for(
+        "the gallery with its thumbnails",
+        "const imgs = [...document.querySelectorAll('.style-card img')]; \
+         return imgs.length >= 4 && imgs.every((i) => i.complete && i.naturalWidth > 0) ? true : null",
+    );
+    assert_eq!(
+        browser.script("return document.getElementById('key-form').hidden"),
+        json!(true)
+    );
+    browser.choose_file("#content-file", &content);
+    browser.click(".style-card[data-id='mosaic']");
+    browser.click("#go");
+    let shown = browser.wait_for("the result", RESULT_SHOWN);
+    assert_eq!(shown[0], json!(96), "{shown}");
+    assert_eq!(shown[1], json!(64), "{shown}");
+
+    let metrics = Client::new(&served.base)
+        .with_key(key)
+        .get("/metrics")
+        .unwrap()
+        .text();
+    assert!(
+        metrics.contains("adain_requests_total{route=\"/v1/stylize\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(!served.log().contains(key), "the key reached the log");
 }

@@ -67,6 +67,8 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub retry_after: Option<String>,
+    /// `WWW-Authenticate`, on a 401.
+    pub www_authenticate: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -80,6 +82,8 @@ impl Reply {
 pub struct Client {
     agent: ureq::Agent,
     base: String,
+    /// Sent as `Authorization: Bearer …` with every request.
+    key: Option<String>,
 }
 
 impl Client {
@@ -93,15 +97,35 @@ impl Client {
         Self {
             agent,
             base: base.trim_end_matches('/').to_string(),
+            key: None,
+        }
+    }
+
+    /// The same client, sending `key` as its API key.
+    pub fn with_key(mut self, key: &str) -> Self {
+        self.key = Some(key.to_string());
+        self
+    }
+
+    fn authorized<B>(&self, request: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        match &self.key {
+            Some(key) => request.header("Authorization", &format!("Bearer {key}")),
+            None => request,
         }
     }
 
     pub fn get(&self, path: &str) -> Result<Reply, ureq::Error> {
-        reply(self.agent.get(format!("{}{path}", self.base)).call()?)
+        reply(
+            self.authorized(self.agent.get(format!("{}{path}", self.base)))
+                .call()?,
+        )
     }
 
     pub fn delete(&self, path: &str) -> Result<Reply, ureq::Error> {
-        reply(self.agent.delete(format!("{}{path}", self.base)).call()?)
+        reply(
+            self.authorized(self.agent.delete(format!("{}{path}", self.base)))
+                .call()?,
+        )
     }
 
     /// POSTs a JSON text (WebDriver commands in the page test).
@@ -127,8 +151,7 @@ impl Client {
     ) -> Result<Reply, ureq::Error> {
         let (content_type, body) = form.finish();
         let mut request = self
-            .agent
-            .post(format!("{}{path}", self.base))
+            .authorized(self.agent.post(format!("{}{path}", self.base)))
             .header("Content-Type", &content_type);
         for (name, value) in headers {
             request = request.header(*name, *value);
@@ -145,9 +168,10 @@ fn reply(mut response: ureq::http::Response<ureq::Body>) -> Result<Reply, ureq::
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let (content_type, retry_after) = (
+    let (content_type, retry_after, www_authenticate) = (
         header("content-type").unwrap_or_default(),
         header("retry-after"),
+        header("www-authenticate"),
     );
     let body = response
         .body_mut()
@@ -158,6 +182,7 @@ fn reply(mut response: ureq::http::Response<ureq::Body>) -> Result<Reply, ureq::
         status: response.status().as_u16(),
         content_type,
         retry_after,
+        www_authenticate,
         body,
     })
 }

@@ -19,10 +19,18 @@ impl Served {
     /// Starts `adain serve ARGS` (with `--model <test package>` unless ARGS name one) and waits until
     /// `/readyz` answers 200.
     pub fn start(args: &[&str]) -> Self {
+        Self::start_with(args, &[])
+    }
+
+    /// [`Self::start`] with environment variables set for the server.
+    pub fn start_with(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_adain"));
         command
             .args(["serve", "--bind", "127.0.0.1:0", "--threads", "2"])
             .args(args)
+            // A key in the caller's environment must not change what a test expects.
+            .env_remove("ADAIN_API_KEY")
+            .envs(env.iter().copied())
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -57,6 +65,7 @@ impl Served {
             base,
             log,
         };
+        // Readiness is open even when the server asks for a key.
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             match served.client.get("/readyz") {

@@ -41,6 +41,11 @@ pub struct Gauges {
     pub queue_capacity: usize,
     pub styles: usize,
     pub ready: bool,
+    pub connections_open: usize,
+    pub connections_max: usize,
+    pub connections_accepted: u64,
+    /// (reason, count) of connections closed or turned away by a limit.
+    pub connections_closed: Vec<(&'static str, u64)>,
 }
 
 impl Metrics {
@@ -143,6 +148,31 @@ impl Metrics {
             "1 once the sessions are open.",
             usize::from(gauges.ready),
         );
+        gauge(
+            "adain_connections_open",
+            "Client connections open now.",
+            gauges.connections_open,
+        );
+        gauge(
+            "adain_connections_max",
+            "Connections allowed at once (--max-connections).",
+            gauges.connections_max,
+        );
+        let _ = write!(
+            out,
+            "# HELP adain_connections_accepted_total Client connections accepted.\n\
+             # TYPE adain_connections_accepted_total counter\n\
+             adain_connections_accepted_total {}\n\
+             # HELP adain_connections_closed_total Connections closed or turned away by a limit, by reason.\n\
+             # TYPE adain_connections_closed_total counter\n",
+            gauges.connections_accepted
+        );
+        for (reason, n) in &gauges.connections_closed {
+            let _ = writeln!(
+                out,
+                "adain_connections_closed_total{{reason=\"{reason}\"}} {n}"
+            );
+        }
         out
     }
 }
@@ -171,6 +201,10 @@ mod tests {
             queue_capacity: 4,
             styles: 4,
             ready: true,
+            connections_open: 3,
+            connections_max: 100,
+            connections_accepted: 9,
+            connections_closed: vec![("header_timeout", 2), ("connection_limit", 1)],
         });
         for expected in [
             "adain_requests_total{route=\"/v1/stylize\",status=\"200\"} 2",
@@ -182,6 +216,10 @@ mod tests {
             "adain_request_duration_seconds_count{route=\"/v1/stylize\"} 3",
             "adain_errors_total{kind=\"busy\"} 1",
             "adain_queue_depth 2",
+            "adain_connections_open 3",
+            "adain_connections_accepted_total 9",
+            "adain_connections_closed_total{reason=\"header_timeout\"} 2",
+            "adain_connections_closed_total{reason=\"connection_limit\"} 1",
         ] {
             assert!(text.contains(expected), "missing `{expected}` in\n{text}");
         }

@@ -2,8 +2,10 @@
 //! async side (axum on tokio) only parses requests, queues jobs and streams answers.
 
 mod api;
+mod auth;
 mod form;
 mod gallery;
+mod guard;
 mod job;
 mod metrics;
 mod page;
@@ -12,7 +14,9 @@ mod store;
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use adain::image_io::DEFAULT_MAX_PIXELS;
 use anyhow::{Context, Result};
@@ -20,6 +24,8 @@ use clap::Args;
 
 use crate::common::ModelArgs;
 use crate::exit::usage;
+use auth::ApiKeys;
+use guard::{ConnectionCounts, ConnectionHandle, GuardedListener, Limits};
 use metrics::Metrics;
 use pool::WorkerPool;
 use store::StyleStore;
@@ -35,9 +41,13 @@ Endpoints (GET /openapi.json describes them all):
   DELETE /v1/styles/{id}
   GET    /healthz, /readyz, /metrics (Prometheus), /openapi.json, / (the web page)
 
+With --api-key-file (or ADAIN_API_KEY) every endpoint but /, /healthz, /readyz and /openapi.json
+needs `Authorization: Bearer <key>`.
+
 Example:
   adain serve --bind 127.0.0.1:8080 &
-  curl -F content=@photo.jpg -F style_id=swirl -F alpha=0.8 localhost:8080/v1/stylize -o out.png")]
+  curl -F content=@photo.jpg -F style_id=swirl -F alpha=0.8 localhost:8080/v1/stylize -o out.png
+  ADAIN_API_KEY=$(openssl rand -hex 32) adain serve --bind 0.0.0.0:8080")]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the log says which)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
@@ -64,6 +74,34 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_styles: usize,
 
+    /// A file of API keys, one per line: the API then requires `Authorization: Bearer <key>` (the
+    /// page asks for it). Without it the key may come from the ADAIN_API_KEY environment variable
+    #[arg(long, value_name = "PATH")]
+    pub api_key_file: Option<PathBuf>,
+
+    /// Seconds a client has to send a request's headers, from the request's first byte (or the
+    /// connection's opening); then 408 and the connection is closed
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub header_timeout: Duration,
+
+    /// Seconds a request body may stop arriving (or a client stop reading the answer) before 408
+    /// and a closed connection
+    #[arg(long, value_name = "SECS", default_value = "15", value_parser = seconds)]
+    pub body_timeout: Duration,
+
+    /// Slowest average pace of a request body in KiB/s, enforced once --body-timeout has passed
+    /// (0: no floor); slower bodies get 408
+    #[arg(long, value_name = "KIB_PER_S", default_value_t = 8)]
+    pub min_body_rate: u64,
+
+    /// Seconds an idle keep-alive connection stays open waiting for its next request
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
+    pub keep_alive_timeout: Duration,
+
+    /// Open connections at most; more get 503 at once (default: the open-file limit less 128)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+
     /// Leave out the built-in demo styles (gallery of the web page, style ids swirl, mosaic, ...)
     #[arg(long)]
     pub no_demo_styles: bool,
@@ -82,6 +120,21 @@ pub struct AppState {
     /// Name and version of the model, and the encoder identity stats files must carry.
     model: String,
     encoder_identity: String,
+    /// `None`: the API is open.
+    keys: Option<ApiKeys>,
+    limits: Limits,
+    connections: Arc<ConnectionCounts>,
+}
+
+/// A positive number of seconds, fractions allowed (`0.5`).
+fn seconds(value: &str) -> Result<Duration, String> {
+    let seconds: f64 = value
+        .parse()
+        .map_err(|_| format!("`{value}` is not a number of seconds"))?;
+    if !(seconds > 0.0 && seconds <= 86_400.0) {
+        return Err(format!("`{value}`: expected seconds in (0, 86400]"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 pub fn run(args: &ServeArgs) -> Result<()> {
@@ -94,6 +147,18 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     if args.queue == 0 {
         return Err(usage("--queue must be at least 1"));
     }
+    let keys = ApiKeys::load(args.api_key_file.as_deref())?;
+    let limits = Limits {
+        header: args.header_timeout,
+        body: args.body_timeout,
+        min_body_rate: args.min_body_rate.saturating_mul(1024),
+        keep_alive: args.keep_alive_timeout,
+        max_connections: args
+            .max_connections
+            .map_or_else(guard::default_max_connections, |n| {
+                usize::try_from(n).unwrap_or(usize::MAX)
+            }),
+    };
     let package = args.model.load_package()?;
     let mut options = args.model.session_options()?;
     // The cores are shared out between the workers, each running one request at a time.
@@ -106,6 +171,9 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         max_pixels: args.max_pixels,
         model: format!("{} {}", manifest.name, manifest.version),
         encoder_identity: package.encoder_identity().to_string(),
+        keys,
+        limits,
+        connections: Arc::new(ConnectionCounts::default()),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -118,6 +186,24 @@ pub fn run(args: &ServeArgs) -> Result<()> {
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         let address = listener.local_addr()?;
         tracing::info!("listening on http://{address}");
+        match &state.keys {
+            Some(keys) => tracing::info!("the API requires a key ({} accepted)", keys.len()),
+            None if !address.ip().is_loopback() => tracing::warn!(
+                "listening on {address} without an API key: anyone who can reach it can use the \
+                 server (set --api-key-file or {})",
+                auth::KEY_VARIABLE
+            ),
+            None => {}
+        }
+        tracing::info!(
+            "at most {} connections; headers within {:?}, bodies stalling at most {:?}, idle \
+             connections closed after {:?}",
+            limits.max_connections,
+            limits.header,
+            limits.body,
+            limits.keep_alive
+        );
+        let listener = GuardedListener::new(listener, limits, state.connections.clone());
         // Health answers at once; readiness waits for the sessions, opened beside the listener.
         let loading = {
             let state = state.clone();
@@ -134,9 +220,12 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         };
         let app = api::router(state.clone(), args.max_body_mib << 20);
         let server = tokio::spawn(
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown_signal())
-                .into_future(),
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<ConnectionHandle>(),
+            )
+            .with_graceful_shutdown(shutdown_signal())
+            .into_future(),
         );
         // A package that cannot be opened ends the server with the reason, as any command would.
         loading.await.context("opening the sessions")??;

@@ -2,14 +2,19 @@
 
 use axum::http::header;
 use axum::response::IntoResponse;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "adain serve",
-        description = "Arbitrary style transfer (AdaIN) over HTTP. Errors are JSON {error, detail}."
+        description = "Arbitrary style transfer (AdaIN) over HTTP. Errors are JSON {error, detail}. \
+            A server started with an API key answers 401 without `Authorization: Bearer <key>` \
+            everywhere but /healthz, /readyz, /openapi.json and the page."
     ),
+    modifiers(&BearerKey),
+    security((), ("api_key" = [])),
     paths(
         super::stylize::stylize,
         super::styles::create,
@@ -28,6 +33,20 @@ use utoipa::OpenApi;
     ))
 )]
 pub struct ApiDoc;
+
+/// The optional API key as a bearer scheme.
+struct BearerKey;
+
+impl Modify for BearerKey {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "api_key",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
 
 pub async fn openapi() -> impl IntoResponse {
     (

@@ -22,7 +22,8 @@ pub struct ApiError {
 #[allow(dead_code)] // read by the OpenAPI document only
 pub struct ErrorBody {
     /// Machine-readable kind: bad_request, bad_multipart, bad_image, unsupported_image, bad_stats,
-    /// too_large, not_found, conflict, not_acceptable, busy, not_ready, internal
+    /// too_large, not_found, conflict, not_acceptable, unauthorized, timeout, busy,
+    /// too_many_connections, not_ready, internal
     error: String,
     /// What went wrong, naming the field or file
     detail: String,

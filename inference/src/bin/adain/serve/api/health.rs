@@ -10,6 +10,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use super::error::ApiError;
+use crate::serve::guard::Closed;
 use crate::serve::metrics::Gauges;
 use crate::serve::AppState;
 
@@ -45,6 +46,13 @@ pub async fn metrics(State(state): State<Arc<AppState>>) -> impl IntoResponse {
         queue_capacity: pool.map_or(0, |p| p.capacity()),
         styles: state.styles.len(),
         ready: pool.is_some(),
+        connections_open: state.connections.open.load(Ordering::SeqCst),
+        connections_max: state.limits.max_connections,
+        connections_accepted: state.connections.accepted.load(Ordering::Relaxed),
+        connections_closed: Closed::ALL
+            .iter()
+            .map(|&reason| (reason.label(), state.connections.closed(reason)))
+            .collect(),
     };
     (
         [(

@@ -1,4 +1,5 @@
-//! The HTTP routes, the request limits and the layer that counts every answer for `/metrics`.
+//! The HTTP routes, the request limits, the API key and the layer that counts every answer for
+//! `/metrics`.
 
 mod docs;
 pub mod error;
@@ -15,6 +16,8 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
 
+use super::auth::require_key;
+use super::guard::guard_request;
 use super::pool::Refused;
 use super::AppState;
 use error::{ApiError, ErrorKind};
@@ -35,6 +38,10 @@ pub fn router(state: Arc<AppState>, max_body: usize) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        // Outermost last: every answer is counted, 408s and 401s too; the key is checked before
+        // any body is read.
+        .layer(middleware::from_fn_with_state(state.clone(), require_key))
+        .layer(middleware::from_fn_with_state(state.clone(), guard_request))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }

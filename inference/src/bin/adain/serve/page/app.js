@@ -4,6 +4,47 @@
 const $ = (id) => document.getElementById(id);
 const state = { content: null, styleId: null, styleFile: null, resultUrl: null };
 
+// The API key, when the server asks for one: kept for this tab only, asked for again if refused.
+const KEY_STORE = "adain-api-key";
+let apiKey = sessionStorage.getItem(KEY_STORE);
+let keyWaiters = [];
+
+function askForKey(message) {
+  $("key-status").textContent = message;
+  $("key-form").hidden = false;
+  $("key").focus();
+  return new Promise((resolve) => keyWaiters.push(resolve));
+}
+
+$("key-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  apiKey = $("key").value.trim();
+  sessionStorage.setItem(KEY_STORE, apiKey);
+  $("key").value = "";
+  $("key-form").hidden = true;
+  const waiting = keyWaiters;
+  keyWaiters = [];
+  waiting.forEach((resume) => resume());
+});
+
+// fetch() with the key; a 401 asks for it (again) and retries.
+async function api(url, options = {}) {
+  for (;;) {
+    const headers = new Headers(options.headers || {});
+    if (apiKey) headers.set("Authorization", `Bearer ${apiKey}`);
+    const response = await fetch(url, { ...options, headers });
+    if (response.status !== 401) return response;
+    await askForKey(apiKey ? "That key was not accepted; try another." : "");
+  }
+}
+
+// An <img> cannot send the key: with one, thumbnails come through fetch().
+async function imageSource(url) {
+  if (!apiKey) return url;
+  const response = await api(url);
+  return URL.createObjectURL(await response.blob());
+}
+
 function setStatus(text, isError) {
   $("status").textContent = text;
   $("status").classList.toggle("error", Boolean(isError));
@@ -31,7 +72,7 @@ function selectCard(card) {
 
 async function loadGallery() {
   try {
-    const response = await fetch("/v1/styles");
+    const response = await api("/v1/styles");
     const styles = await response.json();
     for (const style of styles.filter((s) => s.thumbnail)) {
       const card = document.createElement("button");
@@ -41,7 +82,7 @@ async function loadGallery() {
       card.setAttribute("role", "radio");
       card.setAttribute("aria-checked", "false");
       card.innerHTML = `<img alt=""><span></span>`;
-      card.querySelector("img").src = style.thumbnail;
+      card.querySelector("img").src = await imageSource(style.thumbnail);
       card.querySelector("span").textContent = style.name;
       card.addEventListener("click", () => {
         state.styleId = style.id;
@@ -70,7 +111,7 @@ async function stylize() {
   setStatus("Stylizing…");
   const started = performance.now();
   try {
-    const response = await fetch("/v1/stylize", { method: "POST", body: form });
+    const response = await api("/v1/stylize", { method: "POST", body: form });
     if (!response.ok) {
       const problem = await response.json().catch(() => ({ detail: response.statusText }));
       throw new Error(problem.detail || response.statusText);
