@@ -1,7 +1,10 @@
 //! `cargo xtask bench-serve`: `adain serve` on loopback, measured as its clients see it. For each image
 //! size, 1..N clients send stylize requests with a stored style (statistics cached, as a warm server
 //! runs them) back to back; the table gives throughput and latency percentiles, and the speed-up over
-//! a one-shot `adain stylize --style-stats` process per image.
+//! a one-shot `adain stylize --style-stats` process per image. `--hostile` measures instead how the
+//! server holds up against slow and hostile clients (`hostile.rs`).
+
+mod hostile;
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -41,6 +44,16 @@ pub struct BenchServeArgs {
     /// Model package [default: models/default]
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
+    /// Hostile clients instead of throughput: half-sent requests, stalled and trickled bodies, a
+    /// flood of silent connections; which the server answers and closes, and /healthz meanwhile
+    #[arg(long)]
+    pub hostile: bool,
+    /// With --hostile: seconds each scenario is watched
+    #[arg(long, value_name = "SECS", default_value_t = 35)]
+    pub window: u64,
+    /// With --hostile: another `adain` binary run through the same scenarios, alternating
+    #[arg(long, value_name = "PATH")]
+    pub compare_with: Option<PathBuf>,
 }
 
 struct Row {
@@ -70,6 +83,20 @@ pub fn run(args: &BenchServeArgs) -> Result<()> {
     })?;
     let adain = crate::adain_bin::build_release()?;
     let package = args.model.clone().unwrap_or_else(default_package);
+    if args.hostile {
+        let report = hostile::run(
+            &adain,
+            &package,
+            args.compare_with.as_deref(),
+            Duration::from_secs(args.window),
+        )?;
+        println!("{report}");
+        let path = target_dir().join("bench").join("serve-hostile.md");
+        std::fs::create_dir_all(path.parent().context("no parent")?)?;
+        std::fs::write(&path, &report)?;
+        tracing::info!("wrote {}", path.display());
+        return Ok(());
+    }
     let out = target_dir().join("bench").join("serve");
     std::fs::create_dir_all(&out)?;
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -248,21 +275,24 @@ struct Server {
 
 impl Server {
     fn start(adain: &Path, package: &Path, args: &BenchServeArgs) -> Result<Self> {
-        let mut child = Command::new(adain)
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--no-demo-styles",
+        Self::start_with(
+            adain,
+            package,
+            &[
                 "--queue",
                 "64",
-            ])
-            .args([
                 "--workers",
                 &args.workers.to_string(),
                 "--precision",
                 &args.precision,
-            ])
+            ],
+        )
+    }
+
+    fn start_with(adain: &Path, package: &Path, args: &[&str]) -> Result<Self> {
+        let mut child = Command::new(adain)
+            .args(["serve", "--bind", "127.0.0.1:0", "--no-demo-styles"])
+            .args(args)
             .arg("--model")
             .arg(package)
             .env("NO_COLOR", "1")
