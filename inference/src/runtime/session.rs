@@ -4,10 +4,9 @@ use std::path::Path;
 
 use adain_models::convention::ENCODER_INPUT;
 
-use ort::ep::ExecutionProviderDispatch;
 use ort::session::{builder::GraphOptimizationLevel, Session};
 
-use super::ep::{Provider, ProviderOptions, ProviderRequest};
+use super::ep::{Provider, ProviderOptions, ProviderRequest, Registration};
 use super::graph::GraphInput;
 use super::Runtime;
 use crate::error::{AdainError, Result};
@@ -52,7 +51,7 @@ pub fn open_session(
     let runtime = Runtime::get()?;
     let explicit = matches!(options.request, ProviderRequest::Only(_));
     for provider in options.request.candidates() {
-        let attempt = try_provider(provider, options, graph, |ep| {
+        let attempt = try_provider(provider, options, graph, options.threads, |ep| {
             build(
                 runtime.environment(),
                 options.threads,
@@ -97,7 +96,7 @@ pub fn open_session(
 pub fn probe_provider(provider: Provider, options: &SessionOptions) -> Result<()> {
     let runtime = Runtime::get()?;
     let graph = probe_graph();
-    try_provider(provider, options, &GraphInput::ENCODER, |ep| {
+    try_provider(provider, options, &GraphInput::ENCODER, 1, |ep| {
         build(runtime.environment(), 1, true, ep, |b| {
             b.commit_from_memory(&graph)
         })
@@ -110,10 +109,11 @@ fn try_provider(
     provider: Provider,
     options: &SessionOptions,
     graph: &GraphInput,
-    open: impl FnOnce(Option<ExecutionProviderDispatch>) -> ort::Result<Session>,
+    threads: usize,
+    open: impl FnOnce(Registration) -> ort::Result<Session>,
 ) -> Result<Session> {
-    let ep = provider.dispatch(&options.provider_options, graph)?;
-    if provider != Provider::Cpu && !provider.in_library()? {
+    let ep = provider.registration(&options.provider_options, graph, threads)?;
+    if matches!(provider, Provider::Cuda | Provider::TensorRt) && !provider.in_library()? {
         return Err(AdainError::ExecutionProvider {
             provider: provider.ort_name(),
             reason: format!(
@@ -131,7 +131,7 @@ fn build(
     environment: &ort::environment::Environment,
     threads: usize,
     cpu_arena: bool,
-    ep: Option<ExecutionProviderDispatch>,
+    ep: Registration,
     commit: impl FnOnce(&mut ort::session::builder::SessionBuilder) -> ort::Result<Session>,
 ) -> ort::Result<Session> {
     let mut builder = Session::builder(environment)?
@@ -141,8 +141,13 @@ fn build(
         // The encoder's and the decoder's pools take turns; a pool spinning after its run would
         // steal the cores the other one needs next.
         .with_intra_op_spinning(false)?;
-    if let Some(ep) = ep {
-        builder = builder.with_execution_providers([ep])?;
+    match ep {
+        Registration::Cpu => {}
+        Registration::BuiltIn(ep) => builder = builder.with_execution_providers([ep])?,
+        // Nodes the plugin does not take fall back to the CPU provider.
+        Registration::Plugin(device, options) => {
+            builder = builder.with_devices([device], Some(&options))?
+        }
     }
     if cpu_arena {
         // The process's one arena (shared_arena.rs): the decoder reuses the encoder's memory.

@@ -55,7 +55,7 @@ pub fn size(
         let tag = format!(
             "{}-{}-{size}",
             slug(contestant.runner),
-            contestant.precision
+            contestant.precision.replace(':', "-")
         );
         let output = setup.out.join("outputs").join(format!("{tag}.rgb"));
         let log = setup.out.join("logs").join(format!("{tag}.log"));
@@ -105,10 +105,17 @@ fn command(
     let threads = setup.threads.to_string();
     Ok(match contestant.runner {
         Runner::Adain => {
+            // `openvino:bf16` is OpenVINO's provider running the package in that precision.
+            let (ep, precision) = contestant
+                .precision
+                .split_once(':')
+                .unwrap_or(("cpu", &contestant.precision));
             let mut cmd = Command::new(setup.bench_worker);
             cmd.arg("--model").arg(setup.package).args([
                 "--precision",
-                &contestant.precision,
+                precision,
+                "--ep",
+                ep,
                 "--threads",
                 &threads,
             ]);

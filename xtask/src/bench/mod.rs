@@ -51,6 +51,10 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',')]
     pub precisions: Option<Vec<String>>,
 
+    /// Leave out OpenVINO's provider (measured where its plugin is pinned: x86-64 Linux)
+    #[arg(long)]
+    pub no_openvino: bool,
+
     /// Leave out ONNX Runtime from Python and PyTorch (no torch venv needed)
     #[arg(long)]
     pub no_python: bool,
@@ -84,6 +88,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
 
     crate::setup::onnx_runtime::install()?;
+    let openvino = crate::setup::openvino_ep::install()?.is_some() && !args.no_openvino;
     let bench_worker = build_bench_worker()?;
     let adain = if args.hires > 0 || args.oneshot_reps > 0 {
         Some(crate::adain_bin::build_release()?)
@@ -110,6 +115,21 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             precision: p.clone(),
         })
         .collect();
+    if openvino {
+        // OpenVINO's provider: the fp32 graphs in full precision and in bf16 where the CPU has it,
+        // and the int8 graphs where the package lists them.
+        let mut ov = vec!["fp32"];
+        if adain::runtime::ep::openvino::cpu_has_bf16() {
+            ov.push("bf16");
+        }
+        if precisions.iter().any(|p| p == "int8") {
+            ov.push("int8");
+        }
+        contestants.extend(ov.into_iter().map(|p| Contestant {
+            runner: Runner::Adain,
+            precision: format!("openvino:{p}"),
+        }));
+    }
     if !args.no_python {
         contestants.extend(precisions.iter().map(|p| Contestant {
             runner: Runner::OrtPython,
@@ -366,7 +386,26 @@ fn machine() -> String {
         .trim()
         .to_string();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{model}, {cores} cores")
+    // The flags that decide which kernels and precisions are fast here.
+    const FLAGS: [&str; 8] = [
+        "avx2",
+        "avx512f",
+        "avx_vnni",
+        "avx512_vnni",
+        "avx512_bf16",
+        "avx512_fp16",
+        "amx_bf16",
+        "amx_int8",
+    ];
+    let present: Vec<&str> = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .map(|l| {
+            let have: Vec<&str> = l.split_whitespace().collect();
+            FLAGS.into_iter().filter(|f| have.contains(f)).collect()
+        })
+        .unwrap_or_default();
+    format!("{model}, {cores} cores, flags: {}", present.join(" "))
 }
 
 fn date() -> String {

@@ -4,6 +4,7 @@ pub mod cross;
 pub mod debian;
 mod encoder;
 pub mod onnx_runtime;
+pub mod openvino_ep;
 pub mod ray_venv;
 pub mod torch_venv;
 pub mod triton_schema;
@@ -47,6 +48,8 @@ pub struct SetupArgs {
 pub fn run(args: &SetupArgs) -> Result<()> {
     let start = std::time::Instant::now();
     onnx_runtime::install()?;
+    // `--ep openvino`: its plugin, where one is pinned for this machine (52 MB download, 95 MB kept).
+    openvino_ep::install()?;
     vgg_weights::install()?;
     encoder::build_default()?;
     if !args.no_torch {

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use adain::package::{
     default_package_search_order, executable_dir, locate_package, ModelPackage, PrecisionChoice,
 };
-use adain::runtime::{Provider, ProviderOptions, ProviderRequest, SessionOptions};
+use adain::runtime::{
+    InferencePrecision, Provider, ProviderOptions, ProviderRequest, SessionOptions,
+};
 use anyhow::{Context, Result};
 
 use crate::exit::usage;
@@ -19,6 +21,9 @@ pub enum EpArg {
     Cpu,
     Cuda,
     Tensorrt,
+    /// OpenVINO's CPU kernels, through its ONNX Runtime plugin (x86-64; `cargo xtask setup` installs
+    /// it, release archives carry it)
+    Openvino,
 }
 
 impl From<EpArg> for ProviderRequest {
@@ -28,6 +33,7 @@ impl From<EpArg> for ProviderRequest {
             EpArg::Cpu => ProviderRequest::Only(Provider::Cpu),
             EpArg::Cuda => ProviderRequest::Only(Provider::Cuda),
             EpArg::Tensorrt => ProviderRequest::Only(Provider::TensorRt),
+            EpArg::Openvino => ProviderRequest::Only(Provider::OpenVino),
         }
     }
 }
@@ -42,9 +48,10 @@ pub struct ModelArgs {
 
     /// Precision of the package's graphs to run, as listed in its manifest (fp32, fp16, int8); auto takes
     /// int8 on the CPU and fp16 on CUDA/TensorRT when the package lists them validated against fp32
-    /// (≥ 30 dB PSNR), else fp32
+    /// (≥ 30 dB PSNR), else fp32. With --ep openvino: fp32 runs in full precision, bf16 runs the fp32
+    /// graphs in OpenVINO's bfloat16 arithmetic (CPUs with AVX512-BF16 or AMX)
     #[arg(long, value_name = "P", default_value = "auto", value_parser = parse_precision)]
-    pub precision: PrecisionChoice,
+    pub precision: PrecisionArg,
 
     /// Execution provider. An explicit provider that cannot run here is an error, never a silent
     /// fall-back to the CPU
@@ -80,18 +87,31 @@ impl ModelArgs {
     /// Loads and checks the package.
     pub fn load_package(&self) -> Result<ModelPackage> {
         let dir = self.package_dir()?;
-        ModelPackage::load_for_request(&dir, self.precision, self.ep.into())
+        self.check_precision()?;
+        ModelPackage::load_for_request(&dir, self.precision.graphs, self.ep.into())
             .with_context(|| format!("model package {} is not usable", dir.display()))
+    }
+
+    /// bf16 is OpenVINO's arithmetic, not a graph of the package.
+    fn check_precision(&self) -> Result<()> {
+        if self.precision.openvino == InferencePrecision::Bf16 && self.ep != EpArg::Openvino {
+            return Err(usage(
+                "--precision bf16 runs the fp32 graphs in OpenVINO's bfloat16 arithmetic: add --ep openvino",
+            ));
+        }
+        Ok(())
     }
 
     pub fn session_options(&self) -> Result<SessionOptions> {
         if self.fp16 && matches!(self.ep, EpArg::Cpu | EpArg::Cuda) {
             return Err(usage(format!("--fp16 makes TensorRT build fp16 engines; with --ep {:?} use a package's fp16 graphs (--precision fp16)", self.ep)));
         }
+        self.check_precision()?;
         let defaults = SessionOptions::default();
         let mut provider_options = ProviderOptions {
             device_id: self.device_id,
             fp16: self.fp16,
+            openvino_precision: self.precision.openvino,
             ..Default::default()
         };
         if let Some(dir) = &self.trt_cache {
@@ -106,8 +126,26 @@ impl ModelArgs {
     }
 }
 
-fn parse_precision(s: &str) -> Result<PrecisionChoice, String> {
-    s.parse().map_err(|e: adain::AdainError| e.to_string())
+/// `--precision`: the graphs to load, and the arithmetic OpenVINO runs fp32 graphs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrecisionArg {
+    pub graphs: PrecisionChoice,
+    pub openvino: InferencePrecision,
+}
+
+fn parse_precision(s: &str) -> Result<PrecisionArg, String> {
+    if s.eq_ignore_ascii_case("bf16") {
+        return Ok(PrecisionArg {
+            graphs: PrecisionChoice::Exact(adain::package::Precision::Fp32),
+            openvino: InferencePrecision::Bf16,
+        });
+    }
+    s.parse()
+        .map(|graphs| PrecisionArg {
+            graphs,
+            openvino: InferencePrecision::F32,
+        })
+        .map_err(|e: adain::AdainError| format!("{e} (or bf16 with --ep openvino)"))
 }
 
 /// Where the default package is looked for: next to the executable (release archives), then in the

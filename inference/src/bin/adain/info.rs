@@ -49,7 +49,7 @@ fn print_runtime(args: &InfoArgs) -> bool {
         }
     };
     let mut auto_pick = None;
-    for provider in Provider::ALL {
+    for provider in Provider::LISTED {
         let compiled = if provider.compiled_in() {
             "yes".to_string()
         } else {
@@ -64,7 +64,9 @@ fn print_runtime(args: &InfoArgs) -> bool {
         let usable = if provider.compiled_in() {
             match probe_provider(provider, &options) {
                 Ok(()) => {
-                    auto_pick.get_or_insert(provider);
+                    if Provider::ALL.contains(&provider) {
+                        auto_pick.get_or_insert(provider);
+                    }
                     "yes".to_string()
                 }
                 Err(e) => format!("no: {e}"),
@@ -80,6 +82,7 @@ fn print_runtime(args: &InfoArgs) -> bool {
     if let Some(p) = auto_pick {
         println!("  --ep auto runs on {p}");
     }
+    print_openvino(&options);
     if Provider::TensorRt.compiled_in() {
         let [min, opt, max] = PROFILE_IMAGE_SIDES;
         println!(
@@ -88,6 +91,28 @@ fn print_runtime(args: &InfoArgs) -> bool {
         );
     }
     true
+}
+
+/// Where OpenVINO's plugin was found and what it would run here.
+fn print_openvino(options: &adain::runtime::SessionOptions) {
+    use adain::runtime::ep::openvino;
+    // Without the plugin, the provider's line above says why.
+    let Ok(plugin) = Provider::openvino_plugin() else {
+        return;
+    };
+    let arithmetic = match options.provider_options.openvino_precision {
+        adain::runtime::InferencePrecision::Bf16 => "bf16 (--precision bf16)",
+        adain::runtime::InferencePrecision::F32 => "fp32",
+    };
+    let bf16 = if openvino::cpu_has_bf16() {
+        "available (AVX512-BF16)"
+    } else {
+        "not available (no AVX512-BF16 or AMX)"
+    };
+    println!(
+        "  OpenVINO plugin {}: CPU device; runs fp32 graphs in {arithmetic}; bf16 {bf16}",
+        plugin.display()
+    );
 }
 
 fn print_package(args: &InfoArgs) -> bool {
@@ -99,14 +124,17 @@ fn print_package(args: &InfoArgs) -> bool {
         }
     };
     println!("\nModel package {}", dir.display());
-    let package =
-        match ModelPackage::load_for_request(&dir, args.model.precision, args.model.ep.into()) {
-            Ok(p) => p,
-            Err(e) => {
-                println!("  FAILED: {e}");
-                return false;
-            }
-        };
+    let package = match ModelPackage::load_for_request(
+        &dir,
+        args.model.precision.graphs,
+        args.model.ep.into(),
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            println!("  FAILED: {e}");
+            return false;
+        }
+    };
     let m = package.manifest();
     println!("  name        {} {}", m.name, m.version);
     println!("  convention  {}", m.convention);

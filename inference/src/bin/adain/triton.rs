@@ -47,7 +47,7 @@ pub fn run(args: &ExportTritonArgs) -> Result<()> {
     // Triton serves GPU fleets: `auto` takes what it would run on CUDA (validated fp16, else fp32),
     // whatever this machine's CPU would prefer.
     let dir = args.model.package_dir()?;
-    let package = ModelPackage::load_for(&dir, args.model.precision, Provider::Cuda)
+    let package = ModelPackage::load_for(&dir, args.model.precision.graphs, Provider::Cuda)
         .with_context(|| format!("model package {} is not usable", dir.display()))?;
     let options = TritonOptions {
         max_batch_size: args.max_batch_size,

@@ -4,14 +4,17 @@
 //! to the CPU; only `auto` walks TensorRT → CUDA → CPU, and it reports which one it took.
 
 mod cuda;
+pub mod openvino;
 mod tensorrt;
 
+pub use openvino::InferencePrecision;
 pub use tensorrt::PROFILE_IMAGE_SIDES;
 
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use ort::device::Device;
 use ort::ep::ExecutionProviderDispatch;
 
 use super::graph::GraphInput;
@@ -23,11 +26,20 @@ pub enum Provider {
     Cpu,
     Cuda,
     TensorRt,
+    /// OpenVINO's CPU kernels, through its plugin (see `openvino.rs`).
+    OpenVino,
 }
 
 impl Provider {
-    /// All providers, in the order `auto` tries them last to first (CPU is the last resort).
+    /// The providers `auto` tries, in order (CPU is the last resort).
     pub const ALL: [Provider; 3] = [Provider::TensorRt, Provider::Cuda, Provider::Cpu];
+    /// Every provider, as `adain info` lists them.
+    pub const LISTED: [Provider; 4] = [
+        Provider::TensorRt,
+        Provider::Cuda,
+        Provider::OpenVino,
+        Provider::Cpu,
+    ];
 
     /// Short name as used on the command line.
     pub fn name(self) -> &'static str {
@@ -35,6 +47,7 @@ impl Provider {
             Provider::Cpu => "cpu",
             Provider::Cuda => "cuda",
             Provider::TensorRt => "tensorrt",
+            Provider::OpenVino => "openvino",
         }
     }
 
@@ -44,20 +57,23 @@ impl Provider {
             Provider::Cpu => "CPUExecutionProvider",
             Provider::Cuda => "CUDAExecutionProvider",
             Provider::TensorRt => "TensorrtExecutionProvider",
+            Provider::OpenVino => openvino::EP_NAME,
         }
     }
 
-    /// Whether this `adain` was built with the Cargo feature the provider needs.
+    /// Whether this `adain` was built with the Cargo feature the provider needs (OpenVINO needs
+    /// none: its plugin is loaded at run time).
     pub fn compiled_in(self) -> bool {
         match self {
-            Provider::Cpu => true,
+            Provider::Cpu | Provider::OpenVino => true,
             Provider::Cuda => cuda::COMPILED_IN,
             Provider::TensorRt => tensorrt::COMPILED_IN,
         }
     }
 
-    /// Whether the loaded ONNX Runtime library was built with this provider. Being listed does not
-    /// prove it works here (drivers, CUDA libraries): only registering it on a session does.
+    /// Whether the loaded ONNX Runtime library was built with this provider (for OpenVINO: whether
+    /// its plugin is found and loads). Being listed does not prove it works here (drivers, CUDA
+    /// libraries): only registering it on a session does.
     pub fn in_library(self) -> Result<bool> {
         // Any ort call before the library is loaded would make ort look for it itself, and panic.
         super::Runtime::get()?;
@@ -65,25 +81,38 @@ impl Provider {
             Provider::Cpu => Ok(true),
             Provider::Cuda => cuda::in_library(),
             Provider::TensorRt => tensorrt::in_library(),
+            Provider::OpenVino => Ok(openvino::in_library()),
         };
         available.map_err(|e| {
             AdainError::ort(format!("asking ONNX Runtime about {}", self.ort_name()), e)
         })
     }
 
-    /// The provider to register for a graph, set to fail loudly if it cannot be; `None` for the CPU,
-    /// which every session has without registering (its arena is a session option).
-    pub(crate) fn dispatch(
+    /// How to register the provider for a graph, set to fail loudly if it cannot be.
+    pub(crate) fn registration(
         self,
         options: &ProviderOptions,
         graph: &GraphInput,
-    ) -> Result<Option<ExecutionProviderDispatch>> {
+        threads: usize,
+    ) -> Result<Registration> {
         match self {
-            Provider::Cpu => Ok(None),
-            Provider::Cuda => cuda::dispatch(options).map(Some),
-            Provider::TensorRt => tensorrt::dispatch(options, graph).map(Some),
+            Provider::Cpu => Ok(Registration::Cpu),
+            Provider::Cuda => cuda::dispatch(options).map(Registration::BuiltIn),
+            Provider::TensorRt => tensorrt::dispatch(options, graph).map(Registration::BuiltIn),
+            Provider::OpenVino => openvino::registration(options, threads)
+                .map(|(device, options)| Registration::Plugin(device, options)),
         }
     }
+}
+
+/// How a session gets its provider.
+pub(crate) enum Registration {
+    /// Every session has the CPU provider without registering (its arena is a session option).
+    Cpu,
+    /// A provider built into the ONNX Runtime library.
+    BuiltIn(ExecutionProviderDispatch),
+    /// A plugin's device, with its options (`<EP name>.<key>`).
+    Plugin(Device<'static>, Vec<(String, String)>),
 }
 
 impl fmt::Display for Provider {
@@ -92,6 +121,7 @@ impl fmt::Display for Provider {
             Provider::Cpu => "CPU",
             Provider::Cuda => "CUDA",
             Provider::TensorRt => "TensorRT",
+            Provider::OpenVino => "OpenVINO",
         })
     }
 }
@@ -127,14 +157,15 @@ impl FromStr for ProviderRequest {
             "cpu" => Ok(ProviderRequest::Only(Provider::Cpu)),
             "cuda" => Ok(ProviderRequest::Only(Provider::Cuda)),
             "tensorrt" | "trt" => Ok(ProviderRequest::Only(Provider::TensorRt)),
+            "openvino" | "ov" => Ok(ProviderRequest::Only(Provider::OpenVino)),
             other => Err(AdainError::InvalidParameter(format!(
-                "unknown execution provider `{other}` (expected auto, cpu, cuda or tensorrt)"
+                "unknown execution provider `{other}` (expected auto, cpu, cuda, tensorrt or openvino)"
             ))),
         }
     }
 }
 
-/// Settings of the GPU providers.
+/// Settings of the providers beyond the CPU's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProviderOptions {
     /// GPU ordinal for CUDA and TensorRT.
@@ -143,6 +174,8 @@ pub struct ProviderOptions {
     pub fp16: bool,
     /// Where TensorRT keeps built engines (building one takes minutes; reusing it, milliseconds).
     pub trt_cache: PathBuf,
+    /// The arithmetic OpenVINO runs fp32 graphs in.
+    pub openvino_precision: InferencePrecision,
 }
 
 impl Default for ProviderOptions {
@@ -151,6 +184,7 @@ impl Default for ProviderOptions {
             device_id: 0,
             fp16: false,
             trt_cache: adain_models::install_paths::cache_dir().join("tensorrt"),
+            openvino_precision: InferencePrecision::default(),
         }
     }
 }

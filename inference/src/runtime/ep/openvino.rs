@@ -1,0 +1,175 @@
+//! OpenVINO, as an ONNX Runtime *plugin* provider: a shared library registered with the runtime when
+//! first asked for, rather than built into the ONNX Runtime library. It runs our graphs with
+//! OpenVINO's CPU kernels, which use the CPU's matrix engines (AMX, AVX512-BF16) where there are any.
+//!
+//! The plugin is looked for next to the executable (`openvino/`, as release archives carry it), then
+//! in the cache `cargo xtask setup` installs it into; `ADAIN_OPENVINO_PLUGIN` names the file instead.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use adain_models::install_paths::{
+    cache_dir, openvino_ep_dir, OPENVINO_EP_VERSION, OPENVINO_FOLDER, OPENVINO_PLUGIN_LIBRARY,
+};
+use ort::device::Device;
+use ort::memory::DeviceType;
+
+use super::{Provider, ProviderOptions};
+use crate::error::{AdainError, Result};
+use crate::runtime::library::executable_dir;
+use crate::runtime::Runtime;
+
+/// The provider's name in ONNX Runtime (its devices report it).
+pub const EP_NAME: &str = "OpenVINOExecutionProvider";
+/// Names the plugin library to load instead of searching for it.
+pub const PLUGIN_VARIABLE: &str = "ADAIN_OPENVINO_PLUGIN";
+/// The name the plugin is registered under in this process.
+const REGISTRATION: &str = "adain-openvino";
+
+/// The arithmetic OpenVINO runs fp32 graphs in (its `INFERENCE_PRECISION_HINT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InferencePrecision {
+    /// Full precision, as the CPU provider computes.
+    #[default]
+    F32,
+    /// bfloat16 on CPUs with AVX512-BF16 or AMX: about twice as fast, slightly less exact.
+    Bf16,
+}
+
+impl InferencePrecision {
+    fn hint(self) -> &'static str {
+        match self {
+            Self::F32 => "f32",
+            Self::Bf16 => "bf16",
+        }
+    }
+}
+
+/// Whether this CPU computes bf16 natively (what OpenVINO's bf16 needs; elsewhere it would emulate).
+/// Every CPU with AMX also has AVX512-BF16 (Sapphire Rapids and later), so one check covers both.
+pub fn cpu_has_bf16() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512bf16")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The places the plugin may be, in the order they are tried.
+pub fn plugin_candidates() -> Vec<PathBuf> {
+    if let Some(file) = std::env::var_os(PLUGIN_VARIABLE).filter(|v| !v.is_empty()) {
+        return vec![PathBuf::from(file)];
+    }
+    executable_dir()
+        .map(|dir| dir.join(OPENVINO_FOLDER).join(OPENVINO_PLUGIN_LIBRARY))
+        .into_iter()
+        .chain([openvino_ep_dir().join(OPENVINO_PLUGIN_LIBRARY)])
+        .collect()
+}
+
+/// The plugin library, or an error naming every place looked in.
+pub fn locate_plugin() -> Result<PathBuf> {
+    let candidates = plugin_candidates();
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or_else(|| AdainError::ExecutionProvider {
+            provider: EP_NAME,
+            reason: format!(
+                "its plugin {OPENVINO_PLUGIN_LIBRARY} was not found; looked in {}. `cargo xtask setup` \
+                 installs it (PyPI onnxruntime-ep-openvino=={OPENVINO_EP_VERSION}, x86-64 Linux), \
+                 or set {PLUGIN_VARIABLE}",
+                candidates
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+}
+
+/// Registers the plugin with the process's runtime, once; later calls return the first outcome.
+pub fn register() -> Result<PathBuf> {
+    static REGISTERED: OnceLock<std::result::Result<PathBuf, String>> = OnceLock::new();
+    let runtime = Runtime::get()?;
+    REGISTERED
+        .get_or_init(|| {
+            let plugin = locate_plugin().map_err(|e| e.to_string())?;
+            runtime
+                .environment()
+                .register_ep_library(REGISTRATION, &plugin)
+                .map_err(|e| format!("cannot load its plugin {}: {e}", plugin.display()))?;
+            tracing::debug!(plugin = %plugin.display(), "OpenVINO plugin registered");
+            Ok(plugin)
+        })
+        .clone()
+        .map_err(|reason| AdainError::ExecutionProvider {
+            provider: EP_NAME,
+            reason: reason
+                .strip_prefix(&format!("execution provider {EP_NAME}: "))
+                .unwrap_or(&reason)
+                .to_string(),
+        })
+}
+
+/// OpenVINO's CPU device, once the plugin is registered.
+pub fn cpu_device() -> Result<Device<'static>> {
+    register()?;
+    Runtime::get()?
+        .environment()
+        .devices()
+        .find(|d| {
+            d.ep().is_ok_and(|ep| ep == EP_NAME) && d.hardware_device().ty() == DeviceType::CPU
+        })
+        .ok_or_else(|| AdainError::ExecutionProvider {
+            provider: EP_NAME,
+            reason: "the plugin loaded but offers no CPU device".into(),
+        })
+}
+
+/// Whether the plugin is there and loads (what `adain info` calls "in library").
+pub fn in_library() -> bool {
+    cpu_device().is_ok()
+}
+
+/// The device and the `load_config` OpenVINO's session takes: the arithmetic, the threads, the cache
+/// of compiled models (which makes the next session of the same graph open faster).
+pub fn registration(
+    options: &ProviderOptions,
+    threads: usize,
+) -> Result<(Device<'static>, Vec<(String, String)>)> {
+    let device = cpu_device()?;
+    if options.openvino_precision == InferencePrecision::Bf16 && !cpu_has_bf16() {
+        return Err(AdainError::ExecutionProvider {
+            provider: EP_NAME,
+            reason: "bf16 needs a CPU with AVX512-BF16 or AMX, and this one has neither; use fp32"
+                .into(),
+        });
+    }
+    let mut cpu = serde_json::json!({
+        "INFERENCE_PRECISION_HINT": options.openvino_precision.hint(),
+        "INFERENCE_NUM_THREADS": threads.max(1).to_string(),
+        "PERFORMANCE_HINT": "LATENCY",
+    });
+    // Without a writable cache the session still opens, only slower the next time.
+    let cache = cache_dir().join("openvino-models");
+    if std::fs::create_dir_all(&cache).is_ok() {
+        cpu["CACHE_DIR"] = cache.to_string_lossy().into_owned().into();
+    }
+    let config = serde_json::json!({ "CPU": cpu });
+    Ok((
+        device,
+        vec![(format!("{EP_NAME}.load_config"), config.to_string())],
+    ))
+}
+
+impl Provider {
+    /// OpenVINO's plugin file once registered (for `adain info`).
+    pub fn openvino_plugin() -> Result<PathBuf> {
+        register()
+    }
+}

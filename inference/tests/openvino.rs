@@ -1,0 +1,281 @@
+//! `--ep openvino`: OpenVINO's plugin provider runs the package's graphs, full precision equal to the
+//! CPU provider's result, bf16 close to it on CPUs that have bf16 (refused on the others), int8
+//! graphs through OpenVINO's kernels; and the choices that cannot work are refused, naming why.
+//! Runs on any x86-64 Linux CPU (AVX2-only ones run fp32); the plugin comes from `cargo xtask setup`.
+
+mod common;
+
+use std::path::Path;
+
+use adain::package::{ModelPackage, PrecisionChoice};
+use adain::runtime::ep::openvino;
+use adain::runtime::{
+    InferencePrecision, Provider, ProviderOptions, ProviderRequest, SessionOptions,
+};
+use adain::stylize::Stylizer;
+use common::{adain, adain_with_env, arg, expect_failure, expect_success, psnr, workspace};
+
+/// The plugin, or a skip (on a user's machine where none is pinned; never under CI).
+fn plugin() -> Option<std::path::PathBuf> {
+    adain_test_support::require(
+        "OpenVINO's plugin (cargo xtask setup)",
+        openvino::locate_plugin(),
+    )
+}
+
+/// A photo of the team's data when there is one, else a generated picture, and a style.
+fn inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let photo = common::shared_photo("0001.jpg")
+        .map(|p| adain::image_io::resize_shorter_side(&p, 192))
+        .unwrap_or_else(|| common::test_image(256, 192, 1));
+    let content = dir.join("photo.png");
+    photo.save(&content).unwrap();
+    let style = common::warm_style(dir);
+    (content, style)
+}
+
+fn stylize(
+    dir: &Path,
+    content: &Path,
+    style: &Path,
+    flags: &[&str],
+    name: &str,
+) -> image::RgbImage {
+    let model = workspace().join("models/default");
+    let out = dir.join(name);
+    let mut args = vec![
+        "stylize",
+        arg(content),
+        "-s",
+        arg(style),
+        "--model",
+        arg(&model),
+    ];
+    args.extend_from_slice(flags);
+    args.extend(["-o", arg(&out)]);
+    expect_success(&adain(&args));
+    image::open(&out).unwrap().to_rgb8()
+}
+
+#[test]
+fn openvino_runs_the_graphs_as_the_cpu_provider_does() {
+    if plugin().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (content, style) = inputs(dir.path());
+    let cpu = stylize(
+        dir.path(),
+        &content,
+        &style,
+        &["--ep", "cpu", "--precision", "fp32"],
+        "cpu.png",
+    );
+    let ov = stylize(
+        dir.path(),
+        &content,
+        &style,
+        &["--ep", "openvino", "--precision", "fp32"],
+        "ov.png",
+    );
+    // Measured 94.6 dB (192 px, AVX512-BF16 Xeon): other kernels and summation orders, the same result.
+    let db = psnr(&cpu, &ov);
+    eprintln!("OpenVINO fp32 against the CPU provider: {db:.1} dB");
+    assert!(
+        db >= 60.0,
+        "OpenVINO fp32 at {db:.1} dB from the CPU provider"
+    );
+
+    // int8 graphs through OpenVINO stay as close as through the CPU provider's int8 kernels.
+    if adain::package::int8_kernels_exact() {
+        let cpu8 = stylize(
+            dir.path(),
+            &content,
+            &style,
+            &["--ep", "cpu", "--precision", "int8"],
+            "cpu8.png",
+        );
+        let ov8 = stylize(
+            dir.path(),
+            &content,
+            &style,
+            &["--ep", "openvino", "--precision", "int8"],
+            "ov8.png",
+        );
+        let (cpu_db, ov_db) = (psnr(&cpu, &cpu8), psnr(&cpu, &ov8));
+        eprintln!("int8 against fp32: CPU provider {cpu_db:.1} dB, OpenVINO {ov_db:.1} dB");
+        assert!(
+            ov_db >= cpu_db - 3.0,
+            "OpenVINO int8 {ov_db:.1} dB, CPU provider int8 {cpu_db:.1} dB"
+        );
+    }
+}
+
+#[test]
+fn bf16_is_close_where_the_cpu_has_it_and_refused_where_not() {
+    if plugin().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (content, style) = inputs(dir.path());
+    if openvino::cpu_has_bf16() {
+        let cpu = stylize(
+            dir.path(),
+            &content,
+            &style,
+            &["--ep", "cpu", "--precision", "fp32"],
+            "cpu.png",
+        );
+        let bf16 = stylize(
+            dir.path(),
+            &content,
+            &style,
+            &["--ep", "openvino", "--precision", "bf16"],
+            "bf16.png",
+        );
+        // Measured 50.4 dB here (192 px) and 42.4 dB on a 512-px photo, with the default model.
+        let db = psnr(&cpu, &bf16);
+        eprintln!("OpenVINO bf16 against the CPU provider's fp32: {db:.1} dB");
+        assert!(db >= 35.0, "bf16 at {db:.1} dB");
+        assert!(
+            db.is_finite(),
+            "bf16 equal to fp32: was bf16 arithmetic asked for at all?"
+        );
+    } else {
+        let out = dir.path().join("never.png");
+        let model = workspace().join("models/default");
+        let stderr = expect_failure(&adain(&[
+            "stylize",
+            arg(&content),
+            "-s",
+            arg(&style),
+            "--model",
+            arg(&model),
+            "--ep",
+            "openvino",
+            "--precision",
+            "bf16",
+            "-o",
+            arg(&out),
+        ]));
+        assert!(stderr.contains("AVX512-BF16"), "{stderr}");
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn the_library_reports_openvino_as_the_provider() {
+    if plugin().is_none() {
+        return;
+    }
+    let package = ModelPackage::load_for(
+        common::test_package(),
+        PrecisionChoice::Auto,
+        Provider::OpenVino,
+    )
+    .unwrap();
+    assert_eq!(
+        package.precision(),
+        "fp32",
+        "auto on OpenVINO runs the fp32 graphs"
+    );
+    let options = SessionOptions {
+        threads: 2,
+        request: ProviderRequest::Only(Provider::OpenVino),
+        provider_options: ProviderOptions {
+            openvino_precision: InferencePrecision::F32,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut stylizer = Stylizer::new(&package, &options).unwrap();
+    assert_eq!(
+        stylizer.providers(),
+        (Provider::OpenVino, Provider::OpenVino)
+    );
+    let features = stylizer
+        .encode_content(&common::test_image(40, 24, 3))
+        .unwrap();
+    assert_eq!(features.features.shape(), &[512, 3, 5]);
+}
+
+#[test]
+fn choices_that_cannot_work_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = common::write_image(dir.path(), "c.png", 32, 32, 1);
+    let out = dir.path().join("out.png");
+
+    // bf16 is OpenVINO's arithmetic.
+    let output = adain(&[
+        "stylize",
+        arg(&content),
+        "-s",
+        arg(&content),
+        "--precision",
+        "bf16",
+        "-o",
+        arg(&out),
+    ]);
+    let stderr = expect_failure(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--ep openvino"), "{stderr}");
+
+    // A plugin that is not there is named, with where to get one.
+    let missing = dir.path().join("no-plugin.so");
+    let output = adain_with_env(
+        &[
+            "stylize",
+            arg(&content),
+            "-s",
+            arg(&content),
+            "--ep",
+            "openvino",
+            "-o",
+            arg(&out),
+        ],
+        &[(openvino::PLUGIN_VARIABLE, arg(&missing))],
+    );
+    let stderr = expect_failure(&output);
+    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
+    assert!(stderr.contains("cargo xtask setup"), "{stderr}");
+    assert!(!out.exists(), "no output after a refusal");
+
+    // A file that is no plugin is refused when loaded, and named.
+    let bogus = dir.path().join("bogus.so");
+    std::fs::write(&bogus, b"not a shared library").unwrap();
+    let stderr = expect_failure(&adain_with_env(
+        &[
+            "stylize",
+            arg(&content),
+            "-s",
+            arg(&content),
+            "--ep",
+            "openvino",
+            "-o",
+            arg(&out),
+        ],
+        &[(openvino::PLUGIN_VARIABLE, arg(&bogus))],
+    ));
+    assert!(stderr.contains(&bogus.display().to_string()), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn info_lists_the_plugin_and_what_it_runs() {
+    if plugin().is_none() {
+        return;
+    }
+    let output = adain(&["info", "--ep", "openvino"]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{stdout}");
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("openvino"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains("usable: yes"), "{line}");
+    assert!(stdout.contains("OpenVINO plugin"), "{stdout}");
+    assert!(
+        stdout.contains("--ep auto runs on CPU"),
+        "auto is unchanged: {stdout}"
+    );
+}
