@@ -10,6 +10,7 @@ use adain::stylize::{
     adain_stats, image_color, match_style_color, preserve_color as recolour, Stylizer as Inner,
 };
 use adain::tiling::{render_auto, DEFAULT_TILE_ABOVE};
+use adain::runtime::{InferencePrecision, ProviderOptions};
 use adain::{ModelPackage, PrecisionChoice, Provider, ProviderRequest, SessionOptions};
 use image::RgbImage;
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn};
@@ -61,11 +62,23 @@ impl Stylizer {
             "cpu" => ProviderRequest::Only(Provider::Cpu),
             "cuda" => ProviderRequest::Only(Provider::Cuda),
             "tensorrt" => ProviderRequest::Only(Provider::TensorRt),
+            "openvino" => ProviderRequest::Only(Provider::OpenVino),
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "ep={other:?}: expected one of auto, cpu, cuda, tensorrt"
+                    "ep={other:?}: expected one of auto, cpu, cuda, tensorrt, openvino"
                 )))
             }
+        };
+        // bf16 is OpenVINO's arithmetic on the fp32 graphs, as on the command line.
+        let (precision, openvino_precision) = if precision.eq_ignore_ascii_case("bf16") {
+            if request != ProviderRequest::Only(Provider::OpenVino) {
+                return Err(PyValueError::new_err(
+                    "precision=\"bf16\" runs the fp32 graphs in OpenVINO's bfloat16 arithmetic: add ep=\"openvino\"",
+                ));
+            }
+            ("fp32", InferencePrecision::Bf16)
+        } else {
+            (precision, InferencePrecision::F32)
         };
         let precision: PrecisionChoice = precision.parse().map_err(to_py)?;
         if threads == Some(0) {
@@ -75,6 +88,10 @@ impl Stylizer {
         let options = SessionOptions {
             threads: threads.unwrap_or(defaults.threads),
             request,
+            provider_options: ProviderOptions {
+                openvino_precision,
+                ..defaults.provider_options.clone()
+            },
             ..defaults
         };
         py.detach(|| {

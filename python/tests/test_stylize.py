@@ -1,5 +1,7 @@
 """The Python package gives what the `adain` command gives, bit for bit at fp32."""
 
+import os
+
 import numpy as np
 import pytest
 
@@ -63,3 +65,18 @@ def test_stats_save_and_load_round_trip(stylizer, tmp_path):
         np.testing.assert_array_equal(back.layers[layer][0], mean)
         np.testing.assert_array_equal(back.layers[layer][1], std)
     assert "2 images" in back.info["averaging"]
+
+
+def test_openvino_equals_the_cli(model, files, cli, tmp_path):
+    try:
+        ov = adain.Stylizer(model=model, ep="openvino", precision="fp32", threads=2)
+    except adain.AdainError as error:
+        if "was not found" in str(error) and os.environ.get("CI") != "true":
+            pytest.skip(f"no OpenVINO plugin here: {error}")
+        raise
+    out = tmp_path / "cli.png"
+    cli("stylize", files["content"], "--style", files["a"], "--ep", "openvino", "-o", out)
+    content, style = adain.load_image(files["content"]), adain.load_image(files["a"])
+    np.testing.assert_array_equal(ov.stylize(content, style=style), adain.load_image(out))
+    with pytest.raises(ValueError, match='ep="openvino"'):
+        adain.Stylizer(model=model, precision="bf16")

@@ -43,7 +43,10 @@ class StyleGaussian:
     def encoder_identity(self) -> str: ...
 
 class Stylizer:
-    """Encoder and decoder sessions of a model package, opened once; safe to call from several threads."""
+    """Encoder and decoder sessions of a model package, opened once; safe to call from several threads.
+
+    ep: "auto", "cpu", "cuda", "tensorrt" or "openvino". precision: "auto", "fp32", "fp16", "int8", or
+    "bf16" with ep="openvino" (the fp32 graphs in OpenVINO's bfloat16 arithmetic)."""
 
     def __init__(
         self,
