@@ -59,6 +59,13 @@ pub struct Stylizer {
 impl Stylizer {
     /// Opens both graphs of a checked package.
     pub fn new(package: &ModelPackage, options: &SessionOptions) -> Result<Self> {
+        // OpenVINO's `auto` arithmetic follows what the package validates.
+        let mut options = options.clone();
+        options.provider_options.openvino_precision = options
+            .provider_options
+            .openvino_precision
+            .resolve(package.manifest());
+        let options = &options;
         // Opening a session is mostly single-threaded (parsing, optimising, packing weights): the two
         // open side by side, which a one-shot command feels.
         let (encoder, decoder) = std::thread::scope(|scope| {

@@ -80,7 +80,14 @@ pub struct Manifest {
     /// Free-form record: weights source, iterations, data, hyperparameters.
     #[serde(default)]
     pub provenance: BTreeMap<String, String>,
+    /// Reduced arithmetic a runtime applies to the fp32 graphs (no files of their own), validated as
+    /// the variants are: e.g. `openvino-bf16`, OpenVINO running the fp32 graphs in bfloat16.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub runtime_validations: BTreeMap<String, Validation>,
 }
+
+/// The key of [`Manifest::runtime_validations`] for OpenVINO's bf16 arithmetic.
+pub const OPENVINO_BF16: &str = "openvino-bf16";
 
 impl Manifest {
     pub fn load(dir: &Path) -> Result<Self> {
@@ -159,6 +166,13 @@ impl Manifest {
             self.file(role, precision)
                 .and_then(|f| f.validation.as_ref())
         })
+    }
+
+    /// The validation of a runtime's arithmetic (`OPENVINO_BF16`), when recorded and passed.
+    pub fn validated_runtime(&self, key: &str) -> Option<&Validation> {
+        self.runtime_validations
+            .get(key)
+            .filter(|v| v.validated && v.psnr_db >= v.threshold_db)
     }
 
     /// Adds `file`, replacing the entry of the same role and precision.

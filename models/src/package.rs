@@ -341,6 +341,7 @@ pub fn write_package(
             },
         ],
         provenance: info.provenance.clone(),
+        runtime_validations: Default::default(),
     };
     manifest.save(dir)?;
     Ok(manifest)

@@ -6,11 +6,11 @@ use std::sync::Mutex;
 
 use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
 use adain::image_io::{prepare, restore_size};
+use adain::runtime::{InferencePrecision, ProviderOptions};
 use adain::stylize::{
     adain_stats, image_color, match_style_color, preserve_color as recolour, Stylizer as Inner,
 };
 use adain::tiling::{render_auto, DEFAULT_TILE_ABOVE};
-use adain::runtime::{InferencePrecision, ProviderOptions};
 use adain::{ModelPackage, PrecisionChoice, Provider, ProviderRequest, SessionOptions};
 use image::RgbImage;
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn};
@@ -77,6 +77,8 @@ impl Stylizer {
                 ));
             }
             ("fp32", InferencePrecision::Bf16)
+        } else if precision.eq_ignore_ascii_case("auto") {
+            (precision, InferencePrecision::Auto)
         } else {
             (precision, InferencePrecision::F32)
         };

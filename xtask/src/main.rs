@@ -19,6 +19,7 @@ mod setup;
 mod target;
 mod test;
 mod train_default;
+mod validate_openvino;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -69,6 +70,9 @@ enum Command {
     /// Regenerate the pictures of models/default/README.md (loss curves, held-out contents × styles,
     /// α sweep, style interpolation) and a README section with the measured numbers.
     ModelCard(model_card::ModelCardArgs),
+    /// Validate OpenVINO's bf16 arithmetic on a package's fp32 graphs over held-out pairs and record
+    /// it in the manifest, where `--precision auto` reads it.
+    ValidateOpenvino(validate_openvino::ValidateOpenvinoArgs),
     /// Write a model package with the real encoder and a seeded random decoder (for testing).
     #[command(hide = true)]
     FixturePackage(fixture::FixtureArgs),
@@ -99,6 +103,7 @@ fn main() -> Result<()> {
         Command::Dist(args) => dist::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::ModelCard(args) => model_card::run(&args),
+        Command::ValidateOpenvino(args) => validate_openvino::run(&args),
         Command::FixturePackage(args) => fixture::run(&args),
         Command::Art(args) => art::run(&args),
     }

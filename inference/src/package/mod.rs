@@ -153,10 +153,14 @@ impl ModelPackage {
         for candidate in &candidates {
             let name = candidate.as_str();
             if *candidate == Precision::Fp32 {
-                let why = format!(
-                    "auto on {provider}: {}",
-                    why_not_variants(&manifest, &candidates)
-                );
+                let why = if provider == Provider::OpenVino {
+                    openvino_arithmetic(&manifest)
+                } else {
+                    format!(
+                        "auto on {provider}: {}",
+                        why_not_variants(&manifest, &candidates)
+                    )
+                };
                 return Self::load_exact(dir, manifest, name, Some(why));
             }
             if !manifest.is_validated(name) {
@@ -355,6 +359,21 @@ pub fn int8_kernels_exact() -> bool {
     #[cfg(not(target_arch = "x86_64"))]
     {
         true
+    }
+}
+
+/// What `auto` runs on OpenVINO, for the checks list: the fp32 graphs, in bf16 when validated here.
+fn openvino_arithmetic(manifest: &Manifest) -> String {
+    use adain_models::manifest::OPENVINO_BF16;
+    let cpu = crate::runtime::ep::openvino::cpu_has_bf16();
+    match (manifest.runtime_validations.get(OPENVINO_BF16), cpu) {
+        (Some(v), true) if manifest.validated_runtime(OPENVINO_BF16).is_some() => format!(
+            "auto on OpenVINO: the fp32 graphs in bf16, validated at {:.1} dB PSNR against fp32 over {} pairs",
+            v.psnr_db, v.pairs
+        ),
+        (Some(_), true) => "auto on OpenVINO: fp32 (bf16 below the bar)".into(),
+        (_, false) => "auto on OpenVINO: fp32 (this CPU has no AVX512-BF16 or AMX)".into(),
+        (None, true) => "auto on OpenVINO: fp32 (bf16 not validated for this package)".into(),
     }
 }
 

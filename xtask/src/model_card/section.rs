@@ -260,6 +260,7 @@ mod tests {
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
+            runtime_validations: Default::default(),
         }
     }
 

@@ -13,7 +13,12 @@ use crate::pypi::{self, Member, Wheel};
 
 const LINUX_X86_64: Wheel<'static> = Wheel {
     requirement: "onnxruntime-ep-openvino==1.8.1",
-    pip_args: &["--platform", "manylinux_2_28_x86_64", "--python-version", "311"],
+    pip_args: &[
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "--python-version",
+        "311",
+    ],
     sha256: "3832643158c8c187fcab6db661cde2a8c06a2b3559d95d0f2411ac0e51c5e924",
 };
 

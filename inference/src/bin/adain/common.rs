@@ -143,7 +143,12 @@ fn parse_precision(s: &str) -> Result<PrecisionArg, String> {
     s.parse()
         .map(|graphs| PrecisionArg {
             graphs,
-            openvino: InferencePrecision::F32,
+            // `auto` lets the package decide; a named precision of the graphs runs them exactly.
+            openvino: if graphs == PrecisionChoice::Auto {
+                InferencePrecision::Auto
+            } else {
+                InferencePrecision::F32
+            },
         })
         .map_err(|e: adain::AdainError| format!("{e} (or bf16 with --ep openvino)"))
 }

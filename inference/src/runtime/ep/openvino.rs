@@ -29,8 +29,11 @@ const REGISTRATION: &str = "adain-openvino";
 /// The arithmetic OpenVINO runs fp32 graphs in (its `INFERENCE_PRECISION_HINT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum InferencePrecision {
-    /// Full precision, as the CPU provider computes.
+    /// bf16 where the package validates it and the CPU has it, else fp32: decided by
+    /// [`Self::resolve`] once the package is known (fp32 when it never is).
     #[default]
+    Auto,
+    /// Full precision, as the CPU provider computes.
     F32,
     /// bfloat16 on CPUs with AVX512-BF16 or AMX: about twice as fast, slightly less exact.
     Bf16,
@@ -39,8 +42,25 @@ pub enum InferencePrecision {
 impl InferencePrecision {
     fn hint(self) -> &'static str {
         match self {
-            Self::F32 => "f32",
+            Self::Auto | Self::F32 => "f32",
             Self::Bf16 => "bf16",
+        }
+    }
+
+    /// `Auto` decided for a package: bf16 when its manifest records OpenVINO's bf16 as validated
+    /// against fp32 and this CPU computes bf16 natively; an explicit choice stays as it is.
+    pub fn resolve(self, manifest: &adain_models::manifest::Manifest) -> Self {
+        match self {
+            Self::Auto
+                if cpu_has_bf16()
+                    && manifest
+                        .validated_runtime(adain_models::manifest::OPENVINO_BF16)
+                        .is_some() =>
+            {
+                Self::Bf16
+            }
+            Self::Auto => Self::F32,
+            explicit => explicit,
         }
     }
 }
