@@ -279,3 +279,79 @@ fn info_lists_the_plugin_and_what_it_runs() {
         "auto is unchanged: {stdout}"
     );
 }
+
+#[test]
+fn auto_runs_bf16_only_where_the_package_validates_it_and_the_cpu_has_it() {
+    use adain_models::manifest::{Manifest, Validation, OPENVINO_BF16};
+    let mut manifest = Manifest::load(common::test_package()).unwrap();
+    assert_eq!(
+        InferencePrecision::Auto.resolve(&manifest),
+        InferencePrecision::F32,
+        "no validation recorded: full precision"
+    );
+    let record = |psnr_db: f64| Validation {
+        psnr_db,
+        min_psnr_db: psnr_db - 3.0,
+        pairs: 16,
+        size: 512,
+        threshold_db: 30.0,
+        validated: psnr_db >= 30.0,
+        method: "test".into(),
+    };
+    manifest
+        .runtime_validations
+        .insert(OPENVINO_BF16.into(), record(25.0));
+    assert_eq!(
+        InferencePrecision::Auto.resolve(&manifest),
+        InferencePrecision::F32,
+        "below the bar"
+    );
+    manifest
+        .runtime_validations
+        .insert(OPENVINO_BF16.into(), record(46.0));
+    let expected = if openvino::cpu_has_bf16() {
+        InferencePrecision::Bf16
+    } else {
+        InferencePrecision::F32
+    };
+    assert_eq!(InferencePrecision::Auto.resolve(&manifest), expected);
+    // A named choice is never overridden.
+    assert_eq!(
+        InferencePrecision::F32.resolve(&manifest),
+        InferencePrecision::F32
+    );
+
+    // The default model records its validation, so on a bf16 CPU `auto` gives exactly bf16's result.
+    if plugin().is_none() || !openvino::cpu_has_bf16() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (content, style) = inputs(dir.path());
+    let auto = stylize(
+        dir.path(),
+        &content,
+        &style,
+        &["--ep", "openvino"],
+        "auto.png",
+    );
+    let bf16 = stylize(
+        dir.path(),
+        &content,
+        &style,
+        &["--ep", "openvino", "--precision", "bf16"],
+        "bf16.png",
+    );
+    assert_eq!(auto, bf16, "auto on OpenVINO should run the validated bf16");
+    let info = adain(&[
+        "info",
+        "--ep",
+        "openvino",
+        "--model",
+        arg(&workspace().join("models/default")),
+    ]);
+    let stdout = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        stdout.contains("the fp32 graphs in bf16, validated at"),
+        "{stdout}"
+    );
+}

@@ -103,7 +103,9 @@ fn print_openvino(options: &adain::runtime::SessionOptions) {
     let arithmetic = match options.provider_options.openvino_precision {
         adain::runtime::InferencePrecision::Bf16 => "bf16 (--precision bf16)",
         adain::runtime::InferencePrecision::F32 => "fp32",
-        adain::runtime::InferencePrecision::Auto => "bf16 where the package validates it, else fp32",
+        adain::runtime::InferencePrecision::Auto => {
+            "bf16 where the package validates it, else fp32"
+        }
     };
     let bf16 = if openvino::cpu_has_bf16() {
         "available (AVX512-BF16)"
