@@ -144,12 +144,23 @@ fn command(
                 cmd.env(var, &threads);
             }
             if contestant.runner == Runner::OrtPython {
-                let (encoder, decoder) = (setup.graphs)(&contestant.precision)?;
+                // `openvino:bf16`: the fp32 graphs on OpenVINO's plugin in bf16, as ours runs them.
+                let (openvino, precision) = match contestant.precision.split_once(':') {
+                    Some((_, "bf16")) => (Some("bf16"), "fp32"),
+                    Some((_, graphs)) => (Some("f32"), graphs),
+                    None => (None, contestant.precision.as_str()),
+                };
+                let (encoder, decoder) = (setup.graphs)(precision)?;
                 cmd.arg("ort_worker.py")
                     .arg("--encoder")
                     .arg(encoder)
                     .arg("--decoder")
                     .arg(decoder);
+                if let Some(arithmetic) = openvino {
+                    cmd.arg("--openvino")
+                        .arg(adain::runtime::ep::openvino::locate_plugin()?)
+                        .args(["--arithmetic", arithmetic]);
+                }
             } else {
                 let weights = setup
                     .torch_weights

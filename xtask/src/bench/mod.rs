@@ -125,10 +125,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         if precisions.iter().any(|p| p == "int8") {
             ov.push("int8");
         }
-        contestants.extend(ov.into_iter().map(|p| Contestant {
-            runner: Runner::Adain,
-            precision: format!("openvino:{p}"),
-        }));
+        for runner in [Runner::Adain, Runner::OrtPython] {
+            if runner == Runner::OrtPython && args.no_python {
+                continue;
+            }
+            contestants.extend(ov.iter().map(|p| Contestant {
+                runner,
+                precision: format!("openvino:{p}"),
+            }));
+        }
     }
     if !args.no_python {
         contestants.extend(precisions.iter().map(|p| Contestant {
@@ -179,8 +184,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                 reps: args.oneshot_reps,
                 out: &outputs,
             };
-            for precision in &precisions {
-                oneshots.push(oneshot::run(&setup, &inputs, size, precision)?);
+            for contestant in contestants.iter().filter(|c| c.runner == Runner::Adain) {
+                oneshots.push(oneshot::run(&setup, &inputs, size, &contestant.precision)?);
             }
         }
     }

@@ -39,7 +39,10 @@ pub fn run(setup: &Setup<'_>, inputs: &Inputs, size: u32, precision: &str) -> Re
         out,
     } = *setup;
     tracing::info!("{size}² {precision}: {reps} one-shot `adain stylize` processes");
-    let stats = out.join(format!("style_{size}_{precision}.safetensors"));
+    // `openvino:bf16`: that provider and precision.
+    let (ep, graphs) = precision.split_once(':').unwrap_or(("cpu", precision));
+    let slug = precision.replace(':', "-");
+    let stats = out.join(format!("style_{size}_{slug}.safetensors"));
     let made = Command::new(adain)
         .args(["stats", "-q"])
         .arg(&inputs.style_png)
@@ -47,7 +50,7 @@ pub fn run(setup: &Setup<'_>, inputs: &Inputs, size: u32, precision: &str) -> Re
         .arg(&stats)
         .arg("--model")
         .arg(package)
-        .args(["--precision", precision, "--threads", &threads.to_string()])
+        .args(["--precision", graphs, "--ep", ep, "--threads", &threads.to_string()])
         .output()
         .context("running adain stats")?;
     if !made.status.success() {
@@ -56,7 +59,7 @@ pub fn run(setup: &Setup<'_>, inputs: &Inputs, size: u32, precision: &str) -> Re
             String::from_utf8_lossy(&made.stderr)
         );
     }
-    let result = out.join(format!("oneshot_{size}_{precision}.png"));
+    let result = out.join(format!("oneshot_{size}_{slug}.png"));
     let once = || -> Result<f64> {
         std::thread::sleep(SETTLE);
         let started = Instant::now();
@@ -69,7 +72,9 @@ pub fn run(setup: &Setup<'_>, inputs: &Inputs, size: u32, precision: &str) -> Re
             .arg(package)
             .args([
                 "--precision",
-                precision,
+                graphs,
+                "--ep",
+                ep,
                 "--threads",
                 &threads.to_string(),
                 "-o",
