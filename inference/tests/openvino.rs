@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use adain::package::{ModelPackage, PrecisionChoice};
 use adain::runtime::ep::openvino;
@@ -23,61 +23,61 @@ fn plugin() -> Option<std::path::PathBuf> {
     )
 }
 
-/// A photo of the team's data when there is one, else a generated picture, and a style.
-fn inputs(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let photo = common::shared_photo("0001.jpg")
-        .map(|p| adain::image_io::resize_shorter_side(&p, 192))
-        .unwrap_or_else(|| common::test_image(256, 192, 1));
-    let content = dir.join("photo.png");
-    photo.save(&content).unwrap();
-    let style = common::warm_style(dir);
-    (content, style)
+/// A photo of the team's data when there is one (else a generated picture) and a style, stylized
+/// with the default model as the command line is asked to.
+struct Case {
+    dir: tempfile::TempDir,
+    content: PathBuf,
+    style: PathBuf,
 }
 
-fn stylize(
-    dir: &Path,
-    content: &Path,
-    style: &Path,
-    flags: &[&str],
-    name: &str,
-) -> image::RgbImage {
-    let model = workspace().join("models/default");
-    let out = dir.join(name);
-    let mut args = vec![
-        "stylize",
-        arg(content),
-        "-s",
-        arg(style),
-        "--model",
-        arg(&model),
-    ];
-    args.extend_from_slice(flags);
-    args.extend(["-o", arg(&out)]);
-    expect_success(&adain(&args));
-    image::open(&out).unwrap().to_rgb8()
+impl Case {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let photo = common::shared_photo("0001.jpg")
+            .map(|p| adain::image_io::resize_shorter_side(&p, 192))
+            .unwrap_or_else(|| common::test_image(256, 192, 1));
+        let content = dir.path().join("photo.png");
+        photo.save(&content).unwrap();
+        let style = common::warm_style(dir.path());
+        Self {
+            dir,
+            content,
+            style,
+        }
+    }
+
+    /// `adain stylize` with these flags (and the default model).
+    fn stylize(&self, flags: &[&str]) -> image::RgbImage {
+        let out = self.dir.path().join(format!("{}.png", flags.join("_")));
+        expect_success(&adain(&self.args(flags, &out)));
+        image::open(&out).unwrap().to_rgb8()
+    }
+
+    fn args<'a>(&'a self, flags: &[&'a str], out: &'a Path) -> Vec<&'a str> {
+        let mut args = vec!["stylize", arg(&self.content), "-s", arg(&self.style)];
+        args.extend(["--model", arg(default_model())]);
+        args.extend_from_slice(flags);
+        args.extend(["-o", arg(out)]);
+        args
+    }
 }
+
+fn default_model() -> &'static Path {
+    static MODEL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| workspace().join("models/default"))
+}
+
+const CPU_FP32: &[&str] = &["--ep", "cpu", "--precision", "fp32"];
 
 #[test]
 fn openvino_runs_the_graphs_as_the_cpu_provider_does() {
     if plugin().is_none() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (content, style) = inputs(dir.path());
-    let cpu = stylize(
-        dir.path(),
-        &content,
-        &style,
-        &["--ep", "cpu", "--precision", "fp32"],
-        "cpu.png",
-    );
-    let ov = stylize(
-        dir.path(),
-        &content,
-        &style,
-        &["--ep", "openvino", "--precision", "fp32"],
-        "ov.png",
-    );
+    let case = Case::new();
+    let cpu = case.stylize(CPU_FP32);
+    let ov = case.stylize(&["--ep", "openvino", "--precision", "fp32"]);
     // Measured 94.6 dB (192 px, AVX512-BF16 Xeon): other kernels and summation orders, the same result.
     let db = psnr(&cpu, &ov);
     eprintln!("OpenVINO fp32 against the CPU provider: {db:.1} dB");
@@ -88,20 +88,8 @@ fn openvino_runs_the_graphs_as_the_cpu_provider_does() {
 
     // int8 graphs through OpenVINO stay as close as through the CPU provider's int8 kernels.
     if adain::package::int8_kernels_exact() {
-        let cpu8 = stylize(
-            dir.path(),
-            &content,
-            &style,
-            &["--ep", "cpu", "--precision", "int8"],
-            "cpu8.png",
-        );
-        let ov8 = stylize(
-            dir.path(),
-            &content,
-            &style,
-            &["--ep", "openvino", "--precision", "int8"],
-            "ov8.png",
-        );
+        let cpu8 = case.stylize(&["--ep", "cpu", "--precision", "int8"]);
+        let ov8 = case.stylize(&["--ep", "openvino", "--precision", "int8"]);
         let (cpu_db, ov_db) = (psnr(&cpu, &cpu8), psnr(&cpu, &ov8));
         eprintln!("int8 against fp32: CPU provider {cpu_db:.1} dB, OpenVINO {ov_db:.1} dB");
         assert!(
@@ -116,23 +104,10 @@ fn bf16_is_close_where_the_cpu_has_it_and_refused_where_not() {
     if plugin().is_none() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (content, style) = inputs(dir.path());
+    let case = Case::new();
     if openvino::cpu_has_bf16() {
-        let cpu = stylize(
-            dir.path(),
-            &content,
-            &style,
-            &["--ep", "cpu", "--precision", "fp32"],
-            "cpu.png",
-        );
-        let bf16 = stylize(
-            dir.path(),
-            &content,
-            &style,
-            &["--ep", "openvino", "--precision", "bf16"],
-            "bf16.png",
-        );
+        let cpu = case.stylize(CPU_FP32);
+        let bf16 = case.stylize(&["--ep", "openvino", "--precision", "bf16"]);
         // Measured 50.4 dB here (192 px) and 42.4 dB on a 512-px photo, with the default model.
         let db = psnr(&cpu, &bf16);
         eprintln!("OpenVINO bf16 against the CPU provider's fp32: {db:.1} dB");
@@ -142,22 +117,10 @@ fn bf16_is_close_where_the_cpu_has_it_and_refused_where_not() {
             "bf16 equal to fp32: was bf16 arithmetic asked for at all?"
         );
     } else {
-        let out = dir.path().join("never.png");
-        let model = workspace().join("models/default");
-        let stderr = expect_failure(&adain(&[
-            "stylize",
-            arg(&content),
-            "-s",
-            arg(&style),
-            "--model",
-            arg(&model),
-            "--ep",
-            "openvino",
-            "--precision",
-            "bf16",
-            "-o",
-            arg(&out),
-        ]));
+        let out = case.dir.path().join("never.png");
+        let stderr = expect_failure(&adain(
+            &case.args(&["--ep", "openvino", "--precision", "bf16"], &out),
+        ));
         assert!(stderr.contains("AVX512-BF16"), "{stderr}");
         assert!(!out.exists());
     }
@@ -201,63 +164,31 @@ fn the_library_reports_openvino_as_the_provider() {
 
 #[test]
 fn choices_that_cannot_work_are_refused_with_the_reason() {
-    let dir = tempfile::tempdir().unwrap();
-    let content = common::write_image(dir.path(), "c.png", 32, 32, 1);
-    let out = dir.path().join("out.png");
+    let case = Case::new();
+    let out = case.dir.path().join("out.png");
 
     // bf16 is OpenVINO's arithmetic.
-    let output = adain(&[
-        "stylize",
-        arg(&content),
-        "-s",
-        arg(&content),
-        "--precision",
-        "bf16",
-        "-o",
-        arg(&out),
-    ]);
+    let output = adain(&case.args(&["--precision", "bf16"], &out));
     let stderr = expect_failure(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--ep openvino"), "{stderr}");
 
-    // A plugin that is not there is named, with where to get one.
-    let missing = dir.path().join("no-plugin.so");
-    let output = adain_with_env(
-        &[
-            "stylize",
-            arg(&content),
-            "-s",
-            arg(&content),
-            "--ep",
-            "openvino",
-            "-o",
-            arg(&out),
-        ],
-        &[(openvino::PLUGIN_VARIABLE, arg(&missing))],
-    );
-    let stderr = expect_failure(&output);
-    assert!(stderr.contains(&missing.display().to_string()), "{stderr}");
-    assert!(stderr.contains("cargo xtask setup"), "{stderr}");
-    assert!(!out.exists(), "no output after a refusal");
-
-    // A file that is no plugin is refused when loaded, and named.
-    let bogus = dir.path().join("bogus.so");
+    // A plugin that is not there is named, with where to get one; so is a file that is no plugin.
+    let missing = case.dir.path().join("no-plugin.so");
+    let bogus = case.dir.path().join("bogus.so");
     std::fs::write(&bogus, b"not a shared library").unwrap();
-    let stderr = expect_failure(&adain_with_env(
-        &[
-            "stylize",
-            arg(&content),
-            "-s",
-            arg(&content),
-            "--ep",
-            "openvino",
-            "-o",
-            arg(&out),
-        ],
-        &[(openvino::PLUGIN_VARIABLE, arg(&bogus))],
-    ));
-    assert!(stderr.contains(&bogus.display().to_string()), "{stderr}");
-    assert!(!out.exists());
+    for plugin in [&missing, &bogus] {
+        let output = adain_with_env(
+            &case.args(&["--ep", "openvino"], &out),
+            &[(openvino::PLUGIN_VARIABLE, arg(plugin))],
+        );
+        let stderr = expect_failure(&output);
+        assert!(stderr.contains(&plugin.display().to_string()), "{stderr}");
+        if plugin == &missing {
+            assert!(stderr.contains("cargo xtask setup"), "{stderr}");
+        }
+        assert!(!out.exists(), "no output after a refusal");
+    }
 }
 
 #[test]
@@ -325,22 +256,9 @@ fn auto_runs_bf16_only_where_the_package_validates_it_and_the_cpu_has_it() {
     if plugin().is_none() || !openvino::cpu_has_bf16() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let (content, style) = inputs(dir.path());
-    let auto = stylize(
-        dir.path(),
-        &content,
-        &style,
-        &["--ep", "openvino"],
-        "auto.png",
-    );
-    let bf16 = stylize(
-        dir.path(),
-        &content,
-        &style,
-        &["--ep", "openvino", "--precision", "bf16"],
-        "bf16.png",
-    );
+    let case = Case::new();
+    let auto = case.stylize(&["--ep", "openvino"]);
+    let bf16 = case.stylize(&["--ep", "openvino", "--precision", "bf16"]);
     assert_eq!(auto, bf16, "auto on OpenVINO should run the validated bf16");
     let info = adain(&[
         "info",
