@@ -41,6 +41,9 @@ pub struct BenchServeArgs {
     /// Precision the server and the one-shot processes run
     #[arg(long, default_value = "auto")]
     pub precision: String,
+    /// Execution provider of the server and the one-shot processes (cpu, openvino, ...)
+    #[arg(long, default_value = "cpu")]
+    pub ep: String,
     /// Model package [default: models/default]
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
@@ -140,7 +143,8 @@ pub fn run(args: &BenchServeArgs) -> Result<()> {
                 reps: args.oneshot_reps,
                 out: &out,
             };
-            oneshots.push(oneshot::run(&setup, &inputs, size, &args.precision)?);
+            let label = format!("{}:{}", args.ep, args.precision);
+            oneshots.push(oneshot::run(&setup, &inputs, size, &label)?);
         }
     }
     drop(server);
@@ -151,6 +155,7 @@ pub fn run(args: &BenchServeArgs) -> Result<()> {
     let json = json!({
         "workers": args.workers,
         "precision": args.precision,
+        "ep": args.ep,
         "rows": rows.iter().map(|r| json!({
             "size": r.size, "clients": r.clients, "requests": r.requests,
             "throughput_per_s": r.throughput(), "p50_ms": r.percentile(50.0),
@@ -226,8 +231,8 @@ fn render(args: &BenchServeArgs, rows: &[Row], oneshots: &[oneshot::OneShot]) ->
     let mut md = String::new();
     let _ = writeln!(
         md,
-        "## adain serve on loopback ({} worker(s), precision {}, stored style, PNG in and out)\n",
-        args.workers, args.precision
+        "## adain serve on loopback ({} worker(s), --ep {} --precision {}, stored style, PNG in and out)\n",
+        args.workers, args.ep, args.precision
     );
     let _ = writeln!(
         md,
@@ -285,6 +290,8 @@ impl Server {
                 &args.workers.to_string(),
                 "--precision",
                 &args.precision,
+                "--ep",
+                &args.ep,
             ],
         )
     }
