@@ -212,7 +212,7 @@ fn info_lists_the_plugin_and_what_it_runs() {
 }
 
 #[test]
-fn auto_runs_bf16_only_where_the_package_validates_it_and_the_cpu_has_it() {
+fn auto_runs_bf16_only_where_the_package_validates_it_and_the_cpu_has_amx() {
     use adain_models::manifest::{Manifest, Validation, OPENVINO_BF16};
     let mut manifest = Manifest::load(common::test_package()).unwrap();
     assert_eq!(
@@ -240,7 +240,7 @@ fn auto_runs_bf16_only_where_the_package_validates_it_and_the_cpu_has_it() {
     manifest
         .runtime_validations
         .insert(OPENVINO_BF16.into(), record(46.0));
-    let expected = if openvino::cpu_has_bf16() {
+    let expected = if openvino::cpu_has_amx() {
         InferencePrecision::Bf16
     } else {
         InferencePrecision::F32
@@ -252,24 +252,30 @@ fn auto_runs_bf16_only_where_the_package_validates_it_and_the_cpu_has_it() {
         InferencePrecision::F32
     );
 
-    // The default model records its validation, so on a bf16 CPU `auto` gives exactly bf16's result.
-    if plugin().is_none() || !openvino::cpu_has_bf16() {
+    // The default model records its validation: with AMX `auto` gives exactly bf16's result,
+    // elsewhere exactly fp32's.
+    if plugin().is_none() {
         return;
     }
     let case = Case::new();
     let auto = case.stylize(&["--ep", "openvino"]);
-    let bf16 = case.stylize(&["--ep", "openvino", "--precision", "bf16"]);
-    assert_eq!(auto, bf16, "auto on OpenVINO should run the validated bf16");
-    let info = adain(&[
-        "info",
-        "--ep",
-        "openvino",
-        "--model",
-        arg(&workspace().join("models/default")),
-    ]);
-    let stdout = String::from_utf8_lossy(&info.stdout);
-    assert!(
-        stdout.contains("the fp32 graphs in bf16, validated at"),
-        "{stdout}"
+    let (expected, said) = if openvino::cpu_has_amx() {
+        (
+            &["--ep", "openvino", "--precision", "bf16"],
+            "the fp32 graphs in bf16 (AMX), validated at",
+        )
+    } else {
+        (
+            &["--ep", "openvino", "--precision", "fp32"],
+            "fp32 (bf16 is only faster with AMX",
+        )
+    };
+    assert_eq!(
+        auto,
+        case.stylize(expected),
+        "auto on OpenVINO ran something else"
     );
+    let info = adain(&["info", "--ep", "openvino", "--model", arg(default_model())]);
+    let stdout = String::from_utf8_lossy(&info.stdout);
+    assert!(stdout.contains(said), "{stdout}");
 }

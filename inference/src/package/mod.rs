@@ -362,18 +362,21 @@ pub fn int8_kernels_exact() -> bool {
     }
 }
 
-/// What `auto` runs on OpenVINO, for the checks list: the fp32 graphs, in bf16 when validated here.
+/// What `auto` runs on OpenVINO, for the checks list: the fp32 graphs, in bf16 where validated and
+/// the CPU has AMX (see `InferencePrecision::resolve`).
 fn openvino_arithmetic(manifest: &Manifest) -> String {
     use adain_models::manifest::OPENVINO_BF16;
-    let cpu = crate::runtime::ep::openvino::cpu_has_bf16();
-    match (manifest.runtime_validations.get(OPENVINO_BF16), cpu) {
+    let amx = crate::runtime::ep::openvino::cpu_has_amx();
+    match (manifest.runtime_validations.get(OPENVINO_BF16), amx) {
         (Some(v), true) if manifest.validated_runtime(OPENVINO_BF16).is_some() => format!(
-            "auto on OpenVINO: the fp32 graphs in bf16, validated at {:.1} dB PSNR against fp32 over {} pairs",
+            "auto on OpenVINO: the fp32 graphs in bf16 (AMX), validated at {:.1} dB PSNR against fp32 over {} pairs",
             v.psnr_db, v.pairs
         ),
         (Some(_), true) => "auto on OpenVINO: fp32 (bf16 below the bar)".into(),
-        (_, false) => "auto on OpenVINO: fp32 (this CPU has no AVX512-BF16 or AMX)".into(),
         (None, true) => "auto on OpenVINO: fp32 (bf16 not validated for this package)".into(),
+        (_, false) => {
+            "auto on OpenVINO: fp32 (bf16 is only faster with AMX, which this CPU lacks)".into()
+        }
     }
 }
 

@@ -107,10 +107,10 @@ fn print_openvino(options: &adain::runtime::SessionOptions) {
             "bf16 where the package validates it, else fp32"
         }
     };
-    let bf16 = if openvino::cpu_has_bf16() {
-        "available (AVX512-BF16)"
-    } else {
-        "not available (no AVX512-BF16 or AMX)"
+    let bf16 = match (openvino::cpu_has_bf16(), openvino::cpu_has_amx()) {
+        (_, true) => "fast (AMX)",
+        (true, false) => "available (AVX512-BF16, no AMX: slower than fp32 here)",
+        (false, false) => "not available (no AVX512-BF16 or AMX)",
     };
     println!(
         "  OpenVINO plugin {}: CPU device; runs fp32 graphs in {arithmetic}; bf16 {bf16}",
