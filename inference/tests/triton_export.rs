@@ -201,6 +201,8 @@ fn every_config_parses_with_tritons_schema_and_the_ensemble_holds_together() {
     for (label, extra) in [
         ("plain", &[][..]),
         ("tensorrt", &["--tensorrt", "fp16"][..]),
+        ("openvino", &["--openvino"][..]),
+        ("both", &["--tensorrt", "fp16", "--openvino"][..]),
     ] {
         let repo = dir.path().join(label);
         let args = [
@@ -233,9 +235,20 @@ fn every_config_parses_with_tritons_schema_and_the_ensemble_holds_together() {
         let encoder_kind = summary[ENCODER_MODEL]["kind"].as_str().unwrap();
         assert_eq!(
             encoder_kind.contains("tensorrt"),
-            label == "tensorrt",
+            label == "tensorrt" || label == "both",
             "{summary}"
         );
+        // OpenVINO as the networks' CPU accelerator, never on the AdaIN graph.
+        for (model, expected) in [
+            (ENCODER_MODEL, label == "openvino" || label == "both"),
+            (DECODER_MODEL, label == "openvino" || label == "both"),
+            (ADAIN_MODEL, false),
+        ] {
+            let config = std::fs::read_to_string(repo.join(model).join(CONFIG_FILE)).unwrap();
+            let has = config.contains("cpu_execution_accelerator")
+                && config.contains("name: \"openvino\"");
+            assert_eq!(has, expected, "{label} {model}:\n{config}");
+        }
     }
 
     // What the check catches: a field Triton does not know, and an ensemble feeding a missing input.

@@ -18,6 +18,8 @@ pub struct GraphConfig<'a> {
     pub outputs: &'a [Tensor<'a>],
     /// TensorRT as the GPU accelerator of the onnxruntime backend, building fp16 engines when asked.
     pub tensorrt: Option<TensorRtPrecision>,
+    /// OpenVINO as the CPU accelerator of the onnxruntime backend (its instances on CPUs).
+    pub openvino: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,14 +61,24 @@ pub fn graph(config: &GraphConfig<'_>) -> String {
     tensors(&mut text, "input", config.inputs);
     tensors(&mut text, "output", config.outputs);
     text.push_str("dynamic_batching { }\n");
-    if let Some(precision) = config.tensorrt {
+    let gpu = config.tensorrt.map(|precision| {
         let mode = match precision {
             TensorRtPrecision::Fp32 => "FP32",
             TensorRtPrecision::Fp16 => "FP16",
         };
+        format!(
+            "    gpu_execution_accelerator: [\n      {{\n        name: \"tensorrt\"\n        parameters {{ key: \"precision_mode\" value: \"{mode}\" }}\n      }}\n    ]\n"
+        )
+    });
+    let cpu = config
+        .openvino
+        .then(|| "    cpu_execution_accelerator: [\n      {\n        name: \"openvino\"\n      }\n    ]\n".to_string());
+    if gpu.is_some() || cpu.is_some() {
         let _ = write!(
             text,
-            "optimization {{\n  execution_accelerators {{\n    gpu_execution_accelerator: [\n      {{\n        name: \"tensorrt\"\n        parameters {{ key: \"precision_mode\" value: \"{mode}\" }}\n      }}\n    ]\n  }}\n}}\n"
+            "optimization {{\n  execution_accelerators {{\n{}{}  }}\n}}\n",
+            gpu.unwrap_or_default(),
+            cpu.unwrap_or_default()
         );
     }
     text

@@ -38,6 +38,8 @@ pub struct TritonOptions {
     pub max_batch_size: u32,
     /// Run the encoder and decoder through TensorRT inside the onnxruntime backend.
     pub tensorrt: Option<TensorRtPrecision>,
+    /// Run them through OpenVINO on the CPU instances of the onnxruntime backend.
+    pub openvino: bool,
 }
 
 impl Default for TritonOptions {
@@ -45,6 +47,7 @@ impl Default for TritonOptions {
         Self {
             max_batch_size: 8,
             tensorrt: None,
+            openvino: false,
         }
     }
 }
@@ -147,17 +150,19 @@ fn write_repository(package: &ModelPackage, root: &Path, options: &TritonOptions
     let adain_inputs = [&relu4_1[..], &style[..]].concat();
     let ensemble_inputs = [&image[..], &style[..]].concat();
 
-    let graph = |name, inputs, outputs, tensorrt| GraphConfig {
+    // The networks get the accelerators; the AdaIN graph is a handful of reductions.
+    let graph = |name, inputs, outputs, network: bool| GraphConfig {
         name,
         max_batch_size: batch,
         inputs,
         outputs,
-        tensorrt,
+        tensorrt: options.tensorrt.filter(|_| network),
+        openvino: options.openvino && network,
     };
     let graphs = [
-        graph(ENCODER_MODEL, &image, &relu4_1, options.tensorrt),
-        graph(ADAIN_MODEL, &adain_inputs, &features, None),
-        graph(DECODER_MODEL, &features, &decoded, options.tensorrt),
+        graph(ENCODER_MODEL, &image, &relu4_1, true),
+        graph(ADAIN_MODEL, &adain_inputs, &features, false),
+        graph(DECODER_MODEL, &features, &decoded, true),
     ];
     for config in &graphs {
         let dir = root.join(config.name);

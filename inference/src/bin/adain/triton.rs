@@ -33,6 +33,11 @@ pub struct ExportTritonArgs {
     #[arg(long, value_enum, value_name = "PRECISION")]
     pub tensorrt: Option<TrtArg>,
 
+    /// Run the encoder and the decoder through OpenVINO on the backend's CPU instances (Triton's
+    /// onnxruntime backend is built with it)
+    #[arg(long)]
+    pub openvino: bool,
+
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -46,8 +51,14 @@ pub enum TrtArg {
 pub fn run(args: &ExportTritonArgs) -> Result<()> {
     // Triton serves GPU fleets: `auto` takes what it would run on CUDA (validated fp16, else fp32),
     // whatever this machine's CPU would prefer.
+    // With OpenVINO alone the repository is for CPUs: `auto` takes what OpenVINO runs (fp32).
+    let target = if args.openvino && args.tensorrt.is_none() {
+        Provider::OpenVino
+    } else {
+        Provider::Cuda
+    };
     let dir = args.model.package_dir()?;
-    let package = ModelPackage::load_for(&dir, args.model.precision.graphs, Provider::Cuda)
+    let package = ModelPackage::load_for(&dir, args.model.precision.graphs, target)
         .with_context(|| format!("model package {} is not usable", dir.display()))?;
     let options = TritonOptions {
         max_batch_size: args.max_batch_size,
@@ -55,6 +66,7 @@ pub fn run(args: &ExportTritonArgs) -> Result<()> {
             TrtArg::Fp32 => TensorRtPrecision::Fp32,
             TrtArg::Fp16 => TensorRtPrecision::Fp16,
         }),
+        openvino: args.openvino,
     };
     let out = export(&package, &args.out, &options)
         .with_context(|| format!("writing the Triton repository {}", args.out.display()))?;
