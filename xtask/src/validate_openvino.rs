@@ -97,20 +97,15 @@ pub fn run(args: &ValidateOpenvinoArgs) -> Result<()> {
             Ok(stylizer.decode(target.view(), features.width, features.height)?)
         };
         let (a, b) = (run(&mut reference)?, run(&mut bf16)?);
-        let pair_sq: f64 = a
-            .as_raw()
-            .iter()
-            .zip(b.as_raw())
-            .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-            .sum();
+        let pair_sq = crate::psnr::squared_error(a.as_raw(), b.as_raw());
         let n = a.as_raw().len();
-        worst = worst.min(psnr(pair_sq / n as f64));
+        worst = worst.min(crate::psnr::from_mse(pair_sq / n as f64));
         squared += pair_sq;
         count += n;
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let pooled = psnr(squared / count as f64);
+    let pooled = crate::psnr::from_mse(squared / count as f64);
     let validation = Validation {
         psnr_db: round2(pooled),
         min_psnr_db: round2(worst),
@@ -125,7 +120,7 @@ pub fn run(args: &ValidateOpenvinoArgs) -> Result<()> {
             adain_models::install_paths::OPENVINO_EP_VERSION,
             contents.len(),
             styles.len(),
-            cpu_model()
+            crate::bench::cpu_model()
         ),
     };
     tracing::info!(
@@ -149,26 +144,6 @@ pub fn run(args: &ValidateOpenvinoArgs) -> Result<()> {
     Ok(())
 }
 
-fn psnr(mse: f64) -> f64 {
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64 * 255.0 / mse).log10()
-    }
-}
-
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|c| {
-            c.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split(':').nth(1))
-                .map(|m| m.trim().to_string())
-        })
-        .unwrap_or_else(|| "an unknown CPU".into())
 }

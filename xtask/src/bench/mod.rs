@@ -381,15 +381,21 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
-fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
+/// The CPU's model name, as /proc/cpuinfo gives it ("?" where it cannot be read).
+pub(crate) fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap_or_default()
         .lines()
         .find(|l| l.starts_with("model name"))
         .and_then(|l| l.split(':').nth(1))
         .unwrap_or("?")
         .trim()
-        .to_string();
+        .to_string()
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpu_model();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     // The flags that decide which kernels and precisions are fast here.
     const FLAGS: [&str; 8] = [

@@ -50,7 +50,14 @@ pub fn run(setup: &Setup<'_>, inputs: &Inputs, size: u32, precision: &str) -> Re
         .arg(&stats)
         .arg("--model")
         .arg(package)
-        .args(["--precision", graphs, "--ep", ep, "--threads", &threads.to_string()])
+        .args([
+            "--precision",
+            graphs,
+            "--ep",
+            ep,
+            "--threads",
+            &threads.to_string(),
+        ])
         .output()
         .context("running adain stats")?;
     if !made.status.success() {

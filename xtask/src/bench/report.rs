@@ -373,17 +373,7 @@ fn psnr_files(a: &Path, b: &Path) -> Option<f64> {
     if a.len() != b.len() || a.is_empty() {
         return None;
     }
-    let mse = a
-        .iter()
-        .zip(&b)
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum::<f64>()
-        / a.len() as f64;
-    Some(if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0 * 255.0 / mse).log10()
-    })
+    Some(crate::psnr::of(&a, &b))
 }
 
 #[cfg(test)]

@@ -284,18 +284,7 @@ fn psnr(a: &Path, b: &Path) -> Result<f64> {
         a.dimensions() == b.dimensions(),
         "the two results differ in size"
     );
-    let squared: f64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .sum();
-    let mse = squared / a.as_raw().len() as f64;
-    Ok(if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (255.0f64.powi(2) / mse).log10()
-    })
+    Ok(crate::psnr::of(a.as_raw(), b.as_raw()))
 }
 
 /// The binary and the library need glibc ≤ the version they were linked for, and older than this

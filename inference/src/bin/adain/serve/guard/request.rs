@@ -35,14 +35,19 @@ pub async fn guard_request(
     }
     let late = Arc::new(Mutex::new(None));
     let limits = state.limits;
-    let request = request.map(|body| {
-        Body::new(PacedBody::new(
-            body,
-            limits.body,
-            limits.min_body_rate,
-            late.clone(),
-        ))
-    });
+    // A request without a body (most GETs) needs no pacing, nor its timer.
+    let request = if request.body().is_end_stream() {
+        request
+    } else {
+        request.map(|body| {
+            Body::new(PacedBody::new(
+                body,
+                limits.body,
+                limits.min_body_rate,
+                late.clone(),
+            ))
+        })
+    };
     let mut response = next.run(request).await;
     let late = late.lock().unwrap_or_else(|p| p.into_inner()).take();
     if let Some(detail) = late {
