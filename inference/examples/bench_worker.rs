@@ -127,7 +127,9 @@ fn main() -> Result<()> {
     };
     let provider = match request {
         ProviderRequest::Only(p) => p,
-        ProviderRequest::Auto => bail!("--ep auto: name the provider to measure"),
+        ProviderRequest::Auto | ProviderRequest::Prefer(_) => {
+            bail!("--ep auto: name the provider to measure")
+        }
     };
     let package = ModelPackage::load_for(
         &args.model,

@@ -17,7 +17,7 @@ use crate::encoder::Encoder;
 use crate::error::Result;
 use crate::image_io::{from_planar, to_planar};
 use crate::package::ModelPackage;
-use crate::runtime::{Provider, SessionOptions};
+use crate::runtime::{Provider, ProviderRequest, SessionOptions};
 use crate::style;
 
 /// relu4_1 features of a content image, with the size the result must have.
@@ -61,6 +61,10 @@ impl Stylizer {
     pub fn new(package: &ModelPackage, options: &SessionOptions) -> Result<Self> {
         // OpenVINO's `auto` arithmetic follows what the package validates.
         let mut options = options.clone();
+        // `auto` follows the package where it chose OpenVINO (no GPU, and the faster path here).
+        if options.request == ProviderRequest::Auto && package.provider() == Provider::OpenVino {
+            options.request = ProviderRequest::Prefer(Provider::OpenVino);
+        }
         options.provider_options.openvino_precision = options
             .provider_options
             .openvino_precision

@@ -205,10 +205,63 @@ fn info_lists_the_plugin_and_what_it_runs() {
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(line.contains("usable: yes"), "{line}");
     assert!(stdout.contains("OpenVINO plugin"), "{stdout}");
-    assert!(
-        stdout.contains("--ep auto runs on CPU"),
-        "auto is unchanged: {stdout}"
-    );
+    // No GPU provider here: auto is the CPU provider, or OpenVINO where AMX makes it faster.
+    let auto = stdout
+        .lines()
+        .find(|l| l.contains("--ep auto runs on"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(auto.contains("runs on CPU"), "{auto}");
+    assert_eq!(auto.contains("OpenVINO"), openvino::cpu_has_amx(), "{auto}");
+}
+
+#[test]
+fn auto_takes_openvino_only_with_amx_a_validated_package_and_the_plugin() {
+    use adain::runtime::ep::openvino::{auto_choice_assuming, AutoChoice};
+    use adain_models::manifest::{Manifest, OPENVINO_BF16};
+    let validated = Manifest::load(default_model()).unwrap();
+    assert!(validated.validated_runtime(OPENVINO_BF16).is_some());
+    let mut unvalidated = validated.clone();
+    unvalidated.runtime_validations.clear();
+    let decide = |amx, manifest: &Manifest, loads| auto_choice_assuming(amx, manifest, || loads);
+    assert_eq!(decide(true, &validated, true), AutoChoice::Taken);
+    for (amx, manifest, loads, why) in [
+        (false, &validated, true, "AMX"),
+        (true, &unvalidated, true, "validate"),
+        (true, &validated, false, "plugin"),
+    ] {
+        match decide(amx, manifest, loads) {
+            AutoChoice::NotTaken(reason) => assert!(reason.contains(why), "{reason}"),
+            AutoChoice::Taken => panic!("taken without {why}"),
+        }
+    }
+
+    // This machine: the default model's graphs and sessions follow the rule, and `adain info` says why.
+    if plugin().is_none() {
+        return;
+    }
+    let amx = openvino::cpu_has_amx();
+    let package = ModelPackage::load_for_request(
+        default_model(),
+        PrecisionChoice::Auto,
+        ProviderRequest::Auto,
+    )
+    .unwrap();
+    let expected = if amx {
+        Provider::OpenVino
+    } else {
+        Provider::Cpu
+    };
+    assert_eq!(package.provider(), expected);
+    let stylizer = Stylizer::new(&package, &SessionOptions::default()).unwrap();
+    assert_eq!(stylizer.providers(), (expected, expected));
+    let info = adain(&["info", "--model", arg(default_model())]);
+    let stdout = String::from_utf8_lossy(&info.stdout);
+    let said = if amx {
+        "auto on OpenVINO: the fp32 graphs in bf16 (AMX)"
+    } else {
+        "(not OpenVINO: it beats int8 only with AMX, which this CPU lacks)"
+    };
+    assert!(stdout.contains(said), "{stdout}");
 }
 
 #[test]

@@ -18,6 +18,7 @@ pub use locate::{
 };
 
 use crate::error::{AdainError, Result};
+use crate::runtime::ep::openvino::{self, AutoChoice};
 use crate::runtime::{Provider, ProviderRequest};
 
 pub use adain_models::package::Precision;
@@ -77,6 +78,8 @@ pub struct ModelPackage {
     encoder_path: PathBuf,
     decoder_path: PathBuf,
     checks: Vec<Check>,
+    /// The provider the graphs were chosen for.
+    provider: Provider,
 }
 
 impl ModelPackage {
@@ -107,7 +110,7 @@ impl ModelPackage {
     ) -> Result<Self> {
         let dir = dir.as_ref();
         let manifest = Self::manifest_in(dir)?;
-        match precision.into() {
+        let package = match precision.into() {
             PrecisionChoice::Exact(p) => {
                 let package = Self::load_exact(dir, manifest, p.as_str(), None)?;
                 if p == Precision::Int8 && provider == Provider::Cpu && !int8_kernels_exact() {
@@ -117,10 +120,16 @@ impl ModelPackage {
                         format!("{INT8_NEEDS_EXACT_KERNELS}. Use --precision fp32 (or auto)"),
                     ));
                 }
-                Ok(package)
+                package
             }
-            PrecisionChoice::Auto => Self::load_auto(dir, manifest, provider, int8_kernels_exact()),
-        }
+            PrecisionChoice::Auto => {
+                Self::load_auto(dir, manifest, provider, int8_kernels_exact())?
+            }
+        };
+        Ok(Self {
+            provider,
+            ..package
+        })
     }
 
     /// `auto` as [`Self::load_for`] resolves it, deciding as on a CPU whose int8 kernels are
@@ -197,7 +206,7 @@ impl ModelPackage {
     ) -> Result<Self> {
         let precision = precision.into();
         let provider = match request {
-            ProviderRequest::Only(p) => p,
+            ProviderRequest::Only(p) | ProviderRequest::Prefer(p) => p,
             ProviderRequest::Auto if precision != PrecisionChoice::Auto => Provider::Cpu,
             ProviderRequest::Auto => request
                 .candidates()
@@ -205,7 +214,26 @@ impl ModelPackage {
                 .find(|p| *p == Provider::Cpu || p.in_library().unwrap_or(false))
                 .unwrap_or(Provider::Cpu),
         };
-        Self::load_for(dir, precision, provider)
+        if request != ProviderRequest::Auto || provider != Provider::Cpu {
+            return Self::load_for(dir, precision, provider);
+        }
+        // No GPU: OpenVINO where it is the faster path for this package on this CPU.
+        let manifest = Self::manifest_in(dir.as_ref())?;
+        match openvino::auto_choice(&manifest) {
+            AutoChoice::Taken => Self::load_for(dir, precision, Provider::OpenVino),
+            AutoChoice::NotTaken(why) => {
+                let mut package = Self::load_for(dir, precision, Provider::Cpu)?;
+                if let Some(check) = package.checks.iter_mut().find(|c| c.what == "precision") {
+                    check.detail.push_str(&format!(" (not OpenVINO: {why})"));
+                }
+                Ok(package)
+            }
+        }
+    }
+
+    /// The provider the graphs were chosen for: what `auto` resolved to, or the one requested.
+    pub fn provider(&self) -> Provider {
+        self.provider
     }
 
     fn load_exact(
@@ -284,6 +312,7 @@ impl ModelPackage {
             encoder_path,
             decoder_path,
             checks,
+            provider: Provider::Cpu,
         })
     }
 

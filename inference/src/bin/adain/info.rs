@@ -80,7 +80,12 @@ fn print_runtime(args: &InfoArgs) -> bool {
         );
     }
     if let Some(p) = auto_pick {
-        println!("  --ep auto runs on {p}");
+        let openvino = if p == Provider::Cpu && adain::runtime::ep::openvino::cpu_has_amx() {
+            ", or on OpenVINO where the package validates its bf16 (see the package's checks)"
+        } else {
+            ""
+        };
+        println!("  --ep auto runs on {p}{openvino}");
     }
     print_openvino(&options);
     if Provider::TensorRt.compiled_in() {
@@ -104,7 +109,7 @@ fn print_openvino(options: &adain::runtime::SessionOptions) {
         adain::runtime::InferencePrecision::Bf16 => "bf16 (--precision bf16)",
         adain::runtime::InferencePrecision::F32 => "fp32",
         adain::runtime::InferencePrecision::Auto => {
-            "bf16 where the package validates it, else fp32"
+            "bf16 where the package validates it and the CPU has AMX, else fp32"
         }
     };
     let bf16 = match (openvino::cpu_has_bf16(), openvino::cpu_has_amx()) {

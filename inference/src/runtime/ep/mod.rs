@@ -1,7 +1,8 @@
 //! Execution providers: one file per provider, and the choice between them.
 //!
 //! An explicitly requested provider that cannot be registered is an error, never a silent fall-back
-//! to the CPU; only `auto` walks TensorRT → CUDA → CPU, and it reports which one it took.
+//! to the CPU; only `auto` walks TensorRT → CUDA → (OpenVINO on CPUs with AMX) → CPU, and it reports
+//! which one it took.
 
 mod cuda;
 pub mod openvino;
@@ -129,11 +130,15 @@ impl fmt::Display for Provider {
 /// What the user asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ProviderRequest {
-    /// The fastest provider that registers: TensorRT, then CUDA, then CPU.
+    /// The fastest provider that registers: TensorRT, then CUDA, then OpenVINO where
+    /// [`openvino::auto_choice`] takes it for the package, then CPU.
     #[default]
     Auto,
     /// Exactly this one, or an error.
     Only(Provider),
+    /// This one, else the CPU provider: what `Auto` becomes once the package shows OpenVINO is
+    /// the faster path here (see [`openvino::auto_choice`]).
+    Prefer(Provider),
 }
 
 impl ProviderRequest {
@@ -145,6 +150,8 @@ impl ProviderRequest {
                 .filter(|p| p.compiled_in())
                 .collect(),
             ProviderRequest::Only(p) => vec![p],
+            ProviderRequest::Prefer(Provider::Cpu) => vec![Provider::Cpu],
+            ProviderRequest::Prefer(p) => vec![p, Provider::Cpu],
         }
     }
 }

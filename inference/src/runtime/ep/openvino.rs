@@ -97,14 +97,72 @@ pub fn cpu_has_amx() -> bool {
     }
 }
 
+/// Why `--ep auto` runs on OpenVINO for a package, or why it stays on the CPU provider.
+///
+/// The rule, from measurements at 512² (cached statistics, steady state, 2 threads):
+/// - With AMX (an Intel Xeon with AMX, the encoder and decoder sessions timed one by one): OpenVINO's
+///   bf16 about 165 ms against 369 ms for the CPU provider's int8, at higher fidelity (50 dB against
+///   33 dB PSNR to fp32 on a real pair). Taken, when the package records bf16 as validated against
+///   fp32 and the plugin loads.
+/// - With AVX512-BF16 and VNNI but no AMX (an Intel Xeon, `cargo xtask bench`): the CPU provider's
+///   int8 374 ms; OpenVINO
+///   fp32 856, bf16 1514, int8 321 warm but 665 against 558 ms for a one-shot run. Not taken.
+/// - Without VNNI (AVX2 only) nothing has been measured to beat the CPU provider. Not taken.
+pub fn auto_choice(manifest: &adain_models::manifest::Manifest) -> AutoChoice {
+    auto_choice_assuming(cpu_has_amx(), manifest, in_library)
+}
+
+/// [`auto_choice`] on a CPU that has AMX or not, with the plugin's loading as given, so that each
+/// branch can be checked on any machine.
+#[doc(hidden)]
+pub fn auto_choice_assuming(
+    amx: bool,
+    manifest: &adain_models::manifest::Manifest,
+    plugin_loads: impl FnOnce() -> bool,
+) -> AutoChoice {
+    if !amx {
+        return AutoChoice::NotTaken("it beats int8 only with AMX, which this CPU lacks");
+    }
+    if manifest
+        .validated_runtime(adain_models::manifest::OPENVINO_BF16)
+        .is_none()
+    {
+        return AutoChoice::NotTaken("the package does not validate its bf16");
+    }
+    if !plugin_loads() {
+        return AutoChoice::NotTaken("its plugin is not installed");
+    }
+    AutoChoice::Taken
+}
+
+/// What [`auto_choice`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoChoice {
+    /// Run the fp32 graphs on OpenVINO in bf16.
+    Taken,
+    /// Stay on the CPU provider, for this reason.
+    NotTaken(&'static str),
+}
+
+/// The plugin an embedding program carries (the Python wheel sets it at import).
+static BUNDLED_PLUGIN: OnceLock<PathBuf> = OnceLock::new();
+
+/// Names the plugin that came with the program embedding this library, looked in after
+/// `ADAIN_OPENVINO_PLUGIN`; the first call wins.
+pub fn use_bundled_plugin(plugin: PathBuf) {
+    let _ = BUNDLED_PLUGIN.set(plugin);
+}
+
 /// The places the plugin may be, in the order they are tried.
 pub fn plugin_candidates() -> Vec<PathBuf> {
     if let Some(file) = std::env::var_os(PLUGIN_VARIABLE).filter(|v| !v.is_empty()) {
         return vec![PathBuf::from(file)];
     }
-    executable_dir()
-        .map(|dir| dir.join(OPENVINO_FOLDER).join(OPENVINO_PLUGIN_LIBRARY))
+    BUNDLED_PLUGIN
+        .get()
+        .cloned()
         .into_iter()
+        .chain(executable_dir().map(|dir| dir.join(OPENVINO_FOLDER).join(OPENVINO_PLUGIN_LIBRARY)))
         .chain([openvino_ep_dir().join(OPENVINO_PLUGIN_LIBRARY)])
         .collect()
 }
@@ -121,6 +179,7 @@ pub fn locate_plugin() -> Result<PathBuf> {
             reason: format!(
                 "its plugin {OPENVINO_PLUGIN_LIBRARY} was not found; looked in {}. `cargo xtask setup` \
                  installs it (PyPI onnxruntime-ep-openvino=={OPENVINO_EP_VERSION}, x86-64 Linux), \
+                 the release archives for x86-64 Linux and Windows carry it in {OPENVINO_FOLDER}/, \
                  or set {PLUGIN_VARIABLE}",
                 candidates
                     .iter()
