@@ -1,5 +1,6 @@
 //! The `adain` Python wheel (`cargo xtask wheel`), installed into a fresh venv with numpy and pytest
-//! from PyPI, passes python/tests: results equal to this command's, bad inputs raising, threads.
+//! from PyPI, passes python/tests: results equal to this command's, bad inputs raising, threads, and
+//! OpenVINO from the plugin the wheel carries.
 
 mod common;
 
@@ -27,12 +28,27 @@ fn the_wheel_installs_in_a_fresh_venv_and_passes_its_tests() {
         ])
         .arg(&wheel)
         .args(["pytest"]));
-    // Imported from the venv, not from the source tree: the bundled runtime and model are found.
+    // Imported from the venv, not from the source tree: the bundled runtime and model are found,
+    // and on x86-64 the bundled OpenVINO plugin (with its notices) rather than any other.
     let info = run(Command::new(&venv_python).args([
         "-c",
         "import adain; print(adain.runtime_info()[0]); print(adain.__file__)",
     ]));
     assert!(info.contains("site-packages/adain/_bundle/"), "{info}");
+    if cfg!(target_arch = "x86_64") {
+        let plugin = run(Command::new(&venv_python).args([
+            "-c",
+            "import adain, pathlib; p = pathlib.Path(adain.openvino_plugin()); print(p); \
+             print(sorted(f.name for f in p.parent.iterdir()))",
+        ]));
+        assert!(
+            plugin.contains("site-packages/adain/_bundle/openvino/"),
+            "{plugin}"
+        );
+        for notice in ["third-party-programs.txt", "README.txt"] {
+            assert!(plugin.contains(notice), "{notice}: {plugin}");
+        }
+    }
     let tests: &Path = &common::workspace().join("python").join("tests");
     // The Ray tests run in their own venv (python_ray.rs).
     let report = run(Command::new(&venv_python)

@@ -13,17 +13,34 @@ use pyo3::prelude::*;
 static DEFAULT_MODEL: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
 /// Called once by `adain/__init__.py`: loads the bundled ONNX Runtime library (when the wheel has
-/// one; else it is searched for as the `adain` command does) and records the bundled model.
+/// one; else it is searched for as the `adain` command does), records the bundled model and names
+/// the bundled OpenVINO plugin (x86-64 wheels), which `ep="openvino"` then loads first.
 #[pyfunction]
-#[pyo3(signature = (runtime=None, model=None))]
-fn _init(runtime: Option<std::path::PathBuf>, model: Option<std::path::PathBuf>) -> PyResult<()> {
+#[pyo3(signature = (runtime=None, model=None, openvino=None))]
+fn _init(
+    runtime: Option<std::path::PathBuf>,
+    model: Option<std::path::PathBuf>,
+    openvino: Option<std::path::PathBuf>,
+) -> PyResult<()> {
     if let Some(library) = runtime {
         adain::Runtime::init_from(&library).map_err(errors::to_py)?;
     }
     if let Some(model) = model {
         let _ = DEFAULT_MODEL.set(model);
     }
+    if let Some(plugin) = openvino {
+        adain::runtime::ep::openvino::use_bundled_plugin(plugin);
+    }
     Ok(())
+}
+
+/// The OpenVINO plugin `ep="openvino"` runs on (loading it if needed), or AdainError saying where it
+/// was looked for.
+#[pyfunction]
+fn openvino_plugin() -> PyResult<String> {
+    adain::runtime::ep::openvino::register()
+        .map(|p| p.display().to_string())
+        .map_err(errors::to_py)
 }
 
 /// The ONNX Runtime library in use (loading it if needed) and its version.
@@ -41,6 +58,7 @@ fn _adain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<gaussian::StyleGaussian>()?;
     m.add_function(wrap_pyfunction!(_init, m)?)?;
     m.add_function(wrap_pyfunction!(runtime_info, m)?)?;
+    m.add_function(wrap_pyfunction!(openvino_plugin, m)?)?;
     m.add_function(wrap_pyfunction!(arrays::load_image, m)?)?;
     m.add_function(wrap_pyfunction!(arrays::save_image, m)?)?;
     m.add("DEFAULT_MAX_PIXELS", adain::image_io::DEFAULT_MAX_PIXELS)?;

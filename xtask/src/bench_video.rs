@@ -2,7 +2,8 @@
 //! moving a window over still photographs (pans, a zoom), so where each pixel goes is known; the
 //! warping error of the stylized clip is compared for per-frame AdaIN and smoothed content
 //! statistics, with the photographs' own warping error as the floor. Then frames per second of the
-//! whole per-frame pipeline at 512×288 and 1280×720, fp32 and int8.
+//! whole per-frame pipeline at 512×288 and 1280×720: the CPU provider's fp32 and int8, and
+//! OpenVINO's paths where its plugin is installed.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -10,7 +11,8 @@ use std::time::Instant;
 
 use adain::adain::{target_features_with, StyleMix};
 use adain::package::{ModelPackage, Precision};
-use adain::runtime::{Provider, SessionOptions};
+use adain::runtime::ep::openvino;
+use adain::runtime::{InferencePrecision, Provider, SessionOptions};
 use adain::stylize::{ContentFeatures, Stylizer};
 use adain::video::flicker::{mean_warping_error, CameraMove, SyntheticClip};
 use adain::video::temporal::ContentStatsSmoother;
@@ -34,6 +36,12 @@ pub struct BenchVideoArgs {
     /// Frames timed per size and precision (0 skips the speed part)
     #[arg(long, default_value_t = 6)]
     pub timed_frames: usize,
+    /// Only the speed part (no flicker clips)
+    #[arg(long)]
+    pub speed_only: bool,
+    /// Leave out the OpenVINO rows of the speed part
+    #[arg(long)]
+    pub no_openvino: bool,
     /// Model package to measure [default: models/default]
     #[arg(long, value_name = "DIR")]
     pub model: Option<std::path::PathBuf>,
@@ -87,7 +95,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
         .map(|a| stylizer.adain_style_statistics(&a.render(640, 512, ART_SEED)))
         .collect::<adain::Result<_>>()?;
     let mut rows = Vec::new();
-    for (label, movement) in moves() {
+    for (label, movement) in moves().into_iter().filter(|_| !args.speed_only) {
         let mut floor = 0.0;
         let mut errors = vec![0.0; args.smoothing.len()];
         let mut deviation = vec![0.0; args.smoothing.len()];
@@ -120,13 +128,16 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
 
     // Speed: the whole per-frame pipeline (encode, smoothed AdaIN, decode), no file I/O.
     let mut speeds = Vec::new();
-    let precisions: &[Precision] = if args.timed_frames == 0 {
-        &[]
+    let paths = if args.timed_frames == 0 {
+        Vec::new()
     } else {
-        &[Precision::Fp32, Precision::Int8]
+        speed_paths(args.no_openvino)
     };
-    for &precision in precisions {
-        let package = ModelPackage::load_with_precision(&package_dir, precision)?;
+    for (label, provider, precision, arithmetic) in paths {
+        let package = ModelPackage::load_for(&package_dir, precision, provider)?;
+        let mut options = options.clone();
+        options.request = adain::runtime::ProviderRequest::Only(provider);
+        options.provider_options.openvino_precision = arithmetic;
         let mut stylizer = Stylizer::new(&package, &options)?;
         let style = stylizer.adain_style_statistics(&STYLES[0].render(640, 512, ART_SEED))?;
         for (w, h) in [(512u32, 288u32), (1280, 720)] {
@@ -159,8 +170,8 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
                 frames.render(&mut stylizer, &prepared, StyleMix::One(&style), 1.0)?;
             }
             let fps = args.timed_frames as f64 / started.elapsed().as_secs_f64();
-            tracing::info!("{precision} {w}x{h}: {fps:.2} frames/s");
-            speeds.push((precision.as_str(), w, h, fps));
+            tracing::info!("{label} {w}x{h}: {fps:.2} frames/s");
+            speeds.push((label, w, h, fps));
         }
     }
 
@@ -194,6 +205,24 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
         out_dir.join(format!("{name}.md")).display()
     );
     Ok(())
+}
+
+/// The timed paths: (label, provider, graphs, OpenVINO's arithmetic). The CPU provider's fp32 and
+/// int8, then, where OpenVINO's plugin is installed, its fp32, bf16 (on CPUs with bf16) and int8.
+fn speed_paths(no_openvino: bool) -> Vec<(&'static str, Provider, Precision, InferencePrecision)> {
+    use InferencePrecision::{Bf16, F32};
+    let mut paths = vec![
+        ("fp32", Provider::Cpu, Precision::Fp32, F32),
+        ("int8", Provider::Cpu, Precision::Int8, F32),
+    ];
+    if !no_openvino && openvino::locate_plugin().is_ok() {
+        paths.push(("openvino:fp32", Provider::OpenVino, Precision::Fp32, F32));
+        if openvino::cpu_has_bf16() {
+            paths.push(("openvino:bf16", Provider::OpenVino, Precision::Fp32, Bf16));
+        }
+        paths.push(("openvino:int8", Provider::OpenVino, Precision::Int8, F32));
+    }
+    paths
 }
 
 /// A photograph scaled so its shorter side is 600 px: room for the clips' moves.
@@ -283,7 +312,8 @@ fn report(
     }
     let _ = writeln!(
         md,
-        "\n## Speed: frames per second, encode + AdaIN + decode (no file I/O), CPU\n\n| size | precision | frames/s |\n|---|---|---|"
+        "\n## Speed: frames per second, encode + AdaIN + decode (no file I/O)\n\n{}\n\n| size | path | frames/s |\n|---|---|---|",
+        crate::bench::machine()
     );
     for (precision, w, h, fps) in speeds {
         let _ = writeln!(md, "| {w}x{h} | {precision} | {fps:.2} |");

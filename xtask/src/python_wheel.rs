@@ -1,7 +1,7 @@
 //! `cargo xtask wheel`: the `adain` Python wheel (python/). maturin builds the extension (abi3,
-//! CPython ≥ 3.9); then the ONNX Runtime library with its licence files and the default model go into
-//! `adain/_bundle/`, with their lines in the wheel's RECORD, so that `pip install` gives a package
-//! that runs with nothing else installed.
+//! CPython ≥ 3.9); then the ONNX Runtime library with its licence files, OpenVINO's plugin (x86-64)
+//! with its notices and the default model go into `adain/_bundle/`, with their lines in the wheel's
+//! RECORD, so that `pip install` gives a package that runs with nothing else installed.
 
 use std::fs;
 use std::io::{Read, Write};
@@ -135,6 +135,24 @@ fn bundled_files() -> Result<Vec<(String, PathBuf)>> {
             .into_owned();
         files.push((format!("adain/_bundle/onnxruntime-{name}"), licence));
     }
+    // OpenVINO's plugin and what it loads, in one folder (x86-64 only), with its notices.
+    if let Some(openvino) = crate::setup::openvino_ep::files_for(host)? {
+        for library in &openvino.libraries {
+            let name = library
+                .file_name()
+                .context("library name")?
+                .to_string_lossy();
+            files.push((format!("adain/_bundle/openvino/{name}"), library.clone()));
+        }
+        files.push((
+            "adain/_bundle/openvino/third-party-programs.txt".into(),
+            openvino.notices,
+        ));
+        files.push((
+            "adain/_bundle/openvino/README.txt".into(),
+            crate::setup::openvino_ep::notice_file()?,
+        ));
+    }
     let package = default_package();
     let manifest = adain_models::manifest::Manifest::load(&package)
         .with_context(|| format!("{}: not a model package", package.display()))?;
@@ -179,7 +197,7 @@ fn bundle(from: &Path, to: &Path, files: &[(String, PathBuf)]) -> Result<()> {
     let record_name = record_name.context("the wheel has no RECORD")?;
     for (name, path) in files {
         let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let mode = if name.contains("onnxruntime.so") {
+        let mode = if name.ends_with(".so") || name.contains(".so.") {
             0o755
         } else {
             0o644

@@ -6,7 +6,8 @@
     art = adain.load_image("painting.jpg")
     adain.save_image(stylizer.stylize(photo, style=art, alpha=0.8), "out.png")
 
-The wheel carries the ONNX Runtime library and the default model in ``adain/_bundle``; without them
+The wheel carries the ONNX Runtime library, the default model and (x86-64) OpenVINO's plugin in
+``adain/_bundle``; without them
 (a development build) the library is searched for as the ``adain`` command does (``ORT_DYLIB_PATH``,
 then the cache of ``cargo xtask setup``) and ``Stylizer(model=...)`` needs a package folder.
 """
@@ -20,6 +21,7 @@ from ._adain import (
     StyleStats,
     Stylizer,
     load_image,
+    openvino_plugin,
     runtime_info,
     save_image,
 )
@@ -30,6 +32,7 @@ __all__ = [
     "StyleStats",
     "Stylizer",
     "load_image",
+    "openvino_plugin",
     "runtime_info",
     "save_image",
 ]
@@ -46,4 +49,5 @@ _model = _BUNDLE / "models" / "default"
 _adain._init(
     runtime=_bundled("*onnxruntime*"),
     model=str(_model) if (_model / "manifest.json").is_file() else None,
+    openvino=_bundled("openvino/*providers_openvino_plugin*"),
 )

@@ -1,5 +1,6 @@
 //! The high-resolution number: one tiled stylization of a large image through the `adain` command (as a
-//! user runs it), its wall time and its peak resident memory (the command logs VmHWM with -v).
+//! user runs it), its wall time and its peak resident memory (the command logs VmHWM with -v), once
+//! per path (`auto`, and OpenVINO's where its plugin is installed).
 
 use std::path::Path;
 use std::process::Command;
@@ -9,6 +10,8 @@ use anyhow::{bail, Context, Result};
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HiRes {
+    /// The flags the path adds to the command (`auto` when none).
+    pub path: String,
     pub side: u32,
     pub seconds: f64,
     pub peak_rss_mib: Option<f64>,
@@ -23,10 +26,19 @@ pub fn run(
     style: &Path,
     side: u32,
     threads: usize,
+    flags: &[&str],
     out: &Path,
 ) -> Result<HiRes> {
-    tracing::info!("{side}²: one tiled run through the adain command (a few minutes on 2 cores)");
-    let result = out.join(format!("stylized_{side}.png"));
+    let path = if flags.is_empty() {
+        "auto".to_string()
+    } else {
+        flags.join(" ")
+    };
+    tracing::info!("{side}², {path}: one tiled run through the adain command (minutes on 2 cores)");
+    let result = out.join(format!(
+        "stylized_{side}_{}.png",
+        path.replace([' ', '-'], "")
+    ));
     let started = Instant::now();
     let output = Command::new(adain)
         .args(["stylize", "-v"])
@@ -35,6 +47,7 @@ pub fn run(
         .arg(style)
         .arg("--model")
         .arg(package)
+        .args(flags)
         .args(["--threads", &threads.to_string(), "-o"])
         .arg(&result)
         .env("RUST_LOG", "warn,adain=debug")
@@ -55,6 +68,7 @@ pub fn run(
     let tiling =
         line("in tiles of").map(|l| l.split("INFO").last().unwrap_or(&l).trim().to_string());
     Ok(HiRes {
+        path,
         side,
         seconds,
         peak_rss_mib,

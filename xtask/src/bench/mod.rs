@@ -210,17 +210,30 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         Some(adain) => {
             let content = inputs::write_large(&out.join("inputs"), args.hires)?;
             let style = inputs::write(&out.join("inputs"), 512)?.style_png;
-            Some(hires::run(
-                &adain,
-                &package,
-                &content,
-                &style,
-                args.hires,
-                args.threads,
-                &out.join("outputs"),
-            )?)
+            let mut paths: Vec<&[&str]> = vec![&[]];
+            if openvino {
+                paths.extend([
+                    &["--ep", "openvino"][..],
+                    &["--ep", "openvino", "--precision", "int8"],
+                ]);
+            }
+            paths
+                .into_iter()
+                .map(|flags| {
+                    hires::run(
+                        &adain,
+                        &package,
+                        &content,
+                        &style,
+                        args.hires,
+                        args.threads,
+                        flags,
+                        &out.join("outputs"),
+                    )
+                })
+                .collect::<Result<Vec<_>>>()?
         }
-        None => None,
+        None => Vec::new(),
     };
 
     let rows = report::rows(&measured);
@@ -279,7 +292,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         &rows,
         &profiles,
         &oneshots,
-        hires.as_ref(),
+        &hires,
     )?;
     println!("{md}");
     tracing::info!("wrote {} and bench.json", out.join("bench.md").display());
@@ -393,7 +406,8 @@ pub(crate) fn cpu_model() -> String {
         .to_string()
 }
 
-fn machine() -> String {
+/// The CPU, its core count and the flags that decide which kernels and precisions are fast.
+pub(crate) fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpu_model();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());

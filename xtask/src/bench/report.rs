@@ -145,7 +145,7 @@ pub fn write(
     rows: &[Row],
     profiles: &BTreeMap<String, Profile>,
     oneshots: &[OneShot],
-    hires: Option<&HiRes>,
+    hires: &[HiRes],
 ) -> Result<String> {
     let mut md = String::from("# adain benchmark\n\n");
     for (k, v) in &context.info {
@@ -195,11 +195,15 @@ pub fn write(
     }
     md.push_str(&profile_tables(profiles));
     md.push_str(&oneshot_table(oneshots, rows));
-    if let Some(h) = hires {
+    if !hires.is_empty() {
+        md.push_str("\n## High resolution\n\n| image | path | wall time | peak RSS | tiling |\n|---|---|---:|---:|---|\n");
+    }
+    for h in hires {
         let _ = writeln!(
             md,
-            "\n## High resolution\n\n| image | wall time | peak RSS | tiling |\n|---|---:|---:|---|\n| {0}×{0} through `adain stylize` | {1:.1} s | {2} | {3} |",
+            "| {0}×{0} through `adain stylize` | {1} | {2:.1} s | {3} | {4} |",
             h.side,
+            h.path,
             h.seconds,
             opt(h.peak_rss_mib, |v| format!("{v:.0} MiB")),
             h.tiling.as_deref().unwrap_or("-")

@@ -7,6 +7,7 @@ use std::io::{BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use adain::package::DEFAULT_PACKAGE;
+use adain_models::install_paths::OPENVINO_FOLDER;
 use adain_models::manifest::MANIFEST_FILE;
 use anyhow::{Context, Result};
 use flate2::write::GzEncoder;
@@ -25,6 +26,8 @@ pub struct Contents {
     /// File name of the runtime library inside the archive (what the binary looks for first).
     pub runtime_name: String,
     pub runtime_licenses: Vec<PathBuf>,
+    /// OpenVINO's plugin and what it loads (x86-64 Linux and Windows), for `--ep openvino`.
+    pub openvino: Option<crate::setup::openvino_ep::PluginFiles>,
     /// Model package folder, shipped as `models/default`.
     pub package: PathBuf,
     /// The package's graphs (relative paths, as the manifest lists them).
@@ -86,14 +89,35 @@ pub fn layout(c: &Contents) -> Vec<Entry> {
             mode: 0o644,
         });
     }
-    for license in &c.runtime_licenses {
-        let name = license
-            .file_name()
+    let name_of = |p: &Path| {
+        p.file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+            .unwrap_or_default()
+    };
+    for license in &c.runtime_licenses {
         entries.push(Entry {
-            path: at(&format!("licenses/onnxruntime/{name}")),
+            path: at(&format!("licenses/onnxruntime/{}", name_of(license))),
             source: Source::File(license.clone()),
+            mode: 0o644,
+        });
+    }
+    // The plugin and its libraries in one folder beside the binary, where `--ep openvino` looks.
+    if let Some(openvino) = &c.openvino {
+        for library in &openvino.libraries {
+            entries.push(Entry {
+                path: at(&format!("{OPENVINO_FOLDER}/{}", name_of(library))),
+                source: Source::File(library.clone()),
+                mode: 0o755,
+            });
+        }
+        entries.push(Entry {
+            path: at(&format!("licenses/openvino/{}", name_of(&openvino.notices))),
+            source: Source::File(openvino.notices.clone()),
+            mode: 0o644,
+        });
+        entries.push(Entry {
+            path: at("licenses/openvino/README.txt"),
+            source: Source::Text(crate::setup::openvino_ep::NOTICE.into()),
             mode: 0o644,
         });
     }
@@ -342,6 +366,13 @@ mod tests {
             runtime: file("lib", "library"),
             runtime_name: "onnxruntime.dll".into(),
             runtime_licenses: vec![file("LICENSE", "licence")],
+            openvino: Some(crate::setup::openvino_ep::PluginFiles {
+                libraries: vec![
+                    file("plugin.dll", "plugin"),
+                    file("openvino.dll", "runtime"),
+                ],
+                notices: file("third-party-programs.txt", "notices"),
+            }),
             package: dir.to_path_buf(),
             package_files: vec!["encoder.onnx".into(), "decoder.onnx".into()],
             readme: "hi".into(),
@@ -370,6 +401,32 @@ mod tests {
             );
         }
         assert!(paths.iter().all(|p| p.starts_with("adain-1-x/")));
+        // OpenVINO's plugin with its libraries in openvino/ beside the binary, where the runtime
+        // looks; its notices with the other licences.
+        let beside = |rel: &str| folder_of(&paths[0]).join(rel);
+        for rel in ["openvino/plugin.dll", "openvino/openvino.dll"] {
+            assert!(
+                paths.iter().any(|p| Path::new(p) == beside(rel)),
+                "{rel}: {paths:?}"
+            );
+        }
+        for rel in [
+            "licenses/openvino/third-party-programs.txt",
+            "licenses/openvino/README.txt",
+        ] {
+            assert!(
+                paths.iter().any(|p| Path::new(p) == beside(rel)),
+                "{rel}: {paths:?}"
+            );
+        }
+        // Without the plugin (aarch64), none of it.
+        let without = Contents {
+            openvino: None,
+            ..c
+        };
+        assert!(layout(&without)
+            .iter()
+            .all(|e| !e.path.contains("openvino")));
     }
 
     #[test]

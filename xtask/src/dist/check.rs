@@ -3,7 +3,8 @@
 //! target's own code (natively, under qemu-aarch64 or under wine), and check that:
 //! - the binary takes the runtime library and the model from the unpacked folder, and `--version`
 //!   names its target and the runtime it loaded;
-//! - a small stylization matches this machine's native fp32 result on the same inputs (PSNR);
+//! - a small stylization matches this machine's native fp32 result on the same inputs (PSNR), and
+//!   where the archive carries OpenVINO's plugin, `--ep openvino` loads it from there and matches too;
 //! - a Linux build needs no newer glibc than it was linked for, and an older one than this machine's.
 
 use std::fs::File;
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
 
-use adain_models::install_paths::ONNX_RUNTIME_VERSION;
+use adain_models::install_paths::{ONNX_RUNTIME_VERSION, OPENVINO_FOLDER};
 use anyhow::{bail, ensure, Context, Result};
 use flate2::read::GzDecoder;
 
@@ -93,6 +94,26 @@ pub fn run(
     if target.os() == "linux" {
         check_glibc(&binary, &library)?;
     }
+    // OpenVINO's plugin where it ships (x86-64), and no openvino/ folder elsewhere.
+    let openvino = crate::setup::openvino_ep::plugin_name(target)
+        .map(|name| dir.join(OPENVINO_FOLDER).join(name));
+    match &openvino {
+        Some(plugin) => ensure!(
+            plugin.is_file()
+                && dir
+                    .join("licenses/openvino/third-party-programs.txt")
+                    .is_file(),
+            "{} should carry OpenVINO's plugin {} and its notices",
+            archive.display(),
+            plugin.strip_prefix(&unpacked).unwrap_or(plugin).display()
+        ),
+        None => ensure!(
+            !dir.join(OPENVINO_FOLDER).exists(),
+            "{} carries an {OPENVINO_FOLDER}/ folder, but OpenVINO does not ship for {}",
+            archive.display(),
+            target.triple()
+        ),
+    }
 
     // A work folder outside the unpacked one, with inputs made by the project.
     let work = root.join("work");
@@ -110,7 +131,18 @@ pub fn run(
         Reference::Release(_) if target == Target::LinuxX86_64 => None,
         other => Some(other.binary()),
     };
-    let result = exercise(target, &runner, &binary, &library, &model, &work, compare_with);
+    let result = exercise(
+        target,
+        &runner,
+        &Unpacked {
+            binary: &binary,
+            library: &library,
+            model: &model,
+            openvino: openvino.as_deref(),
+        },
+        &work,
+        compare_with,
+    );
     runner.finish();
     let checked = result?;
     tracing::info!(
@@ -132,15 +164,28 @@ pub fn run(
     Ok(checked)
 }
 
+/// The files of an unpacked archive that its check runs.
+struct Unpacked<'a> {
+    binary: &'a Path,
+    library: &'a Path,
+    model: &'a Path,
+    /// OpenVINO's plugin, where the archive carries one.
+    openvino: Option<&'a Path>,
+}
+
 fn exercise(
     target: Target,
     runner: &Runner,
-    binary: &Path,
-    library: &Path,
-    model: &Path,
+    unpacked: &Unpacked,
     work: &Path,
     reference: Option<&Path>,
 ) -> Result<Checked> {
+    let Unpacked {
+        binary,
+        library,
+        model,
+        openvino,
+    } = *unpacked;
     let run = |args: &[&str]| -> Result<Output> {
         let output = runner
             .command(binary, work)
@@ -224,6 +269,29 @@ fn exercise(
         }
         None => None,
     };
+
+    // The same stylization on OpenVINO's plugin from the archive (full precision, as the CPU
+    // provider's; only float rounding apart).
+    if let Some(plugin) = openvino {
+        let info =
+            String::from_utf8_lossy(&run(&["info", "--ep", "openvino"])?.stdout).into_owned();
+        ensure!(
+            info.contains(&format!("OpenVINO plugin {}", runner.shown(plugin))),
+            "adain did not load OpenVINO's plugin {}:\n{info}",
+            runner.shown(plugin)
+        );
+        run(&[&small[..], &["openvino.png", "--ep", "openvino"]].concat())?;
+        let db = psnr(&work.join("out.png"), &work.join("openvino.png"))?;
+        ensure!(
+            db >= MIN_PSNR_DB,
+            "the {} build's OpenVINO result is {db:.1} dB from its CPU result (want ≥ {MIN_PSNR_DB} dB)",
+            target.triple()
+        );
+        tracing::info!(
+            "{}: OpenVINO's result {db:.1} dB from the CPU provider's",
+            target.triple()
+        );
+    }
 
     if let Runner::Native = runner {
         Artwork::Mosaic

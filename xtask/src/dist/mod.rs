@@ -1,6 +1,7 @@
 //! `cargo xtask dist`: release archives that run with nothing installed — the `adain` binary, the
-//! ONNX Runtime library for its platform next to it and the default model under models/default,
-//! which is where the binary looks first (see inference/src/runtime/library.rs and package/locate.rs).
+//! ONNX Runtime library for its platform next to it, OpenVINO's plugin in openvino/ (x86-64 only)
+//! and the default model under models/default, which is where the binary looks first (see
+//! inference/src/runtime/library.rs, runtime/ep/openvino.rs and package/locate.rs).
 //! One archive per target (x86_64 and aarch64 Linux, x86_64 Windows), each with a .sha256.
 
 mod archive;
@@ -89,8 +90,17 @@ pub fn run(args: &DistArgs) -> Result<()> {
             native_binary = Some(binary.clone());
         }
         let runtime = crate::setup::onnx_runtime::library_for(target)?;
+        let openvino = crate::setup::openvino_ep::files_for(target)?;
         let glibc = match target.os() {
-            "linux" => archive::glibc_requirement(&[&binary, &runtime])?,
+            "linux" => {
+                let mut files = vec![binary.as_path(), runtime.as_path()];
+                files.extend(
+                    openvino
+                        .iter()
+                        .flat_map(|o| o.libraries.iter().map(PathBuf::as_path)),
+                );
+                archive::glibc_requirement(&files)?
+            }
             _ => None,
         };
         if let Some(needed) = &glibc {
@@ -113,6 +123,7 @@ pub fn run(args: &DistArgs) -> Result<()> {
             runtime,
             runtime_name: target.library_names().pinned.into(),
             runtime_licenses: crate::setup::onnx_runtime::license_files(target)?,
+            openvino,
             package: package_dir.clone(),
             package_files: package
                 .manifest()

@@ -1,7 +1,7 @@
 //! The README.md inside each release archive: the platform it needs, how to run it, what is inside.
 
 use adain::package::DEFAULT_PACKAGE;
-use adain_models::install_paths::ONNX_RUNTIME_VERSION;
+use adain_models::install_paths::{ONNX_RUNTIME_VERSION, OPENVINO_EP_VERSION, OPENVINO_FOLDER};
 use adain_models::manifest::Manifest;
 
 use crate::target::Target;
@@ -65,12 +65,27 @@ Nothing to install: `{binary}` loads the ONNX Runtime library and the default mo
 |---|---|
 | `{binary}` | the command, built for `{triple}` |
 | `{library}` | ONNX Runtime {ONNX_RUNTIME_VERSION}, CPU build, from the PyPI wheel `onnxruntime=={ONNX_RUNTIME_VERSION}` for this platform (MIT; `licenses/onnxruntime/`) |
-| `{DEFAULT_PACKAGE}/` | the model `{name}` {version}{iterations}: `encoder.onnx` ({arch}, {source}), `decoder.onnx`, their fp16 and int8 variants, and `manifest.json` with checksums and provenance |
+{openvino}| `{DEFAULT_PACKAGE}/` | the model `{name}` {version}{iterations}: `encoder.onnx` ({arch}, {source}), `decoder.onnx`, their fp16 and int8 variants, and `manifest.json` with checksums and provenance |
 
 Another model package can take the place of `{DEFAULT_PACKAGE}`, or be picked with `--model DIR`. The
 library is looked for next to `{binary}` first, then in the project cache, then at `{env}`;
 `{run} info` says which file was loaded.
-",
+{openvino_use}",
+        openvino = match crate::setup::openvino_ep::plugin_name(target) {
+            Some(plugin) => format!(
+                "| `{OPENVINO_FOLDER}/` | OpenVINO's execution provider for ONNX Runtime (`{plugin}`), with the OpenVINO runtime, its CPU plugin and oneTBB, from the PyPI wheel `onnxruntime-ep-openvino=={OPENVINO_EP_VERSION}` (MIT and Apache-2.0; `licenses/openvino/`) |\n"
+            ),
+            None => String::new(),
+        },
+        openvino_use = match crate::setup::openvino_ep::plugin_name(target) {
+            Some(_) => format!(
+                "\n`--ep openvino` runs the graphs with OpenVINO's CPU kernels from `{OPENVINO_FOLDER}/`; `--ep auto`
+(the default) does so by itself on CPUs with AMX, where it is about twice as fast as the CPU provider.
+Without `{OPENVINO_FOLDER}/` everything else works as before.
+"
+            ),
+            None => String::new(),
+        },
         binary = target.binary_name(),
         triple = target.triple(),
         requirement = requirement(target, glibc),
