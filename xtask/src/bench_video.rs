@@ -178,7 +178,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
     let report = report(args, &package_dir, &rows, &speeds);
     println!("{report}");
     // Another package's numbers go beside the default's, not over them.
-    let name = match &args.model {
+    let mut name = match &args.model {
         None => "video".to_string(),
         Some(dir) => format!(
             "video-{}",
@@ -186,6 +186,10 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
                 .map_or("model".into(), |n| n.to_string_lossy())
         ),
     };
+    // A speed-only run does not replace the flicker tables.
+    if args.speed_only {
+        name.push_str("-speed");
+    }
     std::fs::write(out_dir.join(format!("{name}.md")), &report)?;
     let json = json!({
         "frames": args.frames,
@@ -277,6 +281,22 @@ fn report(
     speeds: &[(&str, u32, u32, f64)],
 ) -> String {
     let mut md = String::new();
+    if !rows.is_empty() {
+        flicker_table(&mut md, args, package, rows);
+    }
+    let _ = writeln!(
+        md,
+        "\n## Speed: frames per second, encode + AdaIN + decode (no file I/O)\n\n{}\n\n| size | path | frames/s |\n|---|---|---|",
+        crate::bench::machine()
+    );
+    for (precision, w, h, fps) in speeds {
+        let _ = writeln!(md, "| {w}x{h} | {precision} | {fps:.2} |");
+    }
+    md
+}
+
+/// The warping-error table.
+fn flicker_table(md: &mut String, args: &BenchVideoArgs, package: &Path, rows: &[Row<'_>]) {
     let _ = writeln!(
         md,
         "## Flicker: warping error at {}x{}, {} frames, fp32 (8-bit levels; lower is steadier)\n\nModel: {}\n",
@@ -310,13 +330,4 @@ fn report(
         }
         let _ = writeln!(md, "{line}");
     }
-    let _ = writeln!(
-        md,
-        "\n## Speed: frames per second, encode + AdaIN + decode (no file I/O)\n\n{}\n\n| size | path | frames/s |\n|---|---|---|",
-        crate::bench::machine()
-    );
-    for (precision, w, h, fps) in speeds {
-        let _ = writeln!(md, "| {w}x{h} | {precision} | {fps:.2} |");
-    }
-    md
 }
