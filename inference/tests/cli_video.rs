@@ -447,3 +447,69 @@ fn match_style_color_gives_every_frame_the_styles_colours() {
         common::expect_usage_error(&args, "--match-style-color", &refused);
     }
 }
+
+/// `adain video` holds a pan steadier by default (`--temporal flow`) than with `--temporal none`,
+/// and refuses modes and weights it does not know.
+#[test]
+fn the_default_temporal_mode_holds_a_pan_steadier_than_each_frame_alone() {
+    use adain::video::flicker::{mean_warping_error, CameraMove, SyntheticClip};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let style = common::warm_style(d);
+    // Smooth texture at a few scales, as a photograph has (white noise would defeat any flow).
+    let scene = image::RgbImage::from_fn(160, 120, |x, y| {
+        let (x, y) = (x as f32, y as f32);
+        let a = (x * 0.21 + (y * 0.05).sin() * 3.0).sin() * (y * 0.17).cos();
+        let b = (x * 0.07 - y * 0.11).sin();
+        image::Rgb([
+            (128.0 + 90.0 * a) as u8,
+            (128.0 + 60.0 * b + 30.0 * a) as u8,
+            (100.0 + 80.0 * (a * b)) as u8,
+        ])
+    });
+    let pan = SyntheticClip::new(scene, 96, 64, 6, CameraMove::Pan { dx: 3.0, dy: 0.0 }).unwrap();
+    let input = d.join("pan.png");
+    let mut sink = create_sink(&input, &common::sink_options(96, 64, RATE)).unwrap();
+    for t in 0..pan.len() {
+        sink.write(&Frame {
+            image: pan.frame(t),
+            duration: RATE.frame_duration(),
+        })
+        .unwrap();
+    }
+    sink.finish().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = d.join(name);
+        let mut args = vec![
+            input.to_str().unwrap(),
+            "-s",
+            style.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        expect_success(&video(&args));
+        frames_of(&out)
+    };
+    let alone = mean_warping_error(&run("alone.png", &["--temporal", "none"]), pan.windows());
+    let steady = mean_warping_error(&run("steady.png", &[]), pan.windows());
+    println!("warping error: each frame alone {alone:.2}, default {steady:.2}");
+    assert!(steady < 0.7 * alone, "{steady:.2} against {alone:.2}");
+
+    let out = d.join("refused.png");
+    for bad in [["--temporal", "optical"], ["--flow-weight", "1"]] {
+        let mut args = vec![
+            input.to_str().unwrap(),
+            "-s",
+            style.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(&bad);
+        let output = video(&args);
+        let stderr = expect_failure(&output);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}: {stderr}");
+        assert!(stderr.contains(bad[0]), "{stderr}");
+        assert!(!out.exists());
+    }
+}

@@ -14,9 +14,10 @@ use adain::package::{ModelPackage, Precision};
 use adain::runtime::ep::openvino;
 use adain::runtime::{InferencePrecision, Provider, SessionOptions};
 use adain::stylize::{ContentFeatures, Stylizer};
-use adain::video::flicker::{mean_warping_error, CameraMove, SyntheticClip};
-use adain::video::temporal::ContentStatsSmoother;
-use adain::video::{FrameStylizer, VideoOptions};
+use adain::video::coherence::FlowBlender;
+use adain::video::flicker::{mean_abs_difference, mean_warping_error, CameraMove, SyntheticClip};
+use adain::video::temporal::{ContentStatsSmoother, DEFAULT_SMOOTHING};
+use adain::video::{FrameStylizer, Temporal, VideoOptions};
 use anyhow::{Context, Result};
 use clap::Args;
 use image::RgbImage;
@@ -33,6 +34,9 @@ pub struct BenchVideoArgs {
     /// Smoothing weights to compare (0 is per-frame AdaIN)
     #[arg(long, value_delimiter = ',', default_value = "0,0.5,0.8,0.9,0.95")]
     pub smoothing: Vec<f32>,
+    /// Flow-blending weights to compare, each over statistics smoothed with the default weight
+    #[arg(long, value_delimiter = ',', default_value = "0.5,0.8,0.9")]
+    pub flow_weights: Vec<f32>,
     /// Frames timed per size and precision (0 skips the speed part)
     #[arg(long, default_value_t = 6)]
     pub timed_frames: usize,
@@ -97,8 +101,9 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
     let mut rows = Vec::new();
     for (label, movement) in moves().into_iter().filter(|_| !args.speed_only) {
         let mut floor = 0.0;
-        let mut errors = vec![0.0; args.smoothing.len()];
-        let mut deviation = vec![0.0; args.smoothing.len()];
+        let columns = args.smoothing.len() + args.flow_weights.len();
+        let mut errors = vec![0.0; columns];
+        let mut deviation = vec![0.0; columns];
         for photo_name in PHOTOS {
             let photo = photo(&inputs.content(photo_name))?;
             let clip = SyntheticClip::new(photo, CLIP.0, CLIP.1, args.frames, movement)?;
@@ -119,6 +124,19 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
                     let share = (PHOTOS.len() * styles.len()) as f64;
                     errors[k] += mean_warping_error(&out, clip.windows()) / share;
                     deviation[k] += mean_abs_difference(&out, &per_frame) / share;
+                }
+                let smoothed = stylize_clip(&mut stylizer, &encoded, style, DEFAULT_SMOOTHING)?;
+                for (k, &weight) in args.flow_weights.iter().enumerate() {
+                    let mut blender = FlowBlender::new(weight);
+                    let out: Vec<RgbImage> = frames
+                        .iter()
+                        .zip(&smoothed)
+                        .map(|(input, stylized)| blender.blend(input, stylized.clone()))
+                        .collect();
+                    let share = (PHOTOS.len() * styles.len()) as f64;
+                    let column = args.smoothing.len() + k;
+                    errors[column] += mean_warping_error(&out, clip.windows()) / share;
+                    deviation[column] += mean_abs_difference(&out, &per_frame) / share;
                 }
             }
             tracing::info!("{label}: {photo_name} done");
@@ -155,23 +173,31 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
                 args.timed_frames + 1,
                 CameraMove::Pan { dx: 4.0, dy: 0.0 },
             )?;
-            let mut frames = FrameStylizer::new(VideoOptions {
-                smoothing: adain::video::temporal::DEFAULT_SMOOTHING,
-                scene_cut: adain::video::temporal::DEFAULT_SCENE_CUT,
-                content_size: 0,
-            });
-            // The first frame pays session warm-up; time the rest.
-            let mut started = Instant::now();
-            for t in 0..clip.len() {
-                if t == 1 {
-                    started = Instant::now();
+            // Each frame alone, then the default (statistics and flow blending); the first frame
+            // of each pays session warm-up and is not timed.
+            let mut fps = [0.0; 2];
+            for (k, temporal) in [Temporal::None, Temporal::DEFAULT].into_iter().enumerate() {
+                let mut frames = FrameStylizer::new(VideoOptions {
+                    temporal,
+                    scene_cut: adain::video::temporal::DEFAULT_SCENE_CUT,
+                    content_size: 0,
+                });
+                let mut started = Instant::now();
+                for t in 0..clip.len() {
+                    if t == 1 {
+                        started = Instant::now();
+                    }
+                    let prepared = frames.prepare(&clip.frame(t));
+                    frames.render(&mut stylizer, &prepared, StyleMix::One(&style), 1.0)?;
                 }
-                let prepared = frames.prepare(&clip.frame(t));
-                frames.render(&mut stylizer, &prepared, StyleMix::One(&style), 1.0)?;
+                fps[k] = args.timed_frames as f64 / started.elapsed().as_secs_f64();
             }
-            let fps = args.timed_frames as f64 / started.elapsed().as_secs_f64();
-            tracing::info!("{label} {w}x{h}: {fps:.2} frames/s");
-            speeds.push((label, w, h, fps));
+            tracing::info!(
+                "{label} {w}x{h}: {:.2} frames/s each alone, {:.2} with flow blending",
+                fps[0],
+                fps[1]
+            );
+            speeds.push((label, w, h, fps[0], fps[1]));
         }
     }
 
@@ -195,10 +221,11 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
         "frames": args.frames,
         "size": [CLIP.0, CLIP.1],
         "smoothing": args.smoothing,
+        "flow_weights": args.flow_weights,
         "moves": rows.iter().map(|(label, floor, errors, deviation)| json!({
             "move": label, "content_floor": floor, "warping_error": errors, "deviation_from_per_frame": deviation,
         })).collect::<Vec<_>>(),
-        "fps": speeds.iter().map(|(p, w, h, fps)| json!({"precision": p, "width": w, "height": h, "fps": fps})).collect::<Vec<_>>(),
+        "fps": speeds.iter().map(|(p, w, h, alone, flow)| json!({"path": p, "width": w, "height": h, "fps_each_frame_alone": alone, "fps_flow_blending": flow})).collect::<Vec<_>>(),
     });
     std::fs::write(
         out_dir.join(format!("{name}.json")),
@@ -260,37 +287,26 @@ fn stylize_clip(
         .collect()
 }
 
-/// Mean |a − b| over all frames, pixels and channels, in 8-bit levels.
-fn mean_abs_difference(a: &[RgbImage], b: &[RgbImage]) -> f64 {
-    let (mut sum, mut n) = (0.0, 0u64);
-    for (x, y) in a.iter().zip(b) {
-        for (p, q) in x.as_raw().iter().zip(y.as_raw()) {
-            sum += f64::from((i16::from(*p) - i16::from(*q)).abs());
-            n += 1;
-        }
-    }
-    sum / n.max(1) as f64
-}
-
 type Row<'a> = (&'a str, f64, Vec<f64>, Vec<f64>);
+/// (path, width, height, frames/s each frame alone, frames/s with the default flow blending)
+type Speed<'a> = (&'a str, u32, u32, f64, f64);
 
-fn report(
-    args: &BenchVideoArgs,
-    package: &Path,
-    rows: &[Row<'_>],
-    speeds: &[(&str, u32, u32, f64)],
-) -> String {
+fn report(args: &BenchVideoArgs, package: &Path, rows: &[Row<'_>], speeds: &[Speed<'_>]) -> String {
     let mut md = String::new();
     if !rows.is_empty() {
         flicker_table(&mut md, args, package, rows);
     }
     let _ = writeln!(
         md,
-        "\n## Speed: frames per second, encode + AdaIN + decode (no file I/O)\n\n{}\n\n| size | path | frames/s |\n|---|---|---|",
+        "\n## Speed: frames per second, encode + AdaIN + decode (no file I/O)\n\n{}\n\n| size | path | each frame alone | with flow blending (default) | ratio |\n|---|---|---:|---:|---:|",
         crate::bench::machine()
     );
-    for (precision, w, h, fps) in speeds {
-        let _ = writeln!(md, "| {w}x{h} | {precision} | {fps:.2} |");
+    for (path, w, h, alone, flow) in speeds {
+        let _ = writeln!(
+            md,
+            "| {w}x{h} | {path} | {alone:.2} | {flow:.2} | {:.2} |",
+            flow / alone
+        );
     }
     md
 }
@@ -316,6 +332,10 @@ fn flicker_table(md: &mut String, args: &BenchVideoArgs, package: &Path, rows: &
         } else {
             let _ = write!(header, " smoothing {s} |");
         }
+        rule.push_str("---|");
+    }
+    for w in &args.flow_weights {
+        let _ = write!(header, " flow {w} |");
         rule.push_str("---|");
     }
     let _ = writeln!(md, "{header}\n{rule}");

@@ -170,6 +170,18 @@ pub fn mean_warping_error(frames: &[RgbImage], windows: &[Window]) -> f64 {
     errors.iter().sum::<f64>() / errors.len().max(1) as f64
 }
 
+/// Mean |a − b| over all frames, pixels and channels, in 8-bit levels.
+pub fn mean_abs_difference(a: &[RgbImage], b: &[RgbImage]) -> f64 {
+    let (mut sum, mut n) = (0.0, 0u64);
+    for (x, y) in a.iter().zip(b) {
+        for (p, q) in x.as_raw().iter().zip(y.as_raw()) {
+            sum += f64::from((i16::from(*p) - i16::from(*q)).abs());
+            n += 1;
+        }
+    }
+    sum / n.max(1) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

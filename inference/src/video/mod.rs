@@ -3,11 +3,13 @@
 //! goes through an `ffmpeg` program on the PATH. Sinks write under a temporary name and rename at
 //! [`FrameSink::finish`], so an interrupted or failed run never leaves a half-written video.
 //!
-//! [`temporal`] keeps AdaIN's content statistics steady from frame to frame; [`flicker`] measures
-//! what is left, on clips with known motion.
+//! [`temporal`] keeps AdaIN's content statistics steady from frame to frame, [`coherence`] carries
+//! each result along the input's motion into the next; [`flicker`] measures what is left, on clips
+//! with known motion.
 
 mod animation;
 mod apng;
+pub mod coherence;
 pub mod ffmpeg;
 pub mod flicker;
 mod folder;
@@ -25,7 +27,7 @@ use image::RgbImage;
 use crate::error::{AdainError, Result};
 
 pub use format::{open_source, VideoFormat};
-pub use stylize::{FrameStylizer, PreparedFrame, VideoOptions};
+pub use stylize::{FrameStylizer, PreparedFrame, Temporal, VideoOptions};
 pub use y4m::Chroma;
 
 /// One frame and how long it is shown.

@@ -1,19 +1,54 @@
 //! The frames of one video through the networks, in order: each frame is encoded, normalised with
-//! content statistics averaged over its shot ([`super::temporal`]), and decoded at its own size.
+//! content statistics averaged over its shot ([`super::temporal`]), decoded at its own size and
+//! blended with the previous result along the motion ([`super::coherence`]).
 
 use image::RgbImage;
 
+use super::coherence::FlowBlender;
 use super::temporal::{ContentStatsSmoother, SceneCuts};
 use crate::adain::{target_features_with, StyleMix};
 use crate::error::Result;
 use crate::image_io::{prepare, resize_exact};
 use crate::stylize::Stylizer;
 
+/// What keeps a video steady from frame to frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Temporal {
+    /// Each frame stylized on its own.
+    None,
+    /// Content statistics averaged over time, with this weight of the past in [0, 1).
+    Stats { smoothing: f32 },
+    /// As `Stats`, and each result blended with the previous one carried along the input's motion,
+    /// keeping `weight` of it where the motion is trusted ([`super::coherence`]).
+    Flow { smoothing: f32, weight: f32 },
+}
+
+impl Temporal {
+    /// The default: flow blending over smoothed statistics.
+    pub const DEFAULT: Temporal = Temporal::Flow {
+        smoothing: super::temporal::DEFAULT_SMOOTHING,
+        weight: super::coherence::DEFAULT_FLOW_WEIGHT,
+    };
+
+    fn smoothing(self) -> f32 {
+        match self {
+            Temporal::None => 0.0,
+            Temporal::Stats { smoothing } | Temporal::Flow { smoothing, .. } => smoothing,
+        }
+    }
+
+    fn flow_weight(self) -> f32 {
+        match self {
+            Temporal::Flow { weight, .. } => weight,
+            _ => 0.0,
+        }
+    }
+}
+
 /// How frames are stylized over time.
 #[derive(Debug, Clone, Copy)]
 pub struct VideoOptions {
-    /// Weight of the past in the running content statistics (0 = per-frame AdaIN).
-    pub smoothing: f32,
+    pub temporal: Temporal,
     /// Colour-histogram distance above which a frame starts a new shot (above 2: never).
     pub scene_cut: f32,
     /// Process frames with their shorter side at this many pixels (0 = their own size); results
@@ -41,6 +76,7 @@ impl PreparedFrame {
 pub struct FrameStylizer {
     options: VideoOptions,
     smoother: ContentStatsSmoother,
+    blender: FlowBlender,
     cuts: SceneCuts,
     frames: u64,
 }
@@ -49,7 +85,8 @@ impl FrameStylizer {
     pub fn new(options: VideoOptions) -> Self {
         Self {
             options,
-            smoother: ContentStatsSmoother::new(options.smoothing),
+            smoother: ContentStatsSmoother::new(options.temporal.smoothing()),
+            blender: FlowBlender::new(options.temporal.flow_weight()),
             cuts: SceneCuts::new(options.scene_cut),
             frames: 0,
         }
@@ -61,6 +98,7 @@ impl FrameStylizer {
         let new_shot = self.cuts.is_cut(&image) || self.frames == 0;
         if new_shot {
             self.smoother.reset();
+            self.blender.reset();
         }
         self.frames += 1;
         PreparedFrame {
@@ -70,7 +108,8 @@ impl FrameStylizer {
         }
     }
 
-    /// Encode → AdaIN with the running content statistics → decode, at the input frame's size.
+    /// Encode → AdaIN with the running content statistics → decode → blend with the previous
+    /// result along the motion, at the input frame's size.
     pub fn render(
         &mut self,
         stylizer: &mut Stylizer,
@@ -82,6 +121,7 @@ impl FrameStylizer {
         let stats = self.smoother.update(content.stats());
         let target = target_features_with(content.features.view(), Some(stats), mix, alpha)?;
         let out = stylizer.decode(target.view(), content.width, content.height)?;
+        let out = self.blender.blend(&frame.image, out);
         Ok(resize_exact(&out, frame.size.0, frame.size.1))
     }
 }

@@ -9,10 +9,11 @@ use std::thread::JoinHandle;
 
 use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
 use adain::stylize::{match_style_color, Stylizer};
+use adain::video::coherence::DEFAULT_FLOW_WEIGHT;
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{
     create_sink, ffmpeg, open_source, Chroma, Frame, FrameRate, FrameSink, FrameStylizer,
-    SinkOptions, VideoFormat, VideoInfo, VideoOptions,
+    SinkOptions, Temporal, VideoFormat, VideoInfo, VideoOptions,
 };
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgMatches, Args};
@@ -30,8 +31,11 @@ Outputs follow the name: .gif, .png (APNG), .y4m, a name without extension (a ne
 or any other extension through ffmpeg (H.264 yuv420p; VP9 for .webm), with the input's audio and
 frame rate.
 
-Style statistics are computed once. Content statistics are averaged over time
-(--temporal-smoothing) and start afresh at scene cuts, which keeps per-frame AdaIN from flickering.
+Style statistics are computed once. By default (--temporal flow) content statistics are averaged
+over time (--temporal-smoothing) and each result is blended with the previous one, carried along the
+input's optical flow, wherever that motion is trusted (--flow-weight): the texture holds still on
+moving surfaces instead of repainting every frame. Both start afresh at scene cuts. --temporal stats
+only averages the statistics; --temporal none stylizes each frame alone.
 
 Examples:
   adain video clip.mp4 --style wave.jpg -o clip_wave.mp4
@@ -66,9 +70,19 @@ pub struct VideoArgs {
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub content_size: u32,
 
+    /// What keeps the video steady: `flow` (statistics averaged over time and results carried along
+    /// the motion), `stats` (statistics only) or `none` (each frame alone)
+    #[arg(long, value_enum, value_name = "MODE", default_value = "flow")]
+    pub temporal: TemporalArg,
+
     /// Weight of the past in the running content statistics, 0 (per-frame AdaIN) to below 1
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SMOOTHING, value_parser = parse_smoothing)]
     pub temporal_smoothing: f32,
+
+    /// With --temporal flow: how much of the previous result a pixel keeps where its motion is
+    /// trusted, 0 to below 1 (higher is steadier, and slower to follow changes)
+    #[arg(long, value_name = "W", default_value_t = DEFAULT_FLOW_WEIGHT, value_parser = parse_smoothing)]
+    pub flow_weight: f32,
 
     /// Colour-histogram distance (0–2) between consecutive frames that counts as a scene cut, where
     /// the running statistics start afresh; 2 never cuts
@@ -95,6 +109,29 @@ pub struct VideoArgs {
 
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// `--temporal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TemporalArg {
+    Flow,
+    Stats,
+    None,
+}
+
+impl VideoArgs {
+    fn temporal(&self) -> Temporal {
+        match self.temporal {
+            TemporalArg::None => Temporal::None,
+            TemporalArg::Stats => Temporal::Stats {
+                smoothing: self.temporal_smoothing,
+            },
+            TemporalArg::Flow => Temporal::Flow {
+                smoothing: self.temporal_smoothing,
+                weight: self.flow_weight,
+            },
+        }
+    }
 }
 
 fn parse_smoothing(s: &str) -> Result<f32, String> {
@@ -217,7 +254,7 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
         weights,
         alpha: args.styles.alpha,
         frames: FrameStylizer::new(VideoOptions {
-            smoothing: args.temporal_smoothing,
+            temporal: args.temporal(),
             scene_cut: args.scene_cut,
             content_size: args.content_size,
         }),
