@@ -6,6 +6,7 @@ mod errors;
 mod gaussian;
 mod stats;
 mod stylizer;
+mod video;
 
 use pyo3::prelude::*;
 
@@ -54,6 +55,7 @@ fn runtime_info() -> PyResult<(String, Option<String>)> {
 fn _adain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AdainError", m.py().get_type::<errors::AdainError>())?;
     m.add_class::<stylizer::Stylizer>()?;
+    m.add_class::<video::VideoStylizer>()?;
     m.add_class::<stats::StyleStats>()?;
     m.add_class::<gaussian::StyleGaussian>()?;
     m.add_function(wrap_pyfunction!(_init, m)?)?;

@@ -22,7 +22,7 @@ use crate::errors::to_py;
 use crate::stats::StyleStats;
 
 /// The CLI's default: styles are encoded with their shorter side at 512 pixels.
-const DEFAULT_STYLE_SIZE: u32 = 512;
+pub(crate) const DEFAULT_STYLE_SIZE: u32 = 512;
 
 /// Encoder and decoder sessions of a model package.
 ///
@@ -32,7 +32,7 @@ const DEFAULT_STYLE_SIZE: u32 = 512;
 /// (default: all cores).
 #[pyclass(frozen, module = "adain")]
 pub struct Stylizer {
-    inner: Mutex<Inner>,
+    pub(crate) inner: Mutex<Inner>,
     encoder_identity: String,
     model: String,
     precision: String,
@@ -302,7 +302,15 @@ impl Stylizer {
 }
 
 impl Stylizer {
-    fn check_encoder(&self, stats: &adain_models::stats_file::StyleStats) -> PyResult<()> {
+    /// `Stylizer()`: the bundled model, every default.
+    pub(crate) fn default_for(py: Python<'_>) -> PyResult<Self> {
+        Self::new(py, None, "auto", "auto", None)
+    }
+
+    pub(crate) fn check_encoder(
+        &self,
+        stats: &adain_models::stats_file::StyleStats,
+    ) -> PyResult<()> {
         if stats.encoder_identity == self.encoder_identity {
             return Ok(());
         }
@@ -365,7 +373,7 @@ fn one(
 }
 
 /// `any` as a list of items: a Python list or tuple, or a single item.
-fn list_of<'py, T>(
+pub(crate) fn list_of<'py, T>(
     any: &Bound<'py, PyAny>,
     mut item: impl FnMut(&Bound<'py, PyAny>) -> PyResult<T>,
 ) -> PyResult<Vec<T>> {

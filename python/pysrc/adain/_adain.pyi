@@ -82,6 +82,32 @@ class Stylizer:
     @property
     def encoder_identity(self) -> str: ...
 
+class VideoStylizer:
+    """A video stylized frame by frame as `adain video` stylizes it: push(frame) gives each result,
+    steady over time (smoothed statistics, the previous result carried along the motion), bit for bit
+    the command's on the same frames. temporal: "flow", "stats" or "none"."""
+
+    def __init__(
+        self,
+        style: Optional[Union[Image, Sequence[Image]]] = None,
+        style_stats: Optional[Union[StyleStats, Sequence[StyleStats]]] = None,
+        stylizer: Optional[Stylizer] = None,
+        alpha: float = 1.0,
+        weights: Optional[Sequence[float]] = None,
+        preserve_color: bool = False,
+        match_style_color: bool = False,
+        content_size: int = 0,
+        style_size: int = 512,
+        temporal: str = "flow",
+        temporal_smoothing: float = 0.9,
+        flow_weight: float = 0.8,
+        scene_cut: float = 0.5,
+    ) -> None: ...
+    def push(self, frame: Image) -> Image:
+        """The next frame's result, the frame's shape."""
+    def reset(self) -> None:
+        """Start afresh, as at a scene cut."""
+
 def load_image(path: Union[str, PathLike], max_pixels: int = ...) -> Image: ...
 def save_image(array: Image, path: Union[str, PathLike]) -> None: ...
 def runtime_info() -> Tuple[str, Optional[str]]: ...
