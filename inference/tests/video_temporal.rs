@@ -16,7 +16,7 @@ use adain::adain::{ChannelStats, ColorMoments, StyleMix};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
 use adain::stylize::{image_color, match_style_color, Stylizer};
-use adain::video::flicker::{mean_warping_error, CameraMove, SyntheticClip};
+use adain::video::flicker::{mean_warping_error, CameraMove, MovingSquare, SyntheticClip};
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
 use common::{shared_photo, workspace};
@@ -94,26 +94,6 @@ fn flow_blending_cuts_the_warping_error_of_a_pan() {
     );
 }
 
-/// A square cut from another photograph slides 5 px a frame over a still photograph.
-fn moving_object(
-    photo: &RgbImage,
-    object: &RgbImage,
-    frames: usize,
-) -> (Vec<RgbImage>, Vec<(u32, u32)>) {
-    let background = image::imageops::crop_imm(photo, 0, 0, 192, 112).to_image();
-    let square = image::imageops::crop_imm(object, 0, 0, 40, 40).to_image();
-    let corners: Vec<(u32, u32)> = (0..frames as u32).map(|t| (30 + 5 * t, 36)).collect();
-    let clip = corners
-        .iter()
-        .map(|&(x, y)| {
-            let mut frame = background.clone();
-            image::imageops::replace(&mut frame, &square, i64::from(x), i64::from(y));
-            frame
-        })
-        .collect();
-    (clip, corners)
-}
-
 #[test]
 fn pixels_an_object_uncovers_are_stylized_afresh() {
     let Some((mut stylizer, _, style, _)) = setup() else {
@@ -124,26 +104,13 @@ fn pixels_an_object_uncovers_are_stylized_afresh() {
     // into it (see the README).
     let background = adain::image_io::resize_shorter_side(&shared_photo("0008.jpg").unwrap(), 200);
     let object = adain::image_io::resize_shorter_side(&shared_photo("0003.jpg").unwrap(), 120);
-    let (frames, corners) = moving_object(&background, &object, 8);
-    let reference = stylized_frames(&mut stylizer, &frames, &style, STATS);
-    let blended = stylized_frames(&mut stylizer, &frames, &style, Temporal::DEFAULT);
-    // Pixels under the square in the previous frame and not in this one.
-    let inside =
-        |(cx, cy): (u32, u32), x: u32, y: u32| x >= cx && x < cx + 40 && y >= cy && y < cy + 40;
-    let (mut sum, mut n) = (0.0f64, 0usize);
-    for t in 1..frames.len() {
-        for (x, y, pixel) in blended[t].enumerate_pixels() {
-            if inside(corners[t - 1], x, y) && !inside(corners[t], x, y) {
-                let r = reference[t].get_pixel(x, y);
-                sum += (0..3)
-                    .map(|c| f64::from(pixel.0[c].abs_diff(r.0[c])))
-                    .sum::<f64>()
-                    / 3.0;
-                n += 1;
-            }
-        }
-    }
-    let ghost = sum / n as f64;
+    let square = image::imageops::crop_imm(&object, 0, 0, 40, 40).to_image();
+    let background = image::imageops::crop_imm(&background, 0, 0, 192, 112).to_image();
+    let clip = MovingSquare::new(background, &square, (30, 36), 5, 8);
+    let frames = clip.frames();
+    let reference = stylized_frames(&mut stylizer, frames, &style, STATS);
+    let blended = stylized_frames(&mut stylizer, frames, &style, Temporal::DEFAULT);
+    let ghost = clip.uncovered_difference(&blended, &reference);
     let whole = adain::video::flicker::mean_abs_difference(&blended, &reference);
     eprintln!(
         "uncovered pixels: {ghost:.2} levels from the unblended result (whole frames: {whole:.2})"

@@ -182,6 +182,70 @@ pub fn mean_abs_difference(a: &[RgbImage], b: &[RgbImage]) -> f64 {
     sum / n.max(1) as f64
 }
 
+/// A square cut from one picture sliding over another, still one: the clip where blending along the
+/// motion could leave a trail (pixels the square uncovers must be stylized afresh).
+pub struct MovingSquare {
+    frames: Vec<RgbImage>,
+    corners: Vec<(u32, u32)>,
+    side: u32,
+}
+
+impl MovingSquare {
+    /// `frames` frames of `background` with `square` at `start` (top-left corner), moving `step`
+    /// pixels right each frame.
+    pub fn new(
+        background: RgbImage,
+        square: &RgbImage,
+        start: (u32, u32),
+        step: u32,
+        frames: usize,
+    ) -> Self {
+        let corners: Vec<(u32, u32)> = (0..frames as u32)
+            .map(|t| (start.0 + step * t, start.1))
+            .collect();
+        let frames = corners
+            .iter()
+            .map(|&(x, y)| {
+                let mut frame = background.clone();
+                image::imageops::replace(&mut frame, square, i64::from(x), i64::from(y));
+                frame
+            })
+            .collect();
+        Self {
+            frames,
+            corners,
+            side: square.width(),
+        }
+    }
+
+    pub fn frames(&self) -> &[RgbImage] {
+        &self.frames
+    }
+
+    /// Mean |a − b| (8-bit levels, over channels) over the pixels the square uncovers each frame:
+    /// under it in the previous frame, not in this one.
+    pub fn uncovered_difference(&self, a: &[RgbImage], b: &[RgbImage]) -> f64 {
+        let side = self.side;
+        let inside = |(cx, cy): (u32, u32), x: u32, y: u32| {
+            x >= cx && x < cx + side && y >= cy && y < cy + side
+        };
+        let (mut sum, mut n) = (0.0f64, 0usize);
+        for t in 1..self.frames.len().min(a.len()).min(b.len()) {
+            for (x, y, p) in a[t].enumerate_pixels() {
+                if inside(self.corners[t - 1], x, y) && !inside(self.corners[t], x, y) {
+                    let q = b[t].get_pixel(x, y);
+                    sum += (0..3)
+                        .map(|c| f64::from(p.0[c].abs_diff(q.0[c])))
+                        .sum::<f64>()
+                        / 3.0;
+                    n += 1;
+                }
+            }
+        }
+        sum / n.max(1) as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

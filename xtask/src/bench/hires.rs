@@ -19,16 +19,27 @@ pub struct HiRes {
     pub tiling: Option<String>,
 }
 
-pub fn run(
-    adain: &Path,
-    package: &Path,
-    content: &Path,
-    style: &Path,
-    side: u32,
-    threads: usize,
-    flags: &[&str],
-    out: &Path,
-) -> Result<HiRes> {
+/// The large stylization to time: the command, its inputs and where results go.
+pub struct HiResRun<'a> {
+    pub adain: &'a Path,
+    pub package: &'a Path,
+    pub content: &'a Path,
+    pub style: &'a Path,
+    pub side: u32,
+    pub threads: usize,
+    pub out: &'a Path,
+}
+
+pub fn run(run: &HiResRun<'_>, flags: &[&str]) -> Result<HiRes> {
+    let HiResRun {
+        adain,
+        package,
+        content,
+        style,
+        side,
+        threads,
+        out,
+    } = *run;
     let path = if flags.is_empty() {
         "auto".to_string()
     } else {

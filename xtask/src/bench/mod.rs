@@ -217,20 +217,19 @@ pub fn run(args: &BenchArgs) -> Result<()> {
                     &["--ep", "openvino", "--precision", "int8"],
                 ]);
             }
+            let outputs = out.join("outputs");
+            let run = hires::HiResRun {
+                adain: &adain,
+                package: &package,
+                content: &content,
+                style: &style,
+                side: args.hires,
+                threads: args.threads,
+                out: &outputs,
+            };
             paths
                 .into_iter()
-                .map(|flags| {
-                    hires::run(
-                        &adain,
-                        &package,
-                        &content,
-                        &style,
-                        args.hires,
-                        args.threads,
-                        flags,
-                        &out.join("outputs"),
-                    )
-                })
+                .map(|flags| hires::run(&run, flags))
                 .collect::<Result<Vec<_>>>()?
         }
         None => Vec::new(),

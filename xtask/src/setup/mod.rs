@@ -4,12 +4,14 @@ pub mod cross;
 pub mod debian;
 mod encoder;
 pub mod onnx_runtime;
+pub mod opencv_venv;
 pub mod openvino_ep;
 pub mod ray_venv;
 pub mod torch_venv;
 pub mod triton_schema;
 pub mod venv;
 pub mod vgg_weights;
+pub mod video_clip;
 
 use anyhow::Result;
 use clap::Args;

@@ -1,9 +1,13 @@
 //! `cargo xtask bench-video`: how much stylized video flickers, measured exactly. Clips are made by
 //! moving a window over still photographs (pans, a zoom), so where each pixel goes is known; the
-//! warping error of the stylized clip is compared for per-frame AdaIN and smoothed content
-//! statistics, with the photographs' own warping error as the floor. Then frames per second of the
-//! whole per-frame pipeline at 512×288 and 1280×720: the CPU provider's fp32 and int8, and
-//! OpenVINO's paths where its plugin is installed.
+//! warping error of the stylized clip is compared for per-frame AdaIN, smoothed content statistics
+//! and flow blending, with the photographs' own warping error as the floor, next to the blended
+//! frames' style loss and the ghosts an object moving over a still photograph leaves. Against
+//! OpenCV (`opencv.rs`): our flow's accuracy and speed, and a real clip scored with OpenCV's flow.
+//! Then frames per second of the whole pipeline at 512×288 and 1280×720, each frame alone and
+//! blended: the CPU provider's fp32 and int8, and OpenVINO's paths where its plugin is installed.
+
+mod opencv;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -15,9 +19,12 @@ use adain::runtime::ep::openvino;
 use adain::runtime::{InferencePrecision, Provider, SessionOptions};
 use adain::stylize::{ContentFeatures, Stylizer};
 use adain::video::coherence::FlowBlender;
-use adain::video::flicker::{mean_abs_difference, mean_warping_error, CameraMove, SyntheticClip};
+use adain::video::flicker::{
+    mean_abs_difference, mean_warping_error, CameraMove, MovingSquare, SyntheticClip,
+};
 use adain::video::temporal::{ContentStatsSmoother, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
+use adain_models::stats_file::StyleStats;
 use anyhow::{Context, Result};
 use clap::Args;
 use image::RgbImage;
@@ -46,6 +53,12 @@ pub struct BenchVideoArgs {
     /// Leave out the OpenVINO rows of the speed part
     #[arg(long)]
     pub no_openvino: bool,
+    /// Leave out what is measured against OpenCV (flow accuracy, the real clip)
+    #[arg(long, conflicts_with = "opencv_only")]
+    pub no_opencv: bool,
+    /// Only what is measured against OpenCV
+    #[arg(long, conflicts_with = "speed_only")]
+    pub opencv_only: bool,
     /// Model package to measure [default: models/default]
     #[arg(long, value_name = "DIR")]
     pub model: Option<std::path::PathBuf>,
@@ -80,6 +93,7 @@ fn moves() -> [(&'static str, CameraMove); 4] {
 pub fn run(args: &BenchVideoArgs) -> Result<()> {
     crate::setup::run(&crate::setup::SetupArgs {
         no_torch: true,
+        video: true,
         ..Default::default()
     })?;
     let out_dir = target_dir().join("bench");
@@ -98,8 +112,17 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
         .iter()
         .map(|a| stylizer.adain_style_statistics(&a.render(640, 512, ART_SEED)))
         .collect::<adain::Result<_>>()?;
+    let style_layers: Vec<StyleStats> = STYLES
+        .iter()
+        .map(|a| stylizer.style_statistics(&a.render(640, 512, ART_SEED), Default::default()))
+        .collect::<adain::Result<_>>()?;
+    let mut losses: Vec<(&str, Vec<f64>)> = Vec::new();
     let mut rows = Vec::new();
-    for (label, movement) in moves().into_iter().filter(|_| !args.speed_only) {
+    for (label, movement) in moves()
+        .into_iter()
+        .filter(|_| !args.speed_only && !args.opencv_only)
+    {
+        let mut loss_ratio = vec![0.0; args.flow_weights.len()];
         let mut floor = 0.0;
         let columns = args.smoothing.len() + args.flow_weights.len();
         let mut errors = vec![0.0; columns];
@@ -113,7 +136,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
                 .iter()
                 .map(|f| stylizer.encode_content(f))
                 .collect::<adain::Result<_>>()?;
-            for style in &styles {
+            for (style, layers) in styles.iter().zip(&style_layers) {
                 let per_frame = stylize_clip(&mut stylizer, &encoded, style, 0.0)?;
                 for (k, &s) in args.smoothing.iter().enumerate() {
                     let out = if s == 0.0 {
@@ -126,6 +149,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
                     deviation[k] += mean_abs_difference(&out, &per_frame) / share;
                 }
                 let smoothed = stylize_clip(&mut stylizer, &encoded, style, DEFAULT_SMOOTHING)?;
+                let unblended_loss = style_loss(&mut stylizer, &smoothed, layers)?;
                 for (k, &weight) in args.flow_weights.iter().enumerate() {
                     let mut blender = FlowBlender::new(weight);
                     let out: Vec<RgbImage> = frames
@@ -137,16 +161,41 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
                     let column = args.smoothing.len() + k;
                     errors[column] += mean_warping_error(&out, clip.windows()) / share;
                     deviation[column] += mean_abs_difference(&out, &per_frame) / share;
+                    loss_ratio[k] +=
+                        style_loss(&mut stylizer, &out, layers)? / unblended_loss / share;
                 }
             }
             tracing::info!("{label}: {photo_name} done");
         }
         rows.push((label, floor, errors, deviation));
+        losses.push((label, loss_ratio));
+    }
+    let ghosts = if args.speed_only || args.opencv_only {
+        Vec::new()
+    } else {
+        ghost_rows(&mut stylizer, &inputs, &styles, &args.flow_weights)?
+    };
+    let mut against_opencv = String::new();
+    if !args.speed_only && !args.no_opencv {
+        let python = crate::setup::opencv_venv::install()?;
+        let clip = crate::setup::video_clip::install()?;
+        against_opencv.push_str(&opencv::flow_accuracy(
+            photo(&inputs.content(PHOTOS[1]))?,
+            &python,
+            &out_dir,
+        )?);
+        against_opencv.push_str(&opencv::real_clip(
+            &clip,
+            &mut stylizer,
+            &styles[0],
+            &python,
+            &out_dir,
+        )?);
     }
 
     // Speed: the whole per-frame pipeline (encode, smoothed AdaIN, decode), no file I/O.
     let mut speeds = Vec::new();
-    let paths = if args.timed_frames == 0 {
+    let paths = if args.timed_frames == 0 || args.opencv_only {
         Vec::new()
     } else {
         speed_paths(args.no_openvino)
@@ -201,7 +250,9 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
         }
     }
 
-    let report = report(args, &package_dir, &rows, &speeds);
+    let mut report = report(args, &package_dir, &rows, &speeds);
+    report.push_str(&quality_tables(&args.flow_weights, &losses, &ghosts));
+    report.push_str(&against_opencv);
     println!("{report}");
     // Another package's numbers go beside the default's, not over them.
     let mut name = match &args.model {
@@ -215,6 +266,9 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
     // A speed-only run does not replace the flicker tables.
     if args.speed_only {
         name.push_str("-speed");
+    }
+    if args.opencv_only {
+        name.push_str("-opencv");
     }
     std::fs::write(out_dir.join(format!("{name}.md")), &report)?;
     let json = json!({
@@ -236,6 +290,111 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
         out_dir.join(format!("{name}.md")).display()
     );
     Ok(())
+}
+
+/// Mean style loss of every third frame against the style: Σ over the four layers of
+/// ‖μ(φ(frame)) − μ(φ(style))‖ + ‖σ(φ(frame)) − σ(φ(style))‖ (the AdaIN paper's), per channel.
+fn style_loss(stylizer: &mut Stylizer, frames: &[RgbImage], style: &StyleStats) -> Result<f64> {
+    let (mut sum, mut n) = (0.0, 0);
+    for frame in frames.iter().skip(1).step_by(3) {
+        let stats = stylizer.style_statistics(frame, Default::default())?;
+        for (layer, theirs) in &style.layers {
+            let mine = &stats.layers[layer];
+            let distance = |a: &[f32], b: &[f32]| -> f64 {
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| f64::from(x - y).powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            };
+            sum += distance(&mine.mean, &theirs.mean) + distance(&mine.std, &theirs.std);
+        }
+        n += 1;
+    }
+    Ok(sum / n.max(1) as f64)
+}
+
+/// An object moving over a still photograph: for each flow weight, how far the pixels it uncovers
+/// are from the unblended (statistics-smoothed) result, in 8-bit levels, next to the whole frames'.
+/// One row per (background, object) pair of the two photographs.
+fn ghost_rows(
+    stylizer: &mut Stylizer,
+    inputs: &crate::demo::inputs::Inputs,
+    styles: &[adain::adain::ChannelStats],
+    weights: &[f32],
+) -> Result<Vec<GhostRow>> {
+    const SIDE: u32 = 80;
+    const STEP: u32 = 6;
+    let mut rows = Vec::new();
+    for (back, front) in [(PHOTOS[0], PHOTOS[1]), (PHOTOS[1], PHOTOS[0])] {
+        let background =
+            image::imageops::crop_imm(&photo(&inputs.content(back))?, 0, 0, CLIP.0, CLIP.1)
+                .to_image();
+        let square =
+            image::imageops::crop_imm(&photo(&inputs.content(front))?, 100, 100, SIDE, SIDE)
+                .to_image();
+        let clip = MovingSquare::new(background, &square, (60, 100), STEP, 12);
+        let frames = clip.frames();
+        let encoded: Vec<ContentFeatures> = frames
+            .iter()
+            .map(|f| stylizer.encode_content(f))
+            .collect::<adain::Result<_>>()?;
+        let mut row = vec![(0.0, 0.0); weights.len()];
+        for style in styles {
+            let smoothed = stylize_clip(stylizer, &encoded, style, DEFAULT_SMOOTHING)?;
+            for (k, &weight) in weights.iter().enumerate() {
+                let mut blender = FlowBlender::new(weight);
+                let out: Vec<RgbImage> = frames
+                    .iter()
+                    .zip(&smoothed)
+                    .map(|(input, s)| blender.blend(input, s.clone()))
+                    .collect();
+                let share = styles.len() as f64;
+                row[k].0 += clip.uncovered_difference(&out, &smoothed) / share;
+                row[k].1 += mean_abs_difference(&out, &smoothed) / share;
+            }
+        }
+        tracing::info!("moving object over {back}: done");
+        rows.push((format!("{front} square over {back}"), row));
+    }
+    Ok(rows)
+}
+
+/// A clip's label and, per flow weight, (uncovered pixels' distance, whole frames' distance).
+type GhostRow = (String, Vec<(f64, f64)>);
+
+/// The style-loss and ghost tables.
+fn quality_tables(
+    weights: &[f32],
+    losses: &[(&str, Vec<f64>)],
+    ghosts: &[(String, Vec<(f64, f64)>)],
+) -> String {
+    let mut md = String::new();
+    if losses.is_empty() {
+        return md;
+    }
+    let header: String = weights.iter().map(|w| format!(" flow {w} |")).collect();
+    let rule: String = weights.iter().map(|_| "---:|").collect();
+    let _ = writeln!(
+        md,
+        "\n## Style loss of the blended frames, relative to the unblended ones (1 = the same; every third frame)\n\n| camera move |{header}\n|---|{rule}"
+    );
+    for (label, ratios) in losses {
+        let cells: String = ratios.iter().map(|r| format!(" {r:.3} |")).collect();
+        let _ = writeln!(md, "| {label} |{cells}");
+    }
+    let _ = writeln!(
+        md,
+        "\n## Ghosts: an 80-px square moving 6 px a frame over a still photograph\n\nMean |blended − unblended| in 8-bit levels over the pixels the square uncovers each frame (in brackets: over whole frames).\n\n| clip |{header}\n|---|{rule}"
+    );
+    for (label, cells) in ghosts {
+        let cells: String = cells
+            .iter()
+            .map(|(g, w)| format!(" {g:.2} ({w:.2}) |"))
+            .collect();
+        let _ = writeln!(md, "| {label} |{cells}");
+    }
+    md
 }
 
 /// The timed paths: (label, provider, graphs, OpenVINO's arithmetic). The CPU provider's fp32 and
