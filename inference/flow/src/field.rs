@@ -120,32 +120,53 @@ impl FlowField {
 
     /// Interleaved 8-bit RGB `image` (the size of `to`) pulled back onto this field's frame: each
     /// pixel takes `image` at `(x + u, y + v)`, bilinearly. Positions outside `image` take the
-    /// nearest edge.
+    /// nearest edge. Bands of rows go to the machine's threads.
     pub fn warp_rgb(&self, image: &[u8], width: usize, height: usize) -> Vec<f32> {
         assert_eq!(
             image.len(),
             3 * width * height,
             "RGB bytes for {width}×{height}"
         );
-        let mut out = Vec::with_capacity(3 * self.width() * self.height());
-        let (max_x, max_y) = ((width - 1) as f32, (height - 1) as f32);
-        for y in 0..self.height() {
-            for x in 0..self.width() {
-                let (u, v) = self.at(x, y);
-                let sx = (x as f32 + u).clamp(0.0, max_x);
-                let sy = (y as f32 + v).clamp(0.0, max_y);
-                let (x0, y0) = (sx.floor() as usize, sy.floor() as usize);
-                let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
-                let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
-                for c in 0..3 {
-                    let p = |xx: usize, yy: usize| f32::from(image[3 * (yy * width + xx) + c]);
-                    let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
-                    let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
-                    out.push(top * (1.0 - fy) + bottom * fy);
-                }
+        let (w, h) = (self.width(), self.height());
+        let mut out = vec![0.0f32; 3 * w * h];
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let rows = h.div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            for (band, chunk) in out.chunks_mut(3 * w * rows).enumerate() {
+                scope.spawn(move || {
+                    for (k, pixel) in chunk.chunks_exact_mut(3).enumerate() {
+                        let (x, y) = (k % w, band * rows + k / w);
+                        self.warp_pixel(image, width, height, x, y, pixel);
+                    }
+                });
             }
-        }
+        });
         out
+    }
+
+    #[inline]
+    fn warp_pixel(
+        &self,
+        image: &[u8],
+        width: usize,
+        height: usize,
+        x: usize,
+        y: usize,
+        out: &mut [f32],
+    ) {
+        let (max_x, max_y) = ((width - 1) as f32, (height - 1) as f32);
+        let (u, v) = self.at(x, y);
+        let sx = (x as f32 + u).clamp(0.0, max_x);
+        let sy = (y as f32 + v).clamp(0.0, max_y);
+        let (x0, y0) = (sx.floor() as usize, sy.floor() as usize);
+        let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
+        let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
+        for (c, value) in out.iter_mut().enumerate() {
+            let p = |xx: usize, yy: usize| f32::from(image[3 * (yy * width + xx) + c]);
+            let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
+            let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
+            *value = top * (1.0 - fy) + bottom * fy;
+        }
     }
 }
 

@@ -120,6 +120,28 @@ impl Plane {
         }
     }
 
+    /// The mean over each value's (2r+1)² window, clipped at the borders: rows, then columns, with
+    /// running sums (cost independent of `r`).
+    pub fn box_blur(&self, r: usize) -> Self {
+        let (w, h) = (self.width, self.height);
+        let mut rows = vec![0.0f32; w * h];
+        for y in 0..h {
+            blur_line(&self.values[y * w..][..w], &mut rows[y * w..][..w], r);
+        }
+        let mut out = vec![0.0f32; w * h];
+        let (mut column, mut blurred) = (vec![0.0f32; h], vec![0.0f32; h]);
+        for x in 0..w {
+            for y in 0..h {
+                column[y] = rows[y * w + x];
+            }
+            blur_line(&column, &mut blurred, r);
+            for y in 0..h {
+                out[y * w + x] = blurred[y];
+            }
+        }
+        Self::new(w, h, out)
+    }
+
     /// Half the size (rounded up), each value the mean of the 2×2 block it covers.
     pub fn half(&self) -> Self {
         let (w, h) = (self.width.div_ceil(2), self.height.div_ceil(2));
@@ -158,6 +180,23 @@ impl Plane {
     }
 }
 
+/// `out[i]` = mean of `line[i − r ..= i + r]`, the window clipped to the line.
+fn blur_line(line: &[f32], out: &mut [f32], r: usize) {
+    let n = line.len();
+    let mut sum: f32 = line[..(r + 1).min(n)].iter().sum();
+    for i in 0..n {
+        let (a, b) = (i.saturating_sub(r), (i + r).min(n - 1));
+        out[i] = sum / (b - a + 1) as f32;
+        // Slide the window: add the value entering at the right, drop the one leaving at the left.
+        if i + r + 1 < n {
+            sum += line[i + r + 1];
+        }
+        if i >= r {
+            sum -= line[i - r];
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +222,26 @@ mod tests {
                         (block[j * 3 + i] - expected).abs() < 1e-4,
                         "({x}, {y}) + ({i}, {j})"
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn box_blur_is_the_clipped_window_mean() {
+        let p = Plane::new(5, 3, (0..15).map(|i| ((i * 7) % 5) as f32).collect());
+        for r in [0, 1, 2, 6] {
+            let b = p.box_blur(r);
+            for y in 0..3usize {
+                for x in 0..5usize {
+                    let (mut s, mut n) = (0.0, 0.0);
+                    for yy in y.saturating_sub(r)..=(y + r).min(2) {
+                        for xx in x.saturating_sub(r)..=(x + r).min(4) {
+                            s += p.get(xx, yy);
+                            n += 1.0;
+                        }
+                    }
+                    assert!((b.get(x, y) - s / n).abs() < 1e-5, "r {r} at ({x}, {y})");
                 }
             }
         }

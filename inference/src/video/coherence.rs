@@ -105,29 +105,42 @@ fn flow_for(width: usize) -> Flow {
 /// trusted, 0 not, softened at the edges. `back` maps current → previous, `forth` previous → current.
 pub fn trust(current: &Plane, previous: &Plane, back: &FlowField, forth: &FlowField) -> Plane {
     let (w, h) = (current.width(), current.height());
-    let mut difference = Vec::with_capacity(w * h);
-    let mut mask = Vec::with_capacity(w * h);
-    for y in 0..h {
-        for x in 0..w {
-            let (u, v) = back.at(x, y);
-            let (px, py) = (x as f32 + u, y as f32 + v);
-            let (fu, fv) = forth.sample(px, py);
-            // The consistency test of Sundaram, Brox and Keutzer (ECCV 2010): looser for fast motion.
-            let trip = (u + fu).powi(2) + (v + fv).powi(2);
-            let consistent = trip <= 0.01 * (u * u + v * v + fu * fu + fv * fv) + 0.5;
-            let inside = px >= 0.0 && py >= 0.0 && px <= (w - 1) as f32 && py <= (h - 1) as f32;
-            let d = (previous.sample(px, py) - current.get(x, y)).abs();
-            difference.push(d);
-            mask.push(if consistent && inside && d <= BRIGHTNESS_TOLERANCE {
-                1.0
-            } else {
-                0.0
+    let mut difference = vec![0.0f32; w * h];
+    let mut mask = vec![0.0f32; w * h];
+    // Bands of rows on the machine's threads.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let rows = h.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for (band, (d_band, m_band)) in difference
+            .chunks_mut(w * rows)
+            .zip(mask.chunks_mut(w * rows))
+            .enumerate()
+        {
+            scope.spawn(move || {
+                for (k, (d, m)) in d_band.iter_mut().zip(m_band.iter_mut()).enumerate() {
+                    let (x, y) = (k % w, band * rows + k / w);
+                    let (u, v) = back.at(x, y);
+                    let (px, py) = (x as f32 + u, y as f32 + v);
+                    let (fu, fv) = forth.sample(px, py);
+                    // The consistency test of Sundaram, Brox and Keutzer (ECCV 2010): looser for
+                    // fast motion.
+                    let trip = (u + fu).powi(2) + (v + fv).powi(2);
+                    let consistent = trip <= 0.01 * (u * u + v * v + fu * fu + fv * fv) + 0.5;
+                    let inside =
+                        px >= 0.0 && py >= 0.0 && px <= (w - 1) as f32 && py <= (h - 1) as f32;
+                    *d = (previous.sample(px, py) - current.get(x, y)).abs();
+                    *m = if consistent && inside && *d <= BRIGHTNESS_TOLERANCE {
+                        1.0
+                    } else {
+                        0.0
+                    };
+                }
             });
         }
-    }
+    });
     // A strip a few pixels wide that an object uncovered can pass the test pixel by pixel, on a
     // flow dragged along with the object; its neighbourhood's mean difference gives it away.
-    let around = box_blur(&Plane::new(w, h, difference), 1);
+    let around = Plane::new(w, h, difference).box_blur(1);
     for (m, d) in mask.iter_mut().zip(around.values()) {
         if *d > NEIGHBOURHOOD_TOLERANCE {
             *m = 0.0;
@@ -139,7 +152,7 @@ pub fn trust(current: &Plane, previous: &Plane, back: &FlowField, forth: &FlowFi
 /// The mask times its box-filtered self (radius [`MASK_SOFTENING`]): trust fades out towards
 /// untrusted pixels, and an untrusted pixel stays at 0, so trails cannot creep in.
 fn soften(mask: &Plane) -> Plane {
-    let blurred = box_blur(mask, MASK_SOFTENING);
+    let blurred = mask.box_blur(MASK_SOFTENING);
     let values = blurred
         .values()
         .iter()
@@ -147,31 +160,6 @@ fn soften(mask: &Plane) -> Plane {
         .map(|(b, m)| b * m)
         .collect();
     Plane::new(mask.width(), mask.height(), values)
-}
-
-/// Mean over the (2r+1)² window, clipped at the borders; rows then columns.
-fn box_blur(plane: &Plane, r: usize) -> Plane {
-    let (w, h) = (plane.width(), plane.height());
-    let blur = |get: &dyn Fn(usize) -> f32, n: usize| -> Vec<f32> {
-        (0..n)
-            .map(|i| {
-                let (a, b) = (i.saturating_sub(r), (i + r).min(n - 1));
-                (a..=b).map(get).sum::<f32>() / (b - a + 1) as f32
-            })
-            .collect()
-    };
-    let mut rows = Vec::with_capacity(w * h);
-    for y in 0..h {
-        rows.extend(blur(&|x| plane.get(x, y), w));
-    }
-    let rows = Plane::new(w, h, rows);
-    let mut out = vec![0.0; w * h];
-    for x in 0..w {
-        for (y, value) in blur(&|y| rows.get(x, y), h).into_iter().enumerate() {
-            out[y * w + x] = value;
-        }
-    }
-    Plane::new(w, h, out)
 }
 
 fn mix(stylized: &RgbImage, warped: &[f32], trust: &Plane, weight: f32) -> RgbImage {
