@@ -61,7 +61,11 @@ pub fn run(args: &FuzzArgs) -> Result<()> {
 fn build() -> Result<PathBuf> {
     let host = host_triple()?;
     let build_dir = xtask_build_dir("fuzz");
-    claim_build_dir(&build_dir, &["adain-fuzz", "adain", "adain-models"], &[&host])?;
+    claim_build_dir(
+        &build_dir,
+        &["adain-fuzz", "adain", "adain-flow", "adain-models"],
+        &[&host],
+    )?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
         .env("RUSTFLAGS", INSTRUMENTATION)

@@ -56,7 +56,7 @@ pub fn build() -> Result<PathBuf> {
     let build_dir = xtask_build_dir(WHEEL_BUILD);
     claim_build_dir(
         &build_dir,
-        &["adain-python", "adain", "adain-models"],
+        &["adain-python", "adain", "adain-flow", "adain-models"],
         &[host.triple()],
     )?;
     tracing::info!("building the extension with {MATURIN}");

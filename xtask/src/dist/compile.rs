@@ -20,7 +20,11 @@ pub const DIST_BUILD: &str = "dist";
 pub fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
     tracing::info!("building adain for {} (release, zig)", target.zig_target());
     let build_dir = xtask_build_dir(DIST_BUILD);
-    claim_build_dir(&build_dir, &["adain", "adain-models"], &[target.triple()])?;
+    claim_build_dir(
+        &build_dir,
+        &["adain", "adain-flow", "adain-models"],
+        &[target.triple()],
+    )?;
     let status = Command::new(&tools.cargo_zigbuild)
         .arg("zigbuild")
         .args(["--release", "--quiet", "-p", "adain", "--target"])
