@@ -142,27 +142,7 @@ impl Stylizer {
             )));
         }
         let (contents, batch) = images_from(&content, "content")?;
-        let style_images: Vec<RgbImage> = match style {
-            None => Vec::new(),
-            Some(any) => list_of(any, |one| {
-                let array: PyReadonlyArrayDyn<'py, u8> = one.extract()?;
-                let (images, is_batch) = images_from(&array, "style")?;
-                if is_batch {
-                    return Err(PyValueError::new_err(
-                        "style: pass several styles as a list of (H, W, 3) arrays",
-                    ));
-                }
-                Ok(images.into_iter().next().expect("one image"))
-            })?,
-        };
-        let stats_files: Vec<ChannelStats> = match style_stats {
-            None => Vec::new(),
-            Some(any) => list_of(any, |one| {
-                let stats = one.cast::<StyleStats>()?;
-                self.check_encoder(&stats.get().inner)?;
-                Ok(adain_stats(&stats.get().inner))
-            })?,
-        };
+        let (style_images, stats_files) = self.styles_from(style, style_stats)?;
         let count = style_images.len() + stats_files.len();
         if count == 0 {
             return Err(PyValueError::new_err(
@@ -302,6 +282,37 @@ impl Stylizer {
 }
 
 impl Stylizer {
+    /// The `style=` images (one array or a list) and the `style_stats=` statistics (checked against
+    /// this model's encoder), as every call that takes styles reads them.
+    pub(crate) fn styles_from<'py>(
+        &self,
+        style: Option<&Bound<'py, PyAny>>,
+        style_stats: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(Vec<RgbImage>, Vec<ChannelStats>)> {
+        let images = match style {
+            None => Vec::new(),
+            Some(any) => list_of(any, |one| {
+                let array: PyReadonlyArrayDyn<'py, u8> = one.extract()?;
+                let (images, is_batch) = images_from(&array, "style")?;
+                if is_batch {
+                    return Err(PyValueError::new_err(
+                        "style: pass several styles as a list of (H, W, 3) arrays",
+                    ));
+                }
+                Ok(images.into_iter().next().expect("one image"))
+            })?,
+        };
+        let stats = match style_stats {
+            None => Vec::new(),
+            Some(any) => list_of(any, |one| {
+                let stats = one.cast::<StyleStats>()?;
+                self.check_encoder(&stats.get().inner)?;
+                Ok(adain_stats(&stats.get().inner))
+            })?,
+        };
+        Ok((images, stats))
+    }
+
     /// `Stylizer()`: the bundled model, every default.
     pub(crate) fn default_for(py: Python<'_>) -> PyResult<Self> {
         Self::new(py, None, "auto", "auto", None)

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
 use adain::image_io::prepare;
-use adain::stylize::{adain_stats, image_color, match_style_color, preserve_color as recolour};
+use adain::stylize::{image_color, match_style_color, preserve_color as recolour};
 use adain::video::coherence::DEFAULT_FLOW_WEIGHT;
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
@@ -17,8 +17,7 @@ use pyo3::prelude::*;
 
 use crate::arrays::{array_from, images_from};
 use crate::errors::to_py;
-use crate::stats::StyleStats;
-use crate::stylizer::{list_of, Stylizer, DEFAULT_STYLE_SIZE};
+use crate::stylizer::{Stylizer, DEFAULT_STYLE_SIZE};
 
 /// A video stylized frame by frame, as `adain video` stylizes it.
 ///
@@ -114,27 +113,11 @@ impl VideoStylizer {
             Some(s) => s,
             None => Py::new(py, Stylizer::default_for(py)?)?,
         };
-        let images: Vec<RgbImage> = match style {
-            None => Vec::new(),
-            Some(any) => list_of(any, |one| {
-                let array: PyReadonlyArrayDyn<'py, u8> = one.extract()?;
-                let (images, is_batch) = images_from(&array, "style")?;
-                if is_batch {
-                    return Err(PyValueError::new_err(
-                        "style: pass several styles as a list of (H, W, 3) arrays",
-                    ));
-                }
-                Ok(prepare(&images[0], style_size, false))
-            })?,
-        };
-        let stats: Vec<ChannelStats> = match style_stats {
-            None => Vec::new(),
-            Some(any) => list_of(any, |one| {
-                let stats = one.cast::<StyleStats>()?;
-                stylizer.get().check_encoder(&stats.get().inner)?;
-                Ok(adain_stats(&stats.get().inner))
-            })?,
-        };
+        let (images, stats) = stylizer.get().styles_from(style, style_stats)?;
+        let images: Vec<RgbImage> = images
+            .iter()
+            .map(|image| prepare(image, style_size, false))
+            .collect();
         let count = images.len() + stats.len();
         if count == 0 {
             return Err(PyValueError::new_err(

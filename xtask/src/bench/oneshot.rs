@@ -43,21 +43,24 @@ pub fn run(setup: &Setup<'_>, inputs: &Inputs, size: u32, precision: &str) -> Re
     let (ep, graphs) = precision.split_once(':').unwrap_or(("cpu", precision));
     let slug = precision.replace(':', "-");
     let stats = out.join(format!("style_{size}_{slug}.safetensors"));
+    // The model and how it runs, the same for `stats` and every `stylize`.
+    let model_args: Vec<std::ffi::OsString> = [
+        "--model".into(),
+        package.as_os_str().to_owned(),
+        "--precision".into(),
+        graphs.into(),
+        "--ep".into(),
+        ep.into(),
+        "--threads".into(),
+        threads.to_string().into(),
+    ]
+    .into();
     let made = Command::new(adain)
         .args(["stats", "-q"])
         .arg(&inputs.style_png)
         .arg("-o")
         .arg(&stats)
-        .arg("--model")
-        .arg(package)
-        .args([
-            "--precision",
-            graphs,
-            "--ep",
-            ep,
-            "--threads",
-            &threads.to_string(),
-        ])
+        .args(&model_args)
         .output()
         .context("running adain stats")?;
     if !made.status.success() {
@@ -75,17 +78,8 @@ pub fn run(setup: &Setup<'_>, inputs: &Inputs, size: u32, precision: &str) -> Re
             .arg(&inputs.content_png)
             .arg("--style-stats")
             .arg(&stats)
-            .arg("--model")
-            .arg(package)
-            .args([
-                "--precision",
-                graphs,
-                "--ep",
-                ep,
-                "--threads",
-                &threads.to_string(),
-                "-o",
-            ])
+            .args(&model_args)
+            .arg("-o")
             .arg(&result)
             .output()
             .context("running adain stylize")?;
