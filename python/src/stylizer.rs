@@ -39,8 +39,9 @@ pub struct Stylizer {
     providers: (Provider, Provider),
 }
 
-/// The styles of one call, before statistics.
-enum Styles {
+/// Styles ready to use: their statistics, or (preserving the content's colours) the images, whose
+/// statistics are taken per content image or per shot of a video after recolouring.
+pub(crate) enum Styles {
     Images(Vec<RgbImage>),
     Stats(Vec<ChannelStats>),
 }

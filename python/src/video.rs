@@ -17,7 +17,7 @@ use pyo3::prelude::*;
 
 use crate::arrays::{array_from, images_from};
 use crate::errors::to_py;
-use crate::stylizer::{Stylizer, DEFAULT_STYLE_SIZE};
+use crate::stylizer::{Styles, Stylizer, DEFAULT_STYLE_SIZE};
 
 /// A video stylized frame by frame, as `adain video` stylizes it.
 ///
@@ -41,12 +41,6 @@ struct State {
     /// The statistics of the current shot (they change per shot only with preserve_color).
     shot: Vec<ChannelStats>,
     options: VideoOptions,
-}
-
-enum Styles {
-    Stats(Vec<ChannelStats>),
-    /// Style images, recoloured to the first frame of each shot (preserve_color).
-    Images(Vec<RgbImage>),
 }
 
 #[pymethods]
