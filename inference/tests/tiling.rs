@@ -15,7 +15,7 @@ use adain::tiling::{encode_tiled, render_tiled_planar, TileOptions};
 use common::*;
 use ndarray::Array3;
 
-/// "The same result up to float rounding", as the README promises for tiled runs. Measured: 167–175 dB
+/// "The same result up to float rounding", as docs/cli.md promises for tiled runs. Measured: 167–175 dB
 /// between the float outputs, and identical 8-bit images, with and without masks.
 const NEAR_EQUAL_DB: f64 = 60.0;
 

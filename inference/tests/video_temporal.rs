@@ -101,7 +101,7 @@ fn pixels_an_object_uncovers_are_stylized_afresh() {
     };
     // A textured background: over a flat one (a plain wall, a clear sky) no flow can tell whether
     // the flat area moves with the object or stays, and some of the object's motion is carried
-    // into it (see the README).
+    // into it (see docs/video.md).
     let background = adain::image_io::resize_shorter_side(&shared_photo("0008.jpg").unwrap(), 200);
     let object = adain::image_io::resize_shorter_side(&shared_photo("0003.jpg").unwrap(), 120);
     let square = image::imageops::crop_imm(&object, 0, 0, 40, 40).to_image();

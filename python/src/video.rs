@@ -23,7 +23,7 @@ use crate::stylizer::{Styles, Stylizer, DEFAULT_STYLE_SIZE};
 ///
 /// `VideoStylizer(style=None, style_stats=None, stylizer=None, alpha=1.0, weights=None,
 /// preserve_color=False, match_style_color=False, content_size=0, style_size=512,
-/// temporal="flow", temporal_smoothing=0.9, flow_weight=0.8, scene_cut=0.5)`: the styles and
+/// temporal="flow", temporal_smoothing=0.9, flow_weight=0.9, scene_cut=0.5)`: the styles and
 /// options of `adain video`; `stylizer` the model's sessions (default: `Stylizer()`). `push(frame)`
 /// returns the frame's result; `reset()` starts afresh as at a scene cut.
 #[pyclass(module = "adain")]

@@ -1,13 +1,18 @@
 //! Dense Inverse Search (Kroeger, Timofte, Dai and Van Gool, "Fast Optical Flow using Dense Inverse
 //! Search", ECCV 2016), coarse to fine over an image pyramid. At each level:
 //! 1. a grid of overlapping square patches of the first frame, each moved to where it best matches
-//!    the second frame by Gauss-Newton steps on its mean-normalised difference, starting from the
-//!    coarser level's motion. The template's gradients and Hessian serve every step (the *inverse*
-//!    search), so a step costs one bilinear sample per patch pixel;
-//! 2. densification: each pixel's motion is the average of the patches that cover it, each weighted
+//!    the second frame by Gauss-Newton steps on its mean-normalised difference. The template's
+//!    gradients and Hessian serve every step (the *inverse* search), so a step costs one bilinear
+//!    sample per patch pixel;
+//! 2. each patch starts from the best of three guesses: the coarser level's motion, and the motion
+//!    just found for its left and upper neighbours (spatial propagation: a patch on a flat wall or
+//!    sky matches any motion equally well and takes its neighbours'). A patch that ends up matching
+//!    worse than its start, or runs off, keeps the start;
+//! 3. densification: each pixel's motion is the average of the patches that cover it, each weighted
 //!    by how well its motion explains that pixel (1 / max(1, |difference|));
-//! 3. optionally a few smoothing sweeps that pull each vector towards its neighbours' where the image
-//!    has no texture to decide (a light stand-in for the paper's variational refinement).
+//! 4. optionally a few smoothing sweeps that pull each vector towards its neighbours' where the image
+//!    has no texture to decide (a light stand-in for the paper's variational refinement, which
+//!    propagation made unnecessary here: see `cargo xtask bench-video`).
 
 use crate::field::FlowField;
 use crate::plane::Plane;
@@ -36,12 +41,15 @@ impl Default for DisOptions {
             finest_level: 1,
             patch: 8,
             stride: 4,
-            iterations: 12,
+            iterations: 8,
             smoothing_sweeps: 0,
             threads: 0,
         }
     }
 }
+
+/// How much lower a later starting guess's cost must be to displace an earlier one.
+const CLEARLY_BETTER: f32 = 0.8;
 
 /// Pyramids shorter than this many patches on their shorter side are not searched.
 const COARSEST_PATCHES: usize = 2;
@@ -141,23 +149,37 @@ fn search_level(
             })
         })
         .collect();
-    let chunk = found.len().div_ceil(threads.max(1)).max(1);
+    // Whole rows of patches per thread, so that each patch can try its left and upper neighbours'
+    // results (spatial propagation: a patch in a flat area takes the motion found next to it).
+    let row = xs.len();
+    let rows_per = ys.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|scope| {
-        for part in found.chunks_mut(chunk) {
+        for part in found.chunks_mut(rows_per * row) {
             let (gx, gy) = (&gx, &gy);
             scope.spawn(move || {
                 let mut scratch = Scratch::new(pw * ph);
-                for p in part {
-                    *p = search_patch(
+                for k in 0..part.len() {
+                    let p = part[k];
+                    let centre = (
+                        p.x as f32 + pw as f32 / 2.0 - 0.5,
+                        p.y as f32 + ph as f32 / 2.0 - 0.5,
+                    );
+                    let coarse = init.sample(centre.0, centre.1);
+                    let left = (k % row > 0).then(|| (part[k - 1].u, part[k - 1].v));
+                    let up = (k >= row).then(|| (part[k - row].u, part[k - row].v));
+                    // Neighbours first: in a flat area all guesses match about equally, and
+                    // the motion found beside it is the better guess.
+                    let starts = [left, up, Some(coarse)];
+                    part[k] = search_patch(
                         from,
                         to,
                         gx,
                         gy,
-                        init,
                         p.x,
                         p.y,
                         pw,
                         ph,
+                        starts.iter().flatten().copied(),
                         options.iterations,
                         &mut scratch,
                     );
@@ -193,11 +215,11 @@ fn search_patch(
     to: &Plane,
     gx_plane: &Plane,
     gy_plane: &Plane,
-    init: &FlowField,
     px: usize,
     py: usize,
     pw: usize,
     ph: usize,
+    starts: impl Iterator<Item = (f32, f32)>,
     iterations: usize,
     s: &mut Scratch,
 ) -> Found {
@@ -223,19 +245,19 @@ fn search_patch(
     let reg = 1e-2 * n;
     let (hxx, hyy) = (hxx + reg, hyy + reg);
     let det = hxx * hyy - hxy * hxy;
-    let centre = (
-        (px as f32 + pw as f32 / 2.0 - 0.5),
-        (py as f32 + ph as f32 / 2.0 - 0.5),
-    );
-    let (u0, v0) = init.sample(centre.0, centre.1);
-    let (mut u, mut v) = (u0, v0);
-    let mut offset = 0.0;
-    for step in 0..=iterations {
-        to.sample_block(px as f32 + u, py as f32 + v, pw, ph, &mut s.warped);
-        offset = s.warped.iter().sum::<f32>() / n - mean_t;
-        if step == iterations {
-            break;
+    // The best of the starting guesses, by mean-normalised squared difference; a later guess must
+    // be clearly better to displace an earlier one.
+    let mut best = (f32::INFINITY, 0.0, 0.0, 0.0);
+    for (u, v) in starts {
+        let (cost, offset) = s.cost(to, px as f32 + u, py as f32 + v, pw, ph, mean_t);
+        if cost < CLEARLY_BETTER * best.0 {
+            best = (cost, u, v, offset);
         }
+    }
+    let (start_cost, u0, v0, offset0) = best;
+    let (mut u, mut v) = (u0, v0);
+    let mut offset = s.sample(to, px as f32 + u, py as f32 + v, pw, ph, mean_t);
+    for _ in 0..iterations {
         let (mut bx, mut by) = (0.0f32, 0.0f32);
         for k in 0..pw * ph {
             let r = s.warped[k] - s.template[k] - offset;
@@ -246,22 +268,23 @@ fn search_patch(
         let dv = (hxx * by - hxy * bx) / det;
         u -= du;
         v -= dv;
+        offset = s.sample(to, px as f32 + u, py as f32 + v, pw, ph, mean_t);
         if du * du + dv * dv < 1e-4 {
-            // Converged: one more sampling for the offset at the final position.
-            to.sample_block(px as f32 + u, py as f32 + v, pw, ph, &mut s.warped);
-            offset = s.warped.iter().sum::<f32>() / n - mean_t;
             break;
         }
     }
-    // A patch that ran off further than its own size found something else: keep the coarse guess.
+    // A patch that ended up matching worse than where it started, or ran off further than its own
+    // size, found something else: keep the start.
+    let (cost, _) = s.cost_of_warped(pw, ph, mean_t);
     let side = pw.max(ph) as f32;
-    if !(u.is_finite() && v.is_finite()) || (u - u0).powi(2) + (v - v0).powi(2) > side * side {
+    let ran_off = (u - u0).powi(2) + (v - v0).powi(2) > side * side;
+    if !(u.is_finite() && v.is_finite()) || ran_off || cost > start_cost {
         return Found {
             x: px,
             y: py,
             u: u0,
             v: v0,
-            offset: 0.0,
+            offset: offset0,
         };
     }
     Found {
@@ -270,6 +293,42 @@ fn search_patch(
         u,
         v,
         offset,
+    }
+}
+
+impl Scratch {
+    /// Samples `to` at the patch moved to `(x, y)` into `warped`; returns the mean brightness
+    /// change from the template.
+    fn sample(&mut self, to: &Plane, x: f32, y: f32, pw: usize, ph: usize, mean_t: f32) -> f32 {
+        to.sample_block(x, y, pw, ph, &mut self.warped);
+        self.warped.iter().sum::<f32>() / (pw * ph) as f32 - mean_t
+    }
+
+    /// The mean-normalised squared difference of the patch moved to `(x, y)`, and its offset.
+    fn cost(
+        &mut self,
+        to: &Plane,
+        x: f32,
+        y: f32,
+        pw: usize,
+        ph: usize,
+        mean_t: f32,
+    ) -> (f32, f32) {
+        self.sample(to, x, y, pw, ph, mean_t);
+        self.cost_of_warped(pw, ph, mean_t)
+    }
+
+    /// The cost and offset of what `warped` holds.
+    fn cost_of_warped(&self, pw: usize, ph: usize, mean_t: f32) -> (f32, f32) {
+        let n = pw * ph;
+        let offset = self.warped.iter().sum::<f32>() / n as f32 - mean_t;
+        let cost = self
+            .warped
+            .iter()
+            .zip(&self.template)
+            .map(|(w, t)| (w - t - offset).powi(2))
+            .sum();
+        (cost, offset)
     }
 }
 

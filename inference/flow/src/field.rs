@@ -119,7 +119,7 @@ impl FlowField {
     }
 
     /// Interleaved 8-bit RGB `image` (the size of `to`) pulled back onto this field's frame: each
-    /// pixel takes `image` at `(x + u, y + v)`, bilinearly. Positions outside `image` take the
+    /// pixel takes `image` at `(x + u, y + v)`, by cubic interpolation. Positions outside `image` take the
     /// nearest edge. Bands of rows go to the machine's threads.
     pub fn warp_rgb(&self, image: &[u8], width: usize, height: usize) -> Vec<f32> {
         assert_eq!(
@@ -158,16 +158,37 @@ impl FlowField {
         let (u, v) = self.at(x, y);
         let sx = (x as f32 + u).clamp(0.0, max_x);
         let sy = (y as f32 + v).clamp(0.0, max_y);
-        let (x0, y0) = (sx.floor() as usize, sy.floor() as usize);
-        let (fx, fy) = (sx - x0 as f32, sy - y0 as f32);
-        let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
-        for (c, value) in out.iter_mut().enumerate() {
-            let p = |xx: usize, yy: usize| f32::from(image[3 * (yy * width + xx) + c]);
-            let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
-            let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
-            *value = top * (1.0 - fy) + bottom * fy;
+        let (x0, y0) = (sx.floor(), sy.floor());
+        let (wx, wy) = (catmull_rom(sx - x0), catmull_rom(sy - y0));
+        let column = |k: isize| (x0 as isize + k).clamp(0, width as isize - 1) as usize;
+        let row = |k: isize| (y0 as isize + k).clamp(0, height as isize - 1) as usize;
+        let columns = [column(-1), column(0), column(1), column(2)];
+        out.fill(0.0);
+        for (j, wy) in wy.iter().enumerate() {
+            let line = &image[3 * width * row(j as isize - 1)..][..3 * width];
+            for (i, wx) in wx.iter().enumerate() {
+                let weight = wx * wy;
+                let pixel = &line[3 * columns[i]..][..3];
+                for (value, &p) in out.iter_mut().zip(pixel) {
+                    *value += weight * f32::from(p);
+                }
+            }
         }
     }
+}
+
+/// The four weights of Catmull-Rom interpolation at fraction `t` between the middle two samples. A
+/// cubic rather than a linear kernel: a result carried frame after frame is resampled each time,
+/// and linear interpolation would blur it a little more with every step.
+#[inline]
+fn catmull_rom(t: f32) -> [f32; 4] {
+    let (t2, t3) = (t * t, t * t * t);
+    [
+        0.5 * (-t + 2.0 * t2 - t3),
+        0.5 * (2.0 - 5.0 * t2 + 3.0 * t3),
+        0.5 * (t + 4.0 * t2 - 3.0 * t3),
+        0.5 * (t3 - t2),
+    ]
 }
 
 #[cfg(test)]

@@ -121,7 +121,8 @@ impl Plane {
     }
 
     /// The mean over each value's (2r+1)² window, clipped at the borders: rows, then columns, with
-    /// running sums (cost independent of `r`).
+    /// running sums (cost independent of `r`). The column pass keeps a running sum per column and
+    /// moves down whole rows at a time, so it reads memory in order.
     pub fn box_blur(&self, r: usize) -> Self {
         let (w, h) = (self.width, self.height);
         let mut rows = vec![0.0f32; w * h];
@@ -129,14 +130,28 @@ impl Plane {
             blur_line(&self.values[y * w..][..w], &mut rows[y * w..][..w], r);
         }
         let mut out = vec![0.0f32; w * h];
-        let (mut column, mut blurred) = (vec![0.0f32; h], vec![0.0f32; h]);
-        for x in 0..w {
-            for y in 0..h {
-                column[y] = rows[y * w + x];
+        let mut sum = vec![0.0f32; w];
+        for row in rows.chunks_exact(w).take(r + 1) {
+            for (s, v) in sum.iter_mut().zip(row) {
+                *s += v;
             }
-            blur_line(&column, &mut blurred, r);
-            for y in 0..h {
-                out[y * w + x] = blurred[y];
+        }
+        for y in 0..h {
+            let (top, bottom) = (y.saturating_sub(r), (y + r).min(h - 1));
+            let scale = 1.0 / (bottom - top + 1) as f32;
+            for (o, s) in out[y * w..][..w].iter_mut().zip(&sum) {
+                *o = s * scale;
+            }
+            // Slide the window down: add the row entering below, drop the one leaving above.
+            if y + r + 1 < h {
+                for (s, v) in sum.iter_mut().zip(&rows[(y + r + 1) * w..][..w]) {
+                    *s += v;
+                }
+            }
+            if y >= r {
+                for (s, v) in sum.iter_mut().zip(&rows[(y - r) * w..][..w]) {
+                    *s -= v;
+                }
             }
         }
         Self::new(w, h, out)

@@ -210,3 +210,24 @@ fn forward_and_backward_fields_agree_on_a_true_motion() {
     eprintln!("round trip {mean_inside:.3} px");
     assert!(mean_inside < 0.1, "round trip {mean_inside:.3} px");
 }
+
+/// A photograph's sky or wall: a patch there matches anywhere equally well, so it must take its
+/// motion from the textured patches beside it rather than wander off on noise.
+#[test]
+fn a_pan_over_a_picture_with_flat_areas() {
+    // Texture in the left third and in a band at the bottom; elsewhere flat but for a faint ripple
+    // (a fraction of a level, like sensor noise after compression).
+    let picture = |x: f32, y: f32| {
+        if x < W as f32 / 3.0 || y > 0.75 * H as f32 {
+            scene(x, y, 3)
+        } else {
+            128.0 + 0.4 * (x * 1.7).sin() * (y * 2.3).cos()
+        }
+    };
+    let (dx, dy) = (5.0, 1.0);
+    let from = render(picture);
+    let to = render(|x, y| picture(x - dx, y - dy));
+    let truth = FlowField::uniform(W, H, dx, dy);
+    let epe = error(&from, &to, &truth, 16);
+    assert!(epe < 0.2, "endpoint error {epe:.3} px");
+}

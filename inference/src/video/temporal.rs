@@ -8,7 +8,7 @@ use image::RgbImage;
 use crate::adain::ChannelStats;
 
 /// Default `--temporal-smoothing`: the weight of the past in the running statistics (measured with
-/// `cargo xtask bench-video`, see the README).
+/// `cargo xtask bench-video`, see docs/video.md).
 pub const DEFAULT_SMOOTHING: f32 = 0.9;
 
 /// Default `--scene-cut`: the colour-histogram distance (0 to 2) above which two frames belong to

@@ -8,6 +8,7 @@
 //! blended: the CPU provider's fp32 and int8, and OpenVINO's paths where its plugin is installed.
 
 mod opencv;
+mod strip;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -157,6 +158,13 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
                         .zip(&smoothed)
                         .map(|(input, stylized)| blender.blend(input, stylized.clone()))
                         .collect();
+                    if strip_wanted(label, photo_name, style, &styles[0], weight) {
+                        let first = (args.frames / 2).saturating_sub(2);
+                        let picture = strip::strip(&[&per_frame, &out], clip.windows(), first);
+                        let path = out_dir.join("video-strip.png");
+                        picture.save(&path)?;
+                        tracing::info!("before/after strip: {}", path.display());
+                    }
                     let share = (PHOTOS.len() * styles.len()) as f64;
                     let column = args.smoothing.len() + k;
                     errors[column] += mean_warping_error(&out, clip.windows()) / share;
@@ -421,6 +429,21 @@ fn photo(path: &Path) -> Result<RgbImage> {
         .with_context(|| format!("reading {}", path.display()))?
         .to_rgb8();
     Ok(adain::image_io::resize_shorter_side(&image, 600))
+}
+
+/// The strip shows the 4-pixel pan over the first photograph with the first style, blended at the
+/// default weight.
+fn strip_wanted(
+    label: &str,
+    photo: &str,
+    style: &adain::adain::ChannelStats,
+    first_style: &adain::adain::ChannelStats,
+    weight: f32,
+) -> bool {
+    label == moves()[0].0
+        && photo == PHOTOS[0]
+        && std::ptr::eq(style, first_style)
+        && weight == adain::video::coherence::DEFAULT_FLOW_WEIGHT
 }
 
 /// Decodes encoded frames with content statistics smoothed by `keep`.
