@@ -66,6 +66,14 @@ pub enum AdainError {
     #[error("{0}")]
     InvalidParameter(String),
 
+    /// A palette that takes colours from style images, with a style given as statistics alone.
+    #[error("style {} has statistics only, but the {palette:?} palette needs style images", position + 1)]
+    NeedsStyleImage {
+        palette: crate::recipe::Palette,
+        /// Position among the styles, from 0.
+        position: usize,
+    },
+
     /// Inputs that do not fit together or into the networks: masks of different sizes, statistics
     /// of another encoder, an image too small for the encoder.
     #[error("{0}")]

@@ -15,6 +15,7 @@ pyo3::create_exception!(
 pub fn to_py(error: Error) -> PyErr {
     match error {
         Error::InvalidParameter(message) => PyValueError::new_err(message),
+        needs @ Error::NeedsStyleImage { .. } => PyValueError::new_err(needs.to_string()),
         other => AdainError::new_err(other.to_string()),
     }
 }

@@ -4,14 +4,15 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
-use adain::image_io::{prepare, restore_size};
+use adain::adain::ChannelStats;
+use adain::image_io::prepare;
 use adain::runtime::{InferencePrecision, ProviderOptions};
-use adain::stylize::{
-    adain_stats, image_color, match_style_color, preserve_color as recolour, Stylizer as Inner,
+use adain::stylize::{adain_stats, Stylizer as Inner};
+use adain::tiling::DEFAULT_TILE_ABOVE;
+use adain::{
+    ModelPackage, Palette, PrecisionChoice, Provider, ProviderRequest, Recipe, SessionOptions,
+    Style,
 };
-use adain::tiling::{render_auto, DEFAULT_TILE_ABOVE};
-use adain::{ModelPackage, PrecisionChoice, Provider, ProviderRequest, SessionOptions};
 use image::RgbImage;
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn};
 use pyo3::exceptions::PyValueError;
@@ -144,8 +145,7 @@ impl Stylizer {
         }
         let (contents, batch) = images_from(&content, "content")?;
         let (style_images, stats_files) = self.styles_from(style, style_stats)?;
-        let count = style_images.len() + stats_files.len();
-        if count == 0 {
+        if style_images.is_empty() && stats_files.is_empty() {
             return Err(PyValueError::new_err(
                 "no style: pass style= and/or style_stats=",
             ));
@@ -155,55 +155,47 @@ impl Stylizer {
                 "preserve_color keeps the content's colours and match_style_color takes the style's: pass one",
             ));
         }
-        for (asked, option) in [
-            (preserve_color, "preserve_color"),
-            (match_style_color, "match_style_color"),
-        ] {
-            if asked && !stats_files.is_empty() {
-                return Err(PyValueError::new_err(format!(
-                    "{option} needs style images; style_stats hold statistics only"
-                )));
-            }
-        }
-        let weights = normalized_weights(weights.as_deref().unwrap_or(&vec![1.0; count]), count)
-            .map_err(to_py)?;
+        let palette = if preserve_color {
+            Palette::Content
+        } else if match_style_color {
+            Palette::Style
+        } else {
+            Palette::Model
+        };
+        let recipe = Recipe {
+            alpha,
+            weights,
+            palette,
+            content_size,
+            crop,
+            tile_above: DEFAULT_TILE_ABOVE,
+        };
         let results = py.detach(|| -> adain::Result<Vec<RgbImage>> {
-            let mut stylizer = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-            let prepared: Vec<RgbImage> = style_images
+            // Images first, then statistics: the order weights refer to.
+            let styles: Vec<Style> = style_images
                 .iter()
-                .map(|s| prepare(s, style_size, crop))
+                .map(|image| Style::image(prepare(image, style_size, crop)))
+                .chain(stats_files.into_iter().map(Style::stats))
                 .collect();
-            let palette = match_style_color.then(|| {
-                let colors: Vec<ColorMoments> = prepared.iter().map(image_color).collect();
-                ColorMoments::of_styles(&weights, &colors)
-            });
-            let cached = if preserve_color {
-                None
-            } else {
-                let mut all = Vec::with_capacity(count);
-                for image in &prepared {
-                    all.push(stylizer.adain_style_statistics(image)?);
-                }
-                all.extend(stats_files);
-                Some(all)
-            };
-            let styles = match cached {
-                Some(stats) => Styles::Stats(stats),
-                None => Styles::Images(prepared),
-            };
-            let settings = Settings {
-                weights: &weights,
-                alpha,
-                palette,
-                content_size,
-                crop,
-            };
+            let mut stylizer = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            let ready = recipe.ready(&mut stylizer, styles)?;
             contents
                 .iter()
-                .map(|original| one(&mut stylizer, original, &styles, &settings))
+                .map(|original| recipe.stylize(&mut stylizer, &ready, original))
                 .collect()
         });
-        to_python(py, results.map_err(to_py)?, batch)
+        let results = results.map_err(|e| match e {
+            adain::AdainError::NeedsStyleImage { .. } => PyValueError::new_err(format!(
+                "{} needs style images; style_stats hold statistics only",
+                if preserve_color {
+                    "preserve_color"
+                } else {
+                    "match_style_color"
+                }
+            )),
+            other => to_py(other),
+        })?;
+        to_python(py, results, batch)
     }
 
     /// Style statistics of one image or the average over several (a list), as `adain stats` computes
@@ -332,56 +324,6 @@ impl Stylizer {
             &self.encoder_identity.chars().take(12).collect::<String>()
         )))
     }
-}
-
-/// How every content of one call is stylized.
-struct Settings<'a> {
-    weights: &'a [f32],
-    alpha: f32,
-    /// With match_style_color: the colours results are given.
-    palette: Option<ColorMoments>,
-    content_size: u32,
-    crop: bool,
-}
-
-/// One content image through every stage, as `adain stylize` runs it (tiles above 4 MP).
-fn one(
-    stylizer: &mut Inner,
-    original: &RgbImage,
-    styles: &Styles,
-    settings: &Settings<'_>,
-) -> adain::Result<RgbImage> {
-    let Settings {
-        weights,
-        alpha,
-        palette,
-        content_size,
-        crop,
-    } = *settings;
-    let content = prepare(original, content_size, crop);
-    let stats: Vec<ChannelStats> = match styles {
-        Styles::Stats(stats) => stats.clone(),
-        Styles::Images(images) => images
-            .iter()
-            .map(|image| {
-                let planar = recolour(image, &content);
-                stylizer.adain_style_statistics_planar(planar.view())
-            })
-            .collect::<adain::Result<_>>()?,
-    };
-    let mix = if stats.len() == 1 {
-        StyleMix::One(&stats[0])
-    } else {
-        StyleMix::Interpolate {
-            styles: &stats,
-            weights,
-        }
-    };
-    let mut result = render_auto(stylizer, &content, mix, alpha, DEFAULT_TILE_ABOVE)?;
-    if let Some(target) = &palette {
-        result = match_style_color(&result, target, alpha);
-    }
-    Ok(restore_size(result, original.dimensions(), crop))
 }
 
 /// `any` as a list of items: a Python list or tuple, or a single item.

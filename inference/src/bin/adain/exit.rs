@@ -69,7 +69,7 @@ pub fn code_for(error: &anyhow::Error) -> u8 {
         cause.is::<Usage>()
             || matches!(
                 cause.downcast_ref::<AdainError>(),
-                Some(AdainError::InvalidParameter(_))
+                Some(AdainError::InvalidParameter(_) | AdainError::NeedsStyleImage { .. })
             )
     });
     if usage {

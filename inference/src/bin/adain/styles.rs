@@ -7,6 +7,7 @@ use adain::adain::ChannelStats;
 use adain::adain::ColorMoments;
 use adain::image_io::{load_rgb, prepare};
 use adain::stylize::{adain_stats, image_color, preserve_color, Stylizer};
+use adain::Palette;
 use adain_models::style_gaussian::{standard_normals, StyleGaussian};
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
@@ -117,52 +118,40 @@ pub fn style_sources(
     Ok(ordered.into_iter().flat_map(|(_, s)| s).collect())
 }
 
-/// Whose colours the results take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Palette {
-    /// Whatever the decoder paints.
-    Decoded,
-    /// The content's (--preserve-color): style images recoloured to each content before encoding.
-    Content,
-    /// The style's (--match-style-color): results recoloured to their style's after decoding.
-    Style,
-}
-
-/// A palette other than the decoder's needs style images: refused (as a usage error) when a style
-/// is a statistics file or a Gaussian. Callers check early, before the model loads.
+/// A palette other than the decoder's needs style images (the library's rule): refused (as a
+/// usage error) when a style is a statistics file or a Gaussian. Callers check early, before the
+/// model loads.
 pub fn check_palette(palette: Palette, sources: &[StyleSource]) -> Result<()> {
-    if palette == Palette::Decoded {
+    if !palette.needs_style_images() {
         return Ok(());
     }
     match sources.iter().find(|s| s.is_statistics()) {
         Some(stats) => Err(crate::exit::usage(format!(
             "{} needs style images, but {} is a statistics file",
-            palette.flag(),
+            palette_flag(palette),
             stats.path().display()
         ))),
         None => Ok(()),
     }
 }
 
-impl Palette {
-    /// The palette `--preserve-color` and `--match-style-color` ask for (clap keeps them exclusive).
-    pub fn from_flags(preserve_color: bool, match_style_color: bool) -> Self {
-        if preserve_color {
-            Palette::Content
-        } else if match_style_color {
-            Palette::Style
-        } else {
-            Palette::Decoded
-        }
+/// The palette `--preserve-color` and `--match-style-color` ask for (clap keeps them exclusive).
+pub fn palette_from_flags(preserve_color: bool, match_style_color: bool) -> Palette {
+    if preserve_color {
+        Palette::Content
+    } else if match_style_color {
+        Palette::Style
+    } else {
+        Palette::Model
     }
+}
 
-    /// The option that asks for it, for messages.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Palette::Decoded => "",
-            Palette::Content => "--preserve-color",
-            Palette::Style => "--match-style-color",
-        }
+/// The option that asks for a palette, for messages.
+fn palette_flag(palette: Palette) -> &'static str {
+    match palette {
+        Palette::Model => "",
+        Palette::Content => "--preserve-color",
+        Palette::Style => "--match-style-color",
     }
 }
 

@@ -21,7 +21,7 @@ use crate::inputs::{create_parent_dirs, expand_images, result_name, result_paths
 use crate::io_threads::{spawn_reader, spawn_writer, Finished, Loaded, Preparation};
 use crate::progress::Progress;
 use crate::render::{Encoded, Tiling};
-use crate::styles::{check_palette, Palette, ReadyStyles, StyleArgs};
+use crate::styles::{check_palette, palette_from_flags, ReadyStyles, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -133,7 +133,7 @@ struct Job {
 pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let contents = expand_images(&args.contents, "content")?;
     let sources = args.styles.sources(matches)?;
-    let palette = Palette::from_flags(args.preserve_color, args.match_style_color);
+    let palette = palette_from_flags(args.preserve_color, args.match_style_color);
     check_palette(palette, &sources)?;
     let mode = mode(args, sources.len())?;
     let labels: Vec<String> = sources.iter().map(|s| stem(s.path())).collect();

@@ -21,7 +21,7 @@ use clap::{ArgMatches, Args};
 use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::exit::usage;
 use crate::progress::Progress;
-use crate::styles::{check_palette, Palette, ReadyStyles, StyleArgs};
+use crate::styles::{check_palette, palette_from_flags, ReadyStyles, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -165,7 +165,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
-    let palette = Palette::from_flags(args.preserve_color, args.match_style_color);
+    let palette = palette_from_flags(args.preserve_color, args.match_style_color);
     check_palette(palette, &sources)?;
     let weights = match (&args.weights, sources.len()) {
         (Some(w), n) => Some(normalized_weights(w, n)?),

@@ -90,6 +90,28 @@ pub struct StylizeForm {
     pub format: Option<OutputFormat>,
 }
 
+impl StylizeForm {
+    /// The palette the two colour fields ask for (the form refuses both at once).
+    pub fn palette(&self) -> adain::Palette {
+        if self.preserve_color {
+            adain::Palette::Content
+        } else if self.match_style_color {
+            adain::Palette::Style
+        } else {
+            adain::Palette::Model
+        }
+    }
+
+    /// The field that asked for the palette, for messages.
+    pub fn palette_field(&self) -> &'static str {
+        if self.preserve_color {
+            "preserve_color"
+        } else {
+            "match_style_color"
+        }
+    }
+}
+
 pub struct StyleForm {
     pub style: StyleInput,
     pub name: Option<String>,

@@ -1,13 +1,14 @@
-//! What a worker does for one request: decode the uploads, get every style's statistics, stylize as
-//! `adain stylize` would (same defaults, tiling above 4 MP), encode the result.
+//! What a worker does for one request: decode the uploads into a [`Recipe`] and its styles, run it
+//! (the library decides every rule, as for `adain stylize` and Python), encode the result.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
-use adain::image_io::{decode_rgb, encode_rgb, prepare, resize_exact, restore_size};
-use adain::stylize::{adain_stats, image_color, match_style_color, preserve_color, Stylizer};
-use adain::tiling::{render_auto, DEFAULT_TILE_ABOVE};
+use adain::adain::ChannelStats;
+use adain::image_io::{decode_rgb, encode_rgb, prepare, resize_exact};
+use adain::stylize::{adain_stats, Stylizer};
+use adain::tiling::DEFAULT_TILE_ABOVE;
+use adain::{AdainError, Recipe};
 use image::{ImageFormat, RgbImage};
 
 use super::api::error::ApiError;
@@ -32,99 +33,75 @@ pub struct StylizeJob {
 pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiError> {
     let form = &job.form;
     let original = decode(&form.content, job.max_pixels)?;
-    let content = prepare(&original, form.content_size, form.crop);
-    let mut stats = Vec::with_capacity(job.styles.len());
-    let mut colors = Vec::new();
-    for style in &job.styles {
-        stats.push(if form.preserve_color {
-            let image = style_image(style, &job, "preserve_color")?;
-            let recoloured = preserve_color(&image, &content);
-            stylizer
-                .adain_style_statistics_planar(recoloured.view())
-                .map_err(|e| ApiError::from_adain("style", e))?
-        } else if form.match_style_color {
-            // The image is decoded once, for its statistics and its colours.
-            let image = style_image(style, &job, "match_style_color")?;
-            colors.push(image_color(&image));
-            match style {
-                Style::Stored(stored) => stored.stats.clone(),
-                _ => stylizer
-                    .adain_style_statistics(&image)
-                    .map_err(|e| ApiError::from_adain("style", e))?,
-            }
-        } else {
-            style_stats(stylizer, style, &job)?
-        });
-    }
-    // Several styles without weights: an even mix.
-    let even = vec![1.0; stats.len()];
-    let weights = normalized_weights(form.weights.as_deref().unwrap_or(&even), stats.len())
-        .map_err(|e| ApiError::from_adain("weights", e))?;
-    let mix = if stats.len() == 1 {
-        StyleMix::One(&stats[0])
-    } else {
-        StyleMix::Interpolate {
-            styles: &stats,
-            weights: &weights,
-        }
+    let recipe = Recipe {
+        alpha: form.alpha,
+        weights: form.weights.clone(),
+        palette: form.palette(),
+        content_size: form.content_size,
+        crop: form.crop,
+        tile_above: DEFAULT_TILE_ABOVE,
     };
-    let mut result = render_auto(stylizer, &content, mix, form.alpha, DEFAULT_TILE_ABOVE)
-        .map_err(|e| ApiError::from_adain("content", e))?;
-    if form.match_style_color {
-        let target = ColorMoments::of_styles(&weights, &colors);
-        result = match_style_color(&result, &target, form.alpha);
+    let palette_refused = |position: usize| {
+        let what = match &job.styles[position] {
+            Style::Upload(StyleInput::Stats(upload)) => format!("`style_stats` ({})", upload.name),
+            Style::Stored(stored) => format!("stored style `{}`", stored.id),
+            _ => format!("style {}", position + 1),
+        };
+        ApiError::bad_request(format!(
+            "{} needs style images, but {what} holds statistics only",
+            form.palette_field()
+        ))
+    };
+    // The palette's rule before any upload is read: no statistics file could satisfy it.
+    if recipe.palette.needs_style_images() {
+        if let Some(position) = job.styles.iter().position(|s| !has_image(s)) {
+            return Err(palette_refused(position));
+        }
     }
-    // As the CLI: a result processed at content_size comes back at the content's size.
-    let result = restore_size(result, original.dimensions(), form.crop);
+    let styles = job
+        .styles
+        .iter()
+        .map(|style| recipe_style(style, &job))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ready = recipe.ready(stylizer, styles).map_err(|e| match e {
+        AdainError::NeedsStyleImage { position, .. } => palette_refused(position),
+        AdainError::InvalidParameter(_) => ApiError::from_adain("weights", e),
+        _ => ApiError::from_adain("style", e),
+    })?;
+    let result = recipe
+        .stylize(stylizer, &ready, &original)
+        .map_err(|e| ApiError::from_adain("content", e))?;
     encode(&result, job.format)
 }
 
-/// Statistics of a stored style, or of an upload (which must come from this model's encoder).
-pub fn style_stats(
-    stylizer: &mut Stylizer,
-    style: &Style,
-    job: &StylizeJob,
-) -> Result<ChannelStats, ApiError> {
+/// Whether a style comes with an image (stored styles keep theirs when they were stored from one).
+fn has_image(style: &Style) -> bool {
     match style {
-        Style::Stored(stored) => Ok(stored.stats.clone()),
-        Style::Upload(StyleInput::Stats(upload)) => uploaded_stats(upload, &job.encoder_identity),
-        Style::Upload(StyleInput::Image(upload)) => {
-            let image = prepare(
-                &decode(upload, job.max_pixels)?,
-                job.form.style_size,
-                job.form.crop,
-            );
-            stylizer
-                .adain_style_statistics(&image)
-                .map_err(|e| ApiError::from_adain(upload.field, e))
-        }
-        Style::Upload(StyleInput::Stored(id)) => Err(ApiError::internal(format!(
-            "style id {id} was not looked up"
-        ))),
+        Style::Stored(stored) => stored.image.is_some() && stored.origin == Origin::Image,
+        Style::Upload(upload) => matches!(upload, StyleInput::Image(_)),
     }
 }
 
-/// The style image `option` (preserve_color or match_style_color) takes colours from or to: only
-/// styles given as images have one.
-fn style_image(style: &Style, job: &StylizeJob, option: &str) -> Result<RgbImage, ApiError> {
-    let stats_only = |what: &str| {
-        ApiError::bad_request(format!(
-            "{option} needs style images, but {what} holds statistics only"
-        ))
-    };
+/// A style as the recipe takes it: a stored style's statistics (and its image, if it was stored
+/// from one), an uploaded image at the request's style size, or uploaded statistics (which must
+/// come from this model's encoder).
+fn recipe_style(style: &Style, job: &StylizeJob) -> Result<adain::Style, ApiError> {
     match style {
-        Style::Upload(StyleInput::Image(upload)) => Ok(prepare(
+        Style::Stored(stored) => Ok(match &stored.image {
+            Some(image) if has_image(style) => {
+                adain::Style::image_with_stats(image.clone(), stored.stats.clone())
+            }
+            _ => adain::Style::stats(stored.stats.clone()),
+        }),
+        Style::Upload(StyleInput::Image(upload)) => Ok(adain::Style::image(prepare(
             &decode(upload, job.max_pixels)?,
             job.form.style_size,
             job.form.crop,
-        )),
-        Style::Upload(StyleInput::Stats(upload)) => {
-            Err(stats_only(&format!("`style_stats` ({})", upload.name)))
-        }
-        Style::Stored(stored) => match (&stored.image, stored.origin) {
-            (Some(image), Origin::Image) => Ok(image.clone()),
-            _ => Err(stats_only(&format!("stored style `{}`", stored.id))),
-        },
+        ))),
+        Style::Upload(StyleInput::Stats(upload)) => Ok(adain::Style::stats(uploaded_stats(
+            upload,
+            &job.encoder_identity,
+        )?)),
         Style::Upload(StyleInput::Stored(id)) => Err(ApiError::internal(format!(
             "style id {id} was not looked up"
         ))),

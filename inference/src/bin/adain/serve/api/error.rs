@@ -93,7 +93,9 @@ impl ApiError {
             AdainError::Stats { .. } | AdainError::Model(_) => {
                 Self::new(StatusCode::BAD_REQUEST, "bad_stats", detail)
             }
-            AdainError::InvalidParameter(_) | AdainError::Mismatch(_) => Self::bad_request(detail),
+            AdainError::InvalidParameter(_)
+            | AdainError::NeedsStyleImage { .. }
+            | AdainError::Mismatch(_) => Self::bad_request(detail),
             _ => Self::internal(detail),
         }
     }
