@@ -79,9 +79,14 @@ pub enum AdainError {
     #[error("{0}")]
     Mismatch(String),
 
+    /// A precision that cannot run on this machine (int8 where the CPU's int8 kernels are not
+    /// exact).
+    #[error("{path}: {reason}; choose fp32 (or auto) instead")]
+    PrecisionUnavailable { path: PathBuf, reason: String },
+
     /// No model package in any of the places searched for the default one.
     #[error(
-        "no default model package found; looked in:\n{}\ngive the package folder explicitly (adain: --model DIR), or run `cargo xtask setup`",
+        "no default model package found; looked in:\n{}\ngive the package folder explicitly, or run `cargo xtask setup`",
         tried.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
     )]
     NoDefaultPackage { tried: Vec<String> },
@@ -110,7 +115,7 @@ pub enum ImageProblem {
     Corrupt(String),
     #[error("the image is empty ({width}x{height} pixels)")]
     ZeroSize { width: u32, height: u32 },
-    #[error("{width}x{height} = {pixels} pixels exceeds the limit of {limit} (raise it with --max-pixels)")]
+    #[error("{width}x{height} = {pixels} pixels exceeds the limit of {limit}")]
     TooLarge {
         width: u32,
         height: u32,

@@ -151,7 +151,7 @@ pub fn load_gaussian_checked(path: &Path, encoder_identity: &str) -> Result<Styl
         return Err(AdainError::Stats {
             path: path.to_path_buf(),
             message: format!(
-                "fitted to statistics of encoder {}, but this model's encoder is {}: fit it again with `adain stats --fit-gaussian` and this model",
+                "fitted to statistics of encoder {}, but this model's encoder is {}: fit it again to statistics of this model's encoder",
                 short(&gaussian.encoder_identity),
                 short(encoder_identity)
             ),
@@ -165,7 +165,7 @@ fn checked(stats: StyleStats, path: &Path, encoder_identity: &str) -> Result<Sty
         return Err(AdainError::Stats {
             path: path.to_path_buf(),
             message: format!(
-                "computed with encoder {}, but this model's encoder is {}: recompute them with `adain stats` and this model",
+                "computed with encoder {}, but this model's encoder is {}: recompute them with this model's encoder",
                 short(&stats.encoder_identity),
                 short(encoder_identity)
             ),

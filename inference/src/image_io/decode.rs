@@ -63,7 +63,7 @@ fn decode(bytes: &[u8], path: &Path, max_pixels: u64) -> Result<DynamicImage> {
     // stylizing, and an animated one is a video.
     if !format.reading_enabled() || format == ImageFormat::Gif {
         let hint = if format == ImageFormat::Gif {
-            "; for an animated GIF use `adain video`"
+            "; an animated GIF is a video"
         } else {
             ""
         };

@@ -115,10 +115,10 @@ impl ModelPackage {
                 let package = Self::load_exact(dir, manifest, p.as_str(), None)?;
                 if p == Precision::Int8 && provider == Provider::Cpu && !int8_kernels_exact() {
                     // Checked after the files, so a broken package says so first.
-                    return Err(AdainError::package(
-                        dir,
-                        format!("{INT8_NEEDS_EXACT_KERNELS}. Use --precision fp32 (or auto)"),
-                    ));
+                    return Err(AdainError::PrecisionUnavailable {
+                        path: dir.to_path_buf(),
+                        reason: INT8_NEEDS_EXACT_KERNELS.to_string(),
+                    });
                 }
                 package
             }

@@ -31,7 +31,7 @@ pub fn open(path: &Path, max_pixels: u64) -> Result<AnimationSource> {
     if !decoder.is_apng().unwrap_or(false) {
         return Err(video_error(
             path,
-            "a still PNG image, not an animation (APNG): use `adain stylize` for images",
+            "a still PNG image, not an animation (APNG)",
         ));
     }
     let apng = decoder

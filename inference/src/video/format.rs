@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::{apng, ffmpeg, folder, gif, video_error, y4m, FrameRate, FrameSource};
-use crate::error::{AdainError, Result};
+use crate::error::{AdainError, ImageProblem, Result};
 
 /// The formats `adain video` reads and writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,10 +103,16 @@ pub(crate) fn check_frame_size(
     }
     let pixels = u64::from(width) * u64::from(height);
     if pixels > max_pixels {
-        return Err(video_error(
-            path,
-            format!("{what}: {width}x{height} = {pixels} pixels exceeds the limit of {max_pixels} (raise it with --max-pixels)"),
-        ));
+        tracing::debug!("{}: {what} is too large", path.display());
+        return Err(AdainError::Image {
+            path: path.to_path_buf(),
+            problem: ImageProblem::TooLarge {
+                width,
+                height,
+                pixels,
+                limit: max_pixels,
+            },
+        });
     }
     Ok(())
 }

@@ -109,7 +109,34 @@ pub(crate) fn describe(error: &anyhow::Error) -> String {
             text.push_str(&cause);
         }
     }
+    if let Some(advice) = advice(error) {
+        text.push_str(advice);
+    }
     text
+}
+
+/// The option or command that fixes a library error: the library speaks of limits, precisions and
+/// encoders, the command of its flags.
+fn advice(error: &anyhow::Error) -> Option<&'static str> {
+    use adain::{AdainError, ImageProblem};
+    error
+        .chain()
+        .find_map(|cause| match cause.downcast_ref::<AdainError>()? {
+            AdainError::Image {
+                problem: ImageProblem::TooLarge { .. },
+                ..
+            } => Some(" (raise it with --max-pixels)"),
+            AdainError::Image {
+                problem: ImageProblem::UnsupportedFormat(format),
+                ..
+            } if format.starts_with("Gif") => Some(" (animated GIFs: `adain video`)"),
+            AdainError::PrecisionUnavailable { .. } => Some(" (--precision fp32 or auto)"),
+            AdainError::NoDefaultPackage { .. } => Some("\n(give it with --model DIR)"),
+            AdainError::Stats { .. } => {
+                Some(" (`adain stats` computes them, `adain stats --fit-gaussian` fits a Gaussian)")
+            }
+            _ => None,
+        })
 }
 
 /// Logs to stderr: `adain` at info by default, everything else at warn; RUST_LOG overrides.
