@@ -1,16 +1,27 @@
-//! One stylize request, as the server and the Python package describe it: the styles (images,
-//! statistics or both), how they mix, α, whose colours the result takes, and the sizes. The rules
-//! (which palette needs style images, how weights are normalised, when to tile, how the result
-//! comes back at the content's size) are decided here once, so every front end that fills in a
-//! [`Recipe`] gives the same result bit for bit.
+//! One stylize request, as every front end describes it (the `adain` command, the server, the Python
+//! package): the styles (images, statistics, Gaussians to draw from), how they make results (one per
+//! style, a weighted mix, regions under masks), α, whose colours the result takes, the sizes and the
+//! tiling. The rules (which palette needs style images, how weights are normalised, how a mask
+//! meets the content, when to tile, how the result comes back at the content's size) are decided
+//! here once, so every front end that fills in a [`Recipe`] gives the same result bit for bit.
 
-use image::RgbImage;
+use std::ops::ControlFlow;
+
+use adain_models::convention::feature_side;
+use adain_models::style_gaussian::{standard_normals, StyleGaussian};
+use image::{GrayImage, RgbImage};
+use ndarray::Array2;
 
 use crate::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
 use crate::error::{AdainError, Result};
-use crate::image_io::{prepare, restore_size};
-use crate::stylize::{image_color, match_style_color, preserve_color, Stylizer};
-use crate::tiling::{render_auto, DEFAULT_TILE_ABOVE};
+use crate::image_io::{prepare, resize_exact, restore_size};
+use crate::stylize::{
+    adain_stats, image_color, match_style_color, preserve_color, transfer, ContentFeatures,
+    Stylizer,
+};
+use crate::tiling::{
+    encode_tiled, render_tiled, TileOptions, TileProgress, TiledContent, DEFAULT_TILE_ABOVE,
+};
 
 /// Whose colours a result takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,8 +32,8 @@ pub enum Palette {
     /// The content's: each style image recoloured to the content's colours (CORAL) before its
     /// statistics are taken. Needs style images.
     Content,
-    /// The style's: the result recoloured to its style's colour distribution (several styles:
-    /// their weighted mixture), in proportion to α. Needs style images.
+    /// The style's: the result recoloured to its style's colour distribution (a mix: their weighted
+    /// mixture), in proportion to α. Needs style images; not with masks.
     Style,
 }
 
@@ -33,12 +44,13 @@ impl Palette {
     }
 }
 
-/// One style: an image (at the size its statistics are taken at), its statistics, or both (a
-/// stored style keeps the statistics it was given, so they are not recomputed).
+/// One style: an image (at the size its statistics are taken at), its statistics, both (a stored
+/// style keeps the statistics it was given), or a Gaussian that gives a fresh style per content.
 #[derive(Debug, Clone)]
 pub struct Style {
     image: Option<RgbImage>,
     stats: Option<ChannelStats>,
+    gaussian: Option<StyleGaussian>,
 }
 
 impl Style {
@@ -47,14 +59,16 @@ impl Style {
         Self {
             image: Some(image),
             stats: None,
+            gaussian: None,
         }
     }
 
-    /// relu4_1 statistics alone (a statistics file, a sampled style).
+    /// relu4_1 statistics alone (a statistics file).
     pub fn stats(stats: ChannelStats) -> Self {
         Self {
             image: None,
             stats: Some(stats),
+            gaussian: None,
         }
     }
 
@@ -63,6 +77,17 @@ impl Style {
         Self {
             image: Some(image),
             stats: Some(stats),
+            gaussian: None,
+        }
+    }
+
+    /// A style Gaussian (of this model's encoder): each content gets its own draw, from the
+    /// recipe's seed, the content's number and the style's position.
+    pub fn sample(gaussian: StyleGaussian) -> Self {
+        Self {
+            image: None,
+            stats: None,
+            gaussian: Some(gaussian),
         }
     }
 
@@ -71,13 +96,27 @@ impl Style {
     }
 }
 
+/// How the styles make results.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Combine {
+    /// One result: the styles mixed by [`Recipe::weights`] (one style: that style).
+    #[default]
+    Mix,
+    /// One result per style.
+    Each,
+    /// One result: each region takes the style whose mask (one per style, grayscale, stretched
+    /// over the content) is largest there.
+    Masks(Vec<GrayImage>),
+}
+
 /// How a content image is stylized.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recipe {
     /// Style strength: 0 the content through the decoder, 1 full style.
     pub alpha: f32,
-    /// One weight per style (normalised to sum 1); `None` mixes the styles evenly.
+    /// With [`Combine::Mix`], one weight per style (normalised to sum 1); `None` mixes evenly.
     pub weights: Option<Vec<f32>>,
+    pub combine: Combine,
     pub palette: Palette,
     /// Shorter side the content is processed at (0: its own size); the result comes back at the
     /// content's size.
@@ -86,6 +125,10 @@ pub struct Recipe {
     pub crop: bool,
     /// Contents with more pixels than this go through in tiles (0: never).
     pub tile_above: u64,
+    /// Tile every content in tiles of this side (0: only above [`Recipe::tile_above`]).
+    pub tile: u32,
+    /// Seed of the draws from [`Style::sample`] Gaussians.
+    pub seed: u64,
 }
 
 impl Default for Recipe {
@@ -93,10 +136,13 @@ impl Default for Recipe {
         Self {
             alpha: 1.0,
             weights: None,
+            combine: Combine::default(),
             palette: Palette::default(),
             content_size: 0,
             crop: false,
             tile_above: DEFAULT_TILE_ABOVE,
+            tile: 0,
+            seed: 0,
         }
     }
 }
@@ -107,13 +153,68 @@ impl Default for Recipe {
 pub struct ReadyStyles {
     styles: Vec<Style>,
     weights: Vec<f32>,
-    colors: Option<ColorMoments>,
+    /// With [`Palette::Style`]: each style's colours, and their mixture by the weights.
+    colors: Option<(Vec<ColorMoments>, ColorMoments)>,
+}
+
+impl ReadyStyles {
+    /// relu4_1 statistics of every style for content number `draw` (prepared, as the networks see
+    /// it): the cached ones with fresh draws from the Gaussians, or with [`Palette::Content`] those
+    /// of the style images recoloured to the content's colours.
+    pub fn statistics_for(
+        &self,
+        stylizer: &mut Stylizer,
+        recipe: &Recipe,
+        content: &RgbImage,
+        draw: u64,
+    ) -> Result<Vec<ChannelStats>> {
+        self.styles
+            .iter()
+            .enumerate()
+            .map(|(position, style)| {
+                if recipe.palette == Palette::Content {
+                    let image = style.image.as_ref().expect("checked: an image");
+                    let recoloured = preserve_color(image, content);
+                    return stylizer.adain_style_statistics_planar(recoloured.view());
+                }
+                match (&style.gaussian, &style.stats) {
+                    (Some(gaussian), _) => {
+                        let seed = draw_seed(recipe.seed, draw, position);
+                        let z = standard_normals(seed, gaussian.count());
+                        Ok(adain_stats(&gaussian.sample(&z)?))
+                    }
+                    (None, Some(stats)) => Ok(stats.clone()),
+                    (None, None) => unreachable!("ready: statistics"),
+                }
+            })
+            .collect()
+    }
+
+    /// The colours results are taken to with [`Palette::Style`]: the mixture by the weights, or
+    /// with `style` one style's own.
+    pub fn palette_target(&self, style: Option<usize>) -> Option<ColorMoments> {
+        self.colors.as_ref().map(|(each, mixed)| match style {
+            Some(k) => each[k],
+            None => *mixed,
+        })
+    }
+
+    /// The weights, normalised.
+    pub fn weights(&self) -> &[f32] {
+        &self.weights
+    }
+}
+
+/// A seed per (run seed, content, style position), well mixed so neighbouring draws are unrelated.
+fn draw_seed(seed: u64, draw: u64, position: usize) -> u64 {
+    seed ^ draw.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ (position as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)
 }
 
 impl Recipe {
     /// Everything that can be refused before any network runs: α, at least one style, the
-    /// weights, and a palette that needs images where a style has only statistics
-    /// ([`AdainError::NeedsStyleImage`] names its position).
+    /// weights, one mask per style, and a palette that needs images where a style has only
+    /// statistics ([`AdainError::NeedsStyleImage`] names its position).
     pub fn check(&self, styles: &[Style]) -> Result<()> {
         if !(0.0..=1.0).contains(&self.alpha) {
             return Err(AdainError::InvalidParameter(format!(
@@ -124,7 +225,22 @@ impl Recipe {
         if styles.is_empty() {
             return Err(AdainError::InvalidParameter("no style given".into()));
         }
-        self.weights(styles.len())?;
+        self.normalized_weights(styles.len())?;
+        if let Combine::Masks(masks) = &self.combine {
+            if masks.len() != styles.len() {
+                return Err(AdainError::InvalidParameter(format!(
+                    "{} masks given for {} style(s): give one mask per style",
+                    masks.len(),
+                    styles.len()
+                )));
+            }
+            if self.palette == Palette::Style {
+                return Err(AdainError::InvalidParameter(
+                    "the style palette recolours whole results, not regions: it cannot go with masks"
+                        .into(),
+                ));
+            }
+        }
         if self.palette.needs_style_images() {
             if let Some(position) = styles.iter().position(|s| !s.has_image()) {
                 return Err(AdainError::NeedsStyleImage {
@@ -136,10 +252,18 @@ impl Recipe {
         Ok(())
     }
 
-    fn weights(&self, count: usize) -> Result<Vec<f32>> {
+    fn normalized_weights(&self, count: usize) -> Result<Vec<f32>> {
         match &self.weights {
             Some(weights) => normalized_weights(weights, count),
             None => normalized_weights(&vec![1.0; count], count),
+        }
+    }
+
+    /// How many results each content gets.
+    pub fn outputs(&self, styles: usize) -> usize {
+        match self.combine {
+            Combine::Each => styles,
+            _ => 1,
         }
     }
 
@@ -147,21 +271,22 @@ impl Recipe {
     /// (not with [`Palette::Content`], which takes them per content) and the palette's colours.
     pub fn ready(&self, stylizer: &mut Stylizer, styles: Vec<Style>) -> Result<ReadyStyles> {
         self.check(&styles)?;
-        let weights = self.weights(styles.len())?;
+        let weights = self.normalized_weights(styles.len())?;
         let mut styles = styles;
         if self.palette != Palette::Content {
             for style in &mut styles {
-                if let (None, Some(image)) = (&style.stats, &style.image) {
+                if let (None, None, Some(image)) = (&style.stats, &style.gaussian, &style.image) {
                     style.stats = Some(stylizer.adain_style_statistics(image)?);
                 }
             }
         }
         let colors = (self.palette == Palette::Style).then(|| {
-            let colors: Vec<ColorMoments> = styles
+            let each: Vec<ColorMoments> = styles
                 .iter()
                 .map(|s| image_color(s.image.as_ref().expect("checked: an image")))
                 .collect();
-            ColorMoments::of_styles(&weights, &colors)
+            let mixed = ColorMoments::of_styles(&weights, &each);
+            (each, mixed)
         });
         Ok(ReadyStyles {
             styles,
@@ -170,46 +295,151 @@ impl Recipe {
         })
     }
 
-    /// One content image through every stage: prepared at the content size, the styles'
-    /// statistics (recoloured to it with [`Palette::Content`]), mixed, rendered whole or in tiles,
-    /// recoloured with [`Palette::Style`], and brought back to the content's size.
+    /// The content as the networks see it: at the content size, cropped.
+    pub fn prepare_content(&self, original: &RgbImage) -> RgbImage {
+        prepare(original, self.content_size, self.crop)
+    }
+
+    /// The size results come back at: the original's, or its centre square with `crop`.
+    pub fn result_size(&self, original: (u32, u32)) -> (u32, u32) {
+        let (w, h) = original;
+        if self.crop {
+            (w.min(h), w.min(h))
+        } else {
+            (w, h)
+        }
+    }
+
+    /// One content image through every stage, for a single result ([`Combine::Mix`] or masks):
+    /// prepared, rendered (see [`Recipe::render`]) and brought back to the content's size.
     pub fn stylize(
         &self,
         stylizer: &mut Stylizer,
         ready: &ReadyStyles,
         original: &RgbImage,
     ) -> Result<RgbImage> {
-        let content = prepare(original, self.content_size, self.crop);
-        let stats: Vec<ChannelStats> = match self.palette {
-            Palette::Content => ready
-                .styles
-                .iter()
-                .map(|style| {
-                    let image = style.image.as_ref().expect("checked: an image");
-                    let recoloured = preserve_color(image, &content);
-                    stylizer.adain_style_statistics_planar(recoloured.view())
-                })
-                .collect::<Result<_>>()?,
-            _ => ready
-                .styles
-                .iter()
-                .map(|style| style.stats.clone().expect("ready: statistics"))
-                .collect(),
-        };
-        let mix = if stats.len() == 1 {
-            StyleMix::One(&stats[0])
-        } else {
-            StyleMix::Interpolate {
-                styles: &stats,
-                weights: &ready.weights,
-            }
-        };
-        let mut result = render_auto(stylizer, &content, mix, self.alpha, self.tile_above)?;
-        if let Some(target) = &ready.colors {
-            result = match_style_color(&result, target, self.alpha);
-        }
+        let content = self.prepare_content(original);
+        let mut result = None;
+        self.render(stylizer, ready, &content, 0, &mut |_| {}, &mut |image| {
+            result = Some(image);
+            ControlFlow::Break(())
+        })?;
+        let result = result.expect("one result at least");
         Ok(restore_size(result, original.dimensions(), self.crop))
     }
+
+    /// Every result of one prepared content (number `draw` of the run, for the Gaussians' draws),
+    /// at the prepared size, each handed to `each` as soon as it is made (which may break off the
+    /// rest): the styles' statistics, the content encoded once (whole, or in tiles with whole-image
+    /// statistics), then per result AdaIN, decoding and the palette.
+    pub fn render(
+        &self,
+        stylizer: &mut Stylizer,
+        ready: &ReadyStyles,
+        content: &RgbImage,
+        draw: u64,
+        progress: &mut dyn FnMut(TileProgress),
+        each: &mut dyn FnMut(RgbImage) -> ControlFlow<()>,
+    ) -> Result<()> {
+        let (width, height) = content.dimensions();
+        let stats = ready.statistics_for(stylizer, self, content, draw)?;
+        let masks: Vec<Array2<f32>> = match &self.combine {
+            Combine::Masks(masks) => masks
+                .iter()
+                .map(|m| self.mask_on_grid(m, content))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let tiling = self.tile_options(width, height);
+        if let Some(options) = &tiling {
+            tracing::info!(
+                "{width}x{height}: stylizing in tiles of {} px with whole-image statistics",
+                options.tile
+            );
+        }
+        let encoded = match &tiling {
+            None => Encoded::Whole(stylizer.encode_content(content)?),
+            Some(options) => {
+                let masks = matches!(self.combine, Combine::Masks(_)).then_some(&masks[..]);
+                Encoded::Tiled(Box::new(encode_tiled(
+                    stylizer, content, masks, options, progress,
+                )?))
+            }
+        };
+        let results: Vec<Option<usize>> = match self.combine {
+            Combine::Each => (0..stats.len()).map(Some).collect(),
+            _ => vec![None],
+        };
+        for style in results {
+            let mix = match (&self.combine, style) {
+                (_, Some(k)) => StyleMix::One(&stats[k]),
+                (Combine::Masks(_), None) => StyleMix::Regions {
+                    styles: &stats,
+                    masks: &masks,
+                },
+                _ if stats.len() == 1 => StyleMix::One(&stats[0]),
+                _ => StyleMix::Interpolate {
+                    styles: &stats,
+                    weights: &ready.weights,
+                },
+            };
+            let mut image = match &encoded {
+                Encoded::Whole(features) => {
+                    let target = transfer(features, mix, self.alpha)?;
+                    stylizer.decode(target.view(), features.width, features.height)?
+                }
+                Encoded::Tiled(tiled) => {
+                    render_tiled(stylizer, content, tiled, mix, self.alpha, progress)?
+                }
+            };
+            if let Some(target) = ready.palette_target(style) {
+                image = match_style_color(&image, &target, self.alpha);
+            }
+            if each(image).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The tile options for a prepared content of `width`×`height`, or `None` to process it whole.
+    pub fn tile_options(&self, width: u32, height: u32) -> Option<TileOptions> {
+        let pixels = u64::from(width) * u64::from(height);
+        if self.tile > 0 {
+            Some(TileOptions {
+                tile: self.tile,
+                ..Default::default()
+            })
+        } else if self.tile_above > 0 && pixels > self.tile_above {
+            Some(TileOptions::default())
+        } else {
+            None
+        }
+    }
+
+    /// A mask brought onto the content's relu4_1 grid: the content's resize and crop, the content's
+    /// exact size (a mask of another size is stretched), then the feature grid; values in [0, 1].
+    fn mask_on_grid(&self, mask: &GrayImage, content: &RgbImage) -> Array2<f32> {
+        let (grid_w, grid_h) = (
+            feature_side(content.width() as usize) as u32,
+            feature_side(content.height() as usize) as u32,
+        );
+        let aligned = resize_exact(
+            &prepare(mask, self.content_size, self.crop),
+            content.width(),
+            content.height(),
+        );
+        let grid = resize_exact(&aligned, grid_w, grid_h);
+        Array2::from_shape_fn((grid_h as usize, grid_w as usize), |(i, j)| {
+            f32::from(grid.get_pixel(j as u32, i as u32).0[0]) / 255.0
+        })
+    }
+}
+
+/// A content's features, whole or tiled.
+enum Encoded {
+    Whole(ContentFeatures),
+    Tiled(Box<TiledContent>),
 }
 
 #[cfg(test)]
@@ -241,6 +471,46 @@ mod tests {
             }
         }
         assert!(Recipe::default().check(&[stats(), image()]).is_ok());
+    }
+
+    #[test]
+    fn tiles_when_asked_or_above_the_budget() {
+        let tiling = |tile: u32, tile_above: u64| Recipe {
+            tile,
+            tile_above,
+            ..Recipe::default()
+        };
+        assert!(tiling(0, 4_000_000).tile_options(2000, 2000).is_none());
+        assert_eq!(
+            tiling(0, 4_000_000)
+                .tile_options(2001, 2000)
+                .map(|o| o.tile),
+            Some(crate::tiling::DEFAULT_TILE)
+        );
+        assert_eq!(
+            tiling(256, 0).tile_options(300, 200).map(|o| o.tile),
+            Some(256)
+        );
+        assert!(tiling(0, 0).tile_options(9000, 9000).is_none());
+    }
+
+    #[test]
+    fn masks_count_and_do_not_go_with_the_style_palette() {
+        let masks = |n: usize, palette: Palette| Recipe {
+            combine: Combine::Masks(vec![GrayImage::new(4, 4); n]),
+            palette,
+            ..Recipe::default()
+        };
+        assert!(masks(2, Palette::Model).check(&[image(), image()]).is_ok());
+        assert!(masks(2, Palette::Content)
+            .check(&[image(), image()])
+            .is_ok());
+        for refused in [masks(1, Palette::Model), masks(2, Palette::Style)] {
+            assert!(matches!(
+                refused.check(&[image(), image()]),
+                Err(AdainError::InvalidParameter(_))
+            ));
+        }
     }
 
     #[test]

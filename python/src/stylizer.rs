@@ -8,7 +8,6 @@ use adain::adain::ChannelStats;
 use adain::image_io::prepare;
 use adain::runtime::{InferencePrecision, ProviderOptions};
 use adain::stylize::{adain_stats, Stylizer as Inner};
-use adain::tiling::DEFAULT_TILE_ABOVE;
 use adain::{
     ModelPackage, Palette, PrecisionChoice, Provider, ProviderRequest, Recipe, SessionOptions,
     Style,
@@ -168,7 +167,7 @@ impl Stylizer {
             palette,
             content_size,
             crop,
-            tile_above: DEFAULT_TILE_ABOVE,
+            ..Recipe::default()
         };
         let results = py.detach(|| -> adain::Result<Vec<RgbImage>> {
             // Images first, then statistics: the order weights refer to.

@@ -1,17 +1,13 @@
-//! The styles of a `stylize` run: where they come from, and their statistics, computed once.
+//! The styles of a `stylize` or `video` run: where they come from on the command line, read once
+//! into the library's [`Style`]s.
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use adain::adain::ChannelStats;
-use adain::adain::ColorMoments;
 use adain::image_io::{load_rgb, prepare};
-use adain::stylize::{adain_stats, image_color, preserve_color, Stylizer};
-use adain::Palette;
-use adain_models::style_gaussian::{standard_normals, StyleGaussian};
+use adain::stylize::{adain_stats, Stylizer};
+use adain::{Palette, Style};
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
-use image::RgbImage;
 
 use crate::inputs::expand_images;
 
@@ -155,130 +151,47 @@ fn palette_flag(palette: Palette) -> &'static str {
     }
 }
 
-/// The styles ready for AdaIN: statistics, or (with --preserve-color) the images to recolour for
-/// each content; style Gaussians drawn from for each content; with --match-style-color, the style
-/// images' colour distributions.
-pub struct ReadyStyles {
-    ready: Ready,
-    colors: Option<Vec<ColorMoments>>,
-    /// (position among the styles, the Gaussian to draw that style from)
-    samplers: Vec<(usize, StyleGaussian)>,
-    seed: u64,
-}
-
-enum Ready {
-    Stats(Vec<ChannelStats>),
-    Images(Vec<RgbImage>),
-}
-
-impl ReadyStyles {
-    /// Loads every style once. Stats files and Gaussians must come from this model's encoder.
-    pub fn load(
-        stylizer: &mut Stylizer,
-        sources: &[StyleSource],
-        style_size: u32,
-        crop: bool,
-        palette: Palette,
-        max_pixels: u64,
-        seed: u64,
-    ) -> Result<Self> {
-        let load_image = |path: &Path| -> Result<RgbImage> {
-            Ok(prepare(&load_rgb(path, max_pixels)?, style_size, crop))
-        };
-        check_palette(palette, sources)?;
-        if palette == Palette::Content {
-            return Ok(Self {
-                colors: None,
-                ready: Ready::Images(
-                    sources
-                        .iter()
-                        .map(|s| load_image(s.path()))
-                        .collect::<Result<_>>()?,
-                ),
-                samplers: Vec::new(),
-                seed,
-            });
-        }
-        let mut stats = Vec::with_capacity(sources.len());
-        let mut colors = (palette == Palette::Style).then(Vec::new);
-        let mut samplers = Vec::new();
-        for (position, source) in sources.iter().enumerate() {
-            stats.push(match source {
+/// The styles of a run as the library's recipe takes them, each read once: images at the style
+/// size (with their statistics, unless the content's palette recolours them per content first),
+/// statistics files and Gaussians checked against this model's encoder.
+pub fn load_styles(
+    stylizer: &mut Stylizer,
+    sources: &[StyleSource],
+    style_size: u32,
+    crop: bool,
+    palette: Palette,
+    max_pixels: u64,
+) -> Result<Vec<Style>> {
+    sources
+        .iter()
+        .map(|source| -> Result<Style> {
+            Ok(match source {
+                StyleSource::Image(path) => {
+                    tracing::debug!("style {}: encoding the image", path.display());
+                    let image = prepare(&load_rgb(path, max_pixels)?, style_size, crop);
+                    if palette == Palette::Content {
+                        Style::image(image)
+                    } else {
+                        // relu4_1 only: the same numbers `adain stats` writes for that layer.
+                        let stats = stylizer.adain_style_statistics(&image).with_context(|| {
+                            format!("{}: computing style statistics", path.display())
+                        })?;
+                        Style::image_with_stats(image, stats)
+                    }
+                }
                 // A stats file: no encoder run at all.
                 StyleSource::Stats(path) => {
                     tracing::debug!("style {}: statistics from the file", path.display());
-                    adain_stats(&adain::style::load_checked(
+                    Style::stats(adain_stats(&adain::style::load_checked(
                         path,
                         stylizer.encoder_identity(),
-                    )?)
+                    )?))
                 }
-                // relu4_1 only: the same numbers `adain stats` writes for that layer, bit for bit.
-                StyleSource::Image(path) => {
-                    tracing::debug!("style {}: encoding the image", path.display());
-                    let image = load_image(path)?;
-                    if let Some(colors) = colors.as_mut() {
-                        colors.push(image_color(&image));
-                    }
-                    stylizer.adain_style_statistics(&image).with_context(|| {
-                        format!("{}: computing style statistics", path.display())
-                    })?
-                }
-                // Drawn per content; the mean of the Gaussian holds the place.
-                StyleSource::Sample(path) => {
-                    let gaussian =
-                        adain::style::load_gaussian_checked(path, stylizer.encoder_identity())?;
-                    let centre = adain_stats(&gaussian.sample(&vec![0.0; gaussian.count()])?);
-                    samplers.push((position, gaussian));
-                    centre
-                }
-            });
-        }
-        Ok(Self {
-            ready: Ready::Stats(stats),
-            colors,
-            samplers,
-            seed,
+                StyleSource::Sample(path) => Style::sample(adain::style::load_gaussian_checked(
+                    path,
+                    stylizer.encoder_identity(),
+                )?),
+            })
         })
-    }
-
-    /// The style images' colour distributions, in style order (with --match-style-color only).
-    pub fn colors(&self) -> Option<&[ColorMoments]> {
-        self.colors.as_deref()
-    }
-
-    /// relu4_1 statistics of every style for content number `draw` of the run: the cached ones (with
-    /// fresh draws from the Gaussians), or those of the style images recoloured to the content's colours.
-    pub fn statistics_for(
-        &self,
-        stylizer: &mut Stylizer,
-        content: &RgbImage,
-        draw: u64,
-    ) -> Result<Cow<'_, [ChannelStats]>> {
-        match &self.ready {
-            Ready::Stats(stats) if self.samplers.is_empty() => Ok(Cow::Borrowed(stats)),
-            Ready::Stats(stats) => {
-                let mut drawn = stats.clone();
-                for (position, gaussian) in &self.samplers {
-                    let seed = draw_seed(self.seed, draw, *position);
-                    let z = standard_normals(seed, gaussian.count());
-                    drawn[*position] = adain_stats(&gaussian.sample(&z)?);
-                }
-                Ok(Cow::Owned(drawn))
-            }
-            Ready::Images(images) => {
-                let mut recoloured = Vec::with_capacity(images.len());
-                for image in images {
-                    let planar = preserve_color(image, content);
-                    recoloured.push(stylizer.adain_style_statistics_planar(planar.view())?);
-                }
-                Ok(Cow::Owned(recoloured))
-            }
-        }
-    }
-}
-
-/// A seed per (run seed, content, style position), well mixed so neighbouring draws are unrelated.
-fn draw_seed(seed: u64, draw: u64, position: usize) -> u64 {
-    seed ^ draw.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ (position as u64).wrapping_mul(0xD1B5_4A32_D192_ED03)
+        .collect()
 }

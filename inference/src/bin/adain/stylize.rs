@@ -1,27 +1,27 @@
 //! `adain stylize`: every content × style pair, or one interpolated / masked result per content.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::mpsc::SyncSender;
 use std::time::Instant;
 
-use adain::adain::{normalized_weights, ColorMoments, StyleMix};
-use adain::image_io::{load_gray, prepare, resize_exact};
-use adain::stylize::{match_style_color, Stylizer};
+use adain::adain::normalized_weights;
+use adain::image_io::load_gray;
+use adain::recipe::{Combine, ReadyStyles};
+use adain::stylize::Stylizer;
 use adain::tiling::{DEFAULT_TILE_ABOVE, MIN_TILE};
-use adain_models::convention::feature_side;
+use adain::Recipe;
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
-use image::{GrayImage, RgbImage};
-use ndarray::Array2;
 
 use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::exit::{usage, InputsFailed};
 use crate::inputs::{create_parent_dirs, expand_images, result_name, result_paths, stem};
 use crate::io_threads::{spawn_reader, spawn_writer, Finished, Loaded, Preparation};
 use crate::progress::Progress;
-use crate::render::{Encoded, Tiling};
-use crate::styles::{check_palette, palette_from_flags, ReadyStyles, StyleArgs};
+use crate::render::{prepared_size_of, show};
+use crate::styles::{check_palette, load_styles, palette_from_flags, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -116,17 +116,8 @@ fn parse_tile(s: &str) -> Result<u32, String> {
     }
 }
 
-/// How the styles make results.
-enum Mode {
-    /// One result per style.
-    Pairs,
-    Interpolate(Vec<f32>),
-    Masks(Vec<GrayImage>),
-}
-
-/// One result per content image: a single style (`Mode::Pairs`) or all of them.
+/// One result per content image: a single style ([`Combine::Each`]) or all of them.
 struct Job {
-    style: Option<usize>,
     label: String,
 }
 
@@ -135,19 +126,21 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
     let palette = palette_from_flags(args.preserve_color, args.match_style_color);
     check_palette(palette, &sources)?;
-    let mode = mode(args, sources.len())?;
+    let recipe = Recipe {
+        alpha: args.styles.alpha,
+        weights: args.weights.clone(),
+        combine: combine(args, sources.len())?,
+        palette,
+        content_size: args.content_size,
+        crop: args.crop,
+        tile_above: args.tile_above,
+        tile: args.tile,
+        seed: args.styles.seed,
+    };
     let labels: Vec<String> = sources.iter().map(|s| stem(s.path())).collect();
-    let jobs: Vec<Job> = match &mode {
-        Mode::Pairs => labels
-            .into_iter()
-            .enumerate()
-            .map(|(k, label)| Job {
-                style: Some(k),
-                label,
-            })
-            .collect(),
+    let jobs: Vec<Job> = match recipe.combine {
+        Combine::Each => labels.into_iter().map(|label| Job { label }).collect(),
         _ => vec![Job {
-            style: None,
             label: labels.join("+"),
         }],
     };
@@ -161,16 +154,12 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     create_parent_dirs(&outputs)?;
 
     let package = args.model.load_package()?;
-    let tiling = Tiling {
-        tile: args.tile,
-        above: args.tile_above,
-    };
     let mut session_options = args.model.session_options()?;
     // ONNX Runtime's arena keeps each session's peak for the next run: a small gain for small images,
     // but for large ones the encoder's and the decoder's peaks would add up. Large runs give memory back.
     let sizes = contents
         .iter()
-        .filter_map(|c| Tiling::prepared_size(c, args.content_size, args.crop));
+        .filter_map(|c| prepared_size_of(c, args.content_size, args.crop));
     session_options.cpu_arena = sizes
         .map(|(w, h)| u64::from(w) * u64::from(h))
         .max()
@@ -185,15 +174,15 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     );
     // Style statistics once for the whole run (per content only with --preserve-color, which recolours
     // the styles to each content).
-    let styles = ReadyStyles::load(
+    let styles = load_styles(
         &mut stylizer,
         &sources,
         args.styles.style_size,
         args.crop,
         palette,
         args.limits.max_pixels,
-        args.styles.seed,
     )?;
+    let ready = recipe.ready(&mut stylizer, styles)?;
 
     let progress = Progress::new(outputs.len() as u64, "stylizing");
     let preparation = Preparation {
@@ -205,11 +194,8 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let (results, writer) = spawn_writer(progress.clone());
     let mut batch = Batch {
         stylizer,
-        styles,
-        mode,
-        jobs,
-        args,
-        tiling,
+        recipe,
+        ready,
         progress: progress.clone(),
         results,
     };
@@ -218,7 +204,7 @@ pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     for (index, content) in loaded {
         let path = &contents[index];
         batch.progress.set_message(path.display().to_string());
-        let these = &outputs[index * batch.jobs.len()..(index + 1) * batch.jobs.len()];
+        let these = &outputs[index * jobs.len()..(index + 1) * jobs.len()];
         let done = content.and_then(|c| {
             batch
                 .content(c, these)
@@ -266,13 +252,15 @@ fn peak_memory_mib() -> Option<u64> {
     Some(kib / 1024)
 }
 
-/// Pairs, interpolation or masks, checked against the number of styles.
-fn mode(args: &StylizeArgs, styles: usize) -> Result<Mode> {
+/// How the styles make results: a mix with --weights, regions with --mask, else one result per
+/// style. Weights and masks are checked against the number of styles before the model loads.
+fn combine(args: &StylizeArgs, styles: usize) -> Result<Combine> {
     if let Some(weights) = &args.weights {
-        return Ok(Mode::Interpolate(normalized_weights(weights, styles)?));
+        normalized_weights(weights, styles)?;
+        return Ok(Combine::Mix);
     }
     if args.mask.is_empty() {
-        return Ok(Mode::Pairs);
+        return Ok(Combine::Each);
     }
     if args.mask.len() != styles {
         return Err(usage(format!(
@@ -280,7 +268,7 @@ fn mode(args: &StylizeArgs, styles: usize) -> Result<Mode> {
             args.mask.len()
         )));
     }
-    Ok(Mode::Masks(
+    Ok(Combine::Masks(
         args.mask
             .iter()
             .map(|m| load_gray(m, args.limits.max_pixels))
@@ -289,115 +277,48 @@ fn mode(args: &StylizeArgs, styles: usize) -> Result<Mode> {
 }
 
 /// The loaded model and styles, applied to one content image after another.
-struct Batch<'a> {
+struct Batch {
     stylizer: Stylizer,
-    styles: ReadyStyles,
-    mode: Mode,
-    jobs: Vec<Job>,
-    args: &'a StylizeArgs,
-    tiling: Tiling,
+    recipe: Recipe,
+    ready: ReadyStyles,
     progress: Progress,
     results: SyncSender<Finished>,
 }
 
-impl Batch<'_> {
-    /// All results of one content image, handed to the writer for `outputs` (one per job). The content
-    /// is encoded once, whatever the number of styles.
+impl Batch {
+    /// All results of one content image, handed to the writer for `outputs` (one per result). The
+    /// content is encoded once, whatever the number of styles.
     fn content(&mut self, loaded: Loaded, outputs: &[PathBuf]) -> Result<()> {
         let started = Instant::now();
-        let args = self.args;
-        let content = &loaded.image;
-        let (width, height) = content.dimensions();
-        let tiling = self.tiling.options_for(width, height);
-        if let Some(options) = &tiling {
-            tracing::info!(
-                "{width}x{height}: stylizing in tiles of {} px with whole-image statistics",
-                options.tile
-            );
-        }
-        let stats = self
-            .styles
-            .statistics_for(&mut self.stylizer, content, loaded.index as u64)?;
-        let masks: Vec<Array2<f32>> = match &self.mode {
-            Mode::Masks(masks) => {
-                let (grid_w, grid_h) = (
-                    feature_side(width as usize) as u32,
-                    feature_side(height as usize) as u32,
-                );
-                masks
-                    .iter()
-                    .map(|m| mask_on_grid(m, content, grid_w, grid_h, args))
-                    .collect()
-            }
-            _ => Vec::new(),
-        };
-        let tiled_masks = matches!(self.mode, Mode::Masks(_)).then_some(&masks[..]);
-        let encoded = Encoded::new(
+        let mut outputs = outputs.iter();
+        let progress = self.progress.clone();
+        let results = &self.results;
+        let mut writer_stopped = false;
+        self.recipe.render(
             &mut self.stylizer,
-            content,
-            tiled_masks,
-            tiling.as_ref(),
-            &self.progress,
-        )
-        .context("encoding the content")?;
-        for (job, output) in self.jobs.iter().zip(outputs) {
-            let mix = match (&self.mode, job.style) {
-                (Mode::Pairs, Some(k)) => StyleMix::One(&stats[k]),
-                (Mode::Interpolate(weights), _) => StyleMix::Interpolate {
-                    styles: &stats,
-                    weights,
-                },
-                _ => StyleMix::Regions {
-                    styles: &stats,
-                    masks: &masks,
-                },
-            };
-            let mut image = encoded.render(
-                &mut self.stylizer,
-                content,
-                mix,
-                args.styles.alpha,
-                &self.progress,
-            )?;
-            if let Some(colors) = self.styles.colors() {
-                let target = match (&self.mode, job.style) {
-                    (Mode::Pairs, Some(k)) => colors[k],
-                    (Mode::Interpolate(weights), _) => ColorMoments::of_styles(weights, colors),
-                    _ => unreachable!("--match-style-color conflicts with --mask"),
+            &self.ready,
+            &loaded.image,
+            loaded.index as u64,
+            &mut |p| show(&progress, p),
+            &mut |image| {
+                let output = outputs.next().expect("one output per result");
+                let finished = Finished {
+                    content: loaded.index,
+                    image,
+                    reference: loaded.reference,
+                    output: output.clone(),
                 };
-                image = match_style_color(&image, &target, args.styles.alpha);
-            }
-            let finished = Finished {
-                content: loaded.index,
-                image,
-                reference: loaded.reference,
-                output: output.clone(),
-            };
-            self.results
-                .send(finished)
-                .map_err(|_| anyhow::anyhow!("the image writer thread stopped"))?;
-            tracing::debug!(output = %output.display(), elapsed_ms = started.elapsed().as_millis() as u64, "stylized");
+                if results.send(finished).is_err() {
+                    writer_stopped = true;
+                    return ControlFlow::Break(());
+                }
+                tracing::debug!(output = %output.display(), elapsed_ms = started.elapsed().as_millis() as u64, "stylized");
+                ControlFlow::Continue(())
+            },
+        )?;
+        if writer_stopped {
+            anyhow::bail!("the image writer thread stopped");
         }
         Ok(())
     }
-}
-
-/// A mask brought onto the content's relu4_1 grid: the content's resize and crop, the content's
-/// exact size (a mask of another size is stretched), then the feature grid; values in [0, 1].
-fn mask_on_grid(
-    mask: &GrayImage,
-    content: &RgbImage,
-    grid_w: u32,
-    grid_h: u32,
-    args: &StylizeArgs,
-) -> Array2<f32> {
-    let aligned = resize_exact(
-        &prepare(mask, args.content_size, args.crop),
-        content.width(),
-        content.height(),
-    );
-    let grid = resize_exact(&aligned, grid_w, grid_h);
-    Array2::from_shape_fn((grid_h as usize, grid_w as usize), |(i, j)| {
-        f32::from(grid.get_pixel(j as u32, i as u32).0[0]) / 255.0
-    })
 }

@@ -8,6 +8,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
+use adain::recipe::ReadyStyles;
 use adain::stylize::{match_style_color, Stylizer};
 use adain::video::coherence::DEFAULT_FLOW_WEIGHT;
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
@@ -15,13 +16,14 @@ use adain::video::{
     create_sink, ffmpeg, open_source, Chroma, Frame, FrameRate, FrameSink, FrameStylizer,
     SinkOptions, Temporal, VideoFormat, VideoInfo, VideoOptions,
 };
+use adain::Recipe;
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgMatches, Args};
 
 use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::exit::usage;
 use crate::progress::Progress;
-use crate::styles::{check_palette, palette_from_flags, ReadyStyles, StyleArgs};
+use crate::styles::{check_palette, load_styles, palette_from_flags, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -231,24 +233,31 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
 
     let package = args.model.load_package()?;
     let mut stylizer = Stylizer::new(&package, &args.model.session_options()?)?;
-    let styles = ReadyStyles::load(
+    // A video is one result per frame, never cropped; its frames are prepared by FrameStylizer.
+    let recipe = Recipe {
+        alpha: args.styles.alpha,
+        weights: args.weights.clone(),
+        palette,
+        seed: args.styles.seed,
+        ..Recipe::default()
+    };
+    let styles = load_styles(
         &mut stylizer,
         &sources,
         args.styles.style_size,
         false,
         palette,
         args.limits.max_pixels,
-        args.styles.seed,
     )?;
+    let styles = recipe.ready(&mut stylizer, styles)?;
 
     let progress = Progress::frames(info.frames);
     let (to_writer, writer) = spawn_writer(sink, progress.clone());
     // The style's colours, the same for every frame.
-    let palette_target = styles
-        .colors()
-        .map(|colors| ColorMoments::of_styles(weights.as_deref().unwrap_or(&[1.0]), colors));
+    let palette_target = styles.palette_target(None);
     let mut run = Run {
         stylizer,
+        recipe,
         styles,
         palette: palette_target,
         weights,
@@ -281,6 +290,7 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
 /// The model, the styles and the state carried from frame to frame.
 struct Run {
     stylizer: Stylizer,
+    recipe: Recipe,
     styles: ReadyStyles,
     weights: Option<Vec<f32>>,
     alpha: f32,
@@ -328,10 +338,12 @@ impl Run {
     fn frame(&mut self, frame: &Frame) -> Result<image::RgbImage> {
         let prepared = self.frames.prepare(&frame.image);
         if prepared.new_shot || self.shot_styles.is_empty() {
-            self.shot_styles = self
-                .styles
-                .statistics_for(&mut self.stylizer, prepared.image(), 0)?
-                .into_owned();
+            self.shot_styles = self.styles.statistics_for(
+                &mut self.stylizer,
+                &self.recipe,
+                prepared.image(),
+                0,
+            )?;
         }
         let mix = match &self.weights {
             Some(weights) => StyleMix::Interpolate {

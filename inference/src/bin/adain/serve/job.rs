@@ -7,7 +7,6 @@ use std::sync::Arc;
 use adain::adain::ChannelStats;
 use adain::image_io::{decode_rgb, encode_rgb, prepare, resize_exact};
 use adain::stylize::{adain_stats, Stylizer};
-use adain::tiling::DEFAULT_TILE_ABOVE;
 use adain::{AdainError, Recipe};
 use image::{ImageFormat, RgbImage};
 
@@ -39,7 +38,7 @@ pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiE
         palette: form.palette(),
         content_size: form.content_size,
         crop: form.crop,
-        tile_above: DEFAULT_TILE_ABOVE,
+        ..Recipe::default()
     };
     let palette_refused = |position: usize| {
         let what = match &job.styles[position] {
