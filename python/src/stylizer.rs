@@ -39,13 +39,6 @@ pub struct Stylizer {
     providers: (Provider, Provider),
 }
 
-/// Styles ready to use: their statistics, or (preserving the content's colours) the images, whose
-/// statistics are taken per content image or per shot of a video after recolouring.
-pub(crate) enum Styles {
-    Images(Vec<RgbImage>),
-    Stats(Vec<ChannelStats>),
-}
-
 #[pymethods]
 impl Stylizer {
     #[new]

@@ -4,12 +4,13 @@
 
 use std::sync::Mutex;
 
-use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
+use adain::adain::normalized_weights;
 use adain::image_io::prepare;
-use adain::stylize::{image_color, match_style_color, preserve_color as recolour};
+use adain::recipe::ReadyStyles;
 use adain::video::coherence::DEFAULT_FLOW_WEIGHT;
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
+use adain::{Palette, Recipe, Style};
 use image::RgbImage;
 use numpy::{PyArray3, PyReadonlyArrayDyn};
 use pyo3::exceptions::PyValueError;
@@ -17,7 +18,7 @@ use pyo3::prelude::*;
 
 use crate::arrays::{array_from, images_from};
 use crate::errors::to_py;
-use crate::stylizer::{Styles, Stylizer, DEFAULT_STYLE_SIZE};
+use crate::stylizer::{Stylizer, DEFAULT_STYLE_SIZE};
 
 /// A video stylized frame by frame, as `adain video` stylizes it.
 ///
@@ -34,12 +35,8 @@ pub struct VideoStylizer {
 
 struct State {
     frames: FrameStylizer,
-    styles: Styles,
-    weights: Option<Vec<f32>>,
-    alpha: f32,
-    palette: Option<ColorMoments>,
-    /// The statistics of the current shot (they change per shot only with preserve_color).
-    shot: Vec<ChannelStats>,
+    recipe: Recipe,
+    styles: ReadyStyles,
     options: VideoOptions,
 }
 
@@ -108,10 +105,6 @@ impl VideoStylizer {
             None => Py::new(py, Stylizer::default_for(py)?)?,
         };
         let (images, stats) = stylizer.get().styles_from(style, style_stats)?;
-        let images: Vec<RgbImage> = images
-            .iter()
-            .map(|image| prepare(image, style_size, false))
-            .collect();
         let count = images.len() + stats.len();
         if count == 0 {
             return Err(PyValueError::new_err(
@@ -124,35 +117,43 @@ impl VideoStylizer {
             ));
         }
         // As `adain video`: one result per frame, so several styles need weights.
-        let weights = match (weights, count) {
-            (Some(w), n) => Some(normalized_weights(&w, n).map_err(to_py)?),
-            (None, 1) => None,
+        match (&weights, count) {
+            (Some(w), n) => {
+                normalized_weights(w, n).map_err(to_py)?;
+            }
+            (None, 1) => {}
             (None, n) => {
                 return Err(PyValueError::new_err(format!(
                     "{n} styles given: a video gets one result, so mix them with weights= (one per style)"
                 )))
             }
-        };
-        let palette = match_style_color.then(|| {
-            let colors: Vec<ColorMoments> = images.iter().map(image_color).collect();
-            ColorMoments::of_styles(weights.as_deref().unwrap_or(&[1.0]), &colors)
-        });
-        let styles = if preserve_color {
-            Styles::Images(images)
+        }
+        let palette = if preserve_color {
+            Palette::Content
+        } else if match_style_color {
+            Palette::Style
         } else {
-            let inner = &stylizer.get().inner;
-            let computed = py
-                .detach(|| -> adain::Result<Vec<ChannelStats>> {
-                    let mut s = inner.lock().unwrap_or_else(|p| p.into_inner());
-                    let mut all = Vec::with_capacity(count);
-                    for image in &images {
-                        all.push(s.adain_style_statistics(image)?);
-                    }
-                    Ok(all)
-                })
-                .map_err(to_py)?;
-            Styles::Stats(computed.into_iter().chain(stats).collect())
+            Palette::Model
         };
+        let recipe = Recipe {
+            alpha,
+            weights,
+            palette,
+            ..Recipe::default()
+        };
+        let inner = &stylizer.get().inner;
+        let styles = py
+            .detach(|| -> adain::Result<ReadyStyles> {
+                // Images first, then statistics: the order weights refer to.
+                let styles: Vec<Style> = images
+                    .iter()
+                    .map(|image| Style::image(prepare(image, style_size, false)))
+                    .chain(stats.into_iter().map(Style::stats))
+                    .collect();
+                let mut s = inner.lock().unwrap_or_else(|p| p.into_inner());
+                recipe.ready(&mut s, styles)
+            })
+            .map_err(to_py)?;
         let options = VideoOptions {
             temporal,
             scene_cut,
@@ -162,11 +163,8 @@ impl VideoStylizer {
             stylizer,
             state: Mutex::new(State {
                 frames: FrameStylizer::new(options),
+                recipe,
                 styles,
-                weights,
-                alpha,
-                palette,
-                shot: Vec::new(),
                 options,
             }),
         })
@@ -190,7 +188,13 @@ impl VideoStylizer {
             .detach(|| -> adain::Result<RgbImage> {
                 let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
                 let mut stylizer = inner.lock().unwrap_or_else(|p| p.into_inner());
-                state.next(&mut stylizer, &frame)
+                let State {
+                    frames,
+                    recipe,
+                    styles,
+                    ..
+                } = &mut *state;
+                frames.stylize(&mut stylizer, recipe, styles, &frame)
             })
             .map_err(to_py)?;
         Ok(numpy::IntoPyArray::into_pyarray(array_from(out), py))
@@ -200,41 +204,5 @@ impl VideoStylizer {
     fn reset(&self) {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.frames = FrameStylizer::new(state.options);
-        state.shot.clear();
-    }
-}
-
-impl State {
-    /// One frame as `adain video` runs it: prepare (scene cut?), the shot's styles, render, palette.
-    fn next(
-        &mut self,
-        stylizer: &mut adain::stylize::Stylizer,
-        frame: &RgbImage,
-    ) -> adain::Result<RgbImage> {
-        let prepared = self.frames.prepare(frame);
-        if prepared.new_shot || self.shot.is_empty() {
-            self.shot = match &self.styles {
-                Styles::Stats(stats) => stats.clone(),
-                Styles::Images(images) => images
-                    .iter()
-                    .map(|image| {
-                        let planar = recolour(image, prepared.image());
-                        stylizer.adain_style_statistics_planar(planar.view())
-                    })
-                    .collect::<adain::Result<_>>()?,
-            };
-        }
-        let mix = match &self.weights {
-            Some(weights) => StyleMix::Interpolate {
-                styles: &self.shot,
-                weights,
-            },
-            None => StyleMix::One(&self.shot[0]),
-        };
-        let image = self.frames.render(stylizer, &prepared, mix, self.alpha)?;
-        Ok(match &self.palette {
-            Some(target) => match_style_color(&image, target, self.alpha),
-            None => image,
-        })
     }
 }

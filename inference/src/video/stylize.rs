@@ -6,10 +6,11 @@ use image::RgbImage;
 
 use super::coherence::FlowBlender;
 use super::temporal::{ContentStatsSmoother, SceneCuts};
-use crate::adain::{target_features_with, StyleMix};
-use crate::error::Result;
+use crate::adain::{target_features_with, ChannelStats, StyleMix};
+use crate::error::{AdainError, Result};
 use crate::image_io::{prepare, resize_exact};
-use crate::stylize::Stylizer;
+use crate::recipe::{Combine, ReadyStyles, Recipe};
+use crate::stylize::{match_style_color, Stylizer};
 
 /// What keeps a video steady from frame to frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,6 +80,9 @@ pub struct FrameStylizer {
     blender: FlowBlender,
     cuts: SceneCuts,
     frames: u64,
+    /// The styles' statistics for the current shot (they change per shot only with the content's
+    /// palette, which recolours the styles to the shot's first frame).
+    shot: Vec<ChannelStats>,
 }
 
 impl FrameStylizer {
@@ -89,7 +93,55 @@ impl FrameStylizer {
             blender: FlowBlender::new(options.temporal.flow_weight()),
             cuts: SceneCuts::new(options.scene_cut),
             frames: 0,
+            shot: Vec::new(),
         }
+    }
+
+    /// A recipe a video can follow: one result per frame (several styles need weights), no masks,
+    /// no crop.
+    pub fn check(recipe: &Recipe, styles: usize) -> Result<()> {
+        if recipe.combine != Combine::Mix || recipe.crop {
+            return Err(AdainError::InvalidParameter(
+                "a video is stylized whole, one result per frame: no masks, no crop".into(),
+            ));
+        }
+        if styles > 1 && recipe.weights.is_none() {
+            return Err(AdainError::InvalidParameter(format!(
+                "{styles} styles given: a video gets one result per frame, so mix them with weights"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The next frame's result under `recipe` (see [`FrameStylizer::check`]), the same for every
+    /// front end: prepared (a scene cut restarts the carried state), the shot's style statistics,
+    /// rendered, then recoloured with the style palette. Weights given make a mix even of one style.
+    pub fn stylize(
+        &mut self,
+        stylizer: &mut Stylizer,
+        recipe: &Recipe,
+        styles: &ReadyStyles,
+        frame: &RgbImage,
+    ) -> Result<RgbImage> {
+        let prepared = self.prepare(frame);
+        if prepared.new_shot || self.shot.is_empty() {
+            self.shot = styles.statistics_for(stylizer, recipe, prepared.image(), 0)?;
+        }
+        let shot = std::mem::take(&mut self.shot);
+        let mix = match recipe.weights {
+            Some(_) => StyleMix::Interpolate {
+                styles: &shot,
+                weights: styles.weights(),
+            },
+            None => StyleMix::One(&shot[0]),
+        };
+        let rendered = self.render(stylizer, &prepared, mix, recipe.alpha);
+        self.shot = shot;
+        let image = rendered?;
+        Ok(match styles.palette_target(None) {
+            Some(target) => match_style_color(&image, &target, recipe.alpha),
+            None => image,
+        })
     }
 
     /// Resizes the next frame and looks for a scene cut (which restarts the running statistics).

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-use adain::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
+use adain::adain::normalized_weights;
 use adain::recipe::ReadyStyles;
-use adain::stylize::{match_style_color, Stylizer};
+use adain::stylize::Stylizer;
 use adain::video::coherence::DEFAULT_FLOW_WEIGHT;
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{
@@ -169,15 +169,18 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
     let palette = palette_from_flags(args.preserve_color, args.match_style_color);
     check_palette(palette, &sources)?;
-    let weights = match (&args.weights, sources.len()) {
-        (Some(w), n) => Some(normalized_weights(w, n)?),
-        (None, 1) => None,
+    // Before anything is opened: one result per frame, so several styles need weights.
+    match (&args.weights, sources.len()) {
+        (Some(w), n) => {
+            normalized_weights(w, n)?;
+        }
+        (None, 1) => {}
         (None, n) => {
             return Err(usage(format!(
             "{n} styles given: a video gets one result, so mix them with --weights (one per style)"
         )))
         }
-    };
+    }
     let output_format = VideoFormat::of_output(&args.output);
     if output_format.needs_ffmpeg() && !ffmpeg::available() {
         bail!(
@@ -253,21 +256,15 @@ pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
 
     let progress = Progress::frames(info.frames);
     let (to_writer, writer) = spawn_writer(sink, progress.clone());
-    // The style's colours, the same for every frame.
-    let palette_target = styles.palette_target(None);
     let mut run = Run {
         stylizer,
         recipe,
         styles,
-        palette: palette_target,
-        weights,
-        alpha: args.styles.alpha,
         frames: FrameStylizer::new(VideoOptions {
             temporal: args.temporal(),
             scene_cut: args.scene_cut,
             content_size: args.content_size,
         }),
-        shot_styles: Vec::new(),
     };
     let stylized = run.all(&frames, &to_writer, &args.input);
     // Finish the output only when every frame made it; otherwise the writer drops it unwritten.
@@ -292,15 +289,10 @@ struct Run {
     stylizer: Stylizer,
     recipe: Recipe,
     styles: ReadyStyles,
-    weights: Option<Vec<f32>>,
-    alpha: f32,
+    /// Each frame is taken to the style palette from its own colours, as `stylize` maps an image:
+    /// on a zoom this flickered less than a map from colours averaged over the shot
+    /// (video_temporal.rs).
     frames: FrameStylizer,
-    /// The styles' statistics for the current shot (they change only with --preserve-color).
-    shot_styles: Vec<ChannelStats>,
-    /// With --match-style-color: the colour distribution every frame is given. Each frame is mapped
-    /// from its own colours, as `stylize` maps an image: on a zoom this flickered less than a map
-    /// from colours averaged over the shot (video_temporal.rs).
-    palette: Option<ColorMoments>,
 }
 
 impl Run {
@@ -336,29 +328,9 @@ impl Run {
     }
 
     fn frame(&mut self, frame: &Frame) -> Result<image::RgbImage> {
-        let prepared = self.frames.prepare(&frame.image);
-        if prepared.new_shot || self.shot_styles.is_empty() {
-            self.shot_styles = self.styles.statistics_for(
-                &mut self.stylizer,
-                &self.recipe,
-                prepared.image(),
-                0,
-            )?;
-        }
-        let mix = match &self.weights {
-            Some(weights) => StyleMix::Interpolate {
-                styles: &self.shot_styles,
-                weights,
-            },
-            None => StyleMix::One(&self.shot_styles[0]),
-        };
-        let image = self
+        Ok(self
             .frames
-            .render(&mut self.stylizer, &prepared, mix, self.alpha)?;
-        Ok(match &self.palette {
-            Some(target) => match_style_color(&image, target, self.alpha),
-            None => image,
-        })
+            .stylize(&mut self.stylizer, &self.recipe, &self.styles, &frame.image)?)
     }
 }
 
