@@ -77,6 +77,17 @@ fn every_target_survives_a_short_uninstrumented_run() {
 
 #[test]
 fn every_seed_is_accepted_except_the_deliberate_refusals() {
+    // Every target has seeds, and none of them is a finding.
+    for name in NAMES {
+        let target = by_name(name, &package()).unwrap();
+        let seeds = target.seeds().unwrap();
+        assert!(!seeds.is_empty(), "{name}: no seeds");
+        for (k, seed) in seeds.iter().enumerate() {
+            if let Err(message) = replay(target.as_ref(), seed) {
+                panic!("{name}: seed {k}: {message}");
+            }
+        }
+    }
     // Seeds that parse make mutations start deep in the readers; a seed the reader refuses would
     // waste the structured mutations. (The GIF and huge-header images are refusals on purpose.)
     let stats = by_name("stats-file", &package()).unwrap();
