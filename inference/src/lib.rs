@@ -8,11 +8,12 @@
 //! tracing-subscriber, ctrlc), turn the default `cli` feature off:
 //! `adain = { version = "0.1", default-features = false }`.
 //!
-//! Stylizing one image (the same as `examples/embed.rs`; the hidden lines make the test inputs):
+//! Stylizing one image with a [`Recipe`], as the `adain` command, the server and the Python package
+//! do (the same as `examples/embed.rs`; the hidden lines make the test inputs):
 //!
 //! ```
-//! use adain::image_io::{load_rgb, save_rgb, DEFAULT_MAX_PIXELS};
-//! use adain::{ModelPackage, PrecisionChoice, SessionOptions, StyleMix, Stylizer};
+//! use adain::image_io::{load_rgb, prepare, save_rgb, DEFAULT_MAX_PIXELS};
+//! use adain::{ModelPackage, PrecisionChoice, Recipe, SessionOptions, Style, Stylizer};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let dir = tempfile::tempdir()?;
 //! # let (content, style, output) = (dir.path().join("c.png"), dir.path().join("s.png"), dir.path().join("out.png"));
@@ -23,9 +24,12 @@
 //!
 //! let package = ModelPackage::load_with_precision(&model, PrecisionChoice::Auto)?;
 //! let mut stylizer = Stylizer::new(&package, &SessionOptions::default())?;
-//! let style = stylizer.adain_style_statistics(&load_rgb(&style, DEFAULT_MAX_PIXELS)?)?;
+//! // One request: the styles, how they mix, α, the palette, the sizes (here every default).
+//! let recipe = Recipe::default();
+//! let style = prepare(&load_rgb(&style, DEFAULT_MAX_PIXELS)?, 512, false);
+//! let styles = recipe.ready(&mut stylizer, vec![Style::image(style)])?;
 //! let content = load_rgb(&content, DEFAULT_MAX_PIXELS)?;
-//! save_rgb(&stylizer.stylize(&content, StyleMix::One(&style), 1.0)?, &output)?;
+//! save_rgb(&recipe.stylize(&mut stylizer, &styles, &content)?, &output)?;
 //! # assert_eq!(image::open(&output)?.to_rgb8().dimensions(), (96, 64));
 //! # Ok(()) }
 //! ```
