@@ -38,6 +38,18 @@ pub enum Palette {
 }
 
 impl Palette {
+    /// The palette the two colour switches every front end offers ask for: preserve the
+    /// content's colours, or match the style's (the front ends refuse both at once).
+    pub fn from_flags(preserve_color: bool, match_style_color: bool) -> Self {
+        if preserve_color {
+            Palette::Content
+        } else if match_style_color {
+            Palette::Style
+        } else {
+            Palette::Model
+        }
+    }
+
     /// Whether the palette needs every style as an image (statistics carry no colours).
     pub fn needs_style_images(self) -> bool {
         self != Palette::Model

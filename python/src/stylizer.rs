@@ -147,13 +147,7 @@ impl Stylizer {
                 "preserve_color keeps the content's colours and match_style_color takes the style's: pass one",
             ));
         }
-        let palette = if preserve_color {
-            Palette::Content
-        } else if match_style_color {
-            Palette::Style
-        } else {
-            Palette::Model
-        };
+        let palette = Palette::from_flags(preserve_color, match_style_color);
         let recipe = Recipe {
             alpha,
             weights,

@@ -128,13 +128,7 @@ impl VideoStylizer {
                 )))
             }
         }
-        let palette = if preserve_color {
-            Palette::Content
-        } else if match_style_color {
-            Palette::Style
-        } else {
-            Palette::Model
-        };
+        let palette = Palette::from_flags(preserve_color, match_style_color);
         let recipe = Recipe {
             alpha,
             weights,

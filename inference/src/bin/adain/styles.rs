@@ -131,17 +131,6 @@ pub fn check_palette(palette: Palette, sources: &[StyleSource]) -> Result<()> {
     }
 }
 
-/// The palette `--preserve-color` and `--match-style-color` ask for (clap keeps them exclusive).
-pub fn palette_from_flags(preserve_color: bool, match_style_color: bool) -> Palette {
-    if preserve_color {
-        Palette::Content
-    } else if match_style_color {
-        Palette::Style
-    } else {
-        Palette::Model
-    }
-}
-
 /// The option that asks for a palette, for messages.
 fn palette_flag(palette: Palette) -> &'static str {
     match palette {

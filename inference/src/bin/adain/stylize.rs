@@ -11,7 +11,7 @@ use adain::image_io::load_gray;
 use adain::recipe::{Combine, ReadyStyles};
 use adain::stylize::Stylizer;
 use adain::tiling::{DEFAULT_TILE_ABOVE, MIN_TILE};
-use adain::Recipe;
+use adain::{Palette, Recipe};
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
 
@@ -21,7 +21,7 @@ use crate::inputs::{create_parent_dirs, expand_images, result_name, result_paths
 use crate::io_threads::{spawn_reader, spawn_writer, Finished, Loaded, Preparation};
 use crate::progress::Progress;
 use crate::render::{prepared_size_of, show};
-use crate::styles::{check_palette, load_styles, palette_from_flags, StyleArgs};
+use crate::styles::{check_palette, load_styles, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -124,7 +124,7 @@ struct Job {
 pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let contents = expand_images(&args.contents, "content")?;
     let sources = args.styles.sources(matches)?;
-    let palette = palette_from_flags(args.preserve_color, args.match_style_color);
+    let palette = Palette::from_flags(args.preserve_color, args.match_style_color);
     check_palette(palette, &sources)?;
     let recipe = Recipe {
         alpha: args.styles.alpha,

@@ -16,14 +16,14 @@ use adain::video::{
     create_sink, ffmpeg, open_source, Chroma, Frame, FrameRate, FrameSink, FrameStylizer,
     SinkOptions, Temporal, VideoFormat, VideoInfo, VideoOptions,
 };
-use adain::Recipe;
+use adain::{Palette, Recipe};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgMatches, Args};
 
 use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::exit::usage;
 use crate::progress::Progress;
-use crate::styles::{check_palette, load_styles, palette_from_flags, StyleArgs};
+use crate::styles::{check_palette, load_styles, StyleArgs};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -167,7 +167,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
-    let palette = palette_from_flags(args.preserve_color, args.match_style_color);
+    let palette = Palette::from_flags(args.preserve_color, args.match_style_color);
     check_palette(palette, &sources)?;
     // Before anything is opened: one result per frame, so several styles need weights.
     match (&args.weights, sources.len()) {

@@ -93,13 +93,7 @@ pub struct StylizeForm {
 impl StylizeForm {
     /// The palette the two colour fields ask for (the form refuses both at once).
     pub fn palette(&self) -> adain::Palette {
-        if self.preserve_color {
-            adain::Palette::Content
-        } else if self.match_style_color {
-            adain::Palette::Style
-        } else {
-            adain::Palette::Model
-        }
+        adain::Palette::from_flags(self.preserve_color, self.match_style_color)
     }
 
     /// The field that asked for the palette, for messages.
