@@ -67,7 +67,7 @@ pub enum AdainError {
     InvalidParameter(String),
 
     /// A palette that takes colours from style images, with a style given as statistics alone.
-    #[error("style {} has statistics only, but the {palette:?} palette needs style images", position + 1)]
+    #[error("style {} is given as statistics only, but the {} palette needs style images", position + 1, palette.name())]
     NeedsStyleImage {
         palette: crate::recipe::Palette,
         /// Position among the styles, from 0.

@@ -50,6 +50,15 @@ impl Palette {
         }
     }
 
+    /// The palette's name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Palette::Model => "model",
+            Palette::Content => "content",
+            Palette::Style => "style",
+        }
+    }
+
     /// Whether the palette needs every style as an image (statistics carry no colours).
     pub fn needs_style_images(self) -> bool {
         self != Palette::Model
@@ -93,8 +102,9 @@ impl Style {
         }
     }
 
-    /// A style Gaussian (of this model's encoder): each content gets its own draw, from the
-    /// recipe's seed, the content's number and the style's position.
+    /// A style Gaussian (of this model's encoder): a draw from the recipe's seed, the content's
+    /// number (the `draw` of [`Recipe::render`]; [`Recipe::stylize`] draws number 0) and the
+    /// style's position.
     pub fn sample(gaussian: StyleGaussian) -> Self {
         Self {
             image: None,
@@ -163,6 +173,8 @@ impl Default for Recipe {
 /// normalised weights and the colours the palette takes results to.
 #[derive(Debug, Clone)]
 pub struct ReadyStyles {
+    /// The palette they were made ready for (the content's takes statistics per content).
+    palette: Palette,
     styles: Vec<Style>,
     weights: Vec<f32>,
     /// With [`Palette::Style`]: each style's colours, and their mixture by the weights.
@@ -180,6 +192,7 @@ impl ReadyStyles {
         content: &RgbImage,
         draw: u64,
     ) -> Result<Vec<ChannelStats>> {
+        self.check_made_for(recipe)?;
         self.styles
             .iter()
             .enumerate()
@@ -215,6 +228,19 @@ impl ReadyStyles {
     pub fn weights(&self) -> &[f32] {
         &self.weights
     }
+
+    /// Styles made ready under one palette cannot serve a recipe with another (the statistics or
+    /// the colours it needs were not taken).
+    fn check_made_for(&self, recipe: &Recipe) -> Result<()> {
+        if recipe.palette == self.palette {
+            return Ok(());
+        }
+        Err(AdainError::InvalidParameter(format!(
+            "styles made ready for the {} palette cannot serve a recipe with the {} palette",
+            self.palette.name(),
+            recipe.palette.name()
+        )))
+    }
 }
 
 /// A seed per (run seed, content, style position), well mixed so neighbouring draws are unrelated.
@@ -224,9 +250,9 @@ fn draw_seed(seed: u64, draw: u64, position: usize) -> u64 {
 }
 
 impl Recipe {
-    /// Everything that can be refused before any network runs: α, at least one style, the
-    /// weights, one mask per style, and a palette that needs images where a style has only
-    /// statistics ([`AdainError::NeedsStyleImage`] names its position).
+    /// Everything that can be refused before any network runs: α, at least one style, a palette
+    /// that needs images where a style has only statistics ([`AdainError::NeedsStyleImage`] names
+    /// its position), the weights, and one mask per style.
     pub fn check(&self, styles: &[Style]) -> Result<()> {
         if !(0.0..=1.0).contains(&self.alpha) {
             return Err(AdainError::InvalidParameter(format!(
@@ -236,6 +262,14 @@ impl Recipe {
         }
         if styles.is_empty() {
             return Err(AdainError::InvalidParameter("no style given".into()));
+        }
+        if self.palette.needs_style_images() {
+            if let Some(position) = styles.iter().position(|s| !s.has_image()) {
+                return Err(AdainError::NeedsStyleImage {
+                    palette: self.palette,
+                    position,
+                });
+            }
         }
         self.normalized_weights(styles.len())?;
         if let Combine::Masks(masks) = &self.combine {
@@ -251,14 +285,6 @@ impl Recipe {
                     "the style palette recolours whole results, not regions: it cannot go with masks"
                         .into(),
                 ));
-            }
-        }
-        if self.palette.needs_style_images() {
-            if let Some(position) = styles.iter().position(|s| !s.has_image()) {
-                return Err(AdainError::NeedsStyleImage {
-                    palette: self.palette,
-                    position,
-                });
             }
         }
         Ok(())
@@ -301,6 +327,7 @@ impl Recipe {
             (each, mixed)
         });
         Ok(ReadyStyles {
+            palette: self.palette,
             styles,
             weights,
             colors,
@@ -330,6 +357,11 @@ impl Recipe {
         ready: &ReadyStyles,
         original: &RgbImage,
     ) -> Result<RgbImage> {
+        if self.outputs(ready.styles.len()) != 1 {
+            return Err(AdainError::InvalidParameter(
+                "one result per style makes several images: use Recipe::render".into(),
+            ));
+        }
         let content = self.prepare_content(original);
         let mut result = None;
         self.render(stylizer, ready, &content, 0, &mut |_| {}, &mut |image| {
@@ -483,6 +515,35 @@ mod tests {
             }
         }
         assert!(Recipe::default().check(&[stats(), image()]).is_ok());
+    }
+
+    #[test]
+    fn styles_made_ready_for_one_palette_refuse_a_recipe_with_another() {
+        let ready = ReadyStyles {
+            palette: Palette::Content,
+            styles: vec![image()],
+            weights: vec![1.0],
+            colors: None,
+        };
+        let with = |palette| Recipe {
+            palette,
+            ..Recipe::default()
+        };
+        assert!(ready.check_made_for(&with(Palette::Content)).is_ok());
+        for other in [Palette::Model, Palette::Style] {
+            assert!(matches!(
+                ready.check_made_for(&with(other)),
+                Err(AdainError::InvalidParameter(_))
+            ));
+        }
+        assert_eq!(
+            AdainError::NeedsStyleImage {
+                palette: Palette::Style,
+                position: 1
+            }
+            .to_string(),
+            "style 2 is given as statistics only, but the style palette needs style images"
+        );
     }
 
     #[test]

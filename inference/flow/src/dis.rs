@@ -31,7 +31,9 @@ pub struct DisOptions {
     pub iterations: usize,
     /// Smoothing sweeps per level after densification (0: none).
     pub smoothing_sweeps: usize,
-    /// Threads (0: as many as the machine has).
+    /// Threads (0: as many as the machine has). Each thread searches a band of patch rows, and
+    /// the first row of a band has no upper neighbour to start from, so the field depends a little
+    /// on the thread count: fix it for results that must not vary between machines.
     pub threads: usize,
 }
 

@@ -113,9 +113,11 @@ impl FrameStylizer {
         Ok(())
     }
 
-    /// The next frame's result under `recipe` (see [`FrameStylizer::check`]), the same for every
-    /// front end: prepared (a scene cut restarts the carried state), the shot's style statistics,
-    /// rendered, then recoloured with the style palette. Weights given make a mix even of one style.
+    /// The next frame's result with `recipe`'s styles, mix, α and palette (checked with
+    /// [`FrameStylizer::check`]; the frame size comes from [`VideoOptions::content_size`]), the same
+    /// for every front end: prepared (a scene cut restarts the carried state), the shot's style
+    /// statistics, rendered, then recoloured with the style palette. Weights given make a mix even
+    /// of one style, as `adain video --weights` always has.
     pub fn stylize(
         &mut self,
         stylizer: &mut Stylizer,
@@ -123,6 +125,7 @@ impl FrameStylizer {
         styles: &ReadyStyles,
         frame: &RgbImage,
     ) -> Result<RgbImage> {
+        Self::check(recipe, styles.weights().len())?;
         let prepared = self.prepare(frame);
         if prepared.new_shot || self.shot.is_empty() {
             self.shot = styles.statistics_for(stylizer, recipe, prepared.image(), 0)?;

@@ -156,11 +156,11 @@ pub fn load_styles(
         .map(|source| -> Result<Style> {
             Ok(match source {
                 StyleSource::Image(path) => {
-                    tracing::debug!("style {}: encoding the image", path.display());
                     let image = prepare(&load_rgb(path, max_pixels)?, style_size, crop);
                     if palette == Palette::Content {
                         Style::image(image)
                     } else {
+                        tracing::debug!("style {}: encoding the image", path.display());
                         // relu4_1 only: the same numbers `adain stats` writes for that layer.
                         let stats = stylizer.adain_style_statistics(&image).with_context(|| {
                             format!("{}: computing style statistics", path.display())

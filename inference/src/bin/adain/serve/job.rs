@@ -77,7 +77,8 @@ pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiE
 fn has_image(style: &Style) -> bool {
     match style {
         Style::Stored(stored) => stored.image.is_some() && stored.origin == Origin::Image,
-        Style::Upload(upload) => matches!(upload, StyleInput::Image(_)),
+        // An id not looked up is an internal error, reported where the style is read.
+        Style::Upload(upload) => matches!(upload, StyleInput::Image(_) | StyleInput::Stored(_)),
     }
 }
 
