@@ -18,7 +18,7 @@ mod plane;
 
 pub use dis::DisOptions;
 pub use field::FlowField;
-pub use plane::Plane;
+pub use plane::{luma, Plane};
 
 /// A flow estimator with fixed settings.
 #[derive(Debug, Clone, Copy, Default)]

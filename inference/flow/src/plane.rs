@@ -1,5 +1,11 @@
 //! A single-channel float image: what the flow search reads (luma), with the sampling it needs.
 
+/// The luma of an RGB colour: BT.601 weights, in the channels' units.
+#[inline]
+pub fn luma(r: f32, g: f32, b: f32) -> f32 {
+    0.299 * r + 0.587 * g + 0.114 * b
+}
+
 /// A row-major plane of `f32` values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plane {
@@ -40,7 +46,7 @@ impl Plane {
         );
         let values = rgb
             .chunks_exact(3)
-            .map(|p| 0.299 * f32::from(p[0]) + 0.587 * f32::from(p[1]) + 0.114 * f32::from(p[2]))
+            .map(|p| luma(f32::from(p[0]), f32::from(p[1]), f32::from(p[2])))
             .collect();
         Self::new(width, height, values)
     }

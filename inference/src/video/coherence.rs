@@ -11,7 +11,7 @@
 //! Elsewhere the current stylization is taken as it is, so uncovered areas and new content show no
 //! trail. The trust mask is softened over a few pixels so that its edges do not show as seams.
 
-use adain_flow::{DisOptions, Flow, FlowField, Plane};
+use adain_flow::{luma, DisOptions, Flow, FlowField, Plane};
 use image::RgbImage;
 
 /// Default `--flow-weight`: how much of the carried-over result a trusted pixel keeps (measured with
@@ -59,21 +59,15 @@ impl FlowBlender {
     /// The result for `input` (the frame the networks saw) given its own stylization `stylized`
     /// (the same size): blended with the previous result where the motion is trusted.
     pub fn blend(&mut self, input: &RgbImage, stylized: RgbImage) -> RgbImage {
-        let motion = self.motion(input);
-        self.apply(motion, stylized)
-    }
-
-    /// The first half of [`FlowBlender::blend`], which needs only the input frames: the motion
-    /// from the previous frame and how far it is trusted. (Running it beside the networks was
-    /// tried: on a CPU they already use every core, and the int8 path lost 10 % more.)
-    fn motion(&self, input: &RgbImage) -> Motion {
         if self.weight == 0.0 {
-            return Motion { current: None };
+            return stylized;
         }
         let (w, h) = (input.width() as usize, input.height() as usize);
         let luma = Plane::luma(input.as_raw(), w, h);
-        let carried = match &self.previous {
-            Some(previous) if previous.luma.width() == w && previous.luma.height() == h => {
+        // (Finding the motion beside the networks was tried: on a CPU they already use every
+        // core, and the int8 path lost another 10 %.)
+        let output = match self.previous.take() {
+            Some(previous) if previous.output.dimensions() == stylized.dimensions() => {
                 let flow = flow_for(w);
                 let (back, forth) = std::thread::scope(|scope| {
                     let forth = scope.spawn(|| flow.between(&previous.luma, &luma));
@@ -81,26 +75,6 @@ impl FlowBlender {
                     (back, forth.join().expect("the flow does not panic"))
                 });
                 let trust = trust(&luma, &previous.luma, &back, &forth);
-                Some((back, trust))
-            }
-            _ => None,
-        };
-        Motion {
-            current: Some((luma, carried)),
-        }
-    }
-
-    /// The second half of [`FlowBlender::blend`]: the previous result carried along `motion`
-    /// (from [`FlowBlender::motion`] of this frame) and mixed into `stylized`.
-    fn apply(&mut self, motion: Motion, stylized: RgbImage) -> RgbImage {
-        let Some((luma, carried)) = motion.current else {
-            return stylized;
-        };
-        let (w, h) = (luma.width(), luma.height());
-        let output = match (carried, self.previous.take()) {
-            (Some((back, trust)), Some(previous))
-                if previous.output.dimensions() == stylized.dimensions() =>
-            {
                 let warped = back.warp_rgb(previous.output.as_raw(), w, h);
                 mix(&stylized, &warped, &trust, self.weight)
             }
@@ -112,13 +86,6 @@ impl FlowBlender {
         });
         output
     }
-}
-
-/// A frame's motion from the previous one, and how far it is trusted.
-struct Motion {
-    /// The frame's brightness, and (after the first frame of a shot) the flow back to the
-    /// previous frame with its trust mask; `None` when blending is off.
-    current: Option<(Plane, Option<(FlowField, Plane)>)>,
 }
 
 /// The flow for frames `width` pixels wide: searched down to the pyramid level at most
@@ -230,15 +197,14 @@ fn mix(stylized: &RgbImage, warped: &[f32], trust: &Plane, weight: f32) -> RgbIm
                         let s = f32::from(s[c]);
                         pixel[c] = s + m * (warped[3 * k + c] - s);
                     }
-                    let luma = 0.299 * pixel[0] + 0.587 * pixel[1] + 0.114 * pixel[2];
-                    let own =
-                        0.299 * f32::from(s[0]) + 0.587 * f32::from(s[1]) + 0.114 * f32::from(s[2]);
+                    let here = luma(pixel[0], pixel[1], pixel[2]);
+                    let own = luma(f32::from(s[0]), f32::from(s[1]), f32::from(s[2]));
                     let values = [
                         pixel[0],
                         pixel[1],
                         pixel[2],
-                        luma,
-                        luma * luma,
+                        here,
+                        here * here,
                         own,
                         own * own,
                     ];
