@@ -44,7 +44,7 @@ enum Command {
     Test(test::TestArgs),
     /// Train or resume the default model's decoder with its recorded recipe.
     TrainDefault(train_default::TrainDefaultArgs),
-    /// Train the default model's decoder on a lent GPU machine: `pack` builds the bundle and prints
+    /// Train the default model's decoder on a remote GPU machine: `pack` builds the bundle and prints
     /// the device calls, `unpack` brings the checkpoint back into a run folder.
     DeviceTrain(device_train::DeviceTrainArgs),
     /// Stylize sample photographs with the default model through the `adain` command (every content ×

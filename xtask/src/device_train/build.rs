@@ -1,4 +1,4 @@
-//! `adain-train` built for the lent GPU machine's PyTorch: that machine has torch 2.11 (CUDA 13) and
+//! `adain-train` built for the GPU machine's PyTorch: that machine has torch 2.11 (CUDA 13) and
 //! no Rust, while this workspace pins tch 0.26 (torch 2.13). A copy of the workspace's tracked files
 //! in the cache, with tch pinned to the release made for 2.11, is built against a torch 2.11 venv;
 //! there the binary loads that machine's own libtorch through `LD_LIBRARY_PATH`.
@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use crate::paths::workspace_root;
 use crate::setup::torch_venv;
 
-/// PyTorch on the lent machine (KINDS.md of the device tool: `torch 2.11.0+cu130`).
+/// PyTorch on the GPU machine (`torch 2.11.0+cu130`).
 pub const DEVICE_TORCH: &str = "2.11.0";
 /// The tch (and torch-sys) release made for [`DEVICE_TORCH`].
 const DEVICE_TCH: &str = "0.24.0";

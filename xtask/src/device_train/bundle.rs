@@ -1,4 +1,4 @@
-//! The bundle a lent GPU machine trains from, in `target/device-train/`: the binary, the data mix
+//! The bundle a remote GPU machine trains from, in `target/device-train/`: the binary, the data mix
 //! re-encoded into parts that each fit one call's transfer, the lists naming them, and `run.sh`.
 //!
 //! A call carries at most 64 MiB including the work tree (about half of it the model packages), so

@@ -1,5 +1,6 @@
-//! `cargo xtask device-train`: trains the default decoder on a lent GPU machine (the `device` tool:
-//! one H200 with torch 2.11, no Rust, no network, 64 MiB per call, a few minutes a session).
+//! `cargo xtask device-train`: trains the default decoder on a remote GPU machine that has PyTorch
+//! (torch 2.11) but no Rust and no network, reached by a runner that copies a bounded amount per
+//! command (64 MiB) and brings back what the command writes.
 //!
 //! - `pack` builds `adain-train` against that machine's torch, re-encodes the default model's data
 //!   mix into parts that each fit one call, writes `run.sh`, tries the bundle here on the CPU, and
@@ -60,7 +61,7 @@ struct PackArgs {
 
 #[derive(Args, Debug)]
 struct UnpackArgs {
-    /// The folder the training call's files landed in (the device tool's `files_at`).
+    /// The folder the training command's output files were copied back into.
     #[arg(long)]
     from: PathBuf,
     /// A new run folder for the checkpoint, its config and metrics.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Written by `cargo xtask device-train pack`. Runs on the lent GPU machine, from the repository root:
+# Written by `cargo xtask device-train pack`. Runs on the GPU machine, from the repository root:
 #   bash target/device-train/run.sh check   # 3 small iterations on the first part's images: the
 #                                           # binary, its libtorch and CUDA work together; on CUDA
 #                                           # also s/iteration at the recipe's size in fp32 and bf16

@@ -1,5 +1,5 @@
 //! The torch venv that the training crate links against (tch 0.26 ↔ torch 2.13.0 exactly), and
-//! others of a given version (`device-train` builds against a lent GPU machine's torch).
+//! others of a given version (`device-train` builds against a remote GPU machine's torch).
 //!
 //! Each lives in the user cache keyed by the torch version (~5 GB, minutes to install), so every
 //! clone and CI run on a machine shares it; `target/libtorch` links to the build's `torch` package,
