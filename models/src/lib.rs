@@ -2,8 +2,9 @@
 //!
 //! Everything both sides must agree on lives here and nowhere else: the layer lists of the encoder and
 //! the decoder, the statistics convention, the pixel preprocessing, the ONNX graphs we write, the model
-//! package manifest and the style-statistics file. The crate has no libtorch and no ONNX Runtime
-//! dependency, so the inference side can build the encoder graph from the offline VGG16 weights.
+//! package manifest, the style-statistics file, and the reports training writes for the tools. The
+//! crate has no libtorch and no ONNX Runtime dependency, so the inference side can build the encoder
+//! graph from the offline VGG16 weights.
 
 pub mod architecture;
 pub mod atomic_file;
@@ -15,6 +16,7 @@ pub mod network;
 pub mod onnx;
 pub mod package;
 pub mod pixels;
+pub mod reports;
 pub mod stats_file;
 pub mod style_gaussian;
 pub mod vgg;

@@ -4,65 +4,10 @@ use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Result, TrainError};
 
-pub const METRICS_FILE: &str = "metrics.jsonl";
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Record {
-    /// Training losses averaged over the iterations since the previous record. `loss` is the paper's
-    /// objective (content + λ·style), comparable across runs; a run with penalties minimises
-    /// `loss + tv_weight · tv + grid_weight · grid`.
-    Train {
-        iteration: u64,
-        lr: f64,
-        loss: f64,
-        content: f64,
-        style: f64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        tv: Option<f64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        grid: Option<f64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        stability: Option<f64>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        colour: Option<f64>,
-        seconds_per_iteration: f64,
-    },
-    /// Losses on the fixed validation pairs.
-    Val {
-        iteration: u64,
-        loss: f64,
-        content: f64,
-        style: f64,
-    },
-    /// The penalty weights from `iteration` on, written whenever they differ from the last such
-    /// record (a run without one had none), so the log keeps the schedule a resumed run followed.
-    Penalties {
-        iteration: u64,
-        tv_weight: f64,
-        grid_weight: f64,
-        /// Absent from logs written before the stability term existed.
-        #[serde(default)]
-        stability_weight: f64,
-        /// Absent from logs written before the colour term existed.
-        #[serde(default)]
-        colour_weight: f64,
-    },
-}
-
-impl Record {
-    pub fn iteration(&self) -> u64 {
-        match self {
-            Record::Train { iteration, .. }
-            | Record::Val { iteration, .. }
-            | Record::Penalties { iteration, .. } => *iteration,
-        }
-    }
-}
+/// The record schema is shared with the tools that read the log (`cargo xtask model-card`).
+pub use adain_models::reports::{MetricsRecord as Record, METRICS_FILE};
 
 pub struct MetricsLog {
     path: PathBuf,
@@ -149,10 +94,7 @@ pub fn copy_up_to(from: &Path, to: &Path, iteration: u64) -> Result<()> {
 /// All records of a metrics file (a torn last line, from a kill mid-write, is ignored).
 pub fn read(path: &Path) -> Result<Vec<Record>> {
     let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, e))?;
-    Ok(text
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect())
+    Ok(adain_models::reports::parse_metrics(&text))
 }
 
 #[cfg(test)]

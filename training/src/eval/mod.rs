@@ -20,7 +20,6 @@ use adain_models::convention::FEATURE_LAYERS;
 use adain_models::manifest::{Manifest, Role};
 use adain_models::onnx::{network_from_graph, read_model};
 use adain_models::Architecture;
-use serde::Serialize;
 use tch::{Device, Kind, Tensor};
 
 use crate::checkerboard::{checkerboard_score, luma};
@@ -32,6 +31,11 @@ use crate::stats::{adain_to, channel_stats, MeanStd};
 use adain::adain::ColorMoments;
 use colour::LabMoments;
 
+/// The report's schema is shared with the tools that read it (`cargo xtask model-card`).
+pub use adain_models::reports::{
+    Checkerboard, ColourFidelity, EvalReport, LayerTerms, PairReport, Scores, Spread,
+};
+
 /// What the primary numbers of a report score.
 pub const WHOLE_8BIT: &str = "whole image (shorter side resized to `size`); the decoder's output \
     cropped to the content's size, clamped to [0, 1] and quantised to 8 bits, as `adain stylize` writes it";
@@ -39,95 +43,6 @@ pub const WHOLE_8BIT: &str = "whole image (shorter side resized to `size`); the 
 pub const CROP_FLOAT: &str =
     "`size`² centre crops; the decoder's raw float output, neither clamped \
     nor quantised (the checkerboard score clamps it to [0, 1])";
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EvalReport {
-    pub model: String,
-    pub pairs: usize,
-    pub size: u32,
-    /// Whether the primary scores are of outputs recoloured to their style's colours, as
-    /// `adain stylize --match-style-color` writes them (the centre-crop float scores never are).
-    pub match_style_color: bool,
-    /// What `content_loss`, `style_loss`, `total_loss` and `checkerboard` score ([`WHOLE_8BIT`]).
-    pub scoring: &'static str,
-    pub content_loss: f64,
-    pub style_loss: f64,
-    /// content + 10 · style, the training objective with the paper's weights.
-    pub total_loss: f64,
-    /// `checkerboard_score` of the stylized outputs and, as the baseline, of the contents.
-    pub checkerboard: Checkerboard,
-    /// The style loss's parts per layer; they sum to `style_loss`.
-    pub style_layers: Vec<LayerTerms>,
-    pub colour: ColourFidelity,
-    /// The same pairs scored on centre crops with the float output ([`CROP_FLOAT`]).
-    pub crop_float: Scores,
-    /// Every pair's primary scores, content-major.
-    pub pair_scores: Vec<PairReport>,
-}
-
-/// One layer's share of the style loss.
-#[derive(Debug, Clone, Serialize)]
-pub struct LayerTerms {
-    pub layer: &'static str,
-    /// ‖μ(output) − μ(style)‖² (mean over channels).
-    pub mean: f64,
-    /// ‖σ(output) − σ(style)‖² (mean over channels).
-    pub std: f64,
-}
-
-/// Distances between colour distributions in CIELAB ([`LabMoments::distance`], Lab units).
-#[derive(Debug, Clone, Serialize)]
-pub struct ColourFidelity {
-    /// Output against its style: mean and worst over the pairs.
-    pub outputs: Spread,
-    /// Content against the style (what an unstylized image scores), for scale.
-    pub contents: Spread,
-}
-
-/// One pair's primary scores.
-#[derive(Debug, Clone, Serialize)]
-pub struct PairReport {
-    pub content: String,
-    pub style: String,
-    pub content_loss: f64,
-    pub style_loss: f64,
-    pub colour: f64,
-    /// The content's own colour distance to the style.
-    pub content_colour: f64,
-}
-
-/// One scoring's numbers.
-#[derive(Debug, Clone, Serialize)]
-pub struct Scores {
-    pub scoring: &'static str,
-    pub content_loss: f64,
-    pub style_loss: f64,
-    pub total_loss: f64,
-    pub checkerboard: Checkerboard,
-    pub style_layers: Vec<LayerTerms>,
-    pub colour: ColourFidelity,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Checkerboard {
-    pub outputs: Spread,
-    pub contents: Spread,
-}
-
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Spread {
-    pub mean: f64,
-    pub max: f64,
-}
-
-impl Spread {
-    fn of(values: &[f32]) -> Self {
-        Spread {
-            mean: values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64,
-            max: values.iter().copied().fold(0.0, f32::max).into(),
-        }
-    }
-}
 
 /// A file's name for the report: relative to its set's root.
 fn short_name(folder: &ImageFolder, path: &Path) -> String {
@@ -415,7 +330,7 @@ impl Tally {
         let n = self.pairs as f64;
         let (content, style) = (self.content / n, self.style / n);
         Scores {
-            scoring: self.scoring,
+            scoring: self.scoring.into(),
             content_loss: content,
             style_loss: style,
             total_loss: content + 10.0 * style,
@@ -427,7 +342,7 @@ impl Tally {
                 .iter()
                 .zip(&self.layers)
                 .map(|(layer, (m, s))| LayerTerms {
-                    layer,
+                    layer: layer.to_string(),
                     mean: m / n,
                     std: s / n,
                 })
