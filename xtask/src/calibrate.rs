@@ -16,7 +16,7 @@ use adain_models::install_paths::keras_vgg16_path;
 use adain_models::onnx::{model_bytes, network_graph, GraphSpec, Outputs, PadMode};
 use adain_models::vgg::{fold_caffe_preprocessing, load_keras_vgg16, ChannelScales, LayerScales};
 
-use crate::paths::{channel_scales_file, shared_train_data};
+use crate::paths::{channel_scales_file, shared_data};
 
 #[derive(Args, Debug)]
 pub struct CalibrateArgs {
@@ -35,7 +35,7 @@ pub fn run(args: &CalibrateArgs) -> Result<()> {
     crate::setup::onnx_runtime::install()?;
     crate::setup::vgg_weights::install()?;
     let folders = if args.images.is_empty() {
-        let data = shared_train_data();
+        let data = shared_data().join("train");
         vec![data.join("content"), data.join("style")]
     } else {
         args.images.clone()

@@ -1,18 +1,18 @@
 //! `cargo xtask <command>`: everything the project installs, builds and checks, in Rust.
 
-mod adain_bin;
 mod art;
 mod bench;
 mod bench_serve;
 mod bench_video;
 mod calibrate;
+mod cmd;
 mod demo;
 mod device_train;
 mod dist;
-mod fixture;
 mod fuzz;
 mod model_card;
 mod paths;
+mod progress;
 mod psnr;
 mod pypi;
 mod python_wheel;
@@ -74,9 +74,6 @@ enum Command {
     /// Validate OpenVINO's bf16 arithmetic on a package's fp32 graphs over held-out pairs and record
     /// it in the manifest, where `--precision auto` reads it.
     ValidateOpenvino(validate_openvino::ValidateOpenvinoArgs),
-    /// Write a model package with the real encoder and a seeded random decoder (for testing).
-    #[command(hide = true)]
-    FixturePackage(fixture::FixtureArgs),
     /// Write the generated artworks (the demo's styles) as PNG files.
     #[command(hide = true)]
     Art(art::ArtArgs),
@@ -105,7 +102,6 @@ fn main() -> Result<()> {
         Command::Fuzz(args) => fuzz::run(&args),
         Command::ModelCard(args) => model_card::run(&args),
         Command::ValidateOpenvino(args) => validate_openvino::run(&args),
-        Command::FixturePackage(args) => fixture::run(&args),
         Command::Art(args) => art::run(&args),
     }
 }

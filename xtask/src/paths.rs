@@ -1,9 +1,8 @@
-//! Locations inside the workspace.
+//! Locations inside the workspace and the shared build folders.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 
 /// The workspace root (xtask lives one level below it).
 pub fn workspace_root() -> PathBuf {
@@ -21,21 +20,6 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
-/// A cargo target folder in the user cache for a build only xtask makes (`dist`: the release
-/// binaries per platform; `fuzz`: the instrumented fuzzer; `wheel`: the Python extension). Their
-/// dependencies take minutes per platform on two cores; here they are compiled once per machine
-/// rather than once per clone. The
-/// workspace's own crates must rebuild in every clone: [`claim_build_dir`] sees to it before each
-/// build. `$CARGO_TARGET_DIR`, when set, is used instead.
-pub fn xtask_build_dir(purpose: &str) -> PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
-        Some(_) => target_dir().join(purpose),
-        None => adain_models::install_paths::cache_dir()
-            .join("build")
-            .join(purpose),
-    }
-}
-
 pub fn default_package() -> PathBuf {
     workspace_root().join("models").join("default")
 }
@@ -46,30 +30,35 @@ pub fn channel_scales_file() -> PathBuf {
         .join("vgg16_channel_scales.json")
 }
 
-/// The team's shared training images (`../shared/data/train`).
-pub fn shared_train_data() -> PathBuf {
-    workspace_root()
-        .join("..")
-        .join("shared")
-        .join("data")
-        .join("train")
+/// The team's shared data sets (`../shared/data`: `train/`, `train-hr/`, each with `content/` and
+/// `style/`).
+pub fn shared_data() -> PathBuf {
+    workspace_root().join("..").join("shared").join("data")
 }
 
-/// Names the clone that last built for a target in a shared build folder (one file per target).
-const BUILT_BY: &str = ".built-by-workspace";
+/// A cargo target folder in the user cache for a build only xtask makes (`dist`: the release
+/// binaries per platform; `fuzz`: the instrumented fuzzer; `wheel`: the Python extension): their
+/// dependencies take minutes per platform on two cores, so they are compiled once per machine
+/// rather than once per clone. `$CARGO_TARGET_DIR`, when set, is used instead.
+pub fn xtask_build_dir(purpose: &str) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(_) => target_dir().join(purpose),
+        None => adain_models::install_paths::cache_dir()
+            .join("build")
+            .join(purpose),
+    }
+}
 
 /// Readies a shared build folder for this clone's `packages` on `targets` (cargo triples). Cargo
 /// names a path package's artifacts by its path inside the workspace, so two clones share them, and
-/// it judges them fresh by file times: another clone's newer build would pass for this clone's, and
+/// judges them fresh by file times: another clone's newer build would pass for this clone's, and
 /// its binary would ship. So when another clone (or one unknown) built here last, this clone's
-/// packages are cleaned first; the dependencies stay. Two clones building at the same moment can
-/// still race.
+/// packages are cleaned first; the dependencies stay. Two clones building at once can still race.
 pub fn claim_build_dir(dir: &Path, packages: &[&str], targets: &[&str]) -> Result<()> {
-    let root = workspace_root();
-    let me = root.to_string_lossy().into_owned();
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let me = workspace_root().to_string_lossy().into_owned();
+    std::fs::create_dir_all(dir)?;
     for target in targets {
-        let marker = dir.join(format!("{BUILT_BY}-{target}"));
+        let marker = dir.join(format!(".built-by-workspace-{target}"));
         let last = std::fs::read_to_string(&marker).ok();
         if last.as_deref() == Some(me.as_str()) {
             continue;
@@ -80,22 +69,18 @@ pub fn claim_build_dir(dir: &Path, packages: &[&str], targets: &[&str]) -> Resul
                 dir.display(),
                 last.as_deref().unwrap_or("an unknown clone")
             );
-            let mut clean = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-            clean
-                .current_dir(&root)
-                .env("CARGO_TARGET_DIR", dir)
-                .args(["clean", "--release", "--quiet", "--target", target]);
+            let mut clean = crate::cmd::cargo();
+            clean.env("CARGO_TARGET_DIR", dir).args([
+                "clean",
+                "--release",
+                "--quiet",
+                "--target",
+                target,
+            ]);
             for package in packages {
                 clean.args(["--package", package]);
             }
-            let status = clean.status().context("running cargo clean")?;
-            if !status.success() {
-                bail!(
-                    "`cargo clean -p {}` in {} failed ({status})",
-                    packages.join(" -p "),
-                    dir.display()
-                );
-            }
+            crate::cmd::run(&mut clean)?;
         }
         adain_models::atomic_file::write(&marker, me.as_bytes())?;
     }

@@ -21,7 +21,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::paths::{default_package, shared_train_data};
+use crate::paths::default_package;
 use crate::train_default::data_mix;
 
 #[derive(Args, Debug)]
@@ -63,12 +63,10 @@ pub fn run(args: &ValidateOpenvinoArgs) -> Result<()> {
         &session(Provider::OpenVino, InferencePrecision::Bf16),
     )?;
 
-    let data = std::fs::canonicalize(shared_train_data().join(".."))
-        .context("the shared training data (../shared/data), for the held-out pairs")?;
-    let mix = data_mix::build(&data)?;
+    let mix = data_mix::shared()?;
     let (contents, styles) = data_mix::eval_subset(&mix.content.1, &mix.style.1);
     if contents.is_empty() || styles.is_empty() {
-        bail!("no held-out images in {}", data.display());
+        bail!("no held-out images in the shared training data");
     }
     // Each content with styles in turn, so every image is used before any pair repeats one.
     let pairs: Vec<_> = (0..args.pairs)

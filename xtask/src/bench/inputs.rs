@@ -8,7 +8,7 @@ use adain::image_io::{center_crop_square, load_rgb, resize_exact, DEFAULT_MAX_PI
 use anyhow::{Context, Result};
 use image::{Rgb, RgbImage};
 
-use crate::paths::shared_train_data;
+use crate::paths::shared_data;
 
 /// One size's input files.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ pub fn write_large(dir: &Path, side: u32) -> Result<PathBuf> {
 
 /// The first content and style photographs of the shared training data.
 fn photos() -> Option<(PathBuf, PathBuf)> {
-    let data = shared_train_data();
+    let data = shared_data().join("train");
     let first = |d: PathBuf| -> Option<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(d)
             .ok()?

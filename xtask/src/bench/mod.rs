@@ -25,13 +25,12 @@ use adain_models::manifest::{Manifest, Role};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::paths::{default_package, target_dir, workspace_root};
+use crate::paths::{default_package, target_dir};
 use workers::{Contestant, Runner};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// Model package [default: models/default when it is complete, else a fixture package (real encoder,
-    /// seeded random decoder) written to target/bench/package — same cost, meaningless pictures]
+    /// Model package [default: models/default]
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
 
@@ -78,7 +77,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         std::fs::create_dir_all(out.join(dir))?;
     }
     let load_before = loadavg();
-    let package = package(args, &out)?;
+    let package = package(args)?;
     let manifest = Manifest::load(&package)?;
     let precisions = precisions(args, &manifest, &package)?;
     tracing::info!(
@@ -91,7 +90,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let openvino = crate::setup::openvino_ep::install()?.is_some() && !args.no_openvino;
     let bench_worker = build_bench_worker()?;
     let adain = if args.hires > 0 || args.oneshot_reps > 0 {
-        Some(crate::adain_bin::build_release()?)
+        Some(crate::cmd::build_adain()?)
     } else {
         None
     };
@@ -298,28 +297,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// --model, else models/default when it loads, else a fixture package under target/bench.
-fn package(args: &BenchArgs, out: &Path) -> Result<PathBuf> {
-    if let Some(dir) = &args.model {
-        ModelPackage::load(dir)
-            .with_context(|| format!("{} is not a usable package", dir.display()))?;
-        // Absolute: the Python workers run in their scripts' folder.
-        return Ok(dir.canonicalize()?);
-    }
-    let default = default_package();
-    if ModelPackage::load(&default).is_ok() {
-        return Ok(default);
-    }
-    let fixture = out.join("package");
-    if ModelPackage::load(&fixture).is_err() {
-        tracing::warn!("{} is not complete yet: benchmarking a fixture package (random decoder: same cost, meaningless pictures)", default.display());
-        let _ = std::fs::remove_dir_all(&fixture);
-        crate::fixture::run(&crate::fixture::FixtureArgs {
-            out: fixture.clone(),
-            seed: 42,
-        })?;
-    }
-    Ok(fixture)
+/// --model, else models/default; absolute, since the Python workers run in their scripts' folder.
+fn package(args: &BenchArgs) -> Result<PathBuf> {
+    let dir = args.model.clone().unwrap_or_else(default_package);
+    ModelPackage::load(&dir)
+        .with_context(|| format!("{} is not a usable package", dir.display()))?;
+    Ok(dir.canonicalize()?)
 }
 
 /// Precisions with both graphs listed (fp32 first), or those asked for.
@@ -365,26 +348,17 @@ fn validations(manifest: &Manifest) -> BTreeMap<String, adain_models::manifest::
 
 fn build_bench_worker() -> Result<PathBuf> {
     tracing::info!("building the bench worker (release)");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(workspace_root())
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "adain",
-            "--example",
-            "bench_worker",
-        ])
-        .status()
-        .context("running cargo build")?;
-    if !status.success() {
-        bail!("building the bench worker failed ({status})");
-    }
-    Ok(target_dir()
-        .join("release")
-        .join("examples")
-        .join("bench_worker"))
+    let build = [
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "adain",
+        "--example",
+        "bench_worker",
+    ];
+    crate::cmd::run(crate::cmd::cargo().args(build))?;
+    Ok(target_dir().join("release/examples/bench_worker"))
 }
 
 fn loadavg() -> String {

@@ -7,13 +7,13 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 use crate::paths::workspace_root;
-use crate::setup::torch_venv;
+use crate::setup::venv::{torch_python, TORCH_VERSION};
 
 /// The Python ONNX Runtime, the same release as the library the Rust side loads.
 pub const ONNXRUNTIME: &str = "onnxruntime==1.31.1";
 
 pub fn python() -> PathBuf {
-    torch_venv::venv_dir().join("bin").join("python")
+    torch_python(TORCH_VERSION)
 }
 
 /// Folder of the worker scripts.
@@ -27,16 +27,13 @@ pub fn ensure(with_ort: bool) -> Result<Versions> {
     if !python.is_file() {
         bail!(
             "no torch venv at {} (run `cargo xtask setup`, or pass --no-python)",
-            torch_venv::venv_dir().display()
+            python.display()
         );
     }
     let wanted = ONNXRUNTIME.split("==").nth(1).expect("pinned");
     let mut versions = probe()?;
     if with_ort && versions.onnxruntime.as_deref() != Some(wanted) {
-        tracing::info!(
-            "installing {ONNXRUNTIME} into {} (pip)",
-            torch_venv::venv_dir().display()
-        );
+        tracing::info!("installing {ONNXRUNTIME} into {} (pip)", python.display());
         let status = Command::new(&python)
             .args([
                 "-m",

@@ -84,7 +84,7 @@ pub fn run(args: &BenchServeArgs) -> Result<()> {
         no_torch: true,
         ..Default::default()
     })?;
-    let adain = crate::adain_bin::build_release()?;
+    let adain = crate::cmd::build_adain()?;
     let package = args.model.clone().unwrap_or_else(default_package);
     if args.hostile {
         let report = hostile::run(

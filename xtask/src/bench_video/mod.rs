@@ -185,7 +185,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
     };
     let mut against_opencv = String::new();
     if !args.speed_only && !args.no_opencv {
-        let python = crate::setup::opencv_venv::install()?;
+        let python = crate::setup::venv::OPENCV.ensure()?;
         let clip = crate::setup::video_clip::install()?;
         against_opencv.push_str(&opencv::flow_accuracy(
             photo(&inputs.content(PHOTOS[1]))?,

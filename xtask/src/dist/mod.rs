@@ -39,10 +39,6 @@ pub struct DistArgs {
     /// Folder for the archives [default: target/dist]
     #[arg(long, value_name = "DIR", hide = true)]
     pub out: Option<PathBuf>,
-
-    /// Model package to ship as models/default instead of models/default (for testing)
-    #[arg(long, value_name = "DIR", hide = true)]
-    pub model: Option<PathBuf>,
 }
 
 /// One archive written.
@@ -64,8 +60,7 @@ pub fn run(args: &DistArgs) -> Result<()> {
         t.dedup();
         t
     };
-    let package_dir = args.model.clone().unwrap_or_else(default_package);
-    crate::adain_bin::require_package(&package_dir, args.model.is_none())?;
+    let package_dir = default_package();
     crate::setup::run(&crate::setup::SetupArgs {
         no_torch: true,
         ..Default::default()
@@ -161,7 +156,7 @@ pub fn run(args: &DistArgs) -> Result<()> {
         // the workspace build that the tests made.
         let reference = match &native_binary {
             Some(binary) => check::Reference::Release(binary.clone()),
-            None => check::Reference::Workspace(crate::adain_bin::build_release()?),
+            None => check::Reference::Workspace(crate::cmd::build_adain()?),
         };
         crate::setup::cross::emulators(&targets)?;
         for release in &mut releases {

@@ -4,11 +4,7 @@ pub mod cross;
 pub mod debian;
 mod encoder;
 pub mod onnx_runtime;
-pub mod opencv_venv;
 pub mod openvino_ep;
-pub mod ray_venv;
-pub mod torch_venv;
-pub mod triton_schema;
 pub mod venv;
 pub mod vgg_weights;
 pub mod video_clip;
@@ -55,19 +51,23 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     vgg_weights::install()?;
     encoder::build_default()?;
     if !args.no_torch {
-        torch_venv::install()?;
+        venv::install_torch()?;
     }
     if args.video {
-        debian::ensure(&debian::FFMPEG)?;
+        debian::ensure_ffmpeg()?;
     }
     if args.ray {
-        ray_venv::install()?;
+        venv::RAY.ensure()?;
     }
     if args.triton {
-        triton_schema::install()?;
+        venv::TRITON.ensure()?;
     }
     if args.browser {
-        debian::ensure_packages(&debian::BROWSER, "the browser test of the web page")?;
+        // Headless Chromium and its WebDriver server (/usr/bin/chromium, /usr/bin/chromedriver).
+        debian::ensure_packages(
+            &["chromium", "chromium-driver"],
+            "the browser test of the web page",
+        )?;
     }
     if args.cross {
         use crate::target::Target;

@@ -1,11 +1,19 @@
-//! Small Python venvs in the cache (tools, test dependencies): created once with pinned packages and
-//! checked by running what they are for, so a broken or partial one is repaired on the next setup.
+//! Python venvs in the cache, created once with pinned packages and checked by running what they are
+//! for, so a broken or partial one is repaired on the next setup: torch (the training crate links
+//! its libtorch), and small ones for tools and tests.
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use adain_models::install_paths::cache_dir;
+use adain_test_support::{RAY_PACKAGES, RAY_VENV, TRITON_SCHEMA_PACKAGES, TRITON_SCHEMA_VENV};
 use anyhow::{bail, Context, Result};
+
+use crate::cmd::run;
+use crate::paths::workspace_root;
+
+/// The torch release tch 0.26 binds exactly.
+pub const TORCH_VERSION: &str = "2.13.0";
 
 pub struct Venv<'a> {
     /// Folder name under the cache.
@@ -19,6 +27,38 @@ pub struct Venv<'a> {
     /// What it is for, in the log.
     pub used_for: &'a str,
 }
+
+/// OpenCV for `cargo xtask bench-video`: its DIS flow scores our blending with a flow that is not
+/// the blender's, and is the yardstick for our own flow's accuracy and speed.
+pub const OPENCV: Venv<'static> = Venv {
+    name: "opencv-4.12-venv",
+    packages: &["opencv-python-headless==4.12.0.88", "numpy==2.2.6"],
+    pip_args: &[],
+    probe: "import cv2, numpy; cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)",
+    used_for: "OpenCV for the video benchmark (~60 MB from PyPI)",
+};
+
+/// Ray Data for the Ray example's test (python/tests/ray), which installs the wheel it checks.
+pub const RAY: Venv<'static> = Venv {
+    name: RAY_VENV,
+    packages: &RAY_PACKAGES,
+    pip_args: &[],
+    probe: "import ray.data, PIL, pytest",
+    used_for: "Ray Data (~600 MB from PyPI)",
+};
+
+/// Triton's model-configuration schema for the export tests: `tritonclient` (for its generated
+/// `model_config_pb2`, imported by file so its grpc dependencies are not needed) and protobuf.
+pub const TRITON: Venv<'static> = Venv {
+    name: TRITON_SCHEMA_VENV,
+    packages: &TRITON_SCHEMA_PACKAGES,
+    pip_args: &["--no-deps"],
+    probe: "import importlib.util, os, tritonclient; \
+        p = os.path.join(os.path.dirname(tritonclient.__file__), 'grpc', 'model_config_pb2.py'); \
+        s = importlib.util.spec_from_file_location('model_config_pb2', p); \
+        m = importlib.util.module_from_spec(s); s.loader.exec_module(m); m.ModelConfig()",
+    used_for: "Triton config schema",
+};
 
 impl Venv<'_> {
     pub fn dir(&self) -> PathBuf {
@@ -69,10 +109,50 @@ impl Venv<'_> {
     }
 }
 
-pub fn run(cmd: &mut Command) -> Result<()> {
-    let status = cmd.status().with_context(|| format!("running {cmd:?}"))?;
-    if !status.success() {
-        bail!("{cmd:?} failed ({status})");
+/// The venv of torch `version` (with safetensors and numpy), in the cache keyed by the version
+/// (~5 GB, minutes to install) so every clone and CI run on a machine shares it; returns its torch
+/// package folder, which is a libtorch to build against.
+pub fn torch(version: &str) -> Result<PathBuf> {
+    let name = format!("torch-{version}");
+    let requirement = format!("torch=={version}");
+    let probe = format!(
+        "import torch, safetensors, numpy; assert torch.__version__.startswith('{version}')"
+    );
+    let venv = Venv {
+        name: &name,
+        packages: &[&requirement, "safetensors", "numpy"],
+        pip_args: &[],
+        probe: &probe,
+        used_for: "torch (a few minutes and ~5 GB from the package registry the first time)",
+    };
+    let python = venv.ensure()?;
+    let out = Command::new(&python)
+        .args([
+            "-c",
+            "import os, torch; print(os.path.dirname(torch.__file__))",
+        ])
+        .output()
+        .with_context(|| format!("running {}", python.display()))?;
+    Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
+}
+
+/// The Python of the venv of torch `version` (which may not exist yet).
+pub fn torch_python(version: &str) -> PathBuf {
+    cache_dir().join(format!("torch-{version}/bin/python"))
+}
+
+/// The workspace's torch venv, and `target/libtorch` linked to its torch package, which is where
+/// `.cargo/config.toml` points LIBTORCH.
+pub fn install_torch() -> Result<()> {
+    let torch_dir = torch(TORCH_VERSION)?;
+    let link = workspace_root().join("target").join("libtorch");
+    if std::fs::read_link(&link).ok().as_deref() == Some(torch_dir.as_path()) {
+        return Ok(());
     }
+    std::fs::create_dir_all(link.parent().expect("target/"))?;
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&torch_dir, &link)
+        .with_context(|| format!("linking {} → {}", link.display(), torch_dir.display()))?;
+    tracing::info!("libtorch: {} → {}", link.display(), torch_dir.display());
     Ok(())
 }

@@ -37,6 +37,14 @@ pub struct Mix {
     pub style: (Vec<Entry>, Vec<Entry>),
 }
 
+/// The mix of the team's shared data sets (`../shared/data`).
+pub fn shared() -> Result<Mix> {
+    let data = crate::paths::shared_data();
+    let data = std::fs::canonicalize(&data)
+        .with_context(|| format!("{}: the shared training data", data.display()))?;
+    build(&data)
+}
+
 /// Reads `train-hr` and `train` under `data` (their SOURCES.tsv) into the mix.
 pub fn build(data: &Path) -> Result<Mix> {
     let mut content = Vec::new();
@@ -200,7 +208,7 @@ mod tests {
 
     #[test]
     fn the_shared_sets_give_the_documented_mix() {
-        let data = crate::paths::shared_train_data().join("..");
+        let data = crate::paths::shared_data();
         if !data.join("train-hr/SOURCES.tsv").is_file() {
             assert!(
                 std::env::var("CI").is_err(),

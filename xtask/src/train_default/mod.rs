@@ -9,7 +9,7 @@ use clap::Args;
 
 use adain_models::install_paths::cache_dir;
 
-use crate::paths::{shared_train_data, workspace_root};
+use crate::paths::target_dir;
 
 pub mod data_mix;
 
@@ -98,21 +98,13 @@ pub fn run(args: &TrainDefaultArgs) -> Result<()> {
         }
     }
     crate::setup::run(&crate::setup::SetupArgs::default())?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .current_dir(workspace_root())
-        .args(["build", "--release", "-p", "adain-training"])
-        .status()
-        .context("building adain-train")?;
-    if !status.success() {
-        bail!("building adain-train failed ({status})");
-    }
+    crate::cmd::run(crate::cmd::cargo().args(["build", "--release", "-p", "adain-training"]))?;
     tracing::info!(
         "training the default decoder in {} (to {} iterations)",
         run_dir.display(),
         args.iters
     );
-    let mut cmd = Command::new(workspace_root().join("target/release/adain-train"));
+    let mut cmd = Command::new(target_dir().join("release/adain-train"));
     cmd.arg("train").arg("--out").arg(&run_dir).args([
         "--iters",
         &args.iters.to_string(),
@@ -158,19 +150,12 @@ pub fn run(args: &TrainDefaultArgs) -> Result<()> {
         cmd.args(["--lr", &lr.to_string(), "--seed", &seed.to_string()]);
         cmd.args(["--colour-weight", COLOUR_WEIGHT]);
     }
-    let status = cmd.status().context("running adain-train")?;
-    if !status.success() {
-        bail!("adain-train failed ({status})");
-    }
-    Ok(())
+    crate::cmd::run(&mut cmd)
 }
 
 /// The mix's lists in the run folder, and `validation_files.txt` (the held-out images, one a line).
 fn write_lists(run_dir: &Path) -> Result<()> {
-    let data = shared_train_data().join("..");
-    let data = std::fs::canonicalize(&data)
-        .with_context(|| format!("{}: the shared training data", data.display()))?;
-    let mix = data_mix::build(&data)?;
+    let mix = data_mix::shared()?;
     std::fs::create_dir_all(run_dir).with_context(|| format!("creating {}", run_dir.display()))?;
     let held: Vec<_> = mix.content.1.iter().chain(&mix.style.1).collect();
     let (eval_content, eval_style) = data_mix::eval_subset(&mix.content.1, &mix.style.1);
