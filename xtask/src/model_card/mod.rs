@@ -1,39 +1,29 @@
-//! `cargo xtask model-card`: the pictures of models/default/README.md, regenerated from the package
-//! and its training run — loss curves (SVG); contents × styles, an α sweep and a four-style
-//! interpolation (JPEG), once from free-to-show inputs (committed) and once from the run's held-out
-//! images (kept under target/) — plus a README section filled with measured numbers only.
+//! `cargo xtask model-card`: the pictures and measured numbers of models/default/README.md,
+//! regenerated from the package, its training metrics and `adain-train eval` reports — the loss
+//! curves (SVG); contents × styles, an α sweep and a four-style interpolation (JPEG), once from
+//! free-to-show inputs (committed) and once from the run's held-out images (kept under target/) —
+//! and the section between the card's markers.
 
 mod chart;
-mod comparison;
-mod evaluation;
 mod metrics;
-mod paired;
-mod projection;
 mod pictures;
 mod section;
+mod tables;
 
 use std::path::{Path, PathBuf};
 
 use adain::package::ModelPackage;
+use adain_models::reports::EvalReport;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use adain_models::install_paths::cache_dir;
-
 use crate::art::Artwork;
-use crate::paths::{default_package, shared_train_data, target_dir, workspace_root};
+use crate::paths::{default_package, shared_data, target_dir, workspace_root};
 
-/// Files written into the package folder.
-const LOSS_CURVES: &str = "loss_curves.svg";
-const GRID: &str = "grid.jpg";
-/// The contents × styles grid stylized at 512 px.
-const GRID_512: &str = "grid-512.jpg";
-const ALPHA: &str = "alpha.jpg";
-const INTERPOLATION: &str = "interpolation.jpg";
-/// The metrics `adain-train export` copies into the package.
-const METRICS: &str = "training_metrics.jsonl";
-/// What the pictures may weigh together (they are committed).
+/// What the committed pictures may weigh together.
 const BUDGET_BYTES: u64 = 1_500_000;
+const BEGIN_MARKER: &str = "<!-- model-card:begin -->";
+const END_MARKER: &str = "<!-- model-card:end -->";
 
 #[derive(Args, Debug)]
 pub struct ModelCardArgs {
@@ -50,15 +40,6 @@ pub struct ModelCardArgs {
     #[arg(long, value_name = "LABEL=FILE")]
     pub compare: Vec<String>,
 
-    /// A run's metrics.jsonl whose validation curve is extrapolated, as LABEL=FILE (e.g. v1's
-    /// run from git history), for the section on how far a longer run would go
-    #[arg(long, value_name = "LABEL=FILE")]
-    pub learning_curve: Option<String>,
-
-    /// The longer schedule the learning curve is read off at (the paper's 160,000 iterations)
-    #[arg(long, value_name = "N", default_value_t = 160_000)]
-    pub project_to: u64,
-
     /// Where to write the README section [default: target/model-card/README-section.md]
     #[arg(long, value_name = "FILE")]
     pub section: Option<PathBuf>,
@@ -70,20 +51,10 @@ pub struct ModelCardArgs {
     /// JPEG quality of the pictures
     #[arg(long, value_name = "Q", default_value_t = 82, value_parser = clap::value_parser!(u8).range(30..=95))]
     pub quality: u8,
-
-    /// Model package to illustrate instead of models/default (pictures are written into it)
-    #[arg(long, value_name = "DIR", hide = true)]
-    pub model: Option<PathBuf>,
-
-    /// Metrics file instead of <model>/training_metrics.jsonl
-    #[arg(long, value_name = "FILE", hide = true)]
-    pub metrics: Option<PathBuf>,
 }
 
 pub fn run(args: &ModelCardArgs) -> Result<()> {
-    let start = std::time::Instant::now();
-    let dir = args.model.clone().unwrap_or_else(default_package);
-    crate::adain_bin::require_package(&dir, args.model.is_none())?;
+    let dir = default_package();
     crate::setup::run(&crate::setup::SetupArgs {
         no_torch: true,
         ..Default::default()
@@ -91,20 +62,29 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     let package = ModelPackage::load(&dir)
         .with_context(|| format!("model package {} is not usable", dir.display()))?;
     let manifest = package.manifest().clone();
+    // The reports are read first: a wrong path fails before minutes of stylizing.
+    let eval = args.eval.as_deref().map(read_report).transpose()?;
+    let compared = args
+        .compare
+        .iter()
+        .map(|spec| {
+            let (label, path) = spec
+                .split_once('=')
+                .with_context(|| format!("--compare {spec}: expected LABEL=FILE"))?;
+            Ok((label.to_string(), read_report(Path::new(path))?))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut written: Vec<(PathBuf, u64)> = Vec::new();
 
-    // (a) Loss curves.
-    let metrics_file = args.metrics.clone().unwrap_or_else(|| dir.join(METRICS));
+    let metrics_file = dir.join("training_metrics.jsonl");
     let metrics = if metrics_file.is_file() {
         let m = metrics::read(&metrics_file)?;
-        let svg = chart::loss_curves(
-            &m,
-            &format!(
-                "{} {}: training and validation loss",
-                manifest.name, manifest.version
-            ),
+        let title = format!(
+            "{} {}: training and validation loss",
+            manifest.name, manifest.version
         );
-        let path = dir.join(LOSS_CURVES);
+        let path = dir.join("loss_curves.svg");
+        let svg = chart::loss_curves(&m, &title);
         adain_models::atomic_file::write(&path, svg.as_bytes())?;
         written.push((path, svg.len() as u64));
         Some(m)
@@ -116,7 +96,7 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         None
     };
 
-    // (b) Committed examples: free-to-show photographs × the project's generated artworks.
+    // Committed examples: free-to-show photographs × the project's generated artworks.
     let examples = crate::demo::inputs::prepare(&target_dir().join("model-card").join("inputs"))?;
     let contents: Vec<PathBuf> = crate::demo::inputs::FREE_CONTENTS
         .iter()
@@ -126,134 +106,42 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         .iter()
         .map(|a| examples.style(&format!("{}.png", a.name())))
         .collect();
-    tracing::info!(
-        "examples: {} photographs × {} generated artworks, an α sweep and a 5×5 interpolation",
-        contents.len(),
-        styles.len()
-    );
     written.extend(draw(&package, &contents, &styles, args, &dir)?);
 
-    // (c) The same pictures from the run's held-out images, kept out of the repository: the shared
+    // The same pictures from the run's held-out images, kept out of the repository: the shared
     // training images carry no licence to redistribute.
-    let run_dir = args
-        .run_dir
-        .clone()
-        .unwrap_or_else(|| cache_dir().join("runs").join("default"));
-    let held_out_dir = target_dir().join("model-card").join("held-out");
-    let held_out = match held_out(&run_dir)? {
-        Some(v) => {
-            let files = v
-                .contents
-                .iter()
-                .chain(&v.styles)
-                .map(|p| relative_to_data(p))
-                .collect();
-            let (contents, styles) = (
-                pictures::spread(&v.contents, 4),
-                pictures::spread(&v.styles, 4),
-            );
-            tracing::info!(
-                "held out: {} contents × {} styles, an α sweep and a 5×5 interpolation",
-                contents.len(),
-                styles.len()
-            );
-            let made = draw(&package, &contents, &styles, args, &held_out_dir)?;
-            for (path, bytes) in &made {
-                println!(
-                    "{:>9.1} kB  {} (not committed)",
-                    *bytes as f64 / 1e3,
-                    path.display()
-                );
-            }
-            Some(section::HeldOut {
-                dir: held_out_dir
-                    .strip_prefix(workspace_root())
-                    .unwrap_or(&held_out_dir)
-                    .display()
-                    .to_string(),
-                grid_shape: (contents.len(), styles.len()),
-                files,
-            })
-        }
-        None => None,
-    };
+    let held_out = held_out(args, &package)?;
 
-    // (d) The README section.
-    let eval = match &args.eval {
-        Some(path) => Some(
-            serde_json::from_str::<evaluation::EvalReport>(
-                &std::fs::read_to_string(path)
-                    .with_context(|| format!("reading {}", path.display()))?,
-            )
-            .with_context(|| {
-                format!(
-                    "{} is not an `adain-train eval --json` report",
-                    path.display()
-                )
-            })?,
-        ),
-        None => None,
-    };
-    let mut compared = Vec::new();
-    for spec in &args.compare {
-        let (label, path) = spec
-            .split_once('=')
-            .with_context(|| format!("--compare {spec}: expected LABEL=FILE"))?;
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
-        let report: comparison::Report = serde_json::from_str(&text).with_context(|| {
-            format!("{path} is not an `adain-train eval --json` report with per-layer and colour scores")
-        })?;
-        compared.push((label.to_string(), report));
-    }
-    let projection = match &args.learning_curve {
-        Some(spec) => {
-            let (label, path) = spec
-                .split_once('=')
-                .with_context(|| format!("--learning-curve {spec}: expected LABEL=FILE"))?;
-            let curve = metrics::read(Path::new(path))?;
-            if curve.val.len() < 3 {
-                anyhow::bail!(
-                    "--learning-curve {path}: {} validation records, need at least 3 to fit a curve",
-                    curve.val.len()
-                );
-            }
-            projection::markdown(label, &curve.val, args.project_to)
-        }
-        None => String::new(),
-    };
-    let has = |name: &'static str| {
-        written
-            .iter()
-            .any(|(p, _)| p.ends_with(name))
-            .then_some(name)
-    };
-    let text = section::markdown(
-        &manifest,
-        metrics.as_ref(),
-        eval.as_ref(),
-        &section::Pictures {
-            loss_curves: has(LOSS_CURVES),
-            grid: has(GRID),
-            grid_512: has(GRID_512),
-            alpha: has(ALPHA),
-            interpolation: has(INTERPOLATION),
-            grid_shape: (contents.len(), styles.len()),
-            held_out,
-        },
+    let mut text = String::from("<!-- generated by `cargo xtask model-card` from manifest.json, training_metrics.jsonl and the eval report -->\n");
+    text += &section::training(&manifest, metrics.as_ref());
+    text += &eval.as_ref().map(tables::evaluation).unwrap_or_default();
+    text += &section::pictures(
+        metrics.is_some(),
+        (contents.len(), styles.len()),
+        held_out.as_ref(),
     );
-    let text = text + &comparison::markdown(&compared) + &paired::markdown(&compared) + &projection;
+    text += &tables::comparison(&compared);
     let section_path = args
         .section
         .clone()
         .unwrap_or_else(|| target_dir().join("model-card").join("README-section.md"));
     if let Some(parent) = section_path.parent() {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("creating {}", parent.display()))?;
+        std::fs::create_dir_all(parent)?;
     }
     std::fs::write(&section_path, &text)
         .with_context(|| format!("writing {}", section_path.display()))?;
     let card = dir.join("README.md");
-    let card_updated = update_card(&card, &text)?;
+    let updated = std::fs::read_to_string(&card)
+        .ok()
+        .and_then(|old| splice(&old, &text));
+    match updated {
+        Some(updated) => adain_models::atomic_file::write(&card, updated.as_bytes())?,
+        None => tracing::warn!(
+            "{} has no {BEGIN_MARKER} … {END_MARKER}: only {} is written",
+            card.display(),
+            section_path.display()
+        ),
+    }
 
     let total: u64 = written.iter().map(|(_, b)| b).sum();
     for (path, bytes) in &written {
@@ -264,53 +152,25 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         total as f64 / 1e3,
         BUDGET_BYTES as f64 / 1e6
     );
-    println!(
-        "README section: {}  ({:.1} s)",
-        section_path.display(),
-        start.elapsed().as_secs_f64()
-    );
-    if card_updated {
-        println!(
-            "model card: {} (between its model-card markers)",
-            card.display()
-        );
-    }
+    println!("README section: {}", section_path.display());
     if total > BUDGET_BYTES {
-        tracing::warn!(
-            "the pictures weigh {:.2} MB, over the {:.1} MB budget: lower --tile or --quality",
-            total as f64 / 1e6,
-            BUDGET_BYTES as f64 / 1e6
-        );
+        tracing::warn!("the pictures are over the budget: lower --tile or --quality");
     }
     Ok(())
 }
 
-/// Where the generated section goes in a package's README.md.
-const BEGIN_MARKER: &str = "<!-- model-card:begin -->";
-const END_MARKER: &str = "<!-- model-card:end -->";
-
-/// Replaces what lies between the card's markers with `section`; false when the card or its markers
-/// are absent (then only the section file is written).
-fn update_card(card: &Path, section: &str) -> Result<bool> {
-    let Ok(text) = std::fs::read_to_string(card) else {
-        return Ok(false);
-    };
-    match splice(&text, section) {
-        Some(updated) => {
-            adain_models::atomic_file::write(card, updated.as_bytes())?;
-            Ok(true)
-        }
-        None => {
-            tracing::warn!(
-                "{} has no {BEGIN_MARKER} … {END_MARKER}: not updated",
-                card.display()
-            );
-            Ok(false)
-        }
-    }
+fn read_report(path: &Path) -> Result<EvalReport> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{} is not an `adain-train eval --json` report",
+            path.display()
+        )
+    })
 }
 
-/// `text` with the part between the markers replaced by `section`.
+/// `text` with the part between the card's markers replaced by `section`.
 fn splice(text: &str, section: &str) -> Option<String> {
     let begin = text.find(BEGIN_MARKER)? + BEGIN_MARKER.len();
     let end = begin + text[begin..].find(END_MARKER)?;
@@ -322,19 +182,8 @@ fn splice(text: &str, section: &str) -> Option<String> {
     ))
 }
 
-/// `train-hr/content/0001.jpg` for `<anything>/train-hr/content/0001.jpg`: the set, the kind and the name.
-fn relative_to_data(path: &Path) -> String {
-    let parts: Vec<String> = path
-        .components()
-        .rev()
-        .take(3)
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.into_iter().rev().collect::<Vec<_>>().join("/")
-}
-
-/// Every picture of `contents` × `styles` into `dir`: the grid, α sweep and interpolation at 256 px,
-/// and the grid again at 512 px (`GRID_512`); returns each file with its size.
+/// The grid, α sweep and interpolation at 256 px, and the grid again at 512 px, into `dir`; each
+/// file with its size.
 fn draw(
     package: &ModelPackage,
     contents: &[PathBuf],
@@ -342,64 +191,76 @@ fn draw(
     args: &ModelCardArgs,
     dir: &Path,
 ) -> Result<Vec<(PathBuf, u64)>> {
-    let make = |size| pictures::make(package, contents, styles, args.tile, size);
-    let mut written = write_pictures(&make(pictures::STYLIZE_SIZE)?, dir, args.quality)?;
-    let path = dir.join(GRID_512);
-    let bytes = pictures::save_jpeg(&make(pictures::LARGE_SIZE)?.grid, &path, args.quality)?;
-    written.push((path, bytes));
-    Ok(written)
-}
-
-/// Writes the grid, α sweep and interpolation into `dir`; returns each file with its size.
-fn write_pictures(
-    pics: &pictures::Pictures,
-    dir: &Path,
-    quality: u8,
-) -> Result<Vec<(PathBuf, u64)>> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let [small, large] = pictures::SIZES.map(|size| size);
+    let pics = pictures::make(package, contents, styles, args.tile, small)?;
+    let grid_512 = pictures::make(package, contents, styles, args.tile, large)?.grid;
     [
-        (GRID, &pics.grid),
-        (ALPHA, &pics.alpha),
-        (INTERPOLATION, &pics.interpolation),
+        ("grid.jpg", &pics.grid),
+        ("alpha.jpg", &pics.alpha),
+        ("interpolation.jpg", &pics.interpolation),
+        ("grid-512.jpg", &grid_512),
     ]
     .into_iter()
     .map(|(name, image)| {
         let path = dir.join(name);
-        let bytes = pictures::save_jpeg(image, &path, quality)?;
-        Ok((path, bytes))
+        Ok((
+            path.clone(),
+            pictures::save_jpeg(image, &path, args.quality)?,
+        ))
     })
     .collect()
 }
 
-/// The run's held-out images, or None (with the reason logged) when they cannot be had.
-fn held_out(run_dir: &Path) -> Result<Option<pictures::Validation>> {
+/// The pictures from the run's held-out images under target/, and what the card says of them;
+/// None (with the reason logged) when the run's list or the shared images are not here.
+fn held_out(args: &ModelCardArgs, package: &ModelPackage) -> Result<Option<section::HeldOut>> {
+    let run_dir = args.run_dir.clone().unwrap_or_else(|| {
+        adain_models::install_paths::cache_dir()
+            .join("runs")
+            .join("default")
+    });
     let list = run_dir.join("validation_files.txt");
     if !list.is_file() {
         tracing::warn!(
-            "{} not found: no picture grids (pass --run-dir, the training run of this model)",
+            "{} not found: no held-out pictures (pass --run-dir, the training run of this model)",
             list.display()
         );
         return Ok(None);
     }
-    let data = shared_train_data();
-    if !data.is_dir() {
+    let (contents, styles) = pictures::held_out_files(&list, &shared_data())?;
+    if contents.is_empty() || styles.len() < 4 {
         tracing::warn!(
-            "{} is absent (the shared training images): no picture grids",
-            data.display()
-        );
-        return Ok(None);
-    }
-    let v = pictures::validation_files(&list, &data)?;
-    if v.contents.is_empty() || v.styles.len() < 4 {
-        tracing::warn!(
-            "{} lists {} content and {} style images that exist here (need 1 and 4): no picture grids",
+            "{} lists {} content and {} style images found here (need 1 and 4): no held-out pictures",
             list.display(),
-            v.contents.len(),
-            v.styles.len()
+            contents.len(),
+            styles.len()
         );
         return Ok(None);
     }
-    Ok(Some(v))
+    let files = contents
+        .iter()
+        .chain(&styles)
+        .map(|p| tables::short(&p.to_string_lossy()))
+        .collect();
+    let (contents, styles) = (pictures::spread(&contents, 4), pictures::spread(&styles, 4));
+    let dir = target_dir().join("model-card").join("held-out");
+    for (path, bytes) in draw(package, &contents, &styles, args, &dir)? {
+        println!(
+            "{:>9.1} kB  {} (not committed)",
+            bytes as f64 / 1e3,
+            path.display()
+        );
+    }
+    Ok(Some(section::HeldOut {
+        dir: dir
+            .strip_prefix(workspace_root())
+            .unwrap_or(&dir)
+            .display()
+            .to_string(),
+        grid_shape: (contents.len(), styles.len()),
+        files,
+    }))
 }
 
 #[cfg(test)]
@@ -418,12 +279,9 @@ mod tests {
         assert_eq!(
             splice(&updated, "new numbers").unwrap(),
             updated,
-            "splicing is idempotent"
+            "idempotent"
         );
         assert!(splice("# Card without markers\n", "x").is_none());
-        assert!(
-            splice(&format!("{END_MARKER}\n{BEGIN_MARKER}\n"), "x").is_none(),
-            "markers out of order"
-        );
+        assert!(splice(&format!("{END_MARKER}\n{BEGIN_MARKER}\n"), "x").is_none());
     }
 }
