@@ -1,75 +1,88 @@
-//! `adain-train` built for the GPU machine's PyTorch: that machine has torch 2.11 (CUDA 13) and
-//! no Rust, while this workspace pins tch 0.26 (torch 2.13). A copy of the workspace's tracked files
-//! in the cache, with tch pinned to the release made for 2.11, is built against a torch 2.11 venv;
-//! there the binary loads that machine's own libtorch through `LD_LIBRARY_PATH`.
+//! `adain-train` built for the GPU machine's PyTorch release. tch binds one libtorch release
+//! exactly: for the workspace's own (torch 2.13, tch 0.26) the workspace builds it; for another, a
+//! copy of the work tree in the cache, with tch pinned to the release made for that torch, is built
+//! against a venv of that torch. On the GPU machine the binary loads that machine's own libtorch
+//! (`run.sh` sets `LD_LIBRARY_PATH`).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::paths::workspace_root;
-use crate::setup::torch_venv;
+use crate::paths::{target_dir, workspace_root};
+use crate::setup::venv;
 
-/// PyTorch on the GPU machine (`torch 2.11.0+cu130`).
-pub const DEVICE_TORCH: &str = "2.11.0";
-/// The tch (and torch-sys) release made for [`DEVICE_TORCH`].
-const DEVICE_TCH: &str = "0.24.0";
-/// The workspace's own pin, replaced in the copy.
+/// The torch releases a bundle can be built for, with the tch release made for each; the
+/// workspace's own pin last.
+pub const TORCH_RELEASES: [(&str, &str); 2] =
+    [("2.11.0", "0.24.0"), (venv::TORCH_VERSION, WORKSPACE_TCH)];
 const WORKSPACE_TCH: &str = "0.26.0";
+/// Manifests that pin tch and torch-sys.
+const PINNED_MANIFESTS: [&str; 2] = ["training/Cargo.toml", "tests/Cargo.toml"];
 
-/// Builds the binary and returns its path.
-pub fn adain_train_for_device() -> Result<PathBuf> {
-    let libtorch = torch_venv::ensure(DEVICE_TORCH)?;
-    let root = build_root();
-    let source = root.join("src");
-    mirror_work_tree(&workspace_root(), &source)?;
-    tracing::info!(
-        "building adain-train against torch {DEVICE_TORCH} (tch {DEVICE_TCH}) in {}",
-        source.display()
-    );
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let target = root.join("target");
-    let status = Command::new(cargo)
-        .current_dir(&source)
-        .env("LIBTORCH", &libtorch)
-        .env("CARGO_TARGET_DIR", &target)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "adain-training",
-            "--bin",
-            "adain-train",
-        ])
-        .status()
-        .context("running cargo")?;
-    if !status.success() {
-        bail!("building adain-train for torch {DEVICE_TORCH} failed ({status})");
-    }
+/// Builds `adain-train` against torch `release`; returns the binary's path.
+pub fn adain_train_for(release: &str) -> Result<PathBuf> {
+    let Some(&(_, tch)) = TORCH_RELEASES.iter().find(|(torch, _)| *torch == release) else {
+        let known: Vec<&str> = TORCH_RELEASES.iter().map(|(t, _)| *t).collect();
+        bail!(
+            "--torch {release}: a bundle can be built for torch {}",
+            known.join(" or ")
+        );
+    };
+    let mut cargo = crate::cmd::cargo();
+    cargo.args([
+        "build",
+        "--release",
+        "-p",
+        "adain-training",
+        "--bin",
+        "adain-train",
+    ]);
+    let target = if tch == WORKSPACE_TCH {
+        target_dir() // LIBTORCH from .cargo/config.toml, where setup links the venv
+    } else {
+        let root = adain_models::install_paths::cache_dir().join("build/device-train");
+        mirror_work_tree(&workspace_root(), &root.join("src"), tch)?;
+        let libtorch = venv::torch(release)?;
+        cargo
+            .current_dir(root.join("src"))
+            .env("LIBTORCH", libtorch);
+        cargo.env("CARGO_TARGET_DIR", root.join("target"));
+        root.join("target")
+    };
+    tracing::info!("building adain-train against torch {release} (tch {tch})");
+    crate::cmd::run(&mut cargo)?;
     Ok(target.join("release").join("adain-train"))
 }
 
-/// The copy and its target folder live in the cache: the dependencies build once per machine.
-fn build_root() -> PathBuf {
-    adain_models::install_paths::cache_dir()
-        .join("build")
-        .join("device-train")
-}
-
-/// Mirrors the work tree's source files (tracked, and untracked ones git does not ignore) into
-/// `dest`, with tch re-pinned in the manifests that name it. Only files whose bytes differ are
-/// written, so cargo sees unchanged crates as unchanged; files gone from the work tree are removed.
-/// The copy keeps its own Cargo.lock (it resolves tch differently).
-fn mirror_work_tree(repo: &Path, dest: &Path) -> Result<()> {
-    let mut wanted = std::collections::BTreeSet::new();
-    for name in super::bundle::work_tree_files(repo)? {
-        let name = name.as_str();
-        let from = repo.join(name);
+/// Mirrors the work tree's files (tracked, and untracked ones git does not ignore) into `dest`,
+/// with tch re-pinned to `tch`. Only files whose bytes differ are written, so cargo sees unchanged
+/// crates as unchanged; files gone from the work tree are removed. The copy keeps its own
+/// Cargo.lock (it resolves tch differently).
+fn mirror_work_tree(repo: &Path, dest: &Path, tch: &str) -> Result<()> {
+    let out = std::process::Command::new("git")
+        .current_dir(repo)
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .output()
+        .context("running git ls-files")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "git ls-files failed in {}",
+        repo.display()
+    );
+    let mut wanted = BTreeSet::new();
+    for name in out.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+        let name = std::str::from_utf8(name).context("a file name is not UTF-8")?;
+        let (from, to) = (repo.join(name), dest.join(name));
         if !from.is_file() {
             continue; // deleted in the work tree
         }
-        let to = dest.join(name);
         wanted.insert(to.clone());
         if name == "Cargo.lock" && to.is_file() {
             continue;
@@ -77,22 +90,22 @@ fn mirror_work_tree(repo: &Path, dest: &Path) -> Result<()> {
         let mut bytes =
             std::fs::read(&from).with_context(|| format!("reading {}", from.display()))?;
         if PINNED_MANIFESTS.contains(&name) {
-            bytes = pin_tch(&String::from_utf8(bytes)?, &from)?.into_bytes();
+            let text = String::from_utf8(bytes)?;
+            let pinned = repin(&text, tch);
+            if pinned == text {
+                bail!("{name}: no `tch = \"={WORKSPACE_TCH}\"` to re-pin (did the workspace's tch change?)");
+            }
+            bytes = pinned.into_bytes();
         }
-        if std::fs::read(&to).ok().as_deref() == Some(&bytes[..]) {
-            continue;
+        if std::fs::read(&to).ok().as_deref() != Some(&bytes[..]) {
+            std::fs::create_dir_all(to.parent().expect("a file has a folder"))?;
+            std::fs::write(&to, &bytes).with_context(|| format!("writing {}", to.display()))?;
         }
-        std::fs::create_dir_all(to.parent().expect("a file has a folder"))?;
-        std::fs::write(&to, &bytes).with_context(|| format!("writing {}", to.display()))?;
     }
     remove_unwanted(dest, &wanted)
 }
 
-/// Manifests that pin tch and torch-sys.
-const PINNED_MANIFESTS: [&str; 2] = ["training/Cargo.toml", "tests/Cargo.toml"];
-
-/// Removes the files under `dir` that are not in `wanted`.
-fn remove_unwanted(dir: &Path, wanted: &std::collections::BTreeSet<PathBuf>) -> Result<()> {
+fn remove_unwanted(dir: &Path, wanted: &BTreeSet<PathBuf>) -> Result<()> {
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
         if path.is_dir() {
@@ -104,35 +117,15 @@ fn remove_unwanted(dir: &Path, wanted: &std::collections::BTreeSet<PathBuf>) -> 
     Ok(())
 }
 
-/// A manifest's text with the workspace's tch and torch-sys pins replaced by [`DEVICE_TCH`].
-fn pin_tch(text: &str, manifest: &Path) -> Result<String> {
-    let pinned = repin(text);
-    if pinned == text {
-        bail!(
-            "{}: no `tch = \"={WORKSPACE_TCH}\"` to re-pin (did the workspace's tch change?)",
-            manifest.display()
-        );
-    }
-    Ok(pinned)
-}
-
-fn repin(manifest: &str) -> String {
-    manifest
-        .lines()
-        .map(|line| {
-            let crate_name = line.split(" = ").next().unwrap_or("");
-            if matches!(crate_name, "tch" | "torch-sys") {
-                line.replace(
-                    &format!("\"={WORKSPACE_TCH}\""),
-                    &format!("\"={DEVICE_TCH}\""),
-                )
-            } else {
-                line.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-        + "\n"
+/// A manifest's text with the workspace's tch and torch-sys pins replaced by `tch`.
+fn repin(manifest: &str, tch: &str) -> String {
+    let lines = manifest.lines().map(|line| match line.split(" = ").next() {
+        Some("tch" | "torch-sys") => {
+            line.replace(&format!("\"={WORKSPACE_TCH}\""), &format!("\"={tch}\""))
+        }
+        _ => line.to_string(),
+    });
+    lines.collect::<Vec<_>>().join("\n") + "\n"
 }
 
 #[cfg(test)]
@@ -140,16 +133,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_tch_pins_change() {
-        let manifest =
-            "[dependencies]\ntch = \"=0.26.0\"\n# torch-sys = \"=0.26.0\" in a comment\n\
-                        torch-sys = \"=0.26.0\"\nother = \"=0.26.0\"\n";
-        let pinned = repin(manifest);
+    fn only_the_tch_pins_change_and_the_workspace_still_has_them() {
+        let manifest = "tch = \"=0.26.0\"\n# torch-sys = \"=0.26.0\"\ntorch-sys = \"=0.26.0\"\nother = \"=0.26.0\"\n";
         assert_eq!(
-            pinned,
-            "[dependencies]\ntch = \"=0.24.0\"\n# torch-sys = \"=0.26.0\" in a comment\n\
-             torch-sys = \"=0.24.0\"\nother = \"=0.26.0\"\n"
+            repin(manifest, "0.24.0"),
+            "tch = \"=0.24.0\"\n# torch-sys = \"=0.26.0\"\ntorch-sys = \"=0.24.0\"\nother = \"=0.26.0\"\n"
         );
+        for name in PINNED_MANIFESTS {
+            let text = std::fs::read_to_string(workspace_root().join(name)).unwrap();
+            assert_ne!(
+                repin(&text, "0.24.0"),
+                text,
+                "{name} no longer pins tch {WORKSPACE_TCH}"
+            );
+        }
+        let err = adain_train_for("1.0.0").unwrap_err().to_string();
+        assert!(err.contains("2.11.0 or 2.13.0"), "{err}");
     }
 
     #[test]
@@ -160,16 +159,13 @@ mod tests {
             dir.path().join("copy/README.md"),
             dir.path().join("copy/gone.rs"),
         );
-        mirror_work_tree(&workspace_root(), &copy).unwrap();
+        mirror_work_tree(&workspace_root(), &copy, "0.24.0").unwrap();
         let manifest = std::fs::read_to_string(copy.join("training/Cargo.toml")).unwrap();
-        assert!(
-            manifest.contains(&format!("tch = \"={DEVICE_TCH}\"")),
-            "{manifest}"
-        );
+        assert!(manifest.contains("tch = \"=0.24.0\""), "{manifest}");
         std::fs::write(&stale, "left from an earlier copy").unwrap();
         let before = std::fs::metadata(&kept).unwrap().modified().unwrap();
         std::fs::write(copy.join("Cargo.lock"), "the copy's own").unwrap();
-        mirror_work_tree(&workspace_root(), &copy).unwrap();
+        mirror_work_tree(&workspace_root(), &copy, "0.24.0").unwrap();
         assert!(!stale.exists(), "a file gone from the work tree is removed");
         assert_eq!(
             std::fs::metadata(&kept).unwrap().modified().unwrap(),
@@ -179,17 +175,5 @@ mod tests {
             std::fs::read_to_string(copy.join("Cargo.lock")).unwrap(),
             "the copy's own"
         );
-    }
-
-    #[test]
-    fn the_workspace_still_pins_what_the_copy_replaces() {
-        for manifest in ["training/Cargo.toml", "tests/Cargo.toml"] {
-            let text = std::fs::read_to_string(workspace_root().join(manifest)).unwrap();
-            assert!(
-                text.contains(&format!("tch = \"={WORKSPACE_TCH}\"")),
-                "{manifest} no longer pins tch {WORKSPACE_TCH}: update device_train/build.rs"
-            );
-            assert_ne!(repin(&text), text, "{manifest}");
-        }
     }
 }
