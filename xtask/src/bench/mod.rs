@@ -3,22 +3,19 @@
 //!
 //! Each contestant runs in its own long-lived process (sessions made once, warmed up); repetitions
 //! are interleaved across them and summarised by medians. Our process also times every stage and
-//! every process reports its peak resident memory. A tiled high-resolution run through the `adain`
-//! command gives the memory bound. Results: target/bench/bench.md and bench.json.
+//! every process reports its peak resident memory. One-shot `adain stylize` processes give the cold
+//! start, and a tiled high-resolution run through it the memory bound. Results:
+//! target/bench/bench.md and bench.json.
 
-mod hires;
 pub(crate) mod inputs;
-mod measure;
-pub(crate) mod oneshot;
-mod profile;
 mod python;
 mod report;
+pub(crate) mod runs;
 mod torch_weights;
 mod workers;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use adain::package::ModelPackage;
 use adain_models::manifest::{Manifest, Role};
@@ -77,7 +74,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         std::fs::create_dir_all(out.join(dir))?;
     }
     let load_before = loadavg();
-    let package = package(args)?;
+    let package = args.model.clone().unwrap_or_else(default_package);
+    ModelPackage::load(&package)
+        .with_context(|| format!("{} is not a usable package", package.display()))?;
+    // Absolute: the Python workers run in their scripts' folder.
+    let package = package.canonicalize()?;
     let manifest = Manifest::load(&package)?;
     let precisions = precisions(args, &manifest, &package)?;
     tracing::info!(
@@ -88,17 +89,24 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 
     crate::setup::onnx_runtime::install()?;
     let openvino = crate::setup::openvino_ep::install()?.is_some() && !args.no_openvino;
-    let bench_worker = build_bench_worker()?;
+    tracing::info!("building the bench worker (release)");
+    let worker = [
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "adain",
+        "--example",
+        "bench_worker",
+    ];
+    crate::cmd::run(crate::cmd::cargo().args(worker))?;
+    let bench_worker = target_dir().join("release/examples/bench_worker");
     let adain = if args.hires > 0 || args.oneshot_reps > 0 {
         Some(crate::cmd::build_adain()?)
     } else {
         None
     };
-    let versions = if args.no_python {
-        None
-    } else {
-        Some(python::ensure(true)?)
-    };
+    let versions = (!args.no_python).then(python::ensure).transpose()?;
     let torch_weights = if args.no_python || args.no_torch {
         None
     } else {
@@ -107,16 +115,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         Some(path)
     };
 
+    let contestant = |runner, precision: &str| Contestant {
+        runner,
+        precision: precision.to_string(),
+    };
     let mut contestants: Vec<Contestant> = precisions
         .iter()
-        .map(|p| Contestant {
-            runner: Runner::Adain,
-            precision: p.clone(),
-        })
+        .map(|p| contestant(Runner::Adain, p))
         .collect();
     if openvino {
         // OpenVINO's provider: the fp32 graphs in full precision and in bf16 where the CPU has it,
-        // and the int8 graphs where the package lists them.
+        // and the int8 graphs where the package lists them; ours, and ONNX Runtime's from Python.
         let mut ov = vec!["fp32"];
         if adain::runtime::ep::openvino::cpu_has_bf16() {
             ov.push("bf16");
@@ -124,38 +133,34 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         if precisions.iter().any(|p| p == "int8") {
             ov.push("int8");
         }
-        for runner in [Runner::Adain, Runner::OrtPython] {
-            if runner == Runner::OrtPython && args.no_python {
-                continue;
-            }
-            contestants.extend(ov.iter().map(|p| Contestant {
-                runner,
-                precision: format!("openvino:{p}"),
-            }));
+        let runners: &[Runner] = if args.no_python {
+            &[Runner::Adain]
+        } else {
+            &[Runner::Adain, Runner::OrtPython]
+        };
+        for &runner in runners {
+            contestants.extend(
+                ov.iter()
+                    .map(|p| contestant(runner, &format!("openvino:{p}"))),
+            );
         }
     }
     if !args.no_python {
-        contestants.extend(precisions.iter().map(|p| Contestant {
-            runner: Runner::OrtPython,
-            precision: p.clone(),
-        }));
+        contestants.extend(precisions.iter().map(|p| contestant(Runner::OrtPython, p)));
         if !args.no_torch {
-            contestants.push(Contestant {
-                runner: Runner::Torch,
-                precision: "fp32".into(),
-            });
+            contestants.push(contestant(Runner::Torch, "fp32"));
         }
     }
     let graphs = |precision: &str| -> Result<(PathBuf, PathBuf)> {
         let path = |role: Role| {
-            manifest
-                .file(role, precision)
-                .map(|f| package.join(&f.path))
-                .with_context(|| format!("no {role:?} graph of precision {precision}"))
+            let file = manifest.file(role, precision);
+            let file =
+                file.with_context(|| format!("no {role:?} graph of precision {precision}"))?;
+            anyhow::Ok(package.join(&file.path))
         };
         Ok((path(Role::Encoder)?, path(Role::Decoder)?))
     };
-    let setup = measure::Setup {
+    let setup = workers::Setup {
         package: &package,
         threads: args.threads,
         bench_worker: &bench_worker,
@@ -163,146 +168,108 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         graphs: &graphs,
         out: &out,
     };
-    let mut measured = Vec::new();
-    let mut oneshots = Vec::new();
+    let outputs = out.join("outputs");
+    let (mut measured, mut oneshots) = (Vec::new(), Vec::new());
     for &size in &args.sizes {
         let inputs = inputs::write(&out.join("inputs"), size)?;
-        measured.extend(measure::size(
+        measured.extend(workers::measure(
             &setup,
             &contestants,
             &inputs,
             size,
             args.reps,
         )?);
-        if let (Some(adain), true) = (&adain, args.oneshot_reps > 0) {
-            let outputs = out.join("outputs");
-            let setup = oneshot::Setup {
-                adain,
-                package: &package,
-                threads: args.threads,
-                reps: args.oneshot_reps,
-                out: &outputs,
-            };
-            for contestant in contestants.iter().filter(|c| c.runner == Runner::Adain) {
-                oneshots.push(oneshot::run(&setup, &inputs, size, &contestant.precision)?);
-            }
-        }
-    }
-    // Per-node profile at 512² (or the middle size), one per precision.
-    let mut profiles = BTreeMap::new();
-    if !args.no_python {
-        let size = if args.sizes.contains(&512) {
-            512
-        } else {
-            args.sizes[args.sizes.len() / 2]
+        let Some(adain) = adain.as_deref().filter(|_| args.oneshot_reps > 0) else {
+            continue;
         };
-        for precision in &precisions {
-            tracing::info!("{size}²: ONNX Runtime's per-node profile of the {precision} graphs");
-            let (encoder, decoder) = graphs(precision)?;
-            profiles.insert(
-                format!("{precision} at {size}²"),
-                profile::run(&encoder, &decoder, size, args.threads)?,
-            );
+        for c in contestants.iter().filter(|c| c.runner == Runner::Adain) {
+            let runs = (args.threads, args.oneshot_reps);
+            oneshots.push(runs::oneshot(
+                adain,
+                &package,
+                &inputs,
+                size,
+                &c.precision,
+                runs,
+                &outputs,
+            )?);
         }
     }
-    let hires = match adain.filter(|_| args.hires > 0) {
-        Some(adain) => {
-            let content = inputs::write_large(&out.join("inputs"), args.hires)?;
-            let style = inputs::write(&out.join("inputs"), 512)?.style_png;
-            let mut paths: Vec<&[&str]> = vec![&[]];
-            if openvino {
-                paths.extend([
-                    &["--ep", "openvino"][..],
-                    &["--ep", "openvino", "--precision", "int8"],
-                ]);
-            }
-            let outputs = out.join("outputs");
-            let run = hires::HiResRun {
-                adain: &adain,
-                package: &package,
-                content: &content,
-                style: &style,
-                side: args.hires,
-                threads: args.threads,
-                out: &outputs,
-            };
-            paths
-                .into_iter()
-                .map(|flags| hires::run(&run, flags))
-                .collect::<Result<Vec<_>>>()?
+    let mut hires = Vec::new();
+    if let Some(adain) = adain.as_deref().filter(|_| args.hires > 0) {
+        let content = inputs::write_large(&out.join("inputs"), args.hires)?;
+        let style = inputs::write(&out.join("inputs"), 512)?.style_png;
+        let mut paths: Vec<&[&str]> = vec![&[]];
+        if openvino {
+            paths.extend([
+                &["--ep", "openvino"][..],
+                &["--ep", "openvino", "--precision", "int8"],
+            ]);
         }
-        None => Vec::new(),
-    };
+        for flags in paths {
+            let files = (package.as_path(), content.as_path(), style.as_path());
+            hires.push(runs::hires(
+                adain,
+                files,
+                args.hires,
+                args.threads,
+                flags,
+                &outputs,
+            )?);
+        }
+    }
 
-    let rows = report::rows(&measured);
-    let mut info = BTreeMap::new();
-    info.insert("date".into(), date());
-    info.insert("machine".into(), machine());
-    info.insert(
-        "load average (1/5/15 min) before / after".into(),
-        format!("{load_before} / {}", loadavg()),
-    );
-    info.insert(
-        "package".into(),
-        format!(
-            "{} {} ({}); decoder: {}",
-            manifest.name,
-            manifest.version,
-            package.display(),
-            manifest
-                .provenance
-                .get("decoder")
-                .map_or("trained (see manifest)", String::as_str)
+    let decoder = manifest.provenance.get("decoder");
+    let mut info = BTreeMap::from([
+        ("date".to_string(), date()),
+        ("machine".into(), machine()),
+        ("load average (1/5/15 min) before / after".into(), format!("{load_before} / {}", loadavg())),
+        (
+            "package".into(),
+            format!(
+                "{} {} ({}); decoder: {}",
+                manifest.name,
+                manifest.version,
+                package.display(),
+                decoder.map_or("trained (see manifest)", String::as_str)
+            ),
         ),
-    );
-    info.insert("threads per contestant".into(), args.threads.to_string());
-    info.insert(
-        "repetitions".into(),
-        format!(
-            "{} per contestant, size and mode, interleaved, after one warm-up; {} ms idle before each",
-            args.reps,
-            measure::SETTLE.as_millis()
+        ("threads per contestant".into(), args.threads.to_string()),
+        (
+            "repetitions".into(),
+            format!(
+                "{} per contestant, size and mode, interleaved, after one warm-up; {} ms idle before each",
+                args.reps,
+                workers::SETTLE.as_millis()
+            ),
         ),
-    );
-    info.insert(
-        "images".into(),
-        format!("content and style both N×N; {}", inputs::source()),
-    );
-    info.insert("ONNX Runtime".into(), "1.31.1 (the Rust side loads the library from the PyPI wheel; Python imports the same release)".into());
+        ("images".into(), format!("content and style both N×N; {}", inputs::source())),
+        ("ONNX Runtime".into(), "1.31.1 (the Rust side loads the library from the PyPI wheel; Python imports the same release)".into()),
+    ]);
     if let Some(v) = &versions {
+        let ort = v.onnxruntime.as_deref().unwrap_or("-");
         info.insert(
             "Python".into(),
-            format!(
-                "{} (torch {}, onnxruntime {})",
-                v.python,
-                v.torch,
-                v.onnxruntime.as_deref().unwrap_or("-")
-            ),
+            format!("{} (torch {}, onnxruntime {ort})", v.python, v.torch),
         );
     }
-    let md = report::write(
-        &out,
-        &report::Context {
-            info,
-            validations: validations(&manifest),
-        },
-        &measured,
-        &rows,
-        &profiles,
-        &oneshots,
-        &hires,
-    )?;
-    println!("{md}");
+    // The decoder's validation of each reduced precision (encoder and decoder of a variant share it).
+    let validations = manifest
+        .files
+        .iter()
+        .filter(|f| f.role == Role::Decoder)
+        .filter_map(|f| Some((f.precision.clone(), f.validation.clone()?)))
+        .collect();
+    let report = report::Report {
+        info,
+        validations,
+        measured: &measured,
+        oneshots: &oneshots,
+        hires: &hires,
+    };
+    println!("{}", report::write(&out, &report)?);
     tracing::info!("wrote {} and bench.json", out.join("bench.md").display());
     Ok(())
-}
-
-/// --model, else models/default; absolute, since the Python workers run in their scripts' folder.
-fn package(args: &BenchArgs) -> Result<PathBuf> {
-    let dir = args.model.clone().unwrap_or_else(default_package);
-    ModelPackage::load(&dir)
-        .with_context(|| format!("{} is not a usable package", dir.display()))?;
-    Ok(dir.canonicalize()?)
 }
 
 /// Precisions with both graphs listed (fp32 first), or those asked for.
@@ -318,73 +285,39 @@ fn precisions(args: &BenchArgs, manifest: &Manifest, package: &Path) -> Result<V
         .collect();
     all.sort_by_key(|p| (p != "fp32", p.clone()));
     all.dedup();
-    let chosen = match &args.precisions {
-        Some(asked) => {
-            if let Some(missing) = asked.iter().find(|p| !listed(p)) {
-                bail!(
-                    "{}: no encoder and decoder graphs of precision {missing} (listed: {all:?})",
-                    package.display()
-                );
-            }
-            asked.clone()
-        }
-        None => all,
-    };
+    let chosen = args.precisions.clone().unwrap_or(all.clone());
+    if let Some(missing) = chosen.iter().find(|p| !listed(p)) {
+        bail!(
+            "{}: no encoder and decoder graphs of precision {missing} (listed: {all:?})",
+            package.display()
+        );
+    }
     if !chosen.iter().any(|p| p == "fp32") {
         bail!("the bench needs the fp32 graphs as its reference");
     }
     Ok(chosen)
 }
 
-/// The decoder's validation of each reduced precision (encoder and decoder of a variant share it).
-fn validations(manifest: &Manifest) -> BTreeMap<String, adain_models::manifest::Validation> {
-    manifest
-        .files
-        .iter()
-        .filter(|f| f.role == Role::Decoder)
-        .filter_map(|f| Some((f.precision.clone(), f.validation.clone()?)))
-        .collect()
-}
-
-fn build_bench_worker() -> Result<PathBuf> {
-    tracing::info!("building the bench worker (release)");
-    let build = [
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "adain",
-        "--example",
-        "bench_worker",
-    ];
-    crate::cmd::run(crate::cmd::cargo().args(build))?;
-    Ok(target_dir().join("release/examples/bench_worker"))
-}
-
 fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The CPU's model name, as /proc/cpuinfo gives it ("?" where it cannot be read).
 pub(crate) fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split(':').nth(1))
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let line = cpuinfo.lines().find(|l| l.starts_with("model name"));
+    line.and_then(|l| l.split(':').nth(1))
         .unwrap_or("?")
         .trim()
         .to_string()
 }
 
-/// The CPU, its core count and the flags that decide which kernels and precisions are fast.
+/// The CPU, its core count and the flags that decide which kernels and precisions are fast here.
 pub(crate) fn machine() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpu_model();
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    // The flags that decide which kernels and precisions are fast here.
     const FLAGS: [&str; 8] = [
         "avx2",
         "avx512f",
@@ -395,22 +328,25 @@ pub(crate) fn machine() -> String {
         "amx_bf16",
         "amx_int8",
     ];
-    let present: Vec<&str> = cpuinfo
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let have: Vec<&str> = cpuinfo
         .lines()
         .find(|l| l.starts_with("flags"))
-        .map(|l| {
-            let have: Vec<&str> = l.split_whitespace().collect();
-            FLAGS.into_iter().filter(|f| have.contains(f)).collect()
-        })
+        .map(|l| l.split_whitespace().collect())
         .unwrap_or_default();
-    format!("{model}, {cores} cores, flags: {}", present.join(" "))
+    let present: Vec<&str> = FLAGS.into_iter().filter(|f| have.contains(f)).collect();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!(
+        "{}, {cores} cores, flags: {}",
+        cpu_model(),
+        present.join(" ")
+    )
 }
 
 fn date() -> String {
-    Command::new("date")
-        .arg("-u")
-        .arg("+%Y-%m-%d %H:%M UTC")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    let out = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default()
 }

@@ -1,5 +1,5 @@
-//! The Python side of the bench: the torch venv that setup makes, with `onnxruntime` pip-installed into
-//! it at the version of our runtime library (once; later runs only check).
+//! The Python side of the bench: the workspace's torch venv, with `onnxruntime` pip-installed into
+//! it at the release of our runtime library (once; later runs only check).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -10,7 +10,7 @@ use crate::paths::workspace_root;
 use crate::setup::venv::{torch_python, TORCH_VERSION};
 
 /// The Python ONNX Runtime, the same release as the library the Rust side loads.
-pub const ONNXRUNTIME: &str = "onnxruntime==1.31.1";
+const ONNXRUNTIME: &str = adain_models::install_paths::ONNX_RUNTIME_VERSION;
 
 pub fn python() -> PathBuf {
     torch_python(TORCH_VERSION)
@@ -21,49 +21,42 @@ pub fn scripts() -> PathBuf {
     workspace_root().join("xtask").join("bench")
 }
 
-/// Versions of torch and onnxruntime in the venv, installing onnxruntime if it is missing.
-pub fn ensure(with_ort: bool) -> Result<Versions> {
-    let python = python();
-    if !python.is_file() {
-        bail!(
-            "no torch venv at {} (run `cargo xtask setup`, or pass --no-python)",
-            python.display()
-        );
-    }
-    let wanted = ONNXRUNTIME.split("==").nth(1).expect("pinned");
-    let mut versions = probe()?;
-    if with_ort && versions.onnxruntime.as_deref() != Some(wanted) {
-        tracing::info!("installing {ONNXRUNTIME} into {} (pip)", python.display());
-        let status = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                ONNXRUNTIME,
-            ])
-            .status()
-            .context("running pip")?;
-        if !status.success() {
-            bail!("pip install {ONNXRUNTIME} failed ({status})");
-        }
-        versions = probe()?;
-        if versions.onnxruntime.as_deref() != Some(wanted) {
-            bail!(
-                "onnxruntime {:?} after installing {ONNXRUNTIME}",
-                versions.onnxruntime
-            );
-        }
-    }
-    Ok(versions)
-}
-
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Versions {
     pub python: String,
     pub torch: String,
     pub onnxruntime: Option<String>,
+}
+
+/// Versions of Python, torch and onnxruntime in the venv, installing onnxruntime if it is missing.
+pub fn ensure() -> Result<Versions> {
+    if !python().is_file() {
+        bail!(
+            "no torch venv at {} (run `cargo xtask setup`, or pass --no-python)",
+            python().display()
+        );
+    }
+    let versions = probe()?;
+    if versions.onnxruntime.as_deref() == Some(ONNXRUNTIME) {
+        return Ok(versions);
+    }
+    tracing::info!("installing onnxruntime=={ONNXRUNTIME} into the torch venv (pip)");
+    crate::cmd::run(Command::new(python()).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("onnxruntime=={ONNXRUNTIME}"),
+    ]))?;
+    let versions = probe()?;
+    if versions.onnxruntime.as_deref() != Some(ONNXRUNTIME) {
+        bail!(
+            "onnxruntime {:?} after installing {ONNXRUNTIME}",
+            versions.onnxruntime
+        );
+    }
+    Ok(versions)
 }
 
 fn probe() -> Result<Versions> {
@@ -81,13 +74,10 @@ fn probe() -> Result<Versions> {
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines().map(str::to_string);
-    let (python, torch, ort) = (
-        lines.next().unwrap_or_default(),
-        lines.next().unwrap_or_default(),
-        lines.next().unwrap_or_default(),
-    );
+    let mut next = || lines.next().unwrap_or_default();
+    let (python, torch, ort) = (next(), next(), next());
     Ok(Versions {
         python,
         torch,

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Server;
 
@@ -105,7 +104,7 @@ pub fn run(adain: &Path, package: &Path, other: Option<&Path>, window: Duration)
                 scenario.name,
                 window.as_secs()
             );
-            let server = Server::start_with(binary, package, scenario.flags)?;
+            let server = Server::start(binary, package, scenario.flags)?;
             outcomes.push(watch(&server, scenario, label, window)?);
         }
     }
@@ -168,10 +167,7 @@ fn watch(server: &Server, scenario: &Scenario, label: &str, window: Duration) ->
     // The window starts once every connection is open.
     let opening = began.elapsed();
     let end = Instant::now() + window;
-    let bar = ProgressBar::new(window.as_secs()).with_style(
-        ProgressStyle::with_template("  {msg} [{bar:30}] {pos}/{len} s")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = crate::progress::bar(window.as_secs() as usize, scenario.name);
     let mut last_trickle = Instant::now();
     while Instant::now() < end {
         let trickle = matches!(scenario.client, Client::TrickledBody)
@@ -277,7 +273,8 @@ fn healthz(address: &str) -> Result<Option<u16>> {
     Ok(status_line(&answer).and_then(|s| s.parse().ok()))
 }
 
-fn percentile(values: &[f64], p: f64) -> Option<f64> {
+/// The `p`-th percentile (nearest rank) of `values`.
+pub fn percentile(values: &[f64], p: f64) -> Option<f64> {
     if values.is_empty() {
         return None;
     }

@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::json;
 
-use crate::bench::{inputs, oneshot};
+use crate::bench::{inputs, runs};
 use crate::paths::{default_package, target_dir};
 
 #[derive(Args, Debug)]
@@ -59,23 +59,20 @@ pub struct BenchServeArgs {
     pub compare_with: Option<PathBuf>,
 }
 
+/// One row: `clients` sending `requests` in all at `size`, and each request's latency.
 struct Row {
     size: u32,
     clients: usize,
-    requests: usize,
     seconds: f64,
     latencies_ms: Vec<f64>,
 }
 
 impl Row {
     fn throughput(&self) -> f64 {
-        self.requests as f64 / self.seconds
+        self.latencies_ms.len() as f64 / self.seconds
     }
     fn percentile(&self, p: f64) -> f64 {
-        let mut sorted = self.latencies_ms.clone();
-        sorted.sort_by(f64::total_cmp);
-        let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-        sorted[rank.clamp(1, sorted.len()) - 1]
+        hostile::percentile(&self.latencies_ms, p).unwrap_or(f64::NAN)
     }
 }
 
@@ -86,26 +83,31 @@ pub fn run(args: &BenchServeArgs) -> Result<()> {
     })?;
     let adain = crate::cmd::build_adain()?;
     let package = args.model.clone().unwrap_or_else(default_package);
+    let dir = target_dir().join("bench");
+    std::fs::create_dir_all(dir.join("serve"))?;
     if args.hostile {
-        let report = hostile::run(
-            &adain,
-            &package,
-            args.compare_with.as_deref(),
-            Duration::from_secs(args.window),
-        )?;
+        let window = Duration::from_secs(args.window);
+        let report = hostile::run(&adain, &package, args.compare_with.as_deref(), window)?;
         println!("{report}");
-        let path = target_dir().join("bench").join("serve-hostile.md");
-        std::fs::create_dir_all(path.parent().context("no parent")?)?;
-        std::fs::write(&path, &report)?;
-        tracing::info!("wrote {}", path.display());
+        std::fs::write(dir.join("serve-hostile.md"), &report)?;
+        tracing::info!("wrote {}", dir.join("serve-hostile.md").display());
         return Ok(());
     }
-    let out = target_dir().join("bench").join("serve");
-    std::fs::create_dir_all(&out)?;
+    let out = dir.join("serve");
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let server = Server::start(&adain, &package, args)?;
-    let mut rows = Vec::new();
-    let mut oneshots = Vec::new();
+    let workers = args.workers.to_string();
+    let flags = [
+        "--queue",
+        "64",
+        "--workers",
+        &workers,
+        "--precision",
+        &args.precision,
+        "--ep",
+        &args.ep,
+    ];
+    let server = Server::start(&adain, &package, &flags)?;
+    let (mut rows, mut oneshots) = (Vec::new(), Vec::new());
     for &size in &args.sizes {
         let inputs = inputs::write(&out, size)?;
         let content = std::fs::read(&inputs.content_png)?;
@@ -126,38 +128,32 @@ pub fn run(args: &BenchServeArgs) -> Result<()> {
         }
         for &clients in &args.clients {
             tracing::info!("{size}²: {clients} client(s) × {} requests", args.requests);
-            rows.push(measure(
-                &server.base,
+            let latencies = measure(&server.base, clients, args.requests, &content, &id)?;
+            rows.push(Row {
                 size,
                 clients,
-                args.requests,
-                &content,
-                &id,
-            )?);
+                seconds: latencies.0,
+                latencies_ms: latencies.1,
+            });
         }
         if args.oneshot_reps > 0 {
-            let setup = oneshot::Setup {
-                adain: &adain,
-                package: &package,
-                threads,
-                reps: args.oneshot_reps,
-                out: &out,
-            };
             let label = format!("{}:{}", args.ep, args.precision);
-            oneshots.push(oneshot::run(&setup, &inputs, size, &label)?);
+            let runs = (threads, args.oneshot_reps);
+            oneshots.push(runs::oneshot(
+                &adain, &package, &inputs, size, &label, runs, &out,
+            )?);
         }
     }
     drop(server);
     let report = render(args, &rows, &oneshots);
     println!("{report}");
-    let dir = target_dir().join("bench");
     std::fs::write(dir.join("serve.md"), &report)?;
     let json = json!({
         "workers": args.workers,
         "precision": args.precision,
         "ep": args.ep,
         "rows": rows.iter().map(|r| json!({
-            "size": r.size, "clients": r.clients, "requests": r.requests,
+            "size": r.size, "clients": r.clients, "requests": r.latencies_ms.len(),
             "throughput_per_s": r.throughput(), "p50_ms": r.percentile(50.0),
             "p95_ms": r.percentile(95.0), "p99_ms": r.percentile(99.0),
         })).collect::<Vec<_>>(),
@@ -181,24 +177,21 @@ fn request(client: &Client, content: &[u8], style_id: &str) -> Result<f64> {
     Ok(ms)
 }
 
+/// `clients` threads, each sending `requests` back to back from a common start; the wall time
+/// and every latency.
 fn measure(
     base: &str,
-    size: u32,
     clients: usize,
     requests: usize,
     content: &[u8],
     style_id: &str,
-) -> Result<Row> {
+) -> Result<(f64, Vec<f64>)> {
     let start = Arc::new(Barrier::new(clients + 1));
     let content = Arc::new(content.to_vec());
     let handles: Vec<_> = (0..clients)
         .map(|_| {
-            let (start, content, base, id) = (
-                start.clone(),
-                content.clone(),
-                base.to_string(),
-                style_id.to_string(),
-            );
+            let (start, content) = (start.clone(), content.clone());
+            let (base, id) = (base.to_string(), style_id.to_string());
             std::thread::spawn(move || -> Result<Vec<f64>> {
                 let client = Client::new(&base);
                 start.wait();
@@ -212,22 +205,15 @@ fn measure(
     let began = Instant::now();
     let mut latencies_ms = Vec::new();
     for handle in handles {
-        latencies_ms.extend(
-            handle
-                .join()
-                .map_err(|_| anyhow::anyhow!("a client panicked"))??,
-        );
+        let joined = handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("a client panicked"))?;
+        latencies_ms.extend(joined?);
     }
-    Ok(Row {
-        size,
-        clients,
-        requests: clients * requests,
-        seconds: began.elapsed().as_secs_f64(),
-        latencies_ms,
-    })
+    Ok((began.elapsed().as_secs_f64(), latencies_ms))
 }
 
-fn render(args: &BenchServeArgs, rows: &[Row], oneshots: &[oneshot::OneShot]) -> String {
+fn render(args: &BenchServeArgs, rows: &[Row], oneshots: &[runs::OneShot]) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,
@@ -245,7 +231,7 @@ fn render(args: &BenchServeArgs, rows: &[Row], oneshots: &[oneshot::OneShot]) ->
             "| {}² | {} | {} | {:.2} | {:.0} | {:.0} | {:.0} |",
             r.size,
             r.clients,
-            r.requests,
+            r.latencies_ms.len(),
             r.throughput(),
             r.percentile(50.0),
             r.percentile(95.0),
@@ -279,24 +265,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(adain: &Path, package: &Path, args: &BenchServeArgs) -> Result<Self> {
-        Self::start_with(
-            adain,
-            package,
-            &[
-                "--queue",
-                "64",
-                "--workers",
-                &args.workers.to_string(),
-                "--precision",
-                &args.precision,
-                "--ep",
-                &args.ep,
-            ],
-        )
-    }
-
-    fn start_with(adain: &Path, package: &Path, args: &[&str]) -> Result<Self> {
+    /// `adain serve` on a free loopback port with `args`, once it answers /readyz.
+    fn start(adain: &Path, package: &Path, args: &[&str]) -> Result<Self> {
         let mut child = Command::new(adain)
             .args(["serve", "--bind", "127.0.0.1:0", "--no-demo-styles"])
             .args(args)

@@ -38,13 +38,6 @@ pub struct Contents {
     pub mtime: u64,
 }
 
-/// The archive formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    TarGz,
-    Zip,
-}
-
 /// One file of the archive.
 #[derive(Debug, PartialEq)]
 pub struct Entry {
@@ -131,8 +124,9 @@ pub struct Written {
     pub sha256: String,
 }
 
-/// Writes the archive to `path` (through a temporary file, renamed at the end) and `path.sha256`.
-pub fn write(contents: &Contents, format: Format, path: &Path) -> Result<Written> {
+/// Writes the archive to `path` (through a temporary file, renamed at the end) and `path.sha256`:
+/// a zip when `path` ends in `.zip`, else a gzipped tar.
+pub fn write(contents: &Contents, path: &Path) -> Result<Written> {
     let entries = layout(contents);
     let dir = path.parent().context("the archive path has no folder")?;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -149,9 +143,10 @@ pub fn write(contents: &Contents, format: Format, path: &Path) -> Result<Written
     )?);
 
     let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    match format {
-        Format::TarGz => write_tar_gz(&entries, contents.mtime, tmp.as_file(), &bar)?,
-        Format::Zip => write_zip(&entries, contents.mtime, tmp.as_file(), &bar)?,
+    if path.extension().is_some_and(|e| e == "zip") {
+        write_zip(&entries, contents.mtime, tmp.as_file(), &bar)?;
+    } else {
+        write_tar_gz(&entries, contents.mtime, tmp.as_file(), &bar)?;
     }
     bar.finish_and_clear();
     tmp.as_file().sync_all()?;
@@ -431,7 +426,7 @@ mod tests {
 
     #[test]
     fn the_same_inputs_give_the_same_archive() {
-        for format in [Format::TarGz, Format::Zip] {
+        for format in ["tar.gz", "zip"] {
             let sums: Vec<String> = (0..2)
                 .map(|i| {
                     // Other folders, other file times: only the contents and `mtime` count.
@@ -443,15 +438,17 @@ mod tests {
                     if i == 1 {
                         std::thread::sleep(std::time::Duration::from_millis(1100));
                     }
-                    let out = dir.path().join("out").join("release");
-                    let written = write(&c, format, &out).unwrap();
-                    let listed =
-                        std::fs::read_to_string(dir.path().join("out/release.sha256")).unwrap();
-                    assert_eq!(listed, format!("{}  release\n", written.sha256));
+                    let out = dir.path().join(format!("out/release.{format}"));
+                    let written = write(&c, &out).unwrap();
+                    let listed = std::fs::read_to_string(format!("{}.sha256", out.display()));
+                    assert_eq!(
+                        listed.unwrap(),
+                        format!("{}  release.{format}\n", written.sha256)
+                    );
                     written.sha256
                 })
                 .collect();
-            assert_eq!(sums[0], sums[1], "{format:?}");
+            assert_eq!(sums[0], sums[1], "{format}");
         }
     }
 

@@ -37,26 +37,12 @@ pub struct Checked {
     pub psnr_db: Option<f64>,
 }
 
-/// The binary whose result on this machine the archives' results are compared with.
-pub enum Reference {
-    /// The x86_64 Linux release binary of this run, natively.
-    Release(PathBuf),
-    /// `cargo build --release -p adain`.
-    Workspace(PathBuf),
-}
-
-impl Reference {
-    fn binary(&self) -> &Path {
-        match self {
-            Reference::Release(p) | Reference::Workspace(p) => p,
-        }
-    }
-}
-
+/// Checks the archive of `target`; its result is compared with that of `reference`, a binary of
+/// this machine (None for the archive whose binary is the reference).
 pub fn run(
     target: Target,
     archive: &Path,
-    reference: &Reference,
+    reference: Option<&PathBuf>,
     tools: &Toolchain,
 ) -> Result<Checked> {
     let scratch = tempfile::tempdir().context("creating a temporary folder")?;
@@ -126,11 +112,6 @@ pub fn run(
         .save(work.join("style.png"))?;
 
     let runner = Runner::prepare(target, &root, tools)?;
-    // The reference's own archive has nothing to be compared with but itself.
-    let compare_with = match reference {
-        Reference::Release(_) if target == Target::LinuxX86_64 => None,
-        other => Some(other.binary()),
-    };
     let result = exercise(
         target,
         &runner,
@@ -141,7 +122,7 @@ pub fn run(
             openvino: openvino.as_deref(),
         },
         &work,
-        compare_with,
+        reference.map(PathBuf::as_path),
     );
     runner.finish();
     let checked = result?;
@@ -340,14 +321,14 @@ fn check_size(path: &Path, expected: (u32, u32)) -> Result<()> {
     Ok(())
 }
 
-/// Peak signal-to-noise ratio of two 8-bit RGB images of one size, in dB (infinite when equal).
+/// PSNR of two 8-bit RGB images of one size, in dB (infinite when equal).
 fn psnr(a: &Path, b: &Path) -> Result<f64> {
-    let load = |p: &PathBuf| -> Result<image::RgbImage> {
+    let load = |p: &Path| -> Result<image::RgbImage> {
         Ok(image::open(p)
             .with_context(|| format!("reading {}", p.display()))?
             .to_rgb8())
     };
-    let (a, b) = (load(&a.to_path_buf())?, load(&b.to_path_buf())?);
+    let (a, b) = (load(a)?, load(b)?);
     ensure!(
         a.dimensions() == b.dimensions(),
         "the two results differ in size"

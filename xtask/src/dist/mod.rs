@@ -6,18 +6,17 @@
 
 mod archive;
 mod check;
-mod compile;
 mod emulator;
 mod readme;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::paths::{default_package, target_dir, workspace_root};
+use crate::paths::{claim_build_dir, default_package, target_dir, workspace_root, xtask_build_dir};
+use crate::setup::cross::Toolchain;
 use crate::target::{Target, GLIBC};
 
 #[derive(Args, Debug)]
@@ -41,32 +40,21 @@ pub struct DistArgs {
     pub out: Option<PathBuf>,
 }
 
-/// One archive written.
-struct Release {
-    target: Target,
-    path: PathBuf,
-    bytes: u64,
-    checked: Option<check::Checked>,
-}
-
 pub fn run(args: &DistArgs) -> Result<()> {
-    let targets: Vec<Target> = if args.all {
-        Target::ALL.to_vec()
-    } else if args.targets.is_empty() {
-        vec![Target::LinuxX86_64]
-    } else {
-        let mut t = args.targets.clone();
-        t.sort();
-        t.dedup();
-        t
+    let mut targets: Vec<Target> = match (args.all, args.targets.is_empty()) {
+        (true, _) => Target::ALL.to_vec(),
+        (false, true) => vec![Target::LinuxX86_64],
+        (false, false) => args.targets.clone(),
     };
-    let package_dir = default_package();
+    targets.sort();
+    targets.dedup();
     crate::setup::run(&crate::setup::SetupArgs {
         no_torch: true,
         ..Default::default()
     })?;
     let tools = crate::setup::cross::toolchain(&targets)?;
     // The same checks the binary makes before it runs anything: files, hashes, graphs, encoder identity.
+    let package_dir = default_package();
     let package = adain::package::ModelPackage::load(&package_dir)
         .with_context(|| format!("model package {} is not usable", package_dir.display()))?;
     let out = args
@@ -75,34 +63,32 @@ pub fn run(args: &DistArgs) -> Result<()> {
         .unwrap_or_else(|| target_dir().join("dist"));
     let mtime = source_date_epoch()?;
 
+    // (target, archive, bytes, the x86_64 Linux binary: it runs here, so it is the reference)
     let mut releases = Vec::new();
-    // This machine's own platform, when it is among the targets: its binary is the reference.
-    let mut native_binary: Option<PathBuf> = None;
+    let mut native_binary = None;
     for &target in &targets {
         let start = Instant::now();
-        let binary = compile::build(target, &tools, mtime)?;
+        let binary = build(target, &tools, mtime)?;
         if target == Target::LinuxX86_64 {
             native_binary = Some(binary.clone());
         }
         let runtime = crate::setup::onnx_runtime::library_for(target)?;
         let openvino = crate::setup::openvino_ep::files_for(target)?;
+        let mut elf_files = vec![binary.as_path(), runtime.as_path()];
+        elf_files.extend(
+            openvino
+                .iter()
+                .flat_map(|o| o.libraries.iter().map(PathBuf::as_path)),
+        );
         let glibc = match target.os() {
-            "linux" => {
-                let mut files = vec![binary.as_path(), runtime.as_path()];
-                files.extend(
-                    openvino
-                        .iter()
-                        .flat_map(|o| o.libraries.iter().map(PathBuf::as_path)),
-                );
-                archive::glibc_requirement(&files)?
-            }
+            "linux" => archive::glibc_requirement(&elf_files)?,
             _ => None,
         };
         if let Some(needed) = &glibc {
+            let host = host_glibc().unwrap_or_else(|| "?".into());
             tracing::info!(
-                "{} needs glibc {needed} (this machine has {})",
-                target.triple(),
-                host_glibc().unwrap_or_else(|| "?".into())
+                "{} needs glibc {needed} (this machine has {host})",
+                target.triple()
             );
             anyhow::ensure!(
                 version_le(needed, GLIBC),
@@ -113,10 +99,10 @@ pub fn run(args: &DistArgs) -> Result<()> {
         let name = target.release_name();
         let contents = archive::Contents {
             top: name.clone(),
-            binary,
             binary_name: target.binary_name().into(),
-            runtime,
+            binary,
             runtime_name: target.library_names().pinned.into(),
+            runtime,
             runtime_licenses: crate::setup::onnx_runtime::license_files(target)?,
             openvino,
             package: package_dir.clone(),
@@ -129,12 +115,8 @@ pub fn run(args: &DistArgs) -> Result<()> {
             readme: readme::readme(target, package.manifest(), glibc.as_deref()),
             mtime,
         };
-        let format = match target.archive_extension() {
-            "zip" => archive::Format::Zip,
-            _ => archive::Format::TarGz,
-        };
         let path = out.join(format!("{name}.{}", target.archive_extension()));
-        let written = archive::write(&contents, format, &path)?;
+        let written = archive::write(&contents, &path)?;
         tracing::info!(
             "wrote {} ({:.1} MB, {} files, sha256 {}) in {:.1} s",
             path.display(),
@@ -143,54 +125,84 @@ pub fn run(args: &DistArgs) -> Result<()> {
             written.sha256,
             start.elapsed().as_secs_f64()
         );
-        releases.push(Release {
-            target,
-            path,
-            bytes: written.bytes,
-            checked: None,
-        });
+        releases.push((target, path, written.bytes));
     }
+    let mut checked = Vec::new();
     if args.check {
-        // The x86_64 Linux release binary runs natively here, so it is this machine's fp32 result.
-        // Without it, a workspace build: minutes, as `-p adain` alone unifies other features than
-        // the workspace build that the tests made.
-        let reference = match &native_binary {
-            Some(binary) => check::Reference::Release(binary.clone()),
-            None => check::Reference::Workspace(crate::cmd::build_adain()?),
+        // Without the x86_64 Linux release, a workspace build is the reference: minutes, as
+        // `-p adain` alone unifies other features than the workspace build that the tests made.
+        let (reference, is_release) = match native_binary {
+            Some(binary) => (binary, true),
+            None => (crate::cmd::build_adain()?, false),
         };
         crate::setup::cross::emulators(&targets)?;
-        for release in &mut releases {
-            release.checked = Some(check::run(
-                release.target,
-                &release.path,
-                &reference,
+        for (target, path, _) in &releases {
+            // The reference's own archive has nothing to be compared with but itself.
+            let compare = !(is_release && *target == Target::LinuxX86_64);
+            checked.push(check::run(
+                *target,
+                path,
+                compare.then_some(&reference),
                 &tools,
             )?);
         }
     }
-    for release in &releases {
-        let checked = release
-            .checked
-            .as_ref()
-            .map(|c| {
-                format!(
-                    "\tstylize {}×{} {:.1} s\t{}",
-                    check::SMALL.0,
-                    check::SMALL.1,
-                    c.stylize_seconds,
-                    c.psnr_db
-                        .map_or("the reference".to_string(), |db| format!("{db:.1} dB"))
-                )
-            })
-            .unwrap_or_default();
-        println!(
-            "{}\t{:.1} MB\t{}{checked}",
-            release.target.triple(),
-            release.bytes as f64 / 1e6,
-            release.path.display()
-        );
+    for (i, (target, path, bytes)) in releases.iter().enumerate() {
+        let check = checked.get(i).map_or(String::new(), |c: &check::Checked| {
+            let db = c
+                .psnr_db
+                .map_or("the reference".to_string(), |db| format!("{db:.1} dB"));
+            let (w, h) = check::SMALL;
+            format!("\tstylize {w}×{h} {:.1} s\t{db}", c.stylize_seconds)
+        });
+        let mb = *bytes as f64 / 1e6;
+        println!("{}\t{mb:.1} MB\t{}{check}", target.triple(), path.display());
     }
     Ok(())
+}
+
+/// `cargo zigbuild --release -p adain --target <target>` in the dist build folder (see
+/// [`xtask_build_dir`]): zig links Linux binaries against glibc [`GLIBC`] (not this machine's
+/// newer one) and Windows binaries against MinGW. `epoch` goes to the linker as
+/// `SOURCE_DATE_EPOCH`: lld stamps Windows executables with it instead of the time of the build,
+/// so rebuilding a commit gives the same bytes. Returns the binary's path.
+fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
+    tracing::info!("building adain for {} (release, zig)", target.zig_target());
+    let build_dir = xtask_build_dir("dist");
+    claim_build_dir(
+        &build_dir,
+        &["adain", "adain-flow", "adain-models"],
+        &[target.triple()],
+    )?;
+    crate::cmd::run(
+        std::process::Command::new(&tools.cargo_zigbuild)
+            .args([
+                "zigbuild",
+                "--release",
+                "--quiet",
+                "-p",
+                "adain",
+                "--target",
+            ])
+            .arg(target.zig_target())
+            .env("CARGO_ZIGBUILD_ZIG_PATH", &tools.zig)
+            .env("SOURCE_DATE_EPOCH", epoch.to_string())
+            // No fallback to this checkout's models/default: the archive carries its own, and the
+            // binary should not name the build machine's paths (inference/build.rs).
+            .env("ADAIN_RELEASE_BUILD", "1")
+            .env("CARGO_TARGET_DIR", &build_dir)
+            .current_dir(workspace_root()),
+    )?;
+    let binary = build_dir
+        .join(target.triple())
+        .join("release")
+        .join(target.binary_name());
+    anyhow::ensure!(
+        binary.is_file(),
+        "cargo-zigbuild built adain but {} is missing",
+        binary.display()
+    );
+    Ok(binary)
 }
 
 /// Seconds since 1970 stamped on every archive entry: `$SOURCE_DATE_EPOCH` (the reproducible-builds
@@ -202,7 +214,7 @@ fn source_date_epoch() -> Result<u64> {
             .parse()
             .with_context(|| format!("SOURCE_DATE_EPOCH={value:?} is not a number of seconds"));
     }
-    let out = Command::new("git")
+    let out = std::process::Command::new("git")
         .args(["log", "-1", "--format=%ct"])
         .current_dir(workspace_root())
         .output()
@@ -224,7 +236,7 @@ pub(crate) fn version_le(a: &str, b: &str) -> bool {
 
 /// This machine's glibc version (`getconf GNU_LIBC_VERSION` prints "glibc 2.36").
 pub(crate) fn host_glibc() -> Option<String> {
-    let out = Command::new("getconf")
+    let out = std::process::Command::new("getconf")
         .arg("GNU_LIBC_VERSION")
         .output()
         .ok()?;
