@@ -60,8 +60,8 @@ struct PackArgs {
     /// JPEG quality of the images that are shrunk to the training size (others travel as they are)
     #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u8).range(50..=100))]
     quality: u8,
-    /// Have `run.sh train` also cut the checkpoint into parts of this many MiB, for a transfer that
-    /// limits the size of a file; `unpack` joins them
+    /// Have `run.sh train` write the checkpoint in parts of this many MiB instead of one file, for
+    /// a transfer that limits the size of a file; `unpack` joins them
     #[arg(long, value_name = "MIB")]
     split_mib: Option<u32>,
     /// Skip trying `run.sh check` here on the CPU (it needs the same torch release in a venv here)
