@@ -152,13 +152,14 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
                 let smoothed = stylize_clip(&mut stylizer, &encoded, style, DEFAULT_SMOOTHING)?;
                 let unblended_loss = style_loss(&mut stylizer, &smoothed, layers)?;
                 for (k, &weight) in args.flow_weights.iter().enumerate() {
-                    let mut blender = FlowBlender::new(weight);
-                    let out: Vec<RgbImage> = frames
-                        .iter()
-                        .zip(&smoothed)
-                        .map(|(input, stylized)| blender.blend(input, stylized.clone()))
-                        .collect();
-                    if strip_wanted(label, photo_name, style, &styles[0], weight) {
+                    let out = blend(&frames, &smoothed, weight);
+                    // The strip: the 4-pixel pan over the first photograph with the first style,
+                    // blended at the default weight.
+                    let strip_wanted = label == moves()[0].0
+                        && photo_name == PHOTOS[0]
+                        && std::ptr::eq(style, &styles[0])
+                        && weight == adain::video::coherence::DEFAULT_FLOW_WEIGHT;
+                    if strip_wanted {
                         let first = (args.frames / 2).saturating_sub(2);
                         let picture = strip::strip(&[&per_frame, &out], clip.windows(), first);
                         let path = out_dir.join("video-strip.png");
@@ -351,12 +352,7 @@ fn ghost_rows(
         for style in styles {
             let smoothed = stylize_clip(stylizer, &encoded, style, DEFAULT_SMOOTHING)?;
             for (k, &weight) in weights.iter().enumerate() {
-                let mut blender = FlowBlender::new(weight);
-                let out: Vec<RgbImage> = frames
-                    .iter()
-                    .zip(&smoothed)
-                    .map(|(input, s)| blender.blend(input, s.clone()))
-                    .collect();
+                let out = blend(frames, &smoothed, weight);
                 let share = styles.len() as f64;
                 row[k].0 += clip.uncovered_difference(&out, &smoothed) / share;
                 row[k].1 += mean_abs_difference(&out, &smoothed) / share;
@@ -431,19 +427,13 @@ fn photo(path: &Path) -> Result<RgbImage> {
     Ok(adain::image_io::resize_shorter_side(&image, 600))
 }
 
-/// The strip shows the 4-pixel pan over the first photograph with the first style, blended at the
-/// default weight.
-fn strip_wanted(
-    label: &str,
-    photo: &str,
-    style: &adain::adain::ChannelStats,
-    first_style: &adain::adain::ChannelStats,
-    weight: f32,
-) -> bool {
-    label == moves()[0].0
-        && photo == PHOTOS[0]
-        && std::ptr::eq(style, first_style)
-        && weight == adain::video::coherence::DEFAULT_FLOW_WEIGHT
+/// Each stylized frame blended with the previous result along the input's flow.
+fn blend(frames: &[RgbImage], stylized: &[RgbImage], weight: f32) -> Vec<RgbImage> {
+    let mut blender = FlowBlender::new(weight);
+    let pairs = frames.iter().zip(stylized);
+    pairs
+        .map(|(input, s)| blender.blend(input, s.clone()))
+        .collect()
 }
 
 /// Decodes encoded frames with content statistics smoothed by `keep`.
