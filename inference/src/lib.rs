@@ -4,9 +4,8 @@
 //! itself and the paper's controls (α, interpolation, masks, colour preservation) run in ndarray
 //! between them, so any style statistics can be used, not only those of a style image.
 //!
-//! To embed the library without the `adain` command's dependencies (clap, indicatif, anyhow,
-//! tracing-subscriber, ctrlc), turn the default `cli` feature off:
-//! `adain = { version = "0.1", default-features = false }`.
+//! The library carries none of the `adain` command's dependencies (clap, indicatif, anyhow, the web
+//! stack): those live in the `adain-cli` and `adain-serve` crates beside it.
 //!
 //! Stylizing one image with a [`Recipe`], as the `adain` command, the server and the Python package
 //! do (the same as `examples/embed.rs`; the hidden lines make the test inputs):
@@ -37,21 +36,20 @@
 //! [`runtime::Runtime::init_from`] loads ONNX Runtime from a given file instead of searching for it
 //! ([`runtime::library::search_order`] lists the places searched).
 
-pub mod adain;
 pub mod decoder;
 pub mod encoder;
 pub mod error;
 pub mod image_io;
+pub mod ops;
 pub mod package;
 pub mod recipe;
 pub mod runtime;
 pub mod style;
 pub mod stylize;
 pub mod tiling;
-pub mod triton;
 pub mod video;
 
-pub use crate::adain::StyleMix;
+pub use crate::ops::StyleMix;
 pub use error::{AdainError, ImageProblem, Result};
 pub use package::{ModelPackage, Precision, PrecisionChoice};
 pub use recipe::{Palette, Recipe, Style};

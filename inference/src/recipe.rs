@@ -12,9 +12,9 @@ use adain_models::style_gaussian::{standard_normals, StyleGaussian};
 use image::{GrayImage, RgbImage};
 use ndarray::Array2;
 
-use crate::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
 use crate::error::{AdainError, Result};
 use crate::image_io::{prepare, resize_exact, restore_size};
+use crate::ops::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
 use crate::stylize::{
     adain_stats, image_color, match_style_color, preserve_color, transfer, ContentFeatures,
     Stylizer,

@@ -8,8 +8,8 @@ use adain_models::convention::FEATURE_LAYERS;
 use adain_models::stats_file::{LayerStats, StyleStats};
 use adain_models::style_gaussian::StyleGaussian;
 
-use crate::adain::ChannelStats;
 use crate::error::{AdainError, Result};
+use crate::ops::ChannelStats;
 
 /// Metadata keys `adain` writes into stats files (values are strings; lists are JSON arrays).
 pub mod info_keys {

@@ -9,13 +9,13 @@ use adain_models::stats_file::StyleStats;
 use image::RgbImage;
 use ndarray::{Array3, ArrayView3};
 
-use crate::adain::{
-    match_color, match_color_to, target_features_with, ChannelStats, ColorMoments, StyleMix,
-};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::error::Result;
 use crate::image_io::{from_planar, to_planar};
+use crate::ops::{
+    match_color, match_color_to, target_features_with, ChannelStats, ColorMoments, StyleMix,
+};
 use crate::package::ModelPackage;
 use crate::runtime::{Provider, ProviderRequest, SessionOptions};
 use crate::style;

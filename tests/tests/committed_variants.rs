@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use adain::adain::StyleMix;
+use adain::ops::StyleMix;
 use adain::package::{int8_kernels_exact, ModelPackage, PrecisionChoice};
 use adain::runtime::SessionOptions;
 use adain::stylize::{adain_stats, Stylizer};
@@ -43,7 +43,7 @@ fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
 
 /// The first `PAIRS` held-out files of a shared folder (5 %, by the trainer's path hash).
 fn held_out(rel: &str) -> Option<Vec<std::path::PathBuf>> {
-    let dir = adain_test_support::shared_file(rel)?;
+    let dir = adain_test_kit::shared_file(rel)?;
     let (folder, _) = ImageFolder::scan(&dir).expect("scanning the shared data");
     let (_, held) = folder.split(0.05);
     assert!(
@@ -57,7 +57,7 @@ fn held_out(rel: &str) -> Option<Vec<std::path::PathBuf>> {
 
 #[test]
 fn committed_variants_meet_their_recorded_gate_on_held_out_pairs() {
-    let dir = adain_test_support::workspace_root()
+    let dir = adain_test_kit::workspace_root()
         .join("models")
         .join("default");
     let (Some(contents), Some(styles)) =

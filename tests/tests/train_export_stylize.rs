@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use adain::adain::StyleMix;
+use adain::ops::StyleMix;
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
 use adain::stylize::{adain_stats, Stylizer};

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use adain::adain::StyleMix;
+use adain::ops::StyleMix;
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
 use adain::stylize::{image_color, match_style_color, transfer, Stylizer};

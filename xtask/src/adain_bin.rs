@@ -7,16 +7,16 @@ use anyhow::{bail, Context, Result};
 
 use crate::paths::{target_dir, workspace_root};
 
-/// `cargo build --release -p adain`; returns the binary's path.
+/// `cargo build --release -p adain-cli`; returns the binary's path.
 pub fn build_release() -> Result<PathBuf> {
     tracing::info!("building adain (release)");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
-        .args(["build", "--release", "--quiet", "-p", "adain"])
+        .args(["build", "--release", "--quiet", "-p", "adain-cli"])
         .status()
         .context("running cargo build")?;
     if !status.success() {
-        bail!("`cargo build --release -p adain` failed ({status})");
+        bail!("`cargo build --release -p adain-cli` failed ({status})");
     }
     let binary = target_dir().join("release").join("adain");
     anyhow::ensure!(

@@ -7,8 +7,8 @@
 
 use std::path::PathBuf;
 
-use adain::adain::StyleMix;
 use adain::image_io::resize_shorter_side;
+use adain::ops::StyleMix;
 use adain::package::{ModelPackage, Precision, PrecisionChoice};
 use adain::runtime::ep::openvino;
 use adain::runtime::{

@@ -372,7 +372,7 @@ fn build_bench_worker() -> Result<PathBuf> {
             "--release",
             "--quiet",
             "-p",
-            "adain",
+            "adain-cli",
             "--example",
             "bench_worker",
         ])

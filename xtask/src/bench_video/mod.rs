@@ -14,18 +14,18 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use adain::adain::{target_features_with, StyleMix};
+use adain::ops::{target_features_with, StyleMix};
 use adain::package::{ModelPackage, Precision};
 use adain::runtime::ep::openvino;
 use adain::runtime::{InferencePrecision, Provider, SessionOptions};
 use adain::stylize::{ContentFeatures, Stylizer};
 use adain::video::coherence::FlowBlender;
-use adain::video::flicker::{
-    mean_abs_difference, mean_warping_error, CameraMove, MovingSquare, SyntheticClip,
-};
 use adain::video::temporal::{ContentStatsSmoother, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
 use adain_models::stats_file::StyleStats;
+use adain_test_kit::flicker::{
+    mean_abs_difference, mean_warping_error, CameraMove, MovingSquare, SyntheticClip,
+};
 use anyhow::{Context, Result};
 use clap::Args;
 use image::RgbImage;
@@ -328,7 +328,7 @@ fn style_loss(stylizer: &mut Stylizer, frames: &[RgbImage], style: &StyleStats) 
 fn ghost_rows(
     stylizer: &mut Stylizer,
     inputs: &crate::demo::inputs::Inputs,
-    styles: &[adain::adain::ChannelStats],
+    styles: &[adain::ops::ChannelStats],
     weights: &[f32],
 ) -> Result<Vec<GhostRow>> {
     const SIDE: u32 = 80;
@@ -436,8 +436,8 @@ fn photo(path: &Path) -> Result<RgbImage> {
 fn strip_wanted(
     label: &str,
     photo: &str,
-    style: &adain::adain::ChannelStats,
-    first_style: &adain::adain::ChannelStats,
+    style: &adain::ops::ChannelStats,
+    first_style: &adain::ops::ChannelStats,
     weight: f32,
 ) -> bool {
     label == moves()[0].0
@@ -450,7 +450,7 @@ fn strip_wanted(
 fn stylize_clip(
     stylizer: &mut Stylizer,
     encoded: &[ContentFeatures],
-    style: &adain::adain::ChannelStats,
+    style: &adain::ops::ChannelStats,
     keep: f32,
 ) -> Result<Vec<RgbImage>> {
     let mut smoother = ContentStatsSmoother::new(keep);

@@ -41,7 +41,7 @@ pub struct Checked {
 pub enum Reference {
     /// The x86_64 Linux release binary of this run, natively.
     Release(PathBuf),
-    /// `cargo build --release -p adain`.
+    /// `cargo build --release -p adain-cli`.
     Workspace(PathBuf),
 }
 

@@ -13,7 +13,7 @@ use crate::target::Target;
 /// Where the release binaries are built (see [`xtask_build_dir`]).
 pub const DIST_BUILD: &str = "dist";
 
-/// `cargo zigbuild --release -p adain --target <target>` in the dist build folder; returns the
+/// `cargo zigbuild --release -p adain-cli --target <target>` in the dist build folder; returns the
 /// binary's path. `epoch` goes to
 /// the linker as `SOURCE_DATE_EPOCH`: lld stamps Windows executables with it instead of the time of
 /// the build, so rebuilding a commit gives the same bytes.
@@ -22,12 +22,18 @@ pub fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
     let build_dir = xtask_build_dir(DIST_BUILD);
     claim_build_dir(
         &build_dir,
-        &["adain", "adain-flow", "adain-models"],
+        &[
+            "adain-cli",
+            "adain-serve",
+            "adain",
+            "adain-flow",
+            "adain-models",
+        ],
         &[target.triple()],
     )?;
     let status = Command::new(&tools.cargo_zigbuild)
         .arg("zigbuild")
-        .args(["--release", "--quiet", "-p", "adain", "--target"])
+        .args(["--release", "--quiet", "-p", "adain-cli", "--target"])
         .arg(target.zig_target())
         .env("CARGO_ZIGBUILD_ZIG_PATH", &tools.zig)
         .env("SOURCE_DATE_EPOCH", epoch.to_string())
@@ -40,7 +46,7 @@ pub fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
         .context("running cargo-zigbuild")?;
     if !status.success() {
         bail!(
-            "`cargo zigbuild --release -p adain --target {}` failed ({status})",
+            "`cargo zigbuild --release -p adain-cli --target {}` failed ({status})",
             target.zig_target()
         );
     }

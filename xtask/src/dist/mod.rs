@@ -157,7 +157,7 @@ pub fn run(args: &DistArgs) -> Result<()> {
     }
     if args.check {
         // The x86_64 Linux release binary runs natively here, so it is this machine's fp32 result.
-        // Without it, a workspace build: minutes, as `-p adain` alone unifies other features than
+        // Without it, a workspace build: minutes, as `-p adain-cli` alone unifies other features than
         // the workspace build that the tests made.
         let reference = match &native_binary {
             Some(binary) => check::Reference::Release(binary.clone()),

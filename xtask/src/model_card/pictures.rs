@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use adain::adain::{ChannelStats, StyleMix};
 use adain::image_io::{load_rgb, prepare, DEFAULT_MAX_PIXELS};
+use adain::ops::{ChannelStats, StyleMix};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
 use adain::stylize::{adain_stats, ContentFeatures, Stylizer};

@@ -1,7 +1,7 @@
 //! Ray Data for the Ray example's test (python/tests/ray): a venv in the cache with Ray, Pillow and
 //! pytest, pinned. The test installs the adain wheel it checks into it.
 
-use adain_test_support::{RAY_PACKAGES, RAY_VENV};
+use adain_test_kit::{RAY_PACKAGES, RAY_VENV};
 use anyhow::Result;
 
 use super::venv::Venv;

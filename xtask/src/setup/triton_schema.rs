@@ -2,7 +2,7 @@
 //! `model_config_pb2`) and protobuf, pinned, without their other dependencies, in a small venv in the
 //! cache. Nothing of Triton is vendored into the repository.
 
-use adain_test_support::{TRITON_SCHEMA_PACKAGES, TRITON_SCHEMA_VENV};
+use adain_test_kit::{TRITON_SCHEMA_PACKAGES, TRITON_SCHEMA_VENV};
 use anyhow::Result;
 
 use super::venv::Venv;
