@@ -12,7 +12,7 @@
 //!
 //! ```
 //! use adain::image_io::{load_rgb, prepare, save_rgb, DEFAULT_MAX_PIXELS};
-//! use adain::{ModelPackage, PrecisionChoice, Recipe, SessionOptions, Style, Stylizer};
+//! use adain::{ModelPackage, PrecisionChoice, Provider, Recipe, SessionOptions, Style, Stylizer};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let dir = tempfile::tempdir()?;
 //! # let (content, style, output) = (dir.path().join("c.png"), dir.path().join("s.png"), dir.path().join("out.png"));
@@ -21,7 +21,7 @@
 //! # picture(7).save(&style)?;
 //! # let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/default");
 //!
-//! let package = ModelPackage::load_with_precision(&model, PrecisionChoice::Auto)?;
+//! let package = ModelPackage::load(&model, PrecisionChoice::Auto, Provider::Cpu)?;
 //! let mut stylizer = Stylizer::new(&package, &SessionOptions::default())?;
 //! // One request: the styles, how they mix, α, the palette, the sizes (here every default).
 //! let recipe = Recipe::default();

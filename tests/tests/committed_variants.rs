@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use adain::ops::StyleMix;
-use adain::package::{int8_kernels_exact, ModelPackage, PrecisionChoice};
+use adain::package::{int8_kernels_exact, ModelPackage, Precision, PrecisionChoice};
 use adain::runtime::SessionOptions;
 use adain::stylize::{adain_stats, Stylizer};
+use adain::Provider;
 use adain_training::data::ImageFolder;
 use image::imageops::FilterType;
 use image::RgbImage;
@@ -65,7 +66,7 @@ fn committed_variants_meet_their_recorded_gate_on_held_out_pairs() {
     else {
         return;
     };
-    let manifest = ModelPackage::load(&dir)
+    let manifest = ModelPackage::load(&dir, Precision::Fp32, Provider::Cpu)
         .expect("models/default loads")
         .manifest()
         .clone();
@@ -75,8 +76,12 @@ fn committed_variants_meet_their_recorded_gate_on_held_out_pairs() {
     };
     let open = |precision: &str| {
         Stylizer::new(
-            &ModelPackage::load_with_precision(&dir, precision.parse::<PrecisionChoice>().unwrap())
-                .expect("the committed variant loads"),
+            &ModelPackage::load(
+                &dir,
+                precision.parse::<PrecisionChoice>().unwrap(),
+                Provider::Cpu,
+            )
+            .expect("the committed variant loads"),
             &options,
         )
         .unwrap()

@@ -96,7 +96,8 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         assert!(spread.mean > 0.0 && spread.mean <= spread.max && spread.max.is_finite());
     }
 
-    let package = ModelPackage::load(&package_dir).unwrap();
+    let package =
+        ModelPackage::load(&package_dir, adain::Precision::Fp32, adain::Provider::Cpu).unwrap();
     let mut stylizer = Stylizer::new(
         &package,
         &SessionOptions {

@@ -110,7 +110,7 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
     // The same pairs through the inference crate, as `adain stylize` runs them (ONNX Runtime, AdaIN
     // in ndarray): the 8-bit image it writes, and its float values before clamping.
     let mut stylizer = Stylizer::new(
-        &ModelPackage::load(&package).unwrap(),
+        &ModelPackage::load(&package, adain::Precision::Fp32, adain::Provider::Cpu).unwrap(),
         &SessionOptions {
             threads: 2,
             ..SessionOptions::default()

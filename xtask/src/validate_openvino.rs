@@ -46,8 +46,7 @@ pub fn run(args: &ValidateOpenvinoArgs) -> Result<()> {
         bail!("no OpenVINO plugin is pinned for this platform");
     }
     let dir = args.model.clone().unwrap_or_else(default_package);
-    let package =
-        ModelPackage::load_for(&dir, PrecisionChoice::Exact(Precision::Fp32), Provider::Cpu)?;
+    let package = ModelPackage::load(&dir, PrecisionChoice::Exact(Precision::Fp32), Provider::Cpu)?;
     let session = |provider: Provider, arithmetic: InferencePrecision| SessionOptions {
         threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         request: ProviderRequest::Only(provider),

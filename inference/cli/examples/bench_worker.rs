@@ -131,7 +131,7 @@ fn main() -> Result<()> {
             bail!("--ep auto: name the provider to measure")
         }
     };
-    let package = ModelPackage::load_for(
+    let package = ModelPackage::load(
         &args.model,
         graphs.parse::<adain::package::PrecisionChoice>()?,
         provider,

@@ -46,7 +46,7 @@ fn main() -> Result<()> {
         None => default_package_in(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")),
     };
     let t = Instant::now();
-    let package = ModelPackage::load_with_precision(&dir, args.precision)
+    let package = ModelPackage::load(&dir, args.precision, adain::Provider::Cpu)
         .with_context(|| format!("loading {}", dir.display()))?;
     let checked = t.elapsed();
     let t = Instant::now();

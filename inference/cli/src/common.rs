@@ -88,7 +88,7 @@ impl ModelArgs {
     pub fn load_package(&self) -> Result<ModelPackage> {
         let dir = self.package_dir()?;
         self.check_precision()?;
-        ModelPackage::load_for_request(&dir, self.precision.graphs, self.ep.into())
+        ModelPackage::load(&dir, self.precision.graphs, ProviderRequest::from(self.ep))
             .with_context(|| format!("model package {} is not usable", dir.display()))
     }
 

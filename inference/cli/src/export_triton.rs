@@ -58,7 +58,7 @@ pub fn run(args: &ExportTritonArgs) -> Result<()> {
         Provider::Cuda
     };
     let dir = args.model.package_dir()?;
-    let package = ModelPackage::load_for(&dir, args.model.precision.graphs, target)
+    let package = ModelPackage::load(&dir, args.model.precision.graphs, target)
         .with_context(|| format!("model package {} is not usable", dir.display()))?;
     let options = TritonOptions {
         max_batch_size: args.max_batch_size,

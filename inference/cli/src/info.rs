@@ -1,7 +1,7 @@
 //! `adain info`: the runtime, the execution providers, and the model package with its checks.
 
 use adain::package::ModelPackage;
-use adain::runtime::{probe_provider, Provider, Runtime, PROFILE_IMAGE_SIDES};
+use adain::runtime::{probe_provider, Provider, ProviderRequest, Runtime, PROFILE_IMAGE_SIDES};
 use anyhow::{bail, Result};
 use clap::Args;
 
@@ -132,10 +132,10 @@ fn print_package(args: &InfoArgs) -> bool {
         }
     };
     println!("\nModel package {}", dir.display());
-    let package = match ModelPackage::load_for_request(
+    let package = match ModelPackage::load(
         &dir,
         args.model.precision.graphs,
-        args.model.ep.into(),
+        ProviderRequest::from(args.model.ep),
     ) {
         Ok(p) => p,
         Err(e) => {

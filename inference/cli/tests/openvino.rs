@@ -131,7 +131,7 @@ fn the_library_reports_openvino_as_the_provider() {
     if plugin().is_none() {
         return;
     }
-    let package = ModelPackage::load_for(
+    let package = ModelPackage::load(
         common::test_package(),
         PrecisionChoice::Auto,
         Provider::OpenVino,
@@ -240,7 +240,7 @@ fn auto_takes_openvino_only_with_amx_a_validated_package_and_the_plugin() {
         return;
     }
     let amx = openvino::cpu_has_amx();
-    let package = ModelPackage::load_for_request(
+    let package = ModelPackage::load(
         default_model(),
         PrecisionChoice::Auto,
         ProviderRequest::Auto,

@@ -13,7 +13,8 @@ use common::*;
 use ndarray::Axis;
 
 fn stylizer() -> Stylizer {
-    let package = ModelPackage::load(test_package()).expect("the test package passes its checks");
+    let package = ModelPackage::load(test_package(), adain::Precision::Fp32, Provider::Cpu)
+        .expect("the test package passes its checks");
     Stylizer::new(
         &package,
         &SessionOptions {
@@ -67,7 +68,7 @@ fn style_statistics_of_real_features_equal_the_f64_reference() {
     let stats = st.style_statistics(&image, BTreeMap::new()).unwrap();
     assert_eq!(
         stats.encoder_identity,
-        ModelPackage::load(test_package())
+        ModelPackage::load(test_package(), adain::Precision::Fp32, Provider::Cpu)
             .unwrap()
             .encoder_identity()
     );
@@ -96,7 +97,8 @@ fn style_statistics_of_real_features_equal_the_f64_reference() {
 /// `adain info` reports a usable provider.
 #[test]
 fn auto_takes_the_best_usable_provider_and_an_unusable_explicit_one_is_an_error() {
-    let package = ModelPackage::load(test_package()).unwrap();
+    let package =
+        ModelPackage::load(test_package(), adain::Precision::Fp32, Provider::Cpu).unwrap();
     let options = |request| SessionOptions {
         threads: 1,
         request,

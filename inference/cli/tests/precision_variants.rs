@@ -154,7 +154,7 @@ fn variants_keep_the_interface_and_stay_close_to_fp32() {
     let (content, style) = (test_image(97, 75, 1), test_image(80, 64, 2));
     let open = |p: &str| {
         Stylizer::new(
-            &ModelPackage::load_with_precision(&package, pc(p)).unwrap(),
+            &ModelPackage::load(&package, pc(p), Provider::Cpu).unwrap(),
             &options(),
         )
         .unwrap()
@@ -162,7 +162,7 @@ fn variants_keep_the_interface_and_stay_close_to_fp32() {
     // Where int8 kernels are not exact (x86-64 without VNNI), int8 graphs are refused by name, before
     // any session opens; their numbers are checked on the machines that run them.
     if !int8_kernels_exact() {
-        let err = ModelPackage::load_with_precision(&package, pc("int8"))
+        let err = ModelPackage::load(&package, pc("int8"), Provider::Cpu)
             .expect_err("int8 refused without exact kernels");
         assert!(
             matches!(err, adain::AdainError::PrecisionUnavailable { .. }),
@@ -246,8 +246,7 @@ fn variants_keep_the_interface_and_stay_close_to_fp32() {
 fn auto_picks_a_variant_only_when_validated() {
     let dir = tempfile::tempdir().unwrap();
     let package = variant_package(dir.path());
-    let auto =
-        |provider| ModelPackage::load_for(&package, PrecisionChoice::Auto, provider).unwrap();
+    let auto = |provider| ModelPackage::load(&package, PrecisionChoice::Auto, provider).unwrap();
 
     // Listed but not validated: fp32, and the checks say why.
     let p = auto(Provider::Cpu);
@@ -260,7 +259,7 @@ fn auto_picks_a_variant_only_when_validated() {
         p.checks()
     );
     assert_eq!(
-        ModelPackage::load_with_precision(&package, pc("auto"))
+        ModelPackage::load(&package, pc("auto"), Provider::Cpu)
             .unwrap()
             .precision(),
         "fp32"
@@ -292,9 +291,11 @@ fn auto_picks_a_variant_only_when_validated() {
     }
     assert_eq!(auto(Provider::Cuda).precision(), "fp32");
     // Both branches of the VNNI decision, whatever this machine has.
-    for (exact, expected) in [(true, "int8"), (false, "fp32")] {
-        let p = ModelPackage::load_auto_assuming(&package, Provider::Cpu, exact).unwrap();
-        assert_eq!(p.precision(), expected, "int8 kernels exact: {exact}");
+    let manifest = adain_models::manifest::Manifest::load(&package).unwrap();
+    for (exact, expected) in [(true, Precision::Int8), (false, Precision::Fp32)] {
+        let order = adain::package::auto_order(&manifest, Provider::Cpu, exact);
+        assert_eq!(order[0], expected, "int8 kernels exact: {exact}");
+        assert_eq!(order.last(), Some(&Precision::Fp32));
     }
 
     // The CLI's default precision is auto; --precision fp32 asks for the full-precision graphs.
@@ -321,7 +322,7 @@ fn auto_picks_a_variant_only_when_validated() {
 
     // Explicit precisions load as asked; unknown ones are refused with the list.
     assert_eq!(
-        ModelPackage::load_with_precision(&package, pc("fp16"))
+        ModelPackage::load(&package, pc("fp16"), Provider::Cpu)
             .unwrap()
             .precision(),
         "fp16"
@@ -331,7 +332,7 @@ fn auto_picks_a_variant_only_when_validated() {
 
     // A package without variants: auto is fp32.
     assert_eq!(
-        ModelPackage::load_with_precision(common::test_package(), pc("auto"))
+        ModelPackage::load(common::test_package(), pc("auto"), Provider::Cpu)
             .unwrap()
             .precision(),
         "fp32"
@@ -345,7 +346,7 @@ fn a_variant_with_a_wrong_sha256_is_refused() {
     set_validation(&package, "int8", 35.0);
     let expected = if int8_kernels_exact() { "int8" } else { "fp32" };
     assert_eq!(
-        ModelPackage::load_with_precision(&package, pc("auto"))
+        ModelPackage::load(&package, pc("auto"), Provider::Cpu)
             .unwrap()
             .precision(),
         expected
@@ -356,7 +357,7 @@ fn a_variant_with_a_wrong_sha256_is_refused() {
     bytes.push(0);
     std::fs::write(&graph, bytes).unwrap();
 
-    let err = ModelPackage::load_with_precision(&package, pc("int8"))
+    let err = ModelPackage::load(&package, pc("int8"), Provider::Cpu)
         .unwrap_err()
         .to_string();
     assert!(
@@ -365,12 +366,17 @@ fn a_variant_with_a_wrong_sha256_is_refused() {
     );
     // auto refuses the broken variant and runs fp32; fp32 itself is untouched.
     assert_eq!(
-        ModelPackage::load_with_precision(&package, pc("auto"))
+        ModelPackage::load(&package, pc("auto"), Provider::Cpu)
             .unwrap()
             .precision(),
         "fp32"
     );
-    assert_eq!(ModelPackage::load(&package).unwrap().precision(), "fp32");
+    assert_eq!(
+        ModelPackage::load(&package, Precision::Fp32, Provider::Cpu)
+            .unwrap()
+            .precision(),
+        "fp32"
+    );
 
     // A variant graph listed under the wrong precision is caught by its metadata.
     let mut manifest = Manifest::load(&package).unwrap();
@@ -379,7 +385,7 @@ fn a_variant_with_a_wrong_sha256_is_refused() {
     f.sha256 = Some(adain_models::manifest::sha256_file(&graph).unwrap());
     manifest.set_file(f);
     manifest.save(&package).unwrap();
-    let err = ModelPackage::load_with_precision(&package, pc("int8"))
+    let err = ModelPackage::load(&package, pc("int8"), Provider::Cpu)
         .unwrap_err()
         .to_string();
     assert!(

@@ -45,7 +45,8 @@ fn psnr_float(a: &Array3<f32>, b: &Array3<f32>) -> f64 {
 /// Tiled (3×3 tiles of 384 px, with the kept features and encoded twice) vs untiled on a 1024² image:
 /// (label, PSNR of the unclamped outputs, PSNR of the 8-bit images) in dB.
 fn tiled_vs_whole(package: &Path) -> Vec<(String, f64, f64)> {
-    let package = ModelPackage::load(package).expect("package loads");
+    let package = ModelPackage::load(package, adain::Precision::Fp32, adain::Provider::Cpu)
+        .expect("package loads");
     let mut st = Stylizer::new(
         &package,
         &SessionOptions {
@@ -105,7 +106,12 @@ fn tiled_equals_untiled_on_1024_square_with_the_fixture_package() {
 fn tiled_equals_untiled_on_1024_square_with_the_trained_package() {
     let dir = workspace().join("models/default");
     let what = format!("the trained package {}", dir.display());
-    if adain_test_kit::require(&what, ModelPackage::load(&dir)).is_none() {
+    if adain_test_kit::require(
+        &what,
+        ModelPackage::load(&dir, adain::Precision::Fp32, adain::Provider::Cpu),
+    )
+    .is_none()
+    {
         return;
     }
     for (label, db, db8) in tiled_vs_whole(&dir) {

@@ -160,8 +160,12 @@ fn a_scene_cut_starts_afresh() {
 /// photograph's statistics and colours as the style; None without the shared data.
 fn setup() -> Option<(Stylizer, RgbImage, ChannelStats, ColorMoments)> {
     let (photo, style) = (shared_photo("0001.jpg")?, shared_photo("0002.jpg")?);
-    let package = ModelPackage::load(workspace().join("models/default"))
-        .expect("the default model loads (cargo xtask setup builds its encoder)");
+    let package = ModelPackage::load(
+        workspace().join("models/default"),
+        adain::Precision::Fp32,
+        adain::Provider::Cpu,
+    )
+    .expect("the default model loads (cargo xtask setup builds its encoder)");
     let mut stylizer = Stylizer::new(
         &package,
         &SessionOptions {

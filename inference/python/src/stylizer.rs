@@ -91,7 +91,7 @@ impl Stylizer {
             ..defaults
         };
         py.detach(|| {
-            let package = ModelPackage::load_for_request(&dir, precision, request)?;
+            let package = ModelPackage::load(&dir, precision, request)?;
             let inner = Inner::new(&package, &options)?;
             let manifest = package.manifest();
             Ok(Self {

@@ -301,17 +301,17 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 /// --model, else models/default when it loads, else a fixture package under target/bench.
 fn package(args: &BenchArgs, out: &Path) -> Result<PathBuf> {
     if let Some(dir) = &args.model {
-        ModelPackage::load(dir)
+        ModelPackage::load(dir, adain::Precision::Fp32, adain::Provider::Cpu)
             .with_context(|| format!("{} is not a usable package", dir.display()))?;
         // Absolute: the Python workers run in their scripts' folder.
         return Ok(dir.canonicalize()?);
     }
     let default = default_package();
-    if ModelPackage::load(&default).is_ok() {
+    if ModelPackage::load(&default, adain::Precision::Fp32, adain::Provider::Cpu).is_ok() {
         return Ok(default);
     }
     let fixture = out.join("package");
-    if ModelPackage::load(&fixture).is_err() {
+    if ModelPackage::load(&fixture, adain::Precision::Fp32, adain::Provider::Cpu).is_err() {
         tracing::warn!("{} is not complete yet: benchmarking a fixture package (random decoder: same cost, meaningless pictures)", default.display());
         let _ = std::fs::remove_dir_all(&fixture);
         crate::fixture::run(&crate::fixture::FixtureArgs {

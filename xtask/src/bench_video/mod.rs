@@ -107,7 +107,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
     };
 
     // Flicker: fp32, every content encoded once, decoded once per smoothing weight.
-    let fp32 = ModelPackage::load(&package_dir)?;
+    let fp32 = ModelPackage::load(&package_dir, Precision::Fp32, Provider::Cpu)?;
     let mut stylizer = Stylizer::new(&fp32, &options)?;
     let styles: Vec<_> = STYLES
         .iter()
@@ -209,7 +209,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
         speed_paths(args.no_openvino)
     };
     for (label, provider, precision, arithmetic) in paths {
-        let package = ModelPackage::load_for(&package_dir, precision, provider)?;
+        let package = ModelPackage::load(&package_dir, precision, provider)?;
         let mut options = options.clone();
         options.request = adain::runtime::ProviderRequest::Only(provider);
         options.provider_options.openvino_precision = arithmetic;

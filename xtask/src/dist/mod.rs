@@ -72,8 +72,12 @@ pub fn run(args: &DistArgs) -> Result<()> {
     })?;
     let tools = crate::setup::cross::toolchain(&targets)?;
     // The same checks the binary makes before it runs anything: files, hashes, graphs, encoder identity.
-    let package = adain::package::ModelPackage::load(&package_dir)
-        .with_context(|| format!("model package {} is not usable", package_dir.display()))?;
+    let package = adain::package::ModelPackage::load(
+        &package_dir,
+        adain::Precision::Fp32,
+        adain::Provider::Cpu,
+    )
+    .with_context(|| format!("model package {} is not usable", package_dir.display()))?;
     let out = args
         .out
         .clone()

@@ -8,8 +8,8 @@ mod comparison;
 mod evaluation;
 mod metrics;
 mod paired;
-mod projection;
 mod pictures;
+mod projection;
 mod section;
 
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         no_torch: true,
         ..Default::default()
     })?;
-    let package = ModelPackage::load(&dir)
+    let package = ModelPackage::load(&dir, adain::Precision::Fp32, adain::Provider::Cpu)
         .with_context(|| format!("model package {} is not usable", dir.display()))?;
     let manifest = package.manifest().clone();
     let mut written: Vec<(PathBuf, u64)> = Vec::new();

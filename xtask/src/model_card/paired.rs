@@ -179,12 +179,18 @@ mod tests {
         let style = compare(&base, &model, |p| p.style_loss).unwrap();
         assert_eq!((style.pairs, style.lower), (20, 20));
         assert!((style.ratio - 0.5).abs() < 1e-12, "{style:?}");
-        assert!((style.ratio_high - style.ratio_low).abs() < 1e-9, "no spread, no width");
+        assert!(
+            (style.ratio_high - style.ratio_low).abs() < 1e-9,
+            "no spread, no width"
+        );
         assert!(style.sign_p < 1e-5);
         let content = compare(&base, &model, |p| p.content_loss).unwrap();
         assert_eq!(content.lower, 10);
         assert_eq!(content.sign_p, 1.0);
-        assert!(content.ratio_low < 1.0 && content.ratio_high > 1.0, "{content:?}");
+        assert!(
+            content.ratio_low < 1.0 && content.ratio_high > 1.0,
+            "{content:?}"
+        );
     }
 
     #[test]
@@ -197,6 +203,9 @@ mod tests {
         ];
         let style = compare(&base, &model, |p| p.style_loss).unwrap();
         assert_eq!((style.pairs, style.lower), (2, 2));
-        assert!(compare(&base[..1], &model, |p| p.style_loss).is_none(), "one pair is no interval");
+        assert!(
+            compare(&base[..1], &model, |p| p.style_loss).is_none(),
+            "one pair is no interval"
+        );
     }
 }

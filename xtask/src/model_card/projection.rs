@@ -49,7 +49,11 @@ pub fn fit(points: &[(f64, f64)]) -> Option<PowerLaw> {
         if sxx <= 0.0 {
             continue;
         }
-        let sxy: f64 = xs.iter().zip(points).map(|(x, (_, y))| (x - mx) * (y - my)).sum();
+        let sxy: f64 = xs
+            .iter()
+            .zip(points)
+            .map(|(x, (_, y))| (x - mx) * (y - my))
+            .sum();
         let b = sxy / sxx;
         let a = my - b * mx;
         let residual: f64 = xs
@@ -164,7 +168,10 @@ mod tests {
             .collect();
         let got = fit(&points).unwrap();
         assert!((got.c - 0.65).abs() < 1e-9, "{got:?}");
-        assert!((got.a - 1.2).abs() < 1e-6 && (got.b - 400.0).abs() < 1e-3, "{got:?}");
+        assert!(
+            (got.a - 1.2).abs() < 1e-6 && (got.b - 400.0).abs() < 1e-3,
+            "{got:?}"
+        );
         assert!(!got.on_bound());
         assert!(fit(&points[..2]).is_none());
     }

@@ -50,7 +50,9 @@ pub fn test_package() -> &'static Path {
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("adain-test-package-{key}-{DECODER_SEED}"));
         // A package left by an older version of the writer is rebuilt rather than trusted.
-        if adain::package::ModelPackage::load(&dir).is_err() {
+        if adain::package::ModelPackage::load(&dir, adain::Precision::Fp32, adain::Provider::Cpu)
+            .is_err()
+        {
             let _ = std::fs::remove_dir_all(&dir);
             let tmp = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
             write_package(
