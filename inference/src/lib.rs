@@ -36,22 +36,25 @@
 //! [`runtime::Runtime::init_from`] loads ONNX Runtime from a given file instead of searching for it
 //! ([`runtime::library::search_order`] lists the places searched).
 
-pub mod decoder;
-pub mod encoder;
-pub mod error;
+mod decoder;
+mod encoder;
+mod error;
 pub mod image_io;
 pub mod ops;
 pub mod package;
-pub mod recipe;
+mod recipe;
 pub mod runtime;
 pub mod style;
-pub mod stylize;
+mod stylize;
 pub mod tiling;
 pub mod video;
 
-pub use crate::ops::StyleMix;
+pub use decoder::Decoder;
+pub use encoder::{Encoder, MIN_IMAGE_SIDE};
 pub use error::{AdainError, ImageProblem, Result};
+pub use ops::StyleMix;
 pub use package::{ModelPackage, Precision, PrecisionChoice};
-pub use recipe::{Palette, Recipe, Style};
+pub use recipe::{Combine, Palette, ReadyStyles, Recipe, Style};
 pub use runtime::{Provider, ProviderRequest, Runtime, SessionOptions};
-pub use stylize::Stylizer;
+pub use stylize::{ContentFeatures, Stylizer};
+pub use video::{FrameStylizer, VideoOptions};

@@ -4,11 +4,12 @@
 
 use std::path::Path;
 
+use adain::ops::adain_stats;
 use adain::ops::StyleMix;
 use adain::package::{int8_kernels_exact, ModelPackage, Precision, PrecisionChoice};
 use adain::runtime::SessionOptions;
-use adain::stylize::{adain_stats, Stylizer};
 use adain::Provider;
+use adain::Stylizer;
 use adain_training::data::ImageFolder;
 use image::imageops::FilterType;
 use image::RgbImage;

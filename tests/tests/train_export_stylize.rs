@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
+use adain::ops::adain_stats;
 use adain::ops::StyleMix;
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{adain_stats, Stylizer};
+use adain::Stylizer;
 use adain_e2e::default_encoder;
 use adain_training::checkpoint::{TrainConfig, CHECKPOINT_FILE};
 use adain_training::eval::evaluate;

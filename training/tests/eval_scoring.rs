@@ -6,9 +6,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use adain::ops::StyleMix;
+use adain::ops::{image_color, match_style_color, transfer};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{image_color, match_style_color, transfer, Stylizer};
+use adain::Stylizer;
 use adain_training::checkerboard::{checkerboard_score, luma};
 use adain_training::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use adain_training::eval::colour::LabMoments;

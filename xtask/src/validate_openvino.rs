@@ -8,13 +8,14 @@
 use std::path::PathBuf;
 
 use adain::image_io::resize_shorter_side;
+use adain::ops::transfer;
 use adain::ops::StyleMix;
 use adain::package::{ModelPackage, Precision, PrecisionChoice};
 use adain::runtime::ep::openvino;
 use adain::runtime::{
     InferencePrecision, Provider, ProviderOptions, ProviderRequest, SessionOptions,
 };
-use adain::stylize::{transfer, Stylizer};
+use adain::Stylizer;
 use adain_models::manifest::{Manifest, Validation, OPENVINO_BF16};
 use adain_models::package::MIN_VALIDATED_PSNR_DB;
 use anyhow::{bail, Context, Result};

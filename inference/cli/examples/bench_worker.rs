@@ -15,10 +15,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use adain::image_io::{load_rgb, DEFAULT_MAX_PIXELS};
+use adain::ops::transfer;
 use adain::ops::{ChannelStats, StyleMix};
 use adain::package::ModelPackage;
 use adain::runtime::{InferencePrecision, ProviderOptions, ProviderRequest, SessionOptions};
-use adain::stylize::{transfer, Stylizer};
+use adain::Stylizer;
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use image::RgbImage;

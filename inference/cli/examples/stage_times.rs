@@ -10,9 +10,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use adain::ops::StyleMix;
+use adain::ops::{adain_stats, transfer};
 use adain::package::{default_package_in, ModelPackage};
 use adain::runtime::SessionOptions;
-use adain::stylize::{adain_stats, transfer, Stylizer};
+use adain::Stylizer;
 use anyhow::{Context, Result};
 use clap::Parser;
 use image::{Rgb, RgbImage};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::exit::usage;
 use adain::image_io::{load_rgb, prepare};
 use adain::style::{average, info_keys};
-use adain::stylize::Stylizer;
+use adain::Stylizer;
 use adain_models::style_gaussian::StyleGaussian;
 use anyhow::{Context, Result};
 use clap::Args;

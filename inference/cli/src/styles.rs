@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use adain::image_io::{load_rgb, prepare};
-use adain::stylize::{adain_stats, Stylizer};
+use adain::ops::adain_stats;
+use adain::Stylizer;
 use adain::{Palette, Style};
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};

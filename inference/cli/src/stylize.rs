@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use adain::image_io::load_gray;
 use adain::ops::normalized_weights;
-use adain::recipe::{Combine, ReadyStyles};
-use adain::stylize::Stylizer;
 use adain::tiling::{DEFAULT_TILE_ABOVE, MIN_TILE};
+use adain::Stylizer;
+use adain::{Combine, ReadyStyles};
 use adain::{Palette, Recipe};
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};

@@ -8,14 +8,14 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use adain::ops::normalized_weights;
-use adain::recipe::ReadyStyles;
-use adain::stylize::Stylizer;
 use adain::video::coherence::DEFAULT_FLOW_WEIGHT;
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{
     create_sink, ffmpeg, open_source, Chroma, Frame, FrameRate, FrameSink, FrameStylizer,
     SinkOptions, Temporal, VideoFormat, VideoInfo, VideoOptions,
 };
+use adain::ReadyStyles;
+use adain::Stylizer;
 use adain::{Palette, Recipe};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgMatches, Args};

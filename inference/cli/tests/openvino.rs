@@ -12,7 +12,7 @@ use adain::runtime::ep::openvino;
 use adain::runtime::{
     InferencePrecision, Provider, ProviderOptions, ProviderRequest, SessionOptions,
 };
-use adain::stylize::Stylizer;
+use adain::Stylizer;
 use common::{adain, adain_with_env, arg, expect_failure, expect_success, psnr, workspace};
 
 /// The plugin, or a skip (on a user's machine where none is pinned; never under CI).

@@ -4,10 +4,11 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use adain::ops::{adain_stats, transfer};
 use adain::ops::{ChannelStats, StyleMix};
 use adain::package::ModelPackage;
 use adain::runtime::{probe_provider, Provider, ProviderRequest, SessionOptions};
-use adain::stylize::{adain_stats, transfer, Stylizer};
+use adain::Stylizer;
 use adain_models::convention::{channel_stats_f64, feature_side};
 use common::*;
 use ndarray::Axis;

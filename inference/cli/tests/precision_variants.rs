@@ -5,13 +5,14 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use adain::encoder::Encoder;
 use adain::image_io::to_planar;
+use adain::ops::adain_stats;
 use adain::ops::{adain, ChannelStats};
 use adain::package::kernels::profile_graph;
 use adain::package::{int8_kernels_exact, ModelPackage, PrecisionChoice};
 use adain::runtime::{GraphInput, Provider, SessionOptions};
-use adain::stylize::{adain_stats, Stylizer};
+use adain::Encoder;
+use adain::Stylizer;
 use adain_models::convention::DECODER_INPUT;
 use adain_models::manifest::{Manifest, Role, Validation};
 use adain_models::onnx::quantize::ActivationRanges;

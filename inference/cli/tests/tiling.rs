@@ -8,10 +8,11 @@ use std::path::Path;
 
 use adain::image_io::from_planar;
 use adain::ops::StyleMix;
+use adain::ops::{adain_stats, transfer};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{adain_stats, transfer, Stylizer};
 use adain::tiling::{encode_tiled, render_tiled_planar, TileOptions};
+use adain::Stylizer;
 use common::*;
 use ndarray::Array3;
 

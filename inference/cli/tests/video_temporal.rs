@@ -12,12 +12,13 @@
 
 mod common;
 
+use adain::ops::{image_color, match_style_color};
 use adain::ops::{ChannelStats, ColorMoments, StyleMix};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{image_color, match_style_color, Stylizer};
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
+use adain::Stylizer;
 use adain_test_kit::flicker::{mean_warping_error, CameraMove, MovingSquare, SyntheticClip};
 use common::{shared_photo, workspace};
 use image::RgbImage;

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use adain::image_io::prepare;
+use adain::ops::adain_stats;
 use adain::ops::ChannelStats;
 use adain::runtime::{InferencePrecision, ProviderOptions};
-use adain::stylize::{adain_stats, Stylizer as Inner};
+use adain::Stylizer as Inner;
 use adain::{
     ModelPackage, Palette, PrecisionChoice, Provider, ProviderRequest, Recipe, SessionOptions,
     Style,

@@ -6,10 +6,10 @@ use std::sync::Mutex;
 
 use adain::image_io::prepare;
 use adain::ops::normalized_weights;
-use adain::recipe::ReadyStyles;
 use adain::video::coherence::DEFAULT_FLOW_WEIGHT;
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
+use adain::ReadyStyles;
 use adain::{Palette, Recipe, Style};
 use image::RgbImage;
 use numpy::{PyArray3, PyReadonlyArrayDyn};

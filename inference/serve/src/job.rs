@@ -5,8 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use adain::image_io::{decode_rgb, encode_rgb, prepare, resize_exact};
+use adain::ops::adain_stats;
 use adain::ops::ChannelStats;
-use adain::stylize::{adain_stats, Stylizer};
+use adain::Stylizer;
 use adain::{AdainError, Recipe};
 use image::{ImageFormat, RgbImage};
 

@@ -6,6 +6,8 @@ pub mod transfer;
 
 pub use color::{match_color, match_color_to, ColorMoments};
 pub use stats::ChannelStats;
+// The steps a Stylizer runs between the graphs, for programs that run them one by one.
+pub use crate::stylize::{adain_stats, image_color, match_style_color, preserve_color, transfer};
 pub use transfer::{
     adain, adain_with, blend_alpha, channel_affine, interpolate, interpolate_with, masked,
     normalized_weights, regions_from_masks, target_features, target_features_with, StyleMix,

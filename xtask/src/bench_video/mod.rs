@@ -18,10 +18,10 @@ use adain::ops::{target_features_with, StyleMix};
 use adain::package::{ModelPackage, Precision};
 use adain::runtime::ep::openvino;
 use adain::runtime::{InferencePrecision, Provider, SessionOptions};
-use adain::stylize::{ContentFeatures, Stylizer};
 use adain::video::coherence::FlowBlender;
 use adain::video::temporal::{ContentStatsSmoother, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
+use adain::{ContentFeatures, Stylizer};
 use adain_models::stats_file::StyleStats;
 use adain_test_kit::flicker::{
     mean_abs_difference, mean_warping_error, CameraMove, MovingSquare, SyntheticClip,

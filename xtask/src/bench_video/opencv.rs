@@ -8,8 +8,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use adain::ops::{ChannelStats, StyleMix};
-use adain::stylize::Stylizer;
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
+use adain::Stylizer;
 use adain_flow::{Flow, FlowField, Plane};
 use adain_test_kit::flicker::{CameraMove, SyntheticClip, Window};
 use anyhow::{bail, Context, Result};

@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use adain::image_io::{load_rgb, prepare, DEFAULT_MAX_PIXELS};
+use adain::ops::adain_stats;
 use adain::ops::{ChannelStats, StyleMix};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{adain_stats, ContentFeatures, Stylizer};
+use adain::{ContentFeatures, Stylizer};
 use anyhow::{Context, Result};
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};
@@ -111,7 +112,7 @@ impl Engine {
         mix: StyleMix<'_>,
         alpha: f32,
     ) -> Result<RgbImage> {
-        let target = adain::stylize::transfer(content, mix, alpha)?;
+        let target = adain::ops::transfer(content, mix, alpha)?;
         Ok(self
             .stylizer
             .decode(target.view(), content.width, content.height)?)

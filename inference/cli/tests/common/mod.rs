@@ -254,7 +254,7 @@ pub fn warm_style(dir: &Path) -> PathBuf {
 
 /// RGB mean and covariance of an image, as the runtime measures them.
 pub fn colors_of(image: &RgbImage) -> adain::ops::ColorMoments {
-    adain::stylize::image_color(image)
+    adain::ops::image_color(image)
 }
 
 /// How far apart two colour distributions are: summed squared differences of means and covariances.
