@@ -6,6 +6,7 @@ mod export_triton;
 mod info;
 mod inputs;
 mod io_threads;
+mod palette;
 mod progress;
 mod render;
 #[cfg(feature = "serve")]
@@ -139,14 +140,15 @@ fn advice(error: &anyhow::Error) -> Option<&'static str> {
         })
 }
 
-/// Logs to stderr: `adain` at info by default, everything else at warn; RUST_LOG overrides.
+/// Logs to stderr: ours (the library `adain`, the command, the server) at info by default, everything
+/// else at warn; RUST_LOG overrides.
 /// ONNX Runtime's own log is off unless -v: its errors reach the user through ours.
 fn init_logging(verbose: u8, quiet: bool) {
     let default = match (quiet, verbose) {
         (true, _) => "error,ort=off",
-        (_, 0) => "warn,ort=off,adain=info",
-        (_, 1) => "info,adain=debug",
-        _ => "debug,adain=trace",
+        (_, 0) => "warn,ort=off,adain=info,adain_cli=info,adain_serve=info",
+        (_, 1) => "info,adain=debug,adain_cli=debug,adain_serve=debug",
+        _ => "debug,adain=trace,adain_cli=trace,adain_serve=trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let logs = tracing_subscriber::fmt()

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use adain::image_io::{load_rgb, prepare};
-use adain::ops::adain_stats;
 use adain::Stylizer;
 use adain::{Palette, Style};
 use anyhow::{Context, Result};
@@ -135,9 +134,9 @@ pub fn check_palette(palette: Palette, sources: &[StyleSource]) -> Result<()> {
 /// The option that asks for a palette, for messages.
 fn palette_flag(palette: Palette) -> &'static str {
     match palette {
-        Palette::Model => "",
-        Palette::Content => "--preserve-color",
-        Palette::Style => "--match-style-color",
+        Palette::Model => "--palette model",
+        Palette::Content => "--palette content (--preserve-color)",
+        Palette::Style => "--palette style",
     }
 }
 
@@ -172,15 +171,17 @@ pub fn load_styles(
                 // A stats file: no encoder run at all.
                 StyleSource::Stats(path) => {
                     tracing::debug!("style {}: statistics from the file", path.display());
-                    Style::stats(adain_stats(&adain::style::load_checked(
+                    Style::file(&adain::style::load_checked(
                         path,
                         stylizer.encoder_identity(),
-                    )?))
+                    )?)
+                    .named(path.display().to_string())
                 }
                 StyleSource::Sample(path) => Style::sample(adain::style::load_gaussian_checked(
                     path,
                     stylizer.encoder_identity(),
-                )?),
+                )?)
+                .named(path.display().to_string()),
             })
         })
         .collect()

@@ -9,9 +9,9 @@ use std::time::Instant;
 use adain::image_io::load_gray;
 use adain::ops::normalized_weights;
 use adain::tiling::{DEFAULT_TILE_ABOVE, MIN_TILE};
+use adain::Recipe;
 use adain::Stylizer;
 use adain::{Combine, ReadyStyles};
-use adain::{Palette, Recipe};
 use anyhow::{Context, Result};
 use clap::{ArgMatches, Args};
 
@@ -19,6 +19,7 @@ use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::exit::{usage, InputsFailed};
 use crate::inputs::{create_parent_dirs, expand_images, result_name, result_paths, stem};
 use crate::io_threads::{spawn_reader, spawn_writer, Finished, Loaded, Preparation};
+use crate::palette::PaletteArgs;
 use crate::progress::Progress;
 use crate::render::{prepared_size_of, show};
 use crate::styles::{check_palette, load_styles, StyleArgs};
@@ -57,16 +58,8 @@ pub struct StylizeArgs {
     #[arg(long, value_name = "MASK")]
     pub mask: Vec<PathBuf>,
 
-    /// Keep the content's colours: recolour each style image to the content's colour mean and
-    /// covariance before encoding (needs style images, not stats files)
-    #[arg(long)]
-    pub preserve_color: bool,
-
-    /// Give each result its style's colours: recolour it to the style image's colour mean and
-    /// covariance after decoding (in proportion --alpha; with --weights, to the weighted mix of the
-    /// styles' colours). Needs style images, not stats files
-    #[arg(long, conflicts_with_all = ["preserve_color", "mask"])]
-    pub match_style_color: bool,
+    #[command(flatten)]
+    pub palette: PaletteArgs,
 
     /// Process the content with its shorter side at N pixels (the result is resized back to the
     /// content's size with Lanczos3); 0 processes it at its own size
@@ -124,7 +117,7 @@ struct Job {
 pub fn run(args: &StylizeArgs, matches: &ArgMatches) -> Result<()> {
     let contents = expand_images(&args.contents, "content")?;
     let sources = args.styles.sources(matches)?;
-    let palette = Palette::from_flags(args.preserve_color, args.match_style_color);
+    let palette = args.palette.palette();
     check_palette(palette, &sources)?;
     let recipe = Recipe {
         alpha: args.styles.alpha,

@@ -15,13 +15,14 @@ use adain::video::{
     SinkOptions, Temporal, VideoFormat, VideoInfo, VideoOptions,
 };
 use adain::ReadyStyles;
+use adain::Recipe;
 use adain::Stylizer;
-use adain::{Palette, Recipe};
 use anyhow::{anyhow, bail, Context, Result};
 use clap::{ArgMatches, Args};
 
 use crate::common::{ImageLimitArgs, ModelArgs};
 use crate::exit::usage;
+use crate::palette::PaletteArgs;
 use crate::progress::Progress;
 use crate::styles::{check_palette, load_styles, StyleArgs};
 
@@ -56,16 +57,10 @@ pub struct VideoArgs {
     #[arg(long, value_name = "W,W,...", value_delimiter = ',', num_args = 1..)]
     pub weights: Option<Vec<f32>>,
 
-    /// Keep the frames' colours: recolour each style image to the colours of the first frame of each
-    /// shot (needs style images, not stats files)
-    #[arg(long)]
-    pub preserve_color: bool,
-
-    /// Give the frames their style's colours: each result recoloured to the style image's colour mean
-    /// and covariance (the --weights mixture's for several), in proportion to --alpha (needs style
-    /// images)
-    #[arg(long, conflicts_with = "preserve_color")]
-    pub match_style_color: bool,
+    /// Whose colours the frames take (--palette style: the style's, the default; content: the
+    /// colours of the first frame of each shot; model: the decoder's own)
+    #[command(flatten)]
+    pub palette: PaletteArgs,
 
     /// Process frames with their shorter side at N pixels (results are resized back to the input's
     /// size); 0 processes them at their own size
@@ -167,7 +162,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 pub fn run(args: &VideoArgs, matches: &ArgMatches) -> Result<()> {
     let sources = args.styles.sources(matches)?;
-    let palette = Palette::from_flags(args.preserve_color, args.match_style_color);
+    let palette = args.palette.palette();
     check_palette(palette, &sources)?;
     // Before anything is opened: one result per frame, so several styles need weights.
     match (&args.weights, sources.len()) {

@@ -5,13 +5,10 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use adain::image_io::prepare;
-use adain::ops::adain_stats;
-use adain::ops::ChannelStats;
 use adain::runtime::{InferencePrecision, ProviderOptions};
 use adain::Stylizer as Inner;
 use adain::{
-    ModelPackage, Palette, PrecisionChoice, Provider, ProviderRequest, Recipe, SessionOptions,
-    Style,
+    ModelPackage, PrecisionChoice, Provider, ProviderRequest, Recipe, SessionOptions, Style,
 };
 use image::RgbImage;
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn};
@@ -19,7 +16,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::arrays::{images_from, to_python};
-use crate::errors::to_py;
+use crate::errors::{palette_from, to_py};
 use crate::stats::StyleStats;
 
 /// The CLI's default: styles are encoded with their shorter side at 512 pixels.
@@ -114,8 +111,8 @@ impl Stylizer {
     /// `content_size` (shorter side to process at; the result comes back at the content's size),
     /// styles resized to `style_size` (512) on the shorter side, `crop` takes centre squares.
     #[pyo3(signature = (content, style=None, style_stats=None, alpha=1.0, weights=None,
-                        preserve_color=false, match_style_color=false, content_size=0,
-                        style_size=DEFAULT_STYLE_SIZE, crop=false))]
+                        palette=None, preserve_color=false, match_style_color=false,
+                        content_size=0, style_size=DEFAULT_STYLE_SIZE, crop=false))]
     #[allow(clippy::too_many_arguments)]
     fn stylize<'py>(
         &self,
@@ -125,6 +122,7 @@ impl Stylizer {
         style_stats: Option<&Bound<'py, PyAny>>,
         alpha: f32,
         weights: Option<Vec<f32>>,
+        palette: Option<&str>,
         preserve_color: bool,
         match_style_color: bool,
         content_size: u32,
@@ -143,12 +141,7 @@ impl Stylizer {
                 "no style: pass style= and/or style_stats=",
             ));
         }
-        if preserve_color && match_style_color {
-            return Err(PyValueError::new_err(
-                "preserve_color keeps the content's colours and match_style_color takes the style's: pass one",
-            ));
-        }
-        let palette = Palette::from_flags(preserve_color, match_style_color);
+        let palette = palette_from(palette, preserve_color, match_style_color)?;
         let recipe = Recipe {
             alpha,
             weights,
@@ -162,7 +155,7 @@ impl Stylizer {
             let styles: Vec<Style> = style_images
                 .iter()
                 .map(|image| Style::image(prepare(image, style_size, crop)))
-                .chain(stats_files.into_iter().map(Style::stats))
+                .chain(stats_files)
                 .collect();
             let mut stylizer = self.inner.lock().unwrap_or_else(|p| p.into_inner());
             let ready = recipe.ready(&mut stylizer, styles)?;
@@ -172,13 +165,8 @@ impl Stylizer {
                 .collect()
         });
         let results = results.map_err(|e| match e {
-            adain::AdainError::NeedsStyleImage { .. } => PyValueError::new_err(format!(
-                "{} needs style images; style_stats hold statistics only",
-                if preserve_color {
-                    "preserve_color"
-                } else {
-                    "match_style_color"
-                }
+            adain::AdainError::NeedsStyleImage { palette, .. } => PyValueError::new_err(format!(
+                "the {palette} palette needs style images; style_stats hold statistics only"
             )),
             other => to_py(other),
         })?;
@@ -268,7 +256,7 @@ impl Stylizer {
         &self,
         style: Option<&Bound<'py, PyAny>>,
         style_stats: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<(Vec<RgbImage>, Vec<ChannelStats>)> {
+    ) -> PyResult<(Vec<RgbImage>, Vec<Style>)> {
         let images = match style {
             None => Vec::new(),
             Some(any) => list_of(any, |one| {
@@ -287,7 +275,8 @@ impl Stylizer {
             Some(any) => list_of(any, |one| {
                 let stats = one.cast::<StyleStats>()?;
                 self.check_encoder(&stats.get().inner)?;
-                Ok(adain_stats(&stats.get().inner))
+                // Its colours with it, where it keeps them (the style palette's).
+                Ok(Style::file(&stats.get().inner))
             })?,
         };
         Ok((images, stats))

@@ -10,14 +10,14 @@ use adain::video::coherence::DEFAULT_FLOW_WEIGHT;
 use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
 use adain::ReadyStyles;
-use adain::{Palette, Recipe, Style};
+use adain::{Recipe, Style};
 use image::RgbImage;
 use numpy::{PyArray3, PyReadonlyArrayDyn};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 use crate::arrays::{array_from, images_from};
-use crate::errors::to_py;
+use crate::errors::{palette_from, to_py};
 use crate::stylizer::{Stylizer, DEFAULT_STYLE_SIZE};
 
 /// A video stylized frame by frame, as `adain video` stylizes it.
@@ -44,7 +44,7 @@ struct State {
 impl VideoStylizer {
     #[new]
     #[pyo3(signature = (style=None, style_stats=None, stylizer=None, alpha=1.0, weights=None,
-                        preserve_color=false, match_style_color=false, content_size=0,
+                        palette=None, preserve_color=false, match_style_color=false, content_size=0,
                         style_size=DEFAULT_STYLE_SIZE, temporal="flow",
                         temporal_smoothing=DEFAULT_SMOOTHING, flow_weight=DEFAULT_FLOW_WEIGHT,
                         scene_cut=DEFAULT_SCENE_CUT))]
@@ -56,6 +56,7 @@ impl VideoStylizer {
         stylizer: Option<Py<Stylizer>>,
         alpha: f32,
         weights: Option<Vec<f32>>,
+        palette: Option<&str>,
         preserve_color: bool,
         match_style_color: bool,
         content_size: u32,
@@ -95,11 +96,7 @@ impl VideoStylizer {
                 )))
             }
         };
-        if preserve_color && match_style_color {
-            return Err(PyValueError::new_err(
-                "preserve_color keeps the frames' colours and match_style_color takes the style's: pass one",
-            ));
-        }
+        let palette = palette_from(palette, preserve_color, match_style_color)?;
         let stylizer = match stylizer {
             Some(s) => s,
             None => Py::new(py, Stylizer::default_for(py)?)?,
@@ -111,10 +108,10 @@ impl VideoStylizer {
                 "no style: pass style= and/or style_stats=",
             ));
         }
-        if (preserve_color || match_style_color) && !stats.is_empty() {
-            return Err(PyValueError::new_err(
-                "preserve_color and match_style_color need style images; style_stats hold statistics only",
-            ));
+        if palette.needs_style_images() && !stats.is_empty() {
+            return Err(PyValueError::new_err(format!(
+                "the {palette} palette needs style images; style_stats hold statistics only"
+            )));
         }
         // As `adain video`: one result per frame, so several styles need weights.
         match (&weights, count) {
@@ -128,7 +125,6 @@ impl VideoStylizer {
                 )))
             }
         }
-        let palette = Palette::from_flags(preserve_color, match_style_color);
         let recipe = Recipe {
             alpha,
             weights,
@@ -142,7 +138,7 @@ impl VideoStylizer {
                 let styles: Vec<Style> = images
                     .iter()
                     .map(|image| Style::image(prepare(image, style_size, false)))
-                    .chain(stats.into_iter().map(Style::stats))
+                    .chain(stats)
                     .collect();
                 let mut s = inner.lock().unwrap_or_else(|p| p.into_inner());
                 recipe.ready(&mut s, styles)

@@ -81,29 +81,15 @@ pub struct StylizeForm {
     pub styles: Vec<StyleInput>,
     pub alpha: f32,
     pub weights: Option<Vec<f32>>,
-    pub preserve_color: bool,
-    /// Recolour the result to its style's colours (`adain stylize --match-style-color`).
-    pub match_style_color: bool,
+    /// Whose colours the result takes (`palette`, or the older `preserve_color` /
+    /// `match_style_color`).
+    pub palette: adain::Palette,
+    /// The field that chose it, for messages.
+    pub palette_field: &'static str,
     pub content_size: u32,
     pub style_size: u32,
     pub crop: bool,
     pub format: Option<OutputFormat>,
-}
-
-impl StylizeForm {
-    /// The palette the two colour fields ask for (the form refuses both at once).
-    pub fn palette(&self) -> adain::Palette {
-        adain::Palette::from_flags(self.preserve_color, self.match_style_color)
-    }
-
-    /// The field that asked for the palette, for messages.
-    pub fn palette_field(&self) -> &'static str {
-        if self.preserve_color {
-            "preserve_color"
-        } else {
-            "match_style_color"
-        }
-    }
 }
 
 pub struct StyleForm {
@@ -124,7 +110,7 @@ pub async fn read_stylize(
     let mut content = None;
     let mut styles = Vec::new();
     let (mut alpha, mut weights, mut crop) = (1.0, None, false);
-    let (mut preserve_color, mut match_style_color) = (false, false);
+    let (mut palette, mut preserve_color, mut match_style_color) = (None, false, false);
     let (mut content_size, mut style_size, mut format) = (0, DEFAULT_STYLE_SIZE, None);
     while let Some(field) = multipart.next_field().await.map_err(broken)? {
         let name = field.name().unwrap_or_default().to_string();
@@ -135,6 +121,14 @@ pub async fn read_stylize(
             "style_id" => styles.push(StyleInput::Stored(text(&name, field).await?)),
             "alpha" => alpha = alpha_value(&text(&name, field).await?)?,
             "weights" => weights = Some(weights_value(&text(&name, field).await?)?),
+            "palette" => {
+                let value = text(&name, field).await?;
+                palette = Some(value.parse::<adain::Palette>().map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "field `palette`: `{value}` is not one of style, content, model"
+                    ))
+                })?)
+            }
             "preserve_color" => preserve_color = flag(&name, &text(&name, field).await?)?,
             "match_style_color" => match_style_color = flag(&name, &text(&name, field).await?)?,
             "crop" => crop = flag(&name, &text(&name, field).await?)?,
@@ -168,6 +162,24 @@ pub async fn read_stylize(
             "`preserve_color` keeps the content's colours and `match_style_color` takes the style's: give one",
         ));
     }
+    // The older switches name a palette too; with `palette` they must agree.
+    let flagged = adain::Palette::from_flags(preserve_color, match_style_color);
+    let (palette, palette_field) = match (palette, flagged) {
+        (Some(p), Some(f)) if p != f => {
+            return Err(ApiError::bad_request(format!(
+                "`palette` is {p} but `{}` asks for the {f} palette: give one",
+                if preserve_color {
+                    "preserve_color"
+                } else {
+                    "match_style_color"
+                }
+            )))
+        }
+        (Some(p), _) => (p, "palette"),
+        (None, Some(f)) if preserve_color => (f, "preserve_color"),
+        (None, Some(f)) => (f, "match_style_color"),
+        (None, None) => (adain::Palette::default(), "palette"),
+    };
     if let Some(weights) = &weights {
         if weights.len() != styles.len() {
             return Err(ApiError::bad_request(format!(
@@ -182,8 +194,8 @@ pub async fn read_stylize(
         styles,
         alpha,
         weights,
-        preserve_color,
-        match_style_color,
+        palette,
+        palette_field,
         content_size,
         style_size,
         crop,
@@ -234,7 +246,7 @@ pub async fn read_style(
     })
 }
 
-const STYLIZE_FIELDS: &str = "content, style, style_stats, style_id, alpha, weights, \
+const STYLIZE_FIELDS: &str = "content, style, style_stats, style_id, alpha, weights, palette, \
                               preserve_color, match_style_color, crop, content_size, style_size, \
                               format";
 const STYLE_FIELDS: &str = "style, style_stats, name, style_size";

@@ -29,6 +29,7 @@ pub fn install(state: &AppState, pool: &WorkerPool) -> Result<()> {
         let PreparedStyle {
             stats,
             image,
+            colors,
             thumbnail,
         } = pool
             .run_blocking(move |stylizer| {
@@ -49,6 +50,7 @@ pub fn install(state: &AppState, pool: &WorkerPool) -> Result<()> {
             builtin: true,
             stats,
             image,
+            colors,
             thumbnail,
         });
     }

@@ -5,8 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use adain::image_io::{decode_rgb, encode_rgb, prepare, resize_exact};
-use adain::ops::adain_stats;
-use adain::ops::ChannelStats;
+use adain::ops::{adain_stats, ChannelStats, ColorMoments};
 use adain::Stylizer;
 use adain::{AdainError, Recipe};
 use image::{ImageFormat, RgbImage};
@@ -36,7 +35,7 @@ pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiE
     let recipe = Recipe {
         alpha: form.alpha,
         weights: form.weights.clone(),
-        palette: form.palette(),
+        palette: form.palette,
         content_size: form.content_size,
         crop: form.crop,
         ..Recipe::default()
@@ -48,8 +47,8 @@ pub fn stylize(stylizer: &mut Stylizer, job: StylizeJob) -> Result<Vec<u8>, ApiE
             _ => format!("style {}", position + 1),
         };
         ApiError::bad_request(format!(
-            "{} needs style images, but {what} holds statistics only",
-            form.palette_field()
+            "the {} palette (`{}`) needs style images, but {what} holds statistics only",
+            form.palette, form.palette_field
         ))
     };
     // The palette's rule before any upload is read: no statistics file could satisfy it.
@@ -92,17 +91,19 @@ fn recipe_style(style: &Style, job: &StylizeJob) -> Result<adain::Style, ApiErro
             Some(image) if has_image(style) => {
                 adain::Style::image_with_stats(image.clone(), stored.stats.clone())
             }
-            _ => adain::Style::stats(stored.stats.clone()),
+            _ => adain::Style::stats(stored.stats.clone()).with_colors(stored.colors),
         }),
         Style::Upload(StyleInput::Image(upload)) => Ok(adain::Style::image(prepare(
             &decode(upload, job.max_pixels)?,
             job.form.style_size,
             job.form.crop,
         ))),
-        Style::Upload(StyleInput::Stats(upload)) => Ok(adain::Style::stats(uploaded_stats(
-            upload,
-            &job.encoder_identity,
-        )?)),
+        Style::Upload(StyleInput::Stats(upload)) => {
+            let (stats, colors) = uploaded_stats(upload, &job.encoder_identity)?;
+            Ok(adain::Style::stats(stats)
+                .with_colors(colors)
+                .named(format!("`style_stats` ({})", upload.name)))
+        }
         Style::Upload(StyleInput::Stored(id)) => Err(ApiError::internal(format!(
             "style id {id} was not looked up"
         ))),
@@ -114,9 +115,13 @@ pub fn decode(upload: &Upload, max_pixels: u64) -> Result<RgbImage, ApiError> {
         .map_err(|e| ApiError::from_adain(upload.field, e))
 }
 
-pub fn uploaded_stats(upload: &Upload, encoder_identity: &str) -> Result<ChannelStats, ApiError> {
+/// An uploaded statistics file: what AdaIN uses, and the style's colours where the file keeps them.
+pub fn uploaded_stats(
+    upload: &Upload,
+    encoder_identity: &str,
+) -> Result<(ChannelStats, Option<ColorMoments>), ApiError> {
     adain::style::from_bytes_checked(&upload.bytes, Path::new(&upload.name), encoder_identity)
-        .map(|stats| adain_stats(&stats))
+        .map(|stats| (adain_stats(&stats), stats.color.map(ColorMoments::from)))
         .map_err(|e| ApiError::from_adain(upload.field, e))
 }
 
@@ -138,8 +143,10 @@ pub fn encode(image: &RgbImage, format: OutputFormat) -> Result<Vec<u8>, ApiErro
 /// What storing a style computes once.
 pub struct PreparedStyle {
     pub stats: ChannelStats,
-    /// The image as encoded, for colour preservation (image styles).
+    /// The image as encoded, for the palettes (image styles).
     pub image: Option<RgbImage>,
+    /// The colours an uploaded statistics file keeps (image styles take their image's).
+    pub colors: Option<ColorMoments>,
     /// A JPEG for the gallery (image styles).
     pub thumbnail: Option<Vec<u8>>,
 }
@@ -163,14 +170,19 @@ pub fn store_style(
             Ok(PreparedStyle {
                 stats,
                 image: Some(image),
+                colors: None,
                 thumbnail: Some(thumbnail),
             })
         }
-        StyleInput::Stats(upload) => Ok(PreparedStyle {
-            stats: uploaded_stats(upload, encoder_identity)?,
-            image: None,
-            thumbnail: None,
-        }),
+        StyleInput::Stats(upload) => {
+            let (stats, colors) = uploaded_stats(upload, encoder_identity)?;
+            Ok(PreparedStyle {
+                stats,
+                image: None,
+                colors,
+                thumbnail: None,
+            })
+        }
         StyleInput::Stored(id) => Err(ApiError::bad_request(format!(
             "style `{id}` is stored already"
         ))),

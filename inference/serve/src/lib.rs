@@ -36,7 +36,7 @@ use store::StyleStore;
 #[command(after_help = "\
 Endpoints (GET /openapi.json describes them all):
   POST   /v1/stylize            multipart: content, style / style_stats / style_id (repeatable),
-                                alpha, weights, preserve_color, match_style_color,
+                                alpha, weights, palette (style|content|model),
                                 content_size, style_size, format
   POST   /v1/styles             multipart: style or style_stats [, name] -> a stored style id
   GET    /v1/styles             stored and built-in styles

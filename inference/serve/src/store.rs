@@ -31,8 +31,10 @@ pub struct StoredStyle {
     pub builtin: bool,
     /// relu4_1 statistics, what AdaIN uses.
     pub stats: ChannelStats,
-    /// The style image as encoded (after resizing), kept for colour preservation.
+    /// The style image as encoded (after resizing), kept for the palettes.
     pub image: Option<RgbImage>,
+    /// The colours of a style stored from a statistics file that keeps them.
+    pub colors: Option<adain::ops::ColorMoments>,
     /// A small JPEG for the web page's gallery.
     pub thumbnail: Option<Vec<u8>>,
 }
@@ -171,6 +173,7 @@ mod tests {
                 std: ndarray::arr1(&[1.0]),
             },
             image: None,
+            colors: None,
             thumbnail: None,
         }
     }

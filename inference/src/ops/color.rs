@@ -6,6 +6,7 @@
 //! - Style colour matching: after decoding, the result takes its style's colours
 //!   ([`match_color_to`] with the style's [`ColorMoments`]), where the decoder drifted from them.
 
+use adain_models::stats_file::ColorStats;
 use ndarray::{Array3, ArrayView3, Axis};
 
 /// Eigenvalues of the recoloured image's covariance are floored here before Σ_x^−½ is taken: a grey or
@@ -21,6 +22,25 @@ pub type Mat3 = [[f64; 3]; 3];
 pub struct ColorMoments {
     pub mean: [f64; 3],
     pub cov: Mat3,
+}
+
+/// The form statistics files keep them in.
+impl From<ColorMoments> for ColorStats {
+    fn from(m: ColorMoments) -> Self {
+        ColorStats {
+            mean: m.mean,
+            cov: m.cov,
+        }
+    }
+}
+
+impl From<ColorStats> for ColorMoments {
+    fn from(c: ColorStats) -> Self {
+        ColorMoments {
+            mean: c.mean,
+            cov: c.cov,
+        }
+    }
 }
 
 impl ColorMoments {

@@ -62,13 +62,18 @@ class Stylizer:
         style_stats: Optional[Union[StyleStats, Sequence[StyleStats]]] = None,
         alpha: float = 1.0,
         weights: Optional[Sequence[float]] = None,
+        palette: Optional[str] = None,
         preserve_color: bool = False,
         match_style_color: bool = False,
         content_size: int = 0,
         style_size: int = 512,
         crop: bool = False,
     ) -> Image:
-        """Stylizes content (H, W, 3) or a batch (N, H, W, 3); returns the same shape."""
+        """Stylizes content (H, W, 3) or a batch (N, H, W, 3); returns the same shape.
+
+        palette: "style" (the default: each result takes its style's colours), "content" or "model"
+        (the decoder's own); preserve_color and match_style_color are the older names of "content"
+        and "style"."""
     def style_stats(
         self, images: Union[Image, Sequence[Image]], style_size: int = 512, crop: bool = False
     ) -> StyleStats:
@@ -94,13 +99,14 @@ class VideoStylizer:
         stylizer: Optional[Stylizer] = None,
         alpha: float = 1.0,
         weights: Optional[Sequence[float]] = None,
+        palette: Optional[str] = None,
         preserve_color: bool = False,
         match_style_color: bool = False,
         content_size: int = 0,
         style_size: int = 512,
         temporal: str = "flow",
         temporal_smoothing: float = 0.9,
-        flow_weight: float = 0.8,
+        flow_weight: float = 0.9,
         scene_cut: float = 0.5,
     ) -> None: ...
     def push(self, frame: Image) -> Image:

@@ -93,6 +93,7 @@ pub async fn create(
     let PreparedStyle {
         stats,
         image,
+        colors,
         thumbnail,
     } = pool
         .run(move |stylizer| store_style(stylizer, &form.style, style_size, max_pixels, &identity))
@@ -105,6 +106,7 @@ pub async fn create(
         builtin: false,
         stats,
         image,
+        colors,
         thumbnail,
     });
     if !evicted.is_empty() {

@@ -34,10 +34,14 @@ pub struct StylizeForm {
     alpha: Option<f32>,
     /// One weight per style, comma-separated (default: an even mix)
     weights: Option<String>,
-    /// Keep the content's colours (style images only)
+    /// Whose colours the result takes: `style` (the default: the style's colour mean and
+    /// covariance, in proportion to alpha; statistics files from `adain stats` keep the colours,
+    /// older ones leave the model's), `content` (the content's; style images only) or `model` (the
+    /// decoder's own)
+    palette: Option<String>,
+    /// The same as `palette=content`
     preserve_color: Option<bool>,
-    /// Recolour the result to its style's colour mean and covariance, in proportion to alpha (style
-    /// images only; not with preserve_color)
+    /// The same as `palette=style`
     match_style_color: Option<bool>,
     /// Process the content with this shorter side, then resize back (default 0: its own size)
     content_size: Option<u32>,

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use adain_models::convention::{channels_of, FEATURE_LAYERS};
-use adain_models::stats_file::{LayerStats, StyleStats};
+use adain_models::stats_file::{ColorStats, LayerStats, StyleStats};
 use rand::Rng as _;
 
 use super::json::mutate_value;
@@ -26,8 +26,14 @@ fn sample(layers: &[&str], rng_seed: u32) -> StyleStats {
             (l.to_string(), stats)
         })
         .collect();
+    // Some seeds keep colours (f64 tensors), some do not, as files of both formats do.
+    let color = (rng_seed % 2 == 0).then(|| ColorStats {
+        mean: [0.4, 0.5, 0.6],
+        cov: [[0.02, 0.005, 0.0], [0.005, 0.03, 0.001], [0.0, 0.001, 0.04]],
+    });
     StyleStats {
         layers,
+        color,
         encoder_identity: "0".repeat(64),
         info: [("source".to_string(), "fuzz seed".to_string())].into(),
     }
