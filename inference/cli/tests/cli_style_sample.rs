@@ -50,6 +50,40 @@ fn each_content_gets_its_own_draw_and_seeds_reproduce_them() {
     );
     assert_ne!(a1, a2, "two contents of a run got the same draw");
     assert_ne!(a1, c1, "another seed drew the same style");
+
+    // A draw has no image behind it and so no colours: under the default (style) palette the
+    // results keep the model's colours, with a notice, exactly as --palette model gives them.
+    let out = dir.path().join("model");
+    let log = expect_success(&adain(&[
+        "stylize",
+        arg(&one),
+        arg(&two),
+        "--style-sample",
+        arg(&gauss),
+        "--seed",
+        "7",
+        "--palette",
+        "model",
+        "-o",
+        arg(&out),
+    ]));
+    assert!(!log.contains("keep the model's colours"), "{log}");
+    let model = image::open(out.join("one_stylized_styles.gauss.png"))
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(model, a1);
+    let notice = expect_success(&adain(&[
+        "stylize",
+        arg(&one),
+        "--style-sample",
+        arg(&gauss),
+        "-o",
+        arg(&dir.path().join("notice.png")),
+    ]));
+    assert!(
+        notice.contains("a sampled style") && notice.contains("keep the model's colours"),
+        "{notice}"
+    );
 }
 
 #[test]

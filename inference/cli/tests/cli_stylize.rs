@@ -351,44 +351,58 @@ fn preserve_color_and_alpha_run() {
     expect_success(&adain(&a));
     expect_success(&adain(&b));
     assert!(image::open(&plain).unwrap().to_rgb8() != image::open(&kept).unwrap().to_rgb8());
+    // --preserve-color is the older name of --palette content.
+    let named = dir.path().join("named.png");
+    let mut c = vec!["stylize", s(&content), "--style", s(&style), "--palette", "content"];
+    c.extend(["-o", s(&named)]);
+    c.extend(base);
+    expect_success(&adain(&c));
+    assert!(image::open(&named).unwrap().to_rgb8() == image::open(&kept).unwrap().to_rgb8());
 }
 
 /// RGB mean and covariance of an image file.
 fn colors_of(path: &Path) -> adain::ops::ColorMoments {
-    common::colors_of(&image::open(path).unwrap().to_rgb8())
+    colors_of_image(&image::open(path).unwrap().to_rgb8())
+}
+
+fn colors_of_image(image: &image::RgbImage) -> adain::ops::ColorMoments {
+    common::colors_of(image)
 }
 
 #[test]
-fn match_style_color_gives_results_their_styles_colours() {
+fn results_take_their_styles_colours_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let content = write_image(dir.path(), "photo.png", 48, 40, 21);
     let style = warm_style(dir.path());
     let sizes = ["--content-size", "0", "--style-size", "0"];
-    let (plain, matched, half) = (
-        dir.path().join("plain.png"),
-        dir.path().join("matched.png"),
-        dir.path().join("half.png"),
-    );
-    stylize(&content, &style, &plain, &sizes);
-    let mut extra = sizes.to_vec();
-    extra.push("--match-style-color");
-    stylize(&content, &style, &matched, &extra);
-    extra.extend(["--alpha", "0.5"]);
-    stylize(&content, &style, &half, &extra);
+    let out = |name: &str| dir.path().join(name);
+    let run = |name: &str, extra: &[&str]| {
+        let path = out(name);
+        let mut args = sizes.to_vec();
+        args.extend(extra);
+        stylize(&content, &style, &path, &args);
+        image::open(&path).unwrap().to_rgb8()
+    };
+    let default = run("default.png", &[]);
+    let model = run("model.png", &["--palette", "model"]);
+    let half = run("half.png", &["--alpha", "0.5"]);
+    // The default is the style palette, under its name and its older one.
+    assert!(default == run("named.png", &["--palette", "style"]));
+    assert!(default == run("alias.png", &["--match-style-color"]));
 
-    // The seeded decoder paints nothing like the style; the recoloured result has its colours, to
+    // The seeded decoder paints nothing like the style; the default result has its colours, to
     // within 8-bit rounding and what clamping cuts off.
     let target = colors_of(&style);
-    let (gap_plain, gap_matched) = (
-        color_gap(&colors_of(&plain), &target),
-        color_gap(&colors_of(&matched), &target),
+    let (gap_model, gap_default) = (
+        color_gap(&colors_of(&out("model.png")), &target),
+        color_gap(&colors_of(&out("default.png")), &target),
     );
-    println!("colour gap to the style: plain {gap_plain:.2e}, matched {gap_matched:.2e}");
+    println!("colour gap to the style: model {gap_model:.2e}, default {gap_default:.2e}");
     assert!(
-        gap_matched < 0.01 * gap_plain,
-        "matched {gap_matched}, plain {gap_plain}"
+        gap_default < 0.01 * gap_model,
+        "default {gap_default}, model {gap_model}"
     );
-    let mean = colors_of(&matched).mean;
+    let mean = colors_of(&out("default.png")).mean;
     for c in 0..3 {
         assert!(
             (mean[c] - target.mean[c]).abs() < 0.01,
@@ -396,12 +410,12 @@ fn match_style_color_gives_results_their_styles_colours() {
             target.mean
         );
     }
-    assert_eq!(image::image_dimensions(&matched).unwrap(), (48, 40));
-    assert!(image::open(&half).unwrap().to_rgb8() != image::open(&matched).unwrap().to_rgb8());
+    assert_eq!(default.dimensions(), (48, 40));
+    assert!(half != default && half != model);
 
     // With --weights the target is the styles' mixture; one style at weight 1 is that style.
     let other = write_image(dir.path(), "other.png", 40, 40, 23);
-    let mixed = dir.path().join("mixed.png");
+    let mixed = out("mixed.png");
     let mut args = vec![
         "stylize",
         s(&content),
@@ -411,30 +425,168 @@ fn match_style_color_gives_results_their_styles_colours() {
         s(&other),
         "--weights",
         "1,0",
-        "--match-style-color",
         "-o",
         s(&mixed),
     ];
     args.extend(sizes);
     expect_success(&adain(&args));
-    assert!(color_gap(&colors_of(&mixed), &target) < 0.01 * gap_plain);
+    assert!(color_gap(&colors_of(&mixed), &target) < 0.01 * gap_model);
 
-    // Statistics files carry no colours, and it contradicts --preserve-color: usage errors, no file.
+    // A statistics file from `adain stats` keeps the colours: the same result as its image.
     let stats = dir.path().join("style.safetensors");
-    expect_success(&adain(&["stats", s(&style), "-o", s(&stats)]));
-    let refused = dir.path().join("refused.png");
-    for extra in [
-        vec!["--style-stats", s(&stats), "--match-style-color"],
-        vec![
-            "--style",
-            s(&style),
+    expect_success(&adain(&[
+        "stats",
+        s(&style),
+        "--style-size",
+        "0",
+        "-o",
+        s(&stats),
+    ]));
+    let from_stats = out("from_stats.png");
+    let mut args = vec![
+        "stylize",
+        s(&content),
+        "--style-stats",
+        s(&stats),
+        "-o",
+        s(&from_stats),
+    ];
+    args.extend(sizes);
+    expect_success(&adain(&args));
+    assert!(image::open(&from_stats).unwrap().to_rgb8() == default);
+
+    // A file written before statistics kept colours: the model's colours, with a notice.
+    let mut old = StyleStats::load(&stats).unwrap();
+    old.color = None;
+    let old_file = dir.path().join("old.safetensors");
+    old.save(&old_file).unwrap();
+    let from_old = out("from_old.png");
+    let mut args = vec![
+        "stylize",
+        s(&content),
+        "--style-stats",
+        s(&old_file),
+        "-o",
+        s(&from_old),
+    ];
+    args.extend(sizes);
+    let log = expect_success(&adain(&args));
+    assert!(
+        log.contains("old.safetensors") && log.contains("keep the model's colours"),
+        "{log}"
+    );
+    assert!(image::open(&from_old).unwrap().to_rgb8() == model);
+
+    // The content palette cannot recolour statistics, and palettes do not combine: usage errors,
+    // no file.
+    let refused = out("refused.png");
+    for (extra, named) in [
+        (
+            vec!["--style-stats", s(&stats), "--palette", "content"],
+            "--palette content",
+        ),
+        (
+            vec!["--style-stats", s(&stats), "--preserve-color"],
+            "--palette content",
+        ),
+        (
+            vec![
+                "--style",
+                s(&style),
+                "--match-style-color",
+                "--preserve-color",
+            ],
             "--match-style-color",
-            "--preserve-color",
-        ],
+        ),
+        (
+            vec![
+                "--style",
+                s(&style),
+                "--palette",
+                "model",
+                "--match-style-color",
+            ],
+            "--palette",
+        ),
+        (vec!["--style", s(&style), "--palette", "sepia"], "sepia"),
     ] {
         let mut args = vec!["stylize", s(&content), "-o", s(&refused)];
         args.extend(extra);
-        common::expect_usage_error(&args, "--match-style-color", &refused);
+        common::expect_usage_error(&args, named, &refused);
+    }
+}
+
+#[test]
+fn under_masks_each_region_takes_its_own_styles_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = write_image(dir.path(), "photo.png", 96, 48, 31);
+    let warm = warm_style(dir.path());
+    let cool = dir.path().join("cool.png");
+    image::RgbImage::from_fn(40, 40, |x, y| {
+        image::Rgb([(20 + x) as u8, (60 + y) as u8, (170 + (x * y) % 60) as u8])
+    })
+    .save(&cool)
+    .unwrap();
+    let (left, right) = (dir.path().join("left.png"), dir.path().join("right.png"));
+    image::GrayImage::from_fn(96, 48, |x, _| image::Luma([if x < 48 { 255 } else { 0 }]))
+        .save(&left)
+        .unwrap();
+    image::GrayImage::from_fn(96, 48, |x, _| image::Luma([if x < 48 { 0 } else { 255 }]))
+        .save(&right)
+        .unwrap();
+    let run = |name: &str, palette: &str| {
+        let path = dir.path().join(name);
+        let args = [
+            "stylize",
+            s(&content),
+            "-s",
+            s(&warm),
+            "-s",
+            s(&cool),
+            "--mask",
+            s(&left),
+            "--mask",
+            s(&right),
+            "--palette",
+            palette,
+            "--content-size",
+            "0",
+            "--style-size",
+            "0",
+            "-o",
+            s(&path),
+        ];
+        expect_success(&adain(&args));
+        image::open(&path).unwrap().to_rgb8()
+    };
+    let (styled, model) = (run("styled.png", "style"), run("model.png", "model"));
+    // Away from the edge (two feature cells), each half is near its own style's colours, and much
+    // nearer than the model's colours are.
+    let half = |image: &image::RgbImage, from: u32| {
+        colors_of_image(&image::imageops::crop_imm(image, from, 0, 32, 48).to_image())
+    };
+    for (from, style) in [(0, &warm), (64, &cool)] {
+        let target = colors_of(style);
+        let (gap_style, gap_model) = (
+            color_gap(&half(&styled, from), &target),
+            color_gap(&half(&model, from), &target),
+        );
+        println!(
+            "columns {from}..{}: gap style {gap_style:.2e}, model {gap_model:.2e}",
+            from + 32
+        );
+        assert!(
+            gap_style < 0.1 * gap_model,
+            "style {gap_style}, model {gap_model}"
+        );
+        let mean = half(&styled, from).mean;
+        for c in 0..3 {
+            assert!(
+                (mean[c] - target.mean[c]).abs() < 0.04,
+                "{mean:?} vs {:?}",
+                target.mean
+            );
+        }
     }
 }
 

@@ -382,7 +382,7 @@ fn frames_of(path: &Path) -> Vec<image::RgbImage> {
 }
 
 #[test]
-fn match_style_color_gives_every_frame_the_styles_colours() {
+fn every_frame_takes_the_styles_colours_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let style = common::warm_style(d);
@@ -410,9 +410,11 @@ fn match_style_color_gives_every_frame_the_styles_colours() {
             .map(|f| common::color_gap(&common::colors_of(f), &target))
             .collect()
     };
-    let plain = gaps(&run("plain.png", &[]));
-    let matched = gaps(&run("matched.png", &["--match-style-color"]));
-    println!("colour gap per frame: plain {plain:.2?}, matched {matched:?}");
+    let plain = gaps(&run("plain.png", &["--palette", "model"]));
+    let default = run("default.png", &[]);
+    assert_eq!(default, run("alias.png", &["--match-style-color"]));
+    let matched = gaps(&default);
+    println!("colour gap per frame: model {plain:.2?}, default {matched:?}");
     assert_eq!((plain.len(), matched.len()), (5, 5));
     for k in 0..5 {
         assert!(
@@ -423,28 +425,57 @@ fn match_style_color_gives_every_frame_the_styles_colours() {
         );
     }
 
-    // Statistics carry no colours, and it contradicts --preserve-color: usage errors, nothing written.
+    // A statistics file from `adain stats` keeps the colours: the same frames as its image.
     let stats = d.join("style.safetensors");
     expect_success(&adain(&[
         "stats",
         style.to_str().unwrap(),
+        "--style-size",
+        "0",
         "-o",
         stats.to_str().unwrap(),
     ]));
+    let from_stats = d.join("from_stats.png");
+    expect_success(&video(&[
+        input.to_str().unwrap(),
+        "--style-stats",
+        stats.to_str().unwrap(),
+        "-o",
+        from_stats.to_str().unwrap(),
+    ]));
+    assert_eq!(frames_of(&from_stats), default);
+
+    // The content palette needs style images, and palettes do not combine: usage errors, nothing
+    // written.
     let refused = d.join("refused.png");
-    for extra in [
-        vec!["--style-stats", stats.to_str().unwrap()],
-        vec!["-s", style.to_str().unwrap(), "--preserve-color"],
+    for (extra, named) in [
+        (
+            vec![
+                "--style-stats",
+                stats.to_str().unwrap(),
+                "--palette",
+                "content",
+            ],
+            "--palette content",
+        ),
+        (
+            vec![
+                "-s",
+                style.to_str().unwrap(),
+                "--preserve-color",
+                "--match-style-color",
+            ],
+            "--match-style-color",
+        ),
     ] {
         let mut args = vec![
             "video",
             input.to_str().unwrap(),
-            "--match-style-color",
             "-o",
             refused.to_str().unwrap(),
         ];
         args.extend(extra);
-        common::expect_usage_error(&args, "--match-style-color", &refused);
+        common::expect_usage_error(&args, named, &refused);
     }
 }
 

@@ -182,26 +182,77 @@ fn results_equal_the_cli_for_images_stats_files_stored_styles_and_mixes() {
     );
     assert_eq!(decoded(&got.unwrap()), expected, "match_style_color, a mix");
 
-    // Refused with a reason: a statistics-only style, and both palettes at once.
-    for (styles, reason) in [
+    // The palette by name: the decoder's own colours, as `--palette model`.
+    let expected = cli(&["--style", arg(&style_b), "--palette", "model"], "model.png");
+    let got = served.client.post_form(
+        "/v1/stylize",
+        form()
+            .file("style", "b.png", &read(&style_b))
+            .text("palette", "model"),
+    );
+    assert_eq!(decoded(&got.unwrap()), expected, "palette=model");
+
+    // A statistics file written before files kept colours: the model's colours, uploaded or stored.
+    let mut old = adain_models::stats_file::StyleStats::load(&stats_a).unwrap();
+    old.color = None;
+    let old_bytes = old.to_bytes();
+    let expected = cli(
+        &["--style", arg(&style_a), "--palette", "model", "--alpha", "0.7"],
+        "old.png",
+    );
+    let got = served.client.post_form(
+        "/v1/stylize",
+        form()
+            .file("style_stats", "old.safetensors", &old_bytes)
+            .text("alpha", "0.7"),
+    );
+    assert_eq!(decoded(&got.unwrap()), expected, "an old stats file");
+
+    // Refused with a reason: the content palette with statistics only, palettes that disagree,
+    // and an unknown one.
+    for (styles, named, reason) in [
         (
-            form().file("style_stats", "a.safetensors", &read(&stats_a)),
+            form()
+                .file("style_stats", "a.safetensors", &read(&stats_a))
+                .text("palette", "content"),
+            "content",
+            "holds statistics only",
+        ),
+        (
+            form()
+                .file("style_stats", "a.safetensors", &read(&stats_a))
+                .text("preserve_color", "true"),
+            "preserve_color",
             "holds statistics only",
         ),
         (
             form()
                 .file("style", "b.png", &read(&style_b))
-                .text("preserve_color", "true"),
+                .text("preserve_color", "true")
+                .text("match_style_color", "true"),
+            "match_style_color",
             "give one",
         ),
+        (
+            form()
+                .file("style", "b.png", &read(&style_b))
+                .text("palette", "model")
+                .text("match_style_color", "true"),
+            "match_style_color",
+            "give one",
+        ),
+        (
+            form()
+                .file("style", "b.png", &read(&style_b))
+                .text("palette", "sepia"),
+            "palette",
+            "style, content, model",
+        ),
     ] {
-        let reply = served
-            .client
-            .post_form("/v1/stylize", styles.text("match_style_color", "true"))
-            .unwrap();
+        let reply = served.client.post_form("/v1/stylize", styles).unwrap();
         assert_eq!(reply.status, 400, "{}", reply.text());
         assert!(
-            reply.text().contains("match_style_color") && reply.text().contains(reason),
+            reply.text().contains(named) && reply.text().contains(reason),
             "{}",
             reply.text()
         );

@@ -239,9 +239,15 @@ fn a_user_stylizes_a_photo_in_the_browser() {
     browser.screenshot(&screenshot);
     eprintln!("screenshot: {}", screenshot.display());
 
+    // The painting's colours unless asked otherwise; the page offers the three palettes.
+    let palettes = browser.script(
+        "const p = document.getElementById('palette'); return [p.value, [...p.options].map(o => o.value)]",
+    );
+    assert_eq!(palettes, json!(["style", ["style", "content", "model"]]));
+
     // An uploaded style with the photo's colours kept, as JPEG.
     browser.choose_file("#style-file", &style);
-    browser.click("#preserve");
+    browser.script("document.getElementById('palette').value = 'content'; return null");
     browser.script("document.getElementById('format').value = 'jpeg'; return null");
     browser.script("document.getElementById('status').textContent = ''; return null");
     browser.click("#go");
@@ -255,12 +261,8 @@ fn a_user_stylizes_a_photo_in_the_browser() {
         "the gallery choice should give way to the upload"
     );
 
-    // The painting's colours instead: choosing them lets go of the photo's.
-    browser.click("#match");
-    let boxes = browser.script(
-        "return [document.getElementById('preserve').checked, document.getElementById('match').checked]",
-    );
-    assert_eq!(boxes, json!([false, true]), "one palette at a time");
+    // The decoder's own colours.
+    browser.script("document.getElementById('palette').value = 'model'; return null");
     browser.script("document.getElementById('status').textContent = ''; return null");
     browser.click("#go");
     let shown = browser.wait_for("the third result", RESULT_SHOWN);

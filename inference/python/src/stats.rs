@@ -55,6 +55,20 @@ impl StyleStats {
             .collect()
     }
 
+    /// The style's colours, `(mean [3], covariance [3, 3])` of its RGB values in [0, 1] as float64
+    /// arrays, which the style palette takes results to; `None` for statistics without them (files
+    /// written before they were kept, sampled styles).
+    #[getter]
+    fn colors<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> Option<(Bound<'py, PyArray1<f64>>, Bound<'py, numpy::PyArray2<f64>>)> {
+        self.inner.color.map(|c| {
+            let cov = ndarray::Array2::from_shape_fn((3, 3), |(r, k)| c.cov[r][k]);
+            (c.mean.to_vec().into_pyarray(py), cov.into_pyarray(py))
+        })
+    }
+
     /// Identity (sha256) of the encoder that computed them; a model refuses statistics of another.
     #[getter]
     fn encoder_identity(&self) -> &str {

@@ -25,12 +25,15 @@ def test_bad_arrays_and_parameters_raise(stylizer):
         stylizer.stylize(content, style=style, alpha=2.0)
     with pytest.raises(ValueError, match="weights"):
         stylizer.stylize(content, style=[style, style], weights=[1.0])
-    with pytest.raises(ValueError, match="preserve_color"):
-        stylizer.stylize(content, style_stats=stylizer.style_stats(style), preserve_color=True)
-    with pytest.raises(ValueError, match="match_style_color needs style images"):
-        stylizer.stylize(content, style_stats=stylizer.style_stats(style), match_style_color=True)
+    for kwargs in (dict(preserve_color=True), dict(palette="content")):
+        with pytest.raises(ValueError, match="content palette needs style images"):
+            stylizer.stylize(content, style_stats=stylizer.style_stats(style), **kwargs)
     with pytest.raises(ValueError, match="pass one"):
         stylizer.stylize(content, style=style, preserve_color=True, match_style_color=True)
+    with pytest.raises(ValueError, match="pass one"):
+        stylizer.stylize(content, style=style, palette="model", match_style_color=True)
+    with pytest.raises(ValueError, match="sepia"):
+        stylizer.stylize(content, style=style, palette="sepia")
 
 
 def test_bad_files_and_options_name_the_problem(tmp_path, model):

@@ -29,8 +29,15 @@ def test_stats_files_mixes_sizes_and_colours_equal_the_cli(stylizer, files, cli,
     for layer, (mean, std) in loaded.layers.items():
         np.testing.assert_array_equal(mine.layers[layer][0], mean)
         np.testing.assert_array_equal(mine.layers[layer][1], std)
+    # They keep the style's colours, as the CLI's file does.
+    mean, cov = mine.colors
+    np.testing.assert_array_equal(mean, loaded.colors[0])
+    np.testing.assert_array_equal(cov, loaded.colors[1])
+    assert mean.shape == (3,) and cov.shape == (3, 3)
     cases = [
         (["--style-stats", stats_file], dict(style_stats=loaded)),
+        (["--style", files["b"], "--palette", "model"], dict(style=b, palette="model")),
+        (["--style", files["b"], "--palette", "content"], dict(style=b, palette="content")),
         (["--style", files["a"], "--style", files["b"], "--weights", "0.3,0.7", "--content-size", "48"],
          dict(style=[a, b], weights=[0.3, 0.7], content_size=48)),
         (["--style", files["b"], "--preserve-color"], dict(style=b, preserve_color=True)),

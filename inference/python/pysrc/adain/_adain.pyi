@@ -23,6 +23,9 @@ class StyleStats:
     @property
     def layers(self) -> Dict[str, Tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]]: ...
     @property
+    def colors(self) -> Optional[Tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]]:
+        """The style's RGB (mean, covariance), which the style palette takes results to; None when absent."""
+    @property
     def encoder_identity(self) -> str: ...
     @property
     def info(self) -> Dict[str, str]: ...

@@ -104,8 +104,7 @@ async function stylize() {
   if (state.styleFile) form.append("style", state.styleFile);
   else form.append("style_id", state.styleId);
   form.append("alpha", $("alpha").value);
-  form.append("preserve_color", String($("preserve").checked));
-  form.append("match_style_color", String($("match").checked));
+  form.append("palette", $("palette").value);
   form.append("format", $("format").value);
   $("go").disabled = true;
   setStatus("Stylizing…");
@@ -146,9 +145,6 @@ $("style-file").addEventListener("change", (e) => {
   }
   refreshButton();
 });
-// The photo's colours or the painting's: one at most.
-$("preserve").addEventListener("change", (e) => { if (e.target.checked) $("match").checked = false; });
-$("match").addEventListener("change", (e) => { if (e.target.checked) $("preserve").checked = false; });
 $("alpha").addEventListener("input", (e) => {
   $("alpha-value").textContent = Number(e.target.value).toFixed(2);
 });
