@@ -3,7 +3,7 @@
 //!
 //! `cargo bench -p adain` (the networks themselves: `cargo xtask bench`).
 
-use adain::adain::{adain, match_color, target_features, ChannelStats, StyleMix};
+use adain::ops::{adain, match_color, target_features, ChannelStats, StyleMix};
 use adain::tiling::{AffineTarget, Moments};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::{Array1, Array2, Array3};

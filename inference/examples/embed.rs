@@ -2,7 +2,7 @@
 //! `cargo run --release --example embed -- content.jpg style.jpg out.png [MODEL_DIR]`
 
 use adain::image_io::{load_rgb, prepare, save_rgb, DEFAULT_MAX_PIXELS};
-use adain::{ModelPackage, PrecisionChoice, Recipe, SessionOptions, Style, Stylizer};
+use adain::{ModelPackage, PrecisionChoice, Provider, Recipe, SessionOptions, Style, Stylizer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -10,7 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: embed CONTENT STYLE OUTPUT [MODEL_DIR]".into());
     };
     let model = rest.first().map_or("models/default", String::as_str);
-    let package = ModelPackage::load_with_precision(model, PrecisionChoice::Auto)?;
+    let package = ModelPackage::load(model, PrecisionChoice::Auto, Provider::Cpu)?;
     let mut stylizer = Stylizer::new(&package, &SessionOptions::default())?;
     // The command's defaults: the style at 512 pixels on its shorter side, the content as it is.
     let recipe = Recipe::default();

@@ -8,8 +8,8 @@ use ndarray::{Array3, ArrayView3, Axis, Ix4};
 use ort::session::{HasSelectedOutputs, OutputSelector, RunOptions, Session};
 use ort::value::TensorRef;
 
-use crate::adain::ChannelStats;
 use crate::error::{AdainError, Result};
+use crate::ops::ChannelStats;
 use crate::runtime::{open_session, GraphInput, Provider, SessionOptions};
 
 /// Smallest image side the encoder accepts: conv4_1 pads by reflection at 1/8 scale, which needs at

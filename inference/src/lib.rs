@@ -4,16 +4,15 @@
 //! itself and the paper's controls (α, interpolation, masks, colour preservation) run in ndarray
 //! between them, so any style statistics can be used, not only those of a style image.
 //!
-//! To embed the library without the `adain` command's dependencies (clap, indicatif, anyhow,
-//! tracing-subscriber, ctrlc), turn the default `cli` feature off:
-//! `adain = { version = "0.1", default-features = false }`.
+//! The library carries none of the `adain` command's dependencies (clap, indicatif, anyhow, the web
+//! stack): those live in the `adain-cli` and `adain-serve` crates beside it.
 //!
 //! Stylizing one image with a [`Recipe`], as the `adain` command, the server and the Python package
 //! do (the same as `examples/embed.rs`; the hidden lines make the test inputs):
 //!
 //! ```
 //! use adain::image_io::{load_rgb, prepare, save_rgb, DEFAULT_MAX_PIXELS};
-//! use adain::{ModelPackage, PrecisionChoice, Recipe, SessionOptions, Style, Stylizer};
+//! use adain::{ModelPackage, PrecisionChoice, Provider, Recipe, SessionOptions, Style, Stylizer};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let dir = tempfile::tempdir()?;
 //! # let (content, style, output) = (dir.path().join("c.png"), dir.path().join("s.png"), dir.path().join("out.png"));
@@ -22,7 +21,7 @@
 //! # picture(7).save(&style)?;
 //! # let model = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/default");
 //!
-//! let package = ModelPackage::load_with_precision(&model, PrecisionChoice::Auto)?;
+//! let package = ModelPackage::load(&model, PrecisionChoice::Auto, Provider::Cpu)?;
 //! let mut stylizer = Stylizer::new(&package, &SessionOptions::default())?;
 //! // One request: the styles, how they mix, α, the palette, the sizes (here every default).
 //! let recipe = Recipe::default();
@@ -37,23 +36,25 @@
 //! [`runtime::Runtime::init_from`] loads ONNX Runtime from a given file instead of searching for it
 //! ([`runtime::library::search_order`] lists the places searched).
 
-pub mod adain;
-pub mod decoder;
-pub mod encoder;
-pub mod error;
+mod decoder;
+mod encoder;
+mod error;
 pub mod image_io;
+pub mod ops;
 pub mod package;
-pub mod recipe;
+mod recipe;
 pub mod runtime;
 pub mod style;
-pub mod stylize;
+mod stylize;
 pub mod tiling;
-pub mod triton;
 pub mod video;
 
-pub use crate::adain::StyleMix;
+pub use decoder::Decoder;
+pub use encoder::{Encoder, MIN_IMAGE_SIDE};
 pub use error::{AdainError, ImageProblem, Result};
+pub use ops::StyleMix;
 pub use package::{ModelPackage, Precision, PrecisionChoice};
-pub use recipe::{Palette, Recipe, Style};
+pub use recipe::{Combine, Palette, ReadyStyles, Recipe, Style};
 pub use runtime::{Provider, ProviderRequest, Runtime, SessionOptions};
-pub use stylize::Stylizer;
+pub use stylize::{ContentFeatures, Stylizer};
+pub use video::{FrameStylizer, VideoOptions};

@@ -8,70 +8,104 @@
 use std::ops::ControlFlow;
 
 use adain_models::convention::feature_side;
+use adain_models::stats_file::StyleStats;
 use adain_models::style_gaussian::{standard_normals, StyleGaussian};
 use image::{GrayImage, RgbImage};
 use ndarray::Array2;
 
-use crate::adain::{normalized_weights, ChannelStats, ColorMoments, StyleMix};
 use crate::error::{AdainError, Result};
 use crate::image_io::{prepare, resize_exact, restore_size};
+use crate::ops::{normalized_weights, regions_from_masks, ChannelStats, ColorMoments, StyleMix};
 use crate::stylize::{
-    adain_stats, image_color, match_style_color, preserve_color, transfer, ContentFeatures,
-    Stylizer,
+    adain_stats, image_color, match_region_style_colors, match_style_color, preserve_color,
+    transfer, ContentFeatures, Stylizer,
 };
 use crate::tiling::{
     encode_tiled, render_tiled, TileOptions, TileProgress, TiledContent, DEFAULT_TILE_ABOVE,
 };
 
 /// Whose colours a result takes.
+///
+/// The default is the style's: VGG's features barely register hue, so the decoder's own colours
+/// drift from a painting's, and a user who picks a painting expects its palette.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Palette {
-    /// The decoder's own.
+    /// The style's: the result recoloured to its style's colour distribution (CORAL; a mix takes
+    /// the weighted mixture, masks each region its own style's), in proportion to α. The colours
+    /// come from style images or from statistics files that carry them; a style without colours (a
+    /// file written before they were kept, a sampled style) leaves the result in the model's.
     #[default]
-    Model,
+    Style,
     /// The content's: each style image recoloured to the content's colours (CORAL) before its
     /// statistics are taken. Needs style images.
     Content,
-    /// The style's: the result recoloured to its style's colour distribution (a mix: their weighted
-    /// mixture), in proportion to α. Needs style images; not with masks.
-    Style,
+    /// The decoder's own.
+    Model,
 }
 
 impl Palette {
-    /// The palette the two colour switches every front end offers ask for: preserve the
+    pub const NAMES: [&'static str; 3] = ["style", "content", "model"];
+
+    /// The palette the older colour switches ask for, `None` when neither is set: preserve the
     /// content's colours, or match the style's (the front ends refuse both at once).
-    pub fn from_flags(preserve_color: bool, match_style_color: bool) -> Self {
+    pub fn from_flags(preserve_color: bool, match_style_color: bool) -> Option<Self> {
         if preserve_color {
-            Palette::Content
+            Some(Palette::Content)
         } else if match_style_color {
-            Palette::Style
+            Some(Palette::Style)
         } else {
-            Palette::Model
+            None
         }
     }
 
-    /// The palette's name, for messages.
+    /// The palette's name, for messages and options.
     pub fn name(self) -> &'static str {
         match self {
-            Palette::Model => "model",
-            Palette::Content => "content",
             Palette::Style => "style",
+            Palette::Content => "content",
+            Palette::Model => "model",
         }
     }
 
-    /// Whether the palette needs every style as an image (statistics carry no colours).
+    /// Whether the palette needs every style as an image (statistics cannot be recoloured).
     pub fn needs_style_images(self) -> bool {
-        self != Palette::Model
+        self == Palette::Content
+    }
+}
+
+impl std::str::FromStr for Palette {
+    type Err = AdainError;
+
+    /// `style`, `content` or `model`, as the front ends take them.
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "style" => Ok(Palette::Style),
+            "content" => Ok(Palette::Content),
+            "model" => Ok(Palette::Model),
+            _ => Err(AdainError::InvalidParameter(format!(
+                "unknown palette `{s}` (expected style, content or model)"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Palette {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
 /// One style: an image (at the size its statistics are taken at), its statistics, both (a stored
 /// style keeps the statistics it was given), or a Gaussian that gives a fresh style per content.
+/// Statistics may carry the style's colours ([`Style::with_colors`]) for the style palette.
 #[derive(Debug, Clone)]
 pub struct Style {
     image: Option<RgbImage>,
     stats: Option<ChannelStats>,
     gaussian: Option<StyleGaussian>,
+    colors: Option<ColorMoments>,
+    /// What the user calls it (a file name), for notices.
+    name: Option<String>,
 }
 
 impl Style {
@@ -81,6 +115,8 @@ impl Style {
             image: Some(image),
             stats: None,
             gaussian: None,
+            colors: None,
+            name: None,
         }
     }
 
@@ -90,6 +126,8 @@ impl Style {
             image: None,
             stats: Some(stats),
             gaussian: None,
+            colors: None,
+            name: None,
         }
     }
 
@@ -99,6 +137,8 @@ impl Style {
             image: Some(image),
             stats: Some(stats),
             gaussian: None,
+            colors: None,
+            name: None,
         }
     }
 
@@ -110,11 +150,52 @@ impl Style {
             image: None,
             stats: None,
             gaussian: Some(gaussian),
+            colors: None,
+            name: None,
+        }
+    }
+
+    /// A statistics file's style: its relu4_1 statistics and, where the file keeps them, its
+    /// colours.
+    pub fn file(stats: &StyleStats) -> Self {
+        Self {
+            colors: stats.color.map(ColorMoments::from),
+            ..Self::stats(adain_stats(stats))
+        }
+    }
+
+    /// The style's colours, for a style given by its statistics (an image's are taken from it).
+    pub fn with_colors(self, colors: Option<ColorMoments>) -> Self {
+        Self { colors, ..self }
+    }
+
+    /// What the user calls the style (e.g. its file), for notices.
+    pub fn named(self, name: impl Into<String>) -> Self {
+        Self {
+            name: Some(name.into()),
+            ..self
         }
     }
 
     pub fn has_image(&self) -> bool {
         self.image.is_some()
+    }
+
+    /// The colours the style palette takes: the image's, else those given with the statistics.
+    fn colors(&self) -> Option<ColorMoments> {
+        match &self.image {
+            Some(image) => Some(image_color(image)),
+            None => self.colors,
+        }
+    }
+
+    /// What the style is, for a notice.
+    fn kind(&self) -> &'static str {
+        if self.gaussian.is_some() {
+            "a sampled style"
+        } else {
+            "statistics without colours (written before statistics files kept them)"
+        }
     }
 }
 
@@ -224,6 +305,15 @@ impl ReadyStyles {
         })
     }
 
+    /// The palette results take: the recipe's, or the model's where the style palette has no
+    /// colours to take (see [`Palette::Style`]).
+    pub fn palette(&self) -> Palette {
+        match (self.palette, &self.colors) {
+            (Palette::Style, None) => Palette::Model,
+            (palette, _) => palette,
+        }
+    }
+
     /// The weights, normalised.
     pub fn weights(&self) -> &[f32] {
         &self.weights
@@ -241,6 +331,27 @@ impl ReadyStyles {
             recipe.palette.name()
         )))
     }
+}
+
+/// Each style's colours and their mixture by the weights; `None`, with a notice, when a style has
+/// none (the results then keep the model's colours).
+fn style_colors(styles: &[Style], weights: &[f32]) -> Option<(Vec<ColorMoments>, ColorMoments)> {
+    let each: Vec<Option<ColorMoments>> = styles.iter().map(Style::colors).collect();
+    if let Some(position) = each.iter().position(Option::is_none) {
+        let style = &styles[position];
+        let name = match &style.name {
+            Some(name) => name.clone(),
+            None => format!("style {}", position + 1),
+        };
+        tracing::warn!(
+            "{name} is {}: the results keep the model's colours, not the style's",
+            style.kind()
+        );
+        return None;
+    }
+    let each: Vec<ColorMoments> = each.into_iter().flatten().collect();
+    let mixed = ColorMoments::of_styles(weights, &each);
+    Some((each, mixed))
 }
 
 /// A seed per (run seed, content, style position), well mixed so neighbouring draws are unrelated.
@@ -280,12 +391,6 @@ impl Recipe {
                     styles.len()
                 )));
             }
-            if self.palette == Palette::Style {
-                return Err(AdainError::InvalidParameter(
-                    "the style palette recolours whole results, not regions: it cannot go with masks"
-                        .into(),
-                ));
-            }
         }
         Ok(())
     }
@@ -318,14 +423,11 @@ impl Recipe {
                 }
             }
         }
-        let colors = (self.palette == Palette::Style).then(|| {
-            let each: Vec<ColorMoments> = styles
-                .iter()
-                .map(|s| image_color(s.image.as_ref().expect("checked: an image")))
-                .collect();
-            let mixed = ColorMoments::of_styles(&weights, &each);
-            (each, mixed)
-        });
+        let colors = if self.palette == Palette::Style {
+            style_colors(&styles, &weights)
+        } else {
+            None
+        };
         Ok(ReadyStyles {
             palette: self.palette,
             styles,
@@ -436,9 +538,18 @@ impl Recipe {
                     render_tiled(stylizer, content, tiled, mix, self.alpha, progress)?
                 }
             };
-            if let Some(target) = ready.palette_target(style) {
-                image = match_style_color(&image, &target, self.alpha);
-            }
+            image = match (&ready.colors, &self.combine, style) {
+                (None, _, _) => image,
+                (Some((each, _)), Combine::Masks(_), None) => {
+                    let views: Vec<_> = masks.iter().map(|m| m.view()).collect();
+                    let regions = regions_from_masks(&views, each.len())?;
+                    match_region_style_colors(&image, regions.view(), each, self.alpha)
+                }
+                (Some(_), _, _) => {
+                    let target = ready.palette_target(style).expect("colours are there");
+                    match_style_color(&image, &target, self.alpha)
+                }
+            };
             if each(image).is_break() {
                 break;
             }
@@ -502,19 +613,59 @@ mod tests {
     }
 
     #[test]
-    fn a_palette_from_style_images_refuses_statistics_and_names_their_position() {
-        for palette in [Palette::Content, Palette::Style] {
+    fn the_content_palette_refuses_statistics_and_names_their_position() {
+        let content = Recipe {
+            palette: Palette::Content,
+            ..Recipe::default()
+        };
+        assert!(content.check(&[image(), image()]).is_ok());
+        match content.check(&[image(), stats()]) {
+            Err(AdainError::NeedsStyleImage { position: 1, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        // The style palette (the default) and the model's take statistics.
+        assert_eq!(Recipe::default().palette, Palette::Style);
+        for palette in [Palette::Style, Palette::Model] {
             let recipe = Recipe {
                 palette,
                 ..Recipe::default()
             };
-            assert!(recipe.check(&[image(), image()]).is_ok());
-            match recipe.check(&[image(), stats()]) {
-                Err(AdainError::NeedsStyleImage { position: 1, .. }) => {}
-                other => panic!("{palette:?}: {other:?}"),
-            }
+            assert!(recipe.check(&[stats(), image()]).is_ok());
         }
-        assert!(Recipe::default().check(&[stats(), image()]).is_ok());
+    }
+
+    #[test]
+    fn the_style_palette_takes_colours_from_images_and_files_else_falls_back_to_the_models() {
+        let colors = ColorMoments {
+            mean: [0.2, 0.4, 0.6],
+            cov: [[0.01, 0.0, 0.0], [0.0, 0.01, 0.0], [0.0, 0.0, 0.01]],
+        };
+        let ready =
+            |styles: &[Style]| style_colors(styles, &vec![1.0 / styles.len() as f32; styles.len()]);
+        let with_file_colors = stats().with_colors(Some(colors));
+        let (each, mixed) = ready(&[with_file_colors.clone()]).unwrap();
+        assert_eq!((each[0], mixed), (colors, colors));
+        // An image's own colours: a black 8×8 image has mean 0.
+        let (each, _) = ready(&[image(), with_file_colors]).unwrap();
+        assert_eq!(each[0].mean, [0.0; 3]);
+        assert_eq!(each[1], colors);
+        // Statistics without colours: none for the whole mix.
+        assert!(ready(&[image(), stats()]).is_none());
+    }
+
+    #[test]
+    fn palettes_by_name() {
+        for name in Palette::NAMES {
+            assert_eq!(name.parse::<Palette>().unwrap().name(), name);
+        }
+        assert_eq!("Style".parse::<Palette>().unwrap(), Palette::Style);
+        assert!(matches!(
+            "sepia".parse::<Palette>(),
+            Err(AdainError::InvalidParameter(_))
+        ));
+        assert_eq!(Palette::from_flags(true, false), Some(Palette::Content));
+        assert_eq!(Palette::from_flags(false, true), Some(Palette::Style));
+        assert_eq!(Palette::from_flags(false, false), None);
     }
 
     #[test]
@@ -538,11 +689,11 @@ mod tests {
         }
         assert_eq!(
             AdainError::NeedsStyleImage {
-                palette: Palette::Style,
+                palette: Palette::Content,
                 position: 1
             }
             .to_string(),
-            "style 2 is given as statistics only, but the style palette needs style images"
+            "style 2 is given as statistics only, but the content palette needs style images"
         );
     }
 
@@ -568,7 +719,7 @@ mod tests {
     }
 
     #[test]
-    fn masks_count_and_do_not_go_with_the_style_palette() {
+    fn masks_count_and_go_with_every_palette() {
         let masks = |n: usize, palette: Palette| Recipe {
             combine: Combine::Masks(vec![GrayImage::new(4, 4); n]),
             palette,
@@ -578,12 +729,11 @@ mod tests {
         assert!(masks(2, Palette::Content)
             .check(&[image(), image()])
             .is_ok());
-        for refused in [masks(1, Palette::Model), masks(2, Palette::Style)] {
-            assert!(matches!(
-                refused.check(&[image(), image()]),
-                Err(AdainError::InvalidParameter(_))
-            ));
-        }
+        assert!(masks(2, Palette::Style).check(&[image(), image()]).is_ok());
+        assert!(matches!(
+            masks(1, Palette::Model).check(&[image(), image()]),
+            Err(AdainError::InvalidParameter(_))
+        ));
     }
 
     #[test]

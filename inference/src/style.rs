@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use adain_models::convention::FEATURE_LAYERS;
-use adain_models::stats_file::{LayerStats, StyleStats};
+use adain_models::stats_file::{ColorStats, LayerStats, StyleStats};
 use adain_models::style_gaussian::StyleGaussian;
 
-use crate::adain::ChannelStats;
 use crate::error::{AdainError, Result};
+use crate::ops::{ChannelStats, ColorMoments};
 
 /// Metadata keys `adain` writes into stats files (values are strings; lists are JSON arrays).
 pub mod info_keys {
@@ -31,9 +31,10 @@ pub mod info_keys {
 pub const AVERAGING: &str =
     "equal-weight arithmetic mean, over the images, of each image's per-channel mean and std";
 
-/// A [`StyleStats`] from the feature statistics of one image.
+/// A [`StyleStats`] from the feature statistics of one image and its colours.
 pub fn from_features(
     stats: &BTreeMap<String, ChannelStats>,
+    color: Option<ColorStats>,
     encoder_identity: &str,
     info: BTreeMap<String, String>,
 ) -> StyleStats {
@@ -42,6 +43,7 @@ pub fn from_features(
             .iter()
             .map(|(layer, s)| (layer.clone(), s.to_layer()))
             .collect(),
+        color,
         encoder_identity: encoder_identity.to_string(),
         info,
     }
@@ -87,8 +89,16 @@ pub fn average(all: &[StyleStats]) -> Result<StyleStats> {
             },
         );
     }
+    // The colours of the images together: the equal mixture of their distributions (the average of
+    // one is that one, exactly). Without every image's colours, none.
+    let colors: Option<Vec<ColorMoments>> = all
+        .iter()
+        .map(|s| s.color.map(ColorMoments::from))
+        .collect();
+    let color = colors.map(|each| ColorMoments::of_styles(&vec![1.0; each.len()], &each).into());
     Ok(StyleStats {
         layers,
+        color,
         encoder_identity: first.encoder_identity.clone(),
         info: merged_info(all),
     })
@@ -195,6 +205,10 @@ mod tests {
         };
         StyleStats {
             layers: [("relu4_1".to_string(), layer)].into(),
+            color: Some(ColorStats {
+                mean: [f64::from(value) / 4.0; 3],
+                cov: [[0.01, 0.0, 0.0], [0.0, 0.02, 0.0], [0.0, 0.0, 0.03]],
+            }),
             encoder_identity: "e".into(),
             info: [
                 (info_keys::SOURCES.to_string(), format!("[\"{source}\"]")),
@@ -209,10 +223,23 @@ mod tests {
         let one = stats(0.123_456_79, "a.png");
         let avg = average(std::slice::from_ref(&one)).unwrap();
         assert_eq!(avg.layers, one.layers);
+        assert_eq!(avg.color, one.color);
         let two = average(&[stats(1.0, "a.png"), stats(2.0, "b.png")]).unwrap();
         assert_eq!(two.layers["relu4_1"].mean, vec![1.5, 4.5]);
         assert_eq!(two.info[info_keys::SOURCES], r#"["a.png","b.png"]"#);
         assert_eq!(two.info["style_size"], "512");
+        // The mixture of the two colour distributions: their means' mean, and a covariance that
+        // includes the spread between the means (each 0.125 from their mean: + 0.125²).
+        let color = two.color.unwrap();
+        assert!((color.mean[0] - 0.375).abs() < 1e-12);
+        assert!((color.cov[0][0] - (0.01 + 0.125f64.powi(2))).abs() < 1e-12);
+        assert!((color.cov[0][1] - 0.125f64.powi(2)).abs() < 1e-12);
+        // One file without colours: the average has none.
+        let old = StyleStats {
+            color: None,
+            ..stats(2.0, "old.png")
+        };
+        assert_eq!(average(&[stats(1.0, "a.png"), old]).unwrap().color, None);
     }
 
     #[test]

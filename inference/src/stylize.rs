@@ -9,13 +9,14 @@ use adain_models::stats_file::StyleStats;
 use image::RgbImage;
 use ndarray::{Array3, ArrayView3};
 
-use crate::adain::{
-    match_color, match_color_to, target_features_with, ChannelStats, ColorMoments, StyleMix,
-};
 use crate::decoder::Decoder;
 use crate::encoder::Encoder;
 use crate::error::Result;
 use crate::image_io::{from_planar, to_planar};
+use crate::ops::{
+    match_color, match_color_to, match_region_colors, target_features_with, ChannelStats,
+    ColorMoments, StyleMix,
+};
 use crate::package::ModelPackage;
 use crate::runtime::{Provider, ProviderRequest, SessionOptions};
 use crate::style;
@@ -110,7 +111,8 @@ impl Stylizer {
         ))
     }
 
-    /// Stage 2: statistics of a style image at all four layers. `adain stats` and `stylize --style`
+    /// Stage 2: statistics of a style image at all four layers, and its colours. `adain stats` and
+    /// `stylize --style`
     /// both come through here, which is what makes a stats file reproduce an image exactly.
     /// `info` is recorded in the result (sources, sizes; see [`style::info_keys`]).
     pub fn style_statistics(
@@ -130,7 +132,13 @@ impl Stylizer {
         let stats = self.encoder.feature_statistics(style)?;
         info.entry(style::info_keys::MODEL.into())
             .or_insert_with(|| self.model.clone());
-        Ok(style::from_features(&stats, &self.encoder_identity, info))
+        let color = ColorMoments::of(style);
+        Ok(style::from_features(
+            &stats,
+            Some(color.into()),
+            &self.encoder_identity,
+            info,
+        ))
     }
 
     /// Stage 2 for stylizing only: the relu4_1 statistics AdaIN uses, nothing else computed. Equal, bit
@@ -222,6 +230,18 @@ pub fn match_style_color(result: &RgbImage, target: &ColorMoments, strength: f32
         matched.zip_mut_with(&planar, |m, &x| *m = x * keep + *m * (1.0 - keep));
     }
     from_planar(matched.view())
+}
+
+/// [`match_style_color`] under masks: each region (on the feature grid, as AdaIN used them) taken
+/// to its own style's colours `targets[k]`, from the region's own pixels, with soft edges.
+pub fn match_region_style_colors(
+    result: &RgbImage,
+    regions: ndarray::ArrayView2<'_, Option<usize>>,
+    targets: &[ColorMoments],
+    strength: f32,
+) -> RgbImage {
+    let planar = to_planar(result);
+    from_planar(match_region_colors(planar.view(), regions, targets, strength).view())
 }
 
 /// The AdaIN-layer statistics of a [`StyleStats`], for [`StyleMix`].

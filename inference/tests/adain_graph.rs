@@ -1,7 +1,7 @@
 //! AdaIN as an ONNX graph (for Triton ensembles) computes what the library computes in ndarray,
 //! per sample of a batch and for any α.
 
-use adain::adain::{target_features, ChannelStats, StyleMix};
+use adain::ops::{target_features, ChannelStats, StyleMix};
 use adain::Runtime;
 use adain_models::convention::{ADAIN_LAYER, DECODER_INPUT};
 use adain_models::onnx::{adain_graph, model_bytes, ALPHA, STYLE_MEAN, STYLE_STD};

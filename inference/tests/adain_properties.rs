@@ -1,8 +1,8 @@
 //! Properties of AdaIN and the runtime controls, in ndarray, against an independent f64 reference
 //! written from the convention (adain_models::convention::channel_stats_f64).
 
-use adain::adain::color::color_moments;
-use adain::adain::{
+use adain::ops::color::color_moments;
+use adain::ops::{
     adain, blend_alpha, interpolate, masked, match_color, normalized_weights, regions_from_masks,
     target_features, ChannelStats, StyleMix,
 };

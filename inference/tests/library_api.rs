@@ -1,5 +1,5 @@
-//! The library as another Rust program embeds it: no CLI dependencies without the `cli` feature,
-//! explicit places for the model and the runtime, precisions as a type.
+//! The library as another Rust program embeds it: none of the command's or the server's
+//! dependencies, explicit places for the model and the runtime, precisions as a type.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,23 +8,32 @@ use adain::package::{default_package_search_order, locate_package, DEFAULT_PACKA
 use adain::runtime::library;
 use adain::{AdainError, Precision, PrecisionChoice, Runtime};
 
-const CLI_ONLY: [&str; 5] = ["clap", "indicatif", "anyhow", "tracing-subscriber", "ctrlc"];
+/// What the command (inference/cli) and the server (inference/serve) need and the library must not.
+const FRONT_END_ONLY: [&str; 8] = [
+    "clap",
+    "indicatif",
+    "anyhow",
+    "tracing-subscriber",
+    "ctrlc",
+    "tokio",
+    "axum",
+    "utoipa",
+];
 
-/// The crates `adain` depends on (normal dependencies, transitively) with these cargo arguments.
-fn dependencies(extra: &[&str]) -> Vec<String> {
+/// The crates `package` depends on (normal dependencies, transitively).
+fn dependencies(package: &str) -> Vec<String> {
     let out = Command::new(env!("CARGO"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "tree",
             "--package",
-            "adain",
+            package,
             "--edges",
             "normal",
             "--prefix",
             "none",
             "--offline",
         ])
-        .args(extra)
         .output()
         .expect("running cargo tree");
     assert!(
@@ -39,20 +48,20 @@ fn dependencies(extra: &[&str]) -> Vec<String> {
 }
 
 #[test]
-fn without_the_cli_feature_the_library_pulls_in_none_of_the_commands_dependencies() {
-    let lean = dependencies(&["--no-default-features"]);
-    for name in CLI_ONLY {
+fn the_library_pulls_in_none_of_the_command_or_server_dependencies() {
+    let library = dependencies("adain");
+    for name in FRONT_END_ONLY {
         assert!(
-            !lean.iter().any(|d| d == name),
-            "{name} is a dependency without `cli`"
+            !library.iter().any(|d| d == name),
+            "{name} is a dependency of the library"
         );
     }
-    // The check sees them when they are there.
-    let full = dependencies(&[]);
-    for name in CLI_ONLY {
+    // The check sees them where they are.
+    let command = dependencies("adain-cli");
+    for name in FRONT_END_ONLY {
         assert!(
-            full.iter().any(|d| d == name),
-            "{name} missing with `cli`: {full:?}"
+            command.iter().any(|d| d == name),
+            "{name} missing from the command's dependencies: {command:?}"
         );
     }
 }

@@ -109,6 +109,8 @@ impl StyleGaussian {
             std: log_std.iter().map(|&l| l.exp() as f32).collect(),
         };
         Ok(StyleStats {
+            // A draw is a point in feature space with no image behind it: no colours of its own.
+            color: None,
             layers: BTreeMap::from([(ADAIN_LAYER.to_string(), layer)]),
             encoder_identity: self.encoder_identity.clone(),
             info: BTreeMap::from([(
@@ -283,6 +285,7 @@ mod tests {
                         .collect(),
                 };
                 StyleStats {
+                    color: None,
                     layers: BTreeMap::from([(ADAIN_LAYER.to_string(), layer)]),
                     encoder_identity: "enc".into(),
                     info: BTreeMap::new(),

@@ -97,9 +97,9 @@ pub fn random(shape: &[usize], seed: u64, lo: f32, hi: f32) -> Plain {
 /// A real photo from the shared training data resized to w×h, or a synthetic picture when the shared
 /// data is absent (announced on stderr).
 pub fn photo(w: u32, h: u32) -> Plain {
-    // Under CI the photo must be there (adain_test_support::require); elsewhere a synthetic
+    // Under CI the photo must be there (adain_test_kit::require); elsewhere a synthetic
     // picture stands in, and the note says so.
-    let img = match adain_test_support::shared_file("data/train/content/0001.jpg") {
+    let img = match adain_test_kit::shared_file("data/train/content/0001.jpg") {
         Some(path) => image::open(&path)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
             .to_rgb8(),

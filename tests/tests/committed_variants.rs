@@ -4,10 +4,12 @@
 
 use std::path::Path;
 
-use adain::adain::StyleMix;
-use adain::package::{int8_kernels_exact, ModelPackage, PrecisionChoice};
+use adain::ops::adain_stats;
+use adain::ops::StyleMix;
+use adain::package::{int8_kernels_exact, ModelPackage, Precision, PrecisionChoice};
 use adain::runtime::SessionOptions;
-use adain::stylize::{adain_stats, Stylizer};
+use adain::Provider;
+use adain::Stylizer;
 use adain_training::data::ImageFolder;
 use image::imageops::FilterType;
 use image::RgbImage;
@@ -43,7 +45,7 @@ fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
 
 /// The first `PAIRS` held-out files of a shared folder (5 %, by the trainer's path hash).
 fn held_out(rel: &str) -> Option<Vec<std::path::PathBuf>> {
-    let dir = adain_test_support::shared_file(rel)?;
+    let dir = adain_test_kit::shared_file(rel)?;
     let (folder, _) = ImageFolder::scan(&dir).expect("scanning the shared data");
     let (_, held) = folder.split(0.05);
     assert!(
@@ -57,7 +59,7 @@ fn held_out(rel: &str) -> Option<Vec<std::path::PathBuf>> {
 
 #[test]
 fn committed_variants_meet_their_recorded_gate_on_held_out_pairs() {
-    let dir = adain_test_support::workspace_root()
+    let dir = adain_test_kit::workspace_root()
         .join("models")
         .join("default");
     let (Some(contents), Some(styles)) =
@@ -65,7 +67,7 @@ fn committed_variants_meet_their_recorded_gate_on_held_out_pairs() {
     else {
         return;
     };
-    let manifest = ModelPackage::load(&dir)
+    let manifest = ModelPackage::load(&dir, Precision::Fp32, Provider::Cpu)
         .expect("models/default loads")
         .manifest()
         .clone();
@@ -75,8 +77,12 @@ fn committed_variants_meet_their_recorded_gate_on_held_out_pairs() {
     };
     let open = |precision: &str| {
         Stylizer::new(
-            &ModelPackage::load_with_precision(&dir, precision.parse::<PrecisionChoice>().unwrap())
-                .expect("the committed variant loads"),
+            &ModelPackage::load(
+                &dir,
+                precision.parse::<PrecisionChoice>().unwrap(),
+                Provider::Cpu,
+            )
+            .expect("the committed variant loads"),
             &options,
         )
         .unwrap()

@@ -1,7 +1,7 @@
 //! One statistics convention on both sides: tch (training) and ndarray (inference) give the same
 //! channel means, stds and AdaIN output, and both agree with the f64 reference of adain-models.
 
-use adain::adain::{adain as adain_ndarray, ChannelStats};
+use adain::ops::{adain as adain_ndarray, ChannelStats};
 use adain_e2e::{random, Plain};
 use adain_models::convention::channel_stats_f64;
 use ndarray::Array3;

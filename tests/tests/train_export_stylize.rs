@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use adain::adain::StyleMix;
+use adain::ops::adain_stats;
+use adain::ops::StyleMix;
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{adain_stats, Stylizer};
+use adain::Stylizer;
 use adain_e2e::default_encoder;
 use adain_training::checkpoint::{TrainConfig, CHECKPOINT_FILE};
 use adain_training::eval::evaluate;
@@ -96,7 +97,8 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
         assert!(spread.mean > 0.0 && spread.mean <= spread.max && spread.max.is_finite());
     }
 
-    let package = ModelPackage::load(&package_dir).unwrap();
+    let package =
+        ModelPackage::load(&package_dir, adain::Precision::Fp32, adain::Provider::Cpu).unwrap();
     let mut stylizer = Stylizer::new(
         &package,
         &SessionOptions {

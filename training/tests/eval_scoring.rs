@@ -5,10 +5,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use adain::adain::StyleMix;
+use adain::ops::StyleMix;
+use adain::ops::{image_color, match_style_color, transfer};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{image_color, match_style_color, transfer, Stylizer};
+use adain::Stylizer;
 use adain_training::checkerboard::{checkerboard_score, luma};
 use adain_training::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use adain_training::eval::colour::LabMoments;
@@ -110,7 +111,7 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
     // The same pairs through the inference crate, as `adain stylize` runs them (ONNX Runtime, AdaIN
     // in ndarray): the 8-bit image it writes, and its float values before clamping.
     let mut stylizer = Stylizer::new(
-        &ModelPackage::load(&package).unwrap(),
+        &ModelPackage::load(&package, adain::Precision::Fp32, adain::Provider::Cpu).unwrap(),
         &SessionOptions {
             threads: 2,
             ..SessionOptions::default()

@@ -123,7 +123,8 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
     assert!(enc_kernels.nodes_of("QLinearConv") >= 6 && dec_kernels.nodes_of("QLinearConv") >= 7);
 
     // The runtime agrees with the manifest: auto takes int8 exactly when it was validated.
-    let auto = ModelPackage::load_with_precision(&out, adain::PrecisionChoice::Auto).unwrap();
+    let auto =
+        ModelPackage::load(&out, adain::PrecisionChoice::Auto, adain::Provider::Cpu).unwrap();
     assert_eq!(
         auto.precision(),
         if v.validated && adain::package::int8_kernels_exact() {
@@ -132,5 +133,5 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
             "fp32"
         }
     );
-    ModelPackage::load_with_precision(&out, adain::Precision::Fp16).unwrap();
+    ModelPackage::load(&out, adain::Precision::Fp16, adain::Provider::Cpu).unwrap();
 }

@@ -25,9 +25,9 @@ pub fn run(command: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// `cargo build --release -p adain`, the command as a user gets it; returns the binary's path.
+/// `cargo build --release -p adain-cli`, the command as a user gets it; returns the binary's path.
 pub fn build_adain() -> Result<PathBuf> {
     tracing::info!("building adain (release)");
-    run(cargo().args(["build", "--release", "--quiet", "-p", "adain"]))?;
+    run(cargo().args(["build", "--release", "--quiet", "-p", "adain-cli"]))?;
     Ok(target_dir().join("release").join("adain"))
 }

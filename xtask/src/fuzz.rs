@@ -49,7 +49,7 @@ pub fn run(args: &FuzzArgs) -> Result<()> {
     }
     if !status.success() {
         bail!(
-            "fuzzing found problems (inputs under {}); add each as a regression input under fuzz/regressions/<target>/",
+            "fuzzing found problems (inputs under {}); add each as a regression input under tests/fuzz/regressions/<target>/",
             fuzz_dir.join("findings").display()
         );
     }

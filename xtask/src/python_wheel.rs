@@ -1,4 +1,4 @@
-//! `cargo xtask wheel`: the `adain` Python wheel (python/). maturin builds the extension (abi3,
+//! `cargo xtask wheel`: the `adain` Python wheel (inference/python/). maturin builds the extension (abi3,
 //! CPython ≥ 3.9); then the ONNX Runtime library with its licence files, OpenVINO's plugin (x86-64)
 //! with its notices and the default model go into `adain/_bundle/`, with their lines in the wheel's
 //! RECORD, so that `pip install` gives a package that runs with nothing else installed.
@@ -67,7 +67,7 @@ pub fn build() -> Result<PathBuf> {
             "--release",
             "--quiet",
             "--manifest-path",
-            "python/Cargo.toml",
+            "inference/python/Cargo.toml",
         ])
         .args(["--compatibility", MANYLINUX, "--zig", "--interpreter"])
         .arg(crate::pypi::python())

@@ -25,7 +25,7 @@ pub fn run(args: &TestArgs) -> Result<()> {
         ray: true,
         ..Default::default()
     })?;
-    // The Python wheel its test installs into a fresh venv (inference/tests/python_wheel.rs).
+    // The Python wheel its test installs into a fresh venv (inference/cli/tests/python_wheel.rs).
     crate::python_wheel::build()?;
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())

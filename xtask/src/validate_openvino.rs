@@ -7,14 +7,15 @@
 
 use std::path::PathBuf;
 
-use adain::adain::StyleMix;
 use adain::image_io::resize_shorter_side;
+use adain::ops::transfer;
+use adain::ops::StyleMix;
 use adain::package::{ModelPackage, Precision, PrecisionChoice};
 use adain::runtime::ep::openvino;
 use adain::runtime::{
     InferencePrecision, Provider, ProviderOptions, ProviderRequest, SessionOptions,
 };
-use adain::stylize::{transfer, Stylizer};
+use adain::Stylizer;
 use adain_models::manifest::{Manifest, Validation, OPENVINO_BF16};
 use adain_models::package::MIN_VALIDATED_PSNR_DB;
 use anyhow::{bail, Context, Result};
@@ -46,8 +47,7 @@ pub fn run(args: &ValidateOpenvinoArgs) -> Result<()> {
         bail!("no OpenVINO plugin is pinned for this platform");
     }
     let dir = args.model.clone().unwrap_or_else(default_package);
-    let package =
-        ModelPackage::load_for(&dir, PrecisionChoice::Exact(Precision::Fp32), Provider::Cpu)?;
+    let package = ModelPackage::load(&dir, PrecisionChoice::Exact(Precision::Fp32), Provider::Cpu)?;
     let session = |provider: Provider, arithmetic: InferencePrecision| SessionOptions {
         threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
         request: ProviderRequest::Only(provider),

@@ -62,7 +62,7 @@ fn clean_windows_binary() {
     }
     let status = Command::new(env!("CARGO"))
         .env("CARGO_TARGET_DIR", &build_dir)
-        .args(["clean", "--release", "-p", "adain", "--target", WINDOWS])
+        .args(["clean", "--release", "-p", "adain-cli", "--target", WINDOWS])
         .current_dir(workspace())
         .status()
         .expect("running cargo clean");

@@ -24,7 +24,7 @@ use crate::runtime::{Provider, ProviderRequest};
 pub use adain_models::package::Precision;
 
 /// Which graphs of a package to run: a precision listed in its manifest, or `Auto`, the best
-/// validated one for the execution provider (see [`ModelPackage::load_for`]).
+/// validated one for the execution provider (see [`ModelPackage::load`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PrecisionChoice {
     #[default]
@@ -83,34 +83,64 @@ pub struct ModelPackage {
 }
 
 impl ModelPackage {
-    /// Loads and checks the fp32 graphs of the package in `dir`.
-    pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
-        Self::load_with_precision(dir, Precision::Fp32)
-    }
-
-    /// Loads and checks the graphs of `precision`: one listed in the manifest (fp32, fp16, int8), or
-    /// `auto` for the CPU (see [`Self::load_for`]).
-    pub fn load_with_precision(
+    /// Loads and checks the package in `dir`: the graphs of `precision` for the execution provider
+    /// `provider` will most likely get.
+    ///
+    /// - `precision`: one listed in the manifest (fp32, fp16, int8), loaded as asked, validated or
+    ///   not; or `Auto`, the best validated one for the provider: int8 on the CPU (with VNNI:
+    ///   [`int8_kernels_exact`]), fp16 on CUDA and TensorRT, each only when listed and validated
+    ///   (PSNR against fp32 at or above the threshold recorded by the exporter), else fp32. A validated
+    ///   variant whose files fail their checks (missing, wrong sha256) is refused with a warning and
+    ///   the next candidate is taken.
+    /// - `provider`: a [`Provider`] (`Provider::Cpu.into()`) or a [`ProviderRequest`]; for
+    ///   `ProviderRequest::Auto`, the first GPU provider compiled in and present in the ONNX Runtime
+    ///   library, else OpenVINO where it is the faster path for this package on this CPU, else the CPU.
+    ///
+    /// ```no_run
+    /// use adain::{ModelPackage, Precision, PrecisionChoice, Provider, ProviderRequest};
+    /// # fn main() -> adain::Result<()> {
+    /// let exact = ModelPackage::load("models/default", Precision::Fp32, Provider::Cpu)?;
+    /// let fastest = ModelPackage::load("models/default", PrecisionChoice::Auto, ProviderRequest::Auto)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn load(
         dir: impl AsRef<Path>,
         precision: impl Into<PrecisionChoice>,
-    ) -> Result<Self> {
-        Self::load_for(dir, precision, Provider::Cpu)
-    }
-
-    /// Like [`Self::load_with_precision`], with `auto` resolved for the provider the graphs will run on:
-    /// int8 on the CPU (with VNNI: [`int8_kernels_exact`]), fp16 on CUDA and TensorRT, each only when
-    /// listed and validated (PSNR against fp32 at or above the threshold recorded by the exporter),
-    /// else fp32. A validated variant whose
-    /// files fail their checks (missing, wrong sha256) is refused with a warning and the next candidate
-    /// is taken. An explicitly named precision is loaded as asked, validated or not.
-    pub fn load_for(
-        dir: impl AsRef<Path>,
-        precision: impl Into<PrecisionChoice>,
-        provider: Provider,
+        provider: impl Into<ProviderRequest>,
     ) -> Result<Self> {
         let dir = dir.as_ref();
+        let precision = precision.into();
+        let request = provider.into();
+        let provider = match request {
+            ProviderRequest::Only(p) | ProviderRequest::Prefer(p) => p,
+            ProviderRequest::Auto if precision != PrecisionChoice::Auto => Provider::Cpu,
+            ProviderRequest::Auto => request
+                .candidates()
+                .into_iter()
+                .find(|p| *p == Provider::Cpu || p.in_library().unwrap_or(false))
+                .unwrap_or(Provider::Cpu),
+        };
+        if request != ProviderRequest::Auto || provider != Provider::Cpu {
+            return Self::load_on(dir, precision, provider);
+        }
+        // No GPU: OpenVINO where it is the faster path for this package on this CPU.
         let manifest = Self::manifest_in(dir)?;
-        let package = match precision.into() {
+        match openvino::auto_choice(&manifest) {
+            AutoChoice::Taken => Self::load_on(dir, precision, Provider::OpenVino),
+            AutoChoice::NotTaken(why) => {
+                let mut package = Self::load_on(dir, precision, Provider::Cpu)?;
+                if let Some(check) = package.checks.iter_mut().find(|c| c.what == "precision") {
+                    check.detail.push_str(&format!(" (not OpenVINO: {why})"));
+                }
+                Ok(package)
+            }
+        }
+    }
+
+    /// The graphs of `precision` for a known `provider`.
+    fn load_on(dir: &Path, precision: PrecisionChoice, provider: Provider) -> Result<Self> {
+        let manifest = Self::manifest_in(dir)?;
+        let package = match precision {
             PrecisionChoice::Exact(p) => {
                 let package = Self::load_exact(dir, manifest, p.as_str(), None)?;
                 if p == Precision::Int8 && provider == Provider::Cpu && !int8_kernels_exact() {
@@ -132,18 +162,6 @@ impl ModelPackage {
         })
     }
 
-    /// `auto` as [`Self::load_for`] resolves it, deciding as on a CPU whose int8 kernels are
-    /// (`int8_exact`) or are not exact, so both branches can be checked on any machine.
-    #[doc(hidden)]
-    pub fn load_auto_assuming(
-        dir: impl AsRef<Path>,
-        provider: Provider,
-        int8_exact: bool,
-    ) -> Result<Self> {
-        let dir = dir.as_ref();
-        Self::load_auto(dir, Self::manifest_in(dir)?, provider, int8_exact)
-    }
-
     /// The manifest of the package folder `dir`, or an error saying what a package folder holds.
     fn manifest_in(dir: &Path) -> Result<Manifest> {
         if !dir.is_dir() {
@@ -159,9 +177,9 @@ impl ModelPackage {
         int8_exact: bool,
     ) -> Result<Self> {
         let candidates = auto_candidates(provider);
-        for candidate in &candidates {
+        for candidate in auto_order(&manifest, provider, int8_exact) {
             let name = candidate.as_str();
-            if *candidate == Precision::Fp32 {
+            if candidate == Precision::Fp32 {
                 let why = if provider == Provider::OpenVino {
                     openvino_arithmetic(&manifest)
                 } else {
@@ -171,13 +189,6 @@ impl ModelPackage {
                     )
                 };
                 return Self::load_exact(dir, manifest, name, Some(why));
-            }
-            if !manifest.is_validated(name) {
-                continue;
-            }
-            if *candidate == Precision::Int8 && !int8_exact {
-                tracing::info!("int8 graphs not taken: this CPU has no VNNI, where ONNX Runtime's u8×s8 kernels can saturate");
-                continue;
             }
             let v = manifest
                 .validation(name)
@@ -195,40 +206,6 @@ impl ModelPackage {
             }
         }
         unreachable!("fp32 is always the last candidate")
-    }
-
-    /// [`Self::load_for`] with the provider a [`ProviderRequest`] will most likely get: the requested one,
-    /// or for `Auto` the first GPU provider compiled in and present in the ONNX Runtime library, else the CPU.
-    pub fn load_for_request(
-        dir: impl AsRef<Path>,
-        precision: impl Into<PrecisionChoice>,
-        request: ProviderRequest,
-    ) -> Result<Self> {
-        let precision = precision.into();
-        let provider = match request {
-            ProviderRequest::Only(p) | ProviderRequest::Prefer(p) => p,
-            ProviderRequest::Auto if precision != PrecisionChoice::Auto => Provider::Cpu,
-            ProviderRequest::Auto => request
-                .candidates()
-                .into_iter()
-                .find(|p| *p == Provider::Cpu || p.in_library().unwrap_or(false))
-                .unwrap_or(Provider::Cpu),
-        };
-        if request != ProviderRequest::Auto || provider != Provider::Cpu {
-            return Self::load_for(dir, precision, provider);
-        }
-        // No GPU: OpenVINO where it is the faster path for this package on this CPU.
-        let manifest = Self::manifest_in(dir.as_ref())?;
-        match openvino::auto_choice(&manifest) {
-            AutoChoice::Taken => Self::load_for(dir, precision, Provider::OpenVino),
-            AutoChoice::NotTaken(why) => {
-                let mut package = Self::load_for(dir, precision, Provider::Cpu)?;
-                if let Some(check) = package.checks.iter_mut().find(|c| c.what == "precision") {
-                    check.detail.push_str(&format!(" (not OpenVINO: {why})"));
-                }
-                Ok(package)
-            }
-        }
     }
 
     /// The provider the graphs were chosen for: what `auto` resolved to, or the one requested.
@@ -374,6 +351,25 @@ pub fn auto_candidates(provider: Provider) -> Vec<Precision> {
 pub const INT8_NEEDS_EXACT_KERNELS: &str = "int8 graphs need exact int8 kernels, on x86-64 a CPU \
     with AVX512-VNNI or AVX-VNNI: this one has neither, and ONNX Runtime's AVX2 kernels add u8×s8 \
     products in saturating 16 bits, which ruins the result";
+
+/// The precisions `auto` tries on `provider`, best first, ending with fp32: the validated variants
+/// of the manifest, int8 only where the CPU's int8 kernels are exact (`int8_exact`, as
+/// [`int8_kernels_exact`] finds on this machine).
+pub fn auto_order(manifest: &Manifest, provider: Provider, int8_exact: bool) -> Vec<Precision> {
+    auto_candidates(provider)
+        .into_iter()
+        .filter(|candidate| match candidate {
+            Precision::Fp32 => true,
+            Precision::Int8 if !int8_exact => {
+                if manifest.is_validated(candidate.as_str()) {
+                    tracing::info!("int8 graphs not taken: this CPU has no VNNI, where ONNX Runtime's u8×s8 kernels can saturate");
+                }
+                false
+            }
+            _ => manifest.is_validated(candidate.as_str()),
+        })
+        .collect()
+}
 
 /// Whether ONNX Runtime's u8×s8 int8 kernels compute exactly here (the validation was measured with
 /// exact int32 accumulation). On x86-64 that needs VNNI (AVX512-VNNI or AVX-VNNI; AMX machines have

@@ -27,9 +27,9 @@ pub use grid::{Cells, TileGrid};
 pub use moments::Moments;
 pub use target::AffineTarget;
 
-use crate::adain::{regions_from_masks, ChannelStats, StyleMix};
 use crate::error::{AdainError, Result};
 use crate::image_io::from_planar;
+use crate::ops::{regions_from_masks, ChannelStats, StyleMix};
 use crate::stylize::Stylizer;
 
 /// Default tile side in pixels: large enough that halos add ~15–27% work, small enough that one tile's

@@ -5,7 +5,7 @@
 use adain_models::convention::STATS_EPS;
 use ndarray::{Array1, ArrayView2, ArrayView3, Axis};
 
-use crate::adain::ChannelStats;
+use crate::ops::ChannelStats;
 
 /// Running sums for `classes` regions of `channels` channels.
 #[derive(Debug, Clone)]

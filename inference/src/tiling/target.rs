@@ -4,9 +4,9 @@
 
 use ndarray::{Array3, ArrayView2, ArrayView3, Axis, Zip};
 
-use crate::adain::transfer::{check_alpha, check_channels};
-use crate::adain::{channel_affine, normalized_weights, ChannelStats, StyleMix};
 use crate::error::{AdainError, Result};
+use crate::ops::transfer::{check_alpha, check_channels};
+use crate::ops::{channel_affine, normalized_weights, ChannelStats, StyleMix};
 
 /// One (scale, shift) per channel.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,7 +144,7 @@ impl AffineTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adain::target_features;
+    use crate::ops::target_features;
     use ndarray::{Array1, Array2};
 
     fn features() -> Array3<f32> {
@@ -240,7 +240,7 @@ mod tests {
             target.slice(ndarray::s![.., 2..4, ..]),
             x.slice(ndarray::s![.., 2..4, ..])
         );
-        let expected = crate::adain::masked(x.view(), &styles, classes.view()).unwrap();
+        let expected = crate::ops::masked(x.view(), &styles, classes.view()).unwrap();
         assert!(close(&target, &expected));
     }
 }

@@ -4,14 +4,12 @@
 //! [`FrameSink::finish`], so an interrupted or failed run never leaves a half-written video.
 //!
 //! [`temporal`] keeps AdaIN's content statistics steady from frame to frame, [`coherence`] carries
-//! each result along the input's motion into the next; [`flicker`] measures what is left, on clips
-//! with known motion.
+//! each result along the input's motion into the next.
 
 mod animation;
 mod apng;
 pub mod coherence;
 pub mod ffmpeg;
-pub mod flicker;
 mod folder;
 mod format;
 mod gif;

@@ -6,9 +6,9 @@ use image::RgbImage;
 
 use super::coherence::FlowBlender;
 use super::temporal::{ContentStatsSmoother, SceneCuts};
-use crate::adain::{target_features_with, ChannelStats, StyleMix};
 use crate::error::{AdainError, Result};
 use crate::image_io::{prepare, resize_exact};
+use crate::ops::{target_features_with, ChannelStats, StyleMix};
 use crate::recipe::{Combine, ReadyStyles, Recipe};
 use crate::stylize::{match_style_color, Stylizer};
 

@@ -5,7 +5,7 @@
 
 use image::RgbImage;
 
-use crate::adain::ChannelStats;
+use crate::ops::ChannelStats;
 
 /// Default `--temporal-smoothing`: the weight of the past in the running statistics (measured with
 /// `cargo xtask bench-video`, see docs/video.md).

@@ -14,8 +14,8 @@ pub use images::{load_square, ImageSet};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use adain::adain::{adain, ChannelStats};
 use adain::image_io::to_planar;
+use adain::ops::{adain, ChannelStats};
 use adain::runtime::{open_session, GraphInput, Provider, ProviderRequest, SessionOptions};
 use adain_models::architecture::Layer;
 use adain_models::convention::{DECODER_INPUT, ENCODER_INPUT, FEATURE_CHANNELS};

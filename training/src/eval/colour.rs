@@ -2,7 +2,7 @@
 //! two images' colour distributions in CIELAB (perceptually near-uniform, so 1 unit ≈ a just
 //! noticeable difference), each summarised by its mean and covariance.
 
-use adain::adain::color::{mul, sym_power};
+use adain::ops::color::{mul, sym_power};
 
 /// Mean and covariance of an image's pixels in CIELAB (D65).
 #[derive(Debug, Clone, Copy, PartialEq)]

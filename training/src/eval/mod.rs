@@ -28,7 +28,7 @@ use crate::error::{Result, TrainError};
 use crate::loss::{adain_losses_to, style_terms};
 use crate::model::{tensor_to_vec, Decoder, Encoder};
 use crate::stats::{adain_to, channel_stats, MeanStd};
-use adain::adain::ColorMoments;
+use adain::ops::ColorMoments;
 use colour::LabMoments;
 
 /// The report's schema is shared with the tools that read it (`cargo xtask model-card`).

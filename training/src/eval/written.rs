@@ -1,7 +1,7 @@
 //! What a decoder output becomes on its way to a file, as a tensor again: the image eval scores.
 
-use adain::adain::ColorMoments;
-use adain::stylize::match_style_color;
+use adain::ops::match_style_color;
+use adain::ops::ColorMoments;
 use adain_models::pixels::{planar_to_rgb8, rgb8_to_planar};
 use image::RgbImage;
 use tch::Tensor;

@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use adain::adain::adain;
-use adain::decoder::Decoder;
-use adain::encoder::Encoder;
 use adain::image_io::{from_planar, to_planar};
+use adain::ops::adain;
 use adain::runtime::{Provider, ProviderRequest, SessionOptions};
+use adain::Decoder;
+use adain::Encoder;
 use adain_models::convention::ADAIN_LAYER;
 use adain_models::manifest::Role;
 use adain_models::package::Precision;

@@ -120,7 +120,7 @@ mod tests {
             height: 512,
             jpeg: Some(85),
         };
-        let gallery = crate::paths::workspace_root().join("inference/src/bin/adain/serve/gallery");
+        let gallery = crate::paths::workspace_root().join("inference/serve/src/gallery");
         for art in Artwork::ALL {
             let path = gallery.join(format!("{}.jpg", art.name()));
             let committed = std::fs::read(&path).unwrap();

@@ -75,7 +75,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     let load_before = loadavg();
     let package = args.model.clone().unwrap_or_else(default_package);
-    ModelPackage::load(&package)
+    ModelPackage::load(&package, adain::Precision::Fp32, adain::Provider::Cpu)
         .with_context(|| format!("{} is not a usable package", package.display()))?;
     // Absolute: the Python workers run in their scripts' folder.
     let package = package.canonicalize()?;
@@ -95,7 +95,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         "--release",
         "--quiet",
         "-p",
-        "adain",
+        "adain-cli",
         "--example",
         "bench_worker",
     ];

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use adain_test_support::http::{Client, Form};
+use adain_test_kit::http::{Client, Form};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::json;

@@ -14,18 +14,18 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
-use adain::adain::{target_features_with, StyleMix};
+use adain::ops::{target_features_with, StyleMix};
 use adain::package::{ModelPackage, Precision};
 use adain::runtime::ep::openvino;
 use adain::runtime::{InferencePrecision, Provider, SessionOptions};
-use adain::stylize::{ContentFeatures, Stylizer};
 use adain::video::coherence::FlowBlender;
-use adain::video::flicker::{
-    mean_abs_difference, mean_warping_error, CameraMove, MovingSquare, SyntheticClip,
-};
 use adain::video::temporal::{ContentStatsSmoother, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
+use adain::{ContentFeatures, Stylizer};
 use adain_models::stats_file::StyleStats;
+use adain_test_kit::flicker::{
+    mean_abs_difference, mean_warping_error, CameraMove, MovingSquare, SyntheticClip,
+};
 use anyhow::{Context, Result};
 use clap::Args;
 use image::RgbImage;
@@ -107,7 +107,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
     };
 
     // Flicker: fp32, every content encoded once, decoded once per smoothing weight.
-    let fp32 = ModelPackage::load(&package_dir)?;
+    let fp32 = ModelPackage::load(&package_dir, Precision::Fp32, Provider::Cpu)?;
     let mut stylizer = Stylizer::new(&fp32, &options)?;
     let styles: Vec<_> = STYLES
         .iter()
@@ -210,7 +210,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
         speed_paths(args.no_openvino)
     };
     for (label, provider, precision, arithmetic) in paths {
-        let package = ModelPackage::load_for(&package_dir, precision, provider)?;
+        let package = ModelPackage::load(&package_dir, precision, provider)?;
         let mut options = options.clone();
         options.request = adain::runtime::ProviderRequest::Only(provider);
         options.provider_options.openvino_precision = arithmetic;
@@ -329,7 +329,7 @@ fn style_loss(stylizer: &mut Stylizer, frames: &[RgbImage], style: &StyleStats) 
 fn ghost_rows(
     stylizer: &mut Stylizer,
     inputs: &crate::demo::inputs::Inputs,
-    styles: &[adain::adain::ChannelStats],
+    styles: &[adain::ops::ChannelStats],
     weights: &[f32],
 ) -> Result<Vec<GhostRow>> {
     const SIDE: u32 = 80;
@@ -440,7 +440,7 @@ fn blend(frames: &[RgbImage], stylized: &[RgbImage], weight: f32) -> Vec<RgbImag
 fn stylize_clip(
     stylizer: &mut Stylizer,
     encoded: &[ContentFeatures],
-    style: &adain::adain::ChannelStats,
+    style: &adain::ops::ChannelStats,
     keep: f32,
 ) -> Result<Vec<RgbImage>> {
     let mut smoother = ContentStatsSmoother::new(keep);

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use adain::adain::{ChannelStats, StyleMix};
-use adain::stylize::Stylizer;
-use adain::video::flicker::{CameraMove, SyntheticClip, Window};
+use adain::ops::{ChannelStats, StyleMix};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
+use adain::Stylizer;
 use adain_flow::{Flow, FlowField, Plane};
+use adain_test_kit::flicker::{CameraMove, SyntheticClip, Window};
 use anyhow::{bail, Context, Result};
 use image::RgbImage;
 

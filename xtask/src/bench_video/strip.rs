@@ -3,7 +3,7 @@
 //! steady result shows the same picture in every column. The last column is the change between the
 //! last two crops, four times amplified.
 
-use adain::video::flicker::Window;
+use adain_test_kit::flicker::Window;
 use image::{imageops, Rgb, RgbImage};
 
 /// Side of each crop, in frame pixels (shown twice as large).

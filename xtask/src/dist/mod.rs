@@ -55,8 +55,12 @@ pub fn run(args: &DistArgs) -> Result<()> {
     let tools = crate::setup::cross::toolchain(&targets)?;
     // The same checks the binary makes before it runs anything: files, hashes, graphs, encoder identity.
     let package_dir = default_package();
-    let package = adain::package::ModelPackage::load(&package_dir)
-        .with_context(|| format!("model package {} is not usable", package_dir.display()))?;
+    let package = adain::package::ModelPackage::load(
+        &package_dir,
+        adain::Precision::Fp32,
+        adain::Provider::Cpu,
+    )
+    .with_context(|| format!("model package {} is not usable", package_dir.display()))?;
     let out = args
         .out
         .clone()
@@ -130,7 +134,7 @@ pub fn run(args: &DistArgs) -> Result<()> {
     let mut checked = Vec::new();
     if args.check {
         // Without the x86_64 Linux release, a workspace build is the reference: minutes, as
-        // `-p adain` alone unifies other features than the workspace build that the tests made.
+        // `-p adain-cli` alone unifies other features than the workspace build that the tests made.
         let (reference, is_release) = match native_binary {
             Some(binary) => (binary, true),
             None => (crate::cmd::build_adain()?, false),
@@ -161,7 +165,7 @@ pub fn run(args: &DistArgs) -> Result<()> {
     Ok(())
 }
 
-/// `cargo zigbuild --release -p adain --target <target>` in the dist build folder (see
+/// `cargo zigbuild --release -p adain-cli --target <target>` in the dist build folder (see
 /// [`xtask_build_dir`]): zig links Linux binaries against glibc [`GLIBC`] (not this machine's
 /// newer one) and Windows binaries against MinGW. `epoch` goes to the linker as
 /// `SOURCE_DATE_EPOCH`: lld stamps Windows executables with it instead of the time of the build,
@@ -171,7 +175,13 @@ fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
     let build_dir = xtask_build_dir("dist");
     claim_build_dir(
         &build_dir,
-        &["adain", "adain-flow", "adain-models"],
+        &[
+            "adain-cli",
+            "adain-serve",
+            "adain",
+            "adain-flow",
+            "adain-models",
+        ],
         &[target.triple()],
     )?;
     crate::cmd::run(
@@ -181,7 +191,7 @@ fn build(target: Target, tools: &Toolchain, epoch: u64) -> Result<PathBuf> {
                 "--release",
                 "--quiet",
                 "-p",
-                "adain",
+                "adain-cli",
                 "--target",
             ])
             .arg(target.zig_target())

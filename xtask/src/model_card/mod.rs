@@ -59,7 +59,7 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
         no_torch: true,
         ..Default::default()
     })?;
-    let package = ModelPackage::load(&dir)
+    let package = ModelPackage::load(&dir, adain::Precision::Fp32, adain::Provider::Cpu)
         .with_context(|| format!("model package {} is not usable", dir.display()))?;
     let manifest = package.manifest().clone();
     // The reports are read first: a wrong path fails before minutes of stylizing.

@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use adain::adain::{ChannelStats, StyleMix};
 use adain::image_io::{load_rgb, prepare, DEFAULT_MAX_PIXELS};
+use adain::ops::{adain_stats, transfer, ChannelStats, StyleMix};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
-use adain::stylize::{adain_stats, transfer, ContentFeatures, Stylizer};
+use adain::{ContentFeatures, Stylizer};
 use anyhow::{Context, Result};
 use image::imageops::{self, FilterType};
 use image::{Rgb, RgbImage};

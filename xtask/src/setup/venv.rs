@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use adain_models::install_paths::cache_dir;
-use adain_test_support::{RAY_PACKAGES, RAY_VENV, TRITON_SCHEMA_PACKAGES, TRITON_SCHEMA_VENV};
+use adain_test_kit::{RAY_PACKAGES, RAY_VENV, TRITON_SCHEMA_PACKAGES, TRITON_SCHEMA_VENV};
 use anyhow::{bail, Context, Result};
 
 use crate::cmd::run;

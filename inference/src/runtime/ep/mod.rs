@@ -141,6 +141,13 @@ pub enum ProviderRequest {
     Prefer(Provider),
 }
 
+/// A provider named outright: that one or an error.
+impl From<Provider> for ProviderRequest {
+    fn from(provider: Provider) -> Self {
+        Self::Only(provider)
+    }
+}
+
 impl ProviderRequest {
     /// Providers to try, in order.
     pub(crate) fn candidates(self) -> Vec<Provider> {
