@@ -6,19 +6,21 @@ mod common;
 use adain::package::ModelPackage;
 use adain_models::manifest::Role;
 use adain_models::package::{Precision, MIN_VALIDATED_PSNR_DB};
+use adain_test_kit::images::write_folder;
+use adain_test_kit::paths::default_encoder;
 use adain_training::export::{export_with_variants, ExportOptions, VariantOptions};
 use adain_training::model::Encoder;
 
 #[test]
 fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
     let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("cal/content"), 4, 96, 80, 1);
-    let style = common::synthetic_folder(&dir.path().join("cal/style"), 4, 80, 96, 2);
-    common::synthetic_folder(&dir.path().join("val/content"), 3, 90, 100, 3);
-    common::synthetic_folder(&dir.path().join("val/style"), 3, 100, 90, 4);
+    let content = write_folder(&dir.path().join("cal/content"), 4, 96, 80, 1);
+    let style = write_folder(&dir.path().join("cal/style"), 4, 80, 96, 2);
+    write_folder(&dir.path().join("val/content"), 3, 90, 100, 3);
+    write_folder(&dir.path().join("val/style"), 3, 100, 90, 4);
 
     // A checkpoint of a seeded (untrained) decoder against the real encoder.
-    let encoder = Encoder::load(&common::encoder_path(), tch::Device::Cpu).unwrap();
+    let encoder = Encoder::load(&default_encoder(), tch::Device::Cpu).unwrap();
     let mut config = common::small_config(&content, &style);
     config.encoder_identity = encoder.network().identity();
     let checkpoint = common::seeded_checkpoint(&dir.path().join("run"), config, 42);
