@@ -13,7 +13,6 @@ mod fixture;
 mod fuzz;
 mod model_card;
 mod paths;
-mod psnr;
 mod pypi;
 mod python_wheel;
 mod setup;

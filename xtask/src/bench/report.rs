@@ -377,7 +377,7 @@ fn psnr_files(a: &Path, b: &Path) -> Option<f64> {
     if a.len() != b.len() || a.is_empty() {
         return None;
     }
-    Some(crate::psnr::of(&a, &b))
+    Some(adain_test_kit::psnr::of(&a, &b))
 }
 
 #[cfg(test)]
