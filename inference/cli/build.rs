@@ -50,8 +50,15 @@ fn git_commit() -> Option<String> {
     let git_dir = git(&["rev-parse", "--absolute-git-dir"])?;
     let git_dir = Path::new(&git_dir);
     let mut watched = vec![git_dir.join("HEAD"), git_dir.join("packed-refs")];
+    // The branch's ref through --git-path: in a linked worktree refs live in the common git folder,
+    // not in the worktree's own (where HEAD is).
     if let Some(branch) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        watched.push(git_dir.join(branch));
+        if let Some(path) = git(&["rev-parse", "--path-format=absolute", "--git-path", &branch]) {
+            watched.push(path.into());
+        }
+    }
+    if let Some(common) = git(&["rev-parse", "--path-format=absolute", "--git-common-dir"]) {
+        watched.push(Path::new(&common).join("packed-refs"));
     }
     // A path that does not exist would make cargo rerun this script on every build.
     for path in watched.iter().filter(|p| p.exists()) {

@@ -1,29 +1,14 @@
 //! Fixtures shared by the end-to-end tests: the real encoder, ONNX Runtime sessions returning every
 //! output, test images, and tch ↔ plain-vector conversions (tch and ort use different ndarray majors,
-//! so data crosses as `Vec<f32>` + shape).
+//! so data crosses as `Vec<f32>` + shape). Paths, pictures and the prerequisite rule come from the
+//! test kit (adain_test_kit).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use adain::runtime::{open_session, GraphInput, SessionOptions};
 use ndarray::ArrayD;
 use ort::value::TensorRef;
 use rand::{Rng, SeedableRng};
-
-/// The workspace root.
-pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// models/default/encoder.onnx, built by `cargo xtask setup`.
-pub fn default_encoder() -> PathBuf {
-    let p = workspace().join("models/default/encoder.onnx");
-    assert!(
-        p.is_file(),
-        "{} is missing: run `cargo xtask setup` first (cargo xtask test does)",
-        p.display()
-    );
-    p
-}
 
 /// A tensor as data + shape.
 #[derive(Debug, Clone)]
@@ -97,17 +82,13 @@ pub fn random(shape: &[usize], seed: u64, lo: f32, hi: f32) -> Plain {
 /// A real photo from the shared training data resized to w×h, or a synthetic picture when the shared
 /// data is absent (announced on stderr).
 pub fn photo(w: u32, h: u32) -> Plain {
-    // Under CI the photo must be there (adain_test_kit::require); elsewhere a synthetic
+    // Under CI the photo must be there (the kit's require rule); elsewhere a synthetic
     // picture stands in, and the note says so.
-    let img = match adain_test_kit::shared_file("data/train/content/0001.jpg") {
-        Some(path) => image::open(&path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-            .to_rgb8(),
+    let img = match adain_test_kit::images::shared_photo("0001.jpg") {
+        Some(img) => img,
         None => {
             eprintln!("note: using a synthetic picture instead of a real photo");
-            image::RgbImage::from_fn(64, 64, |x, y| {
-                image::Rgb([(x * 4) as u8, (y * 4) as u8, ((x * y) % 256) as u8])
-            })
+            adain_test_kit::images::test_image(64, 64, 1)
         }
     };
     let img = image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle);

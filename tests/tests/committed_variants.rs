@@ -10,6 +10,7 @@ use adain::package::{int8_kernels_exact, ModelPackage, Precision, PrecisionChoic
 use adain::runtime::SessionOptions;
 use adain::Provider;
 use adain::Stylizer;
+use adain_test_kit::psnr;
 use adain_training::data::ImageFolder;
 use image::imageops::FilterType;
 use image::RgbImage;
@@ -30,17 +31,6 @@ fn square(path: &Path, size: u32) -> RgbImage {
     );
     let resized = image::imageops::resize(&image, rw, rh, FilterType::Triangle);
     image::imageops::crop_imm(&resized, (rw - size) / 2, (rh - size) / 2, size, size).to_image()
-}
-
-fn psnr(a: &RgbImage, b: &RgbImage) -> f64 {
-    let mse: f64 = a
-        .as_raw()
-        .iter()
-        .zip(b.as_raw())
-        .map(|(x, y)| (f64::from(*x) - f64::from(*y)).powi(2))
-        .sum::<f64>()
-        / a.as_raw().len() as f64;
-    10.0 * (255.0f64.powi(2) / mse.max(1e-12)).log10()
 }
 
 /// The first `PAIRS` held-out files of a shared folder (5 %, by the trainer's path hash).
@@ -112,7 +102,7 @@ fn committed_variants_meet_their_recorded_gate_on_held_out_pairs() {
                     s.stylize(&content, StyleMix::One(&adain_stats(&stats)), 1.0)
                         .unwrap()
                 };
-                psnr(&run(&mut reference), &run(&mut variant))
+                psnr::of_images(&run(&mut reference), &run(&mut variant))
             })
             .collect();
         let mean = scores.iter().sum::<f64>() / scores.len() as f64;

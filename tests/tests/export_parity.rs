@@ -2,10 +2,11 @@
 //! on random and real images, odd sizes included; max |difference| ≤ 1e-4 of the output range.
 
 use adain::runtime::GraphInput;
-use adain_e2e::{default_encoder, photo, random, run_ort, Plain};
+use adain_e2e::{photo, random, run_ort, Plain};
 use adain_models::convention::FEATURE_LAYERS;
 use adain_models::package::{write_package, PackageInfo};
 use adain_models::{Architecture, Network};
+use adain_test_kit::paths::default_encoder;
 use adain_training::model::{Decoder, Encoder};
 use tch::{Device, Kind};
 

@@ -3,6 +3,7 @@
 //! or the new checkpoint, never a broken one.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::Path;
 
 use adain_models::{Architecture, ConvParams, Network};
@@ -13,6 +14,15 @@ use crate::error::{Result, TrainError};
 
 pub const CHECKPOINT_FORMAT: &str = "adain-checkpoint/1";
 pub const CHECKPOINT_FILE: &str = "checkpoint.safetensors";
+
+/// A test hook: set to an iteration, the checkpoint of that iteration is abandoned half-written: the
+/// process exits on the spot with [`ABORT_MID_WRITE_EXIT_CODE`] once half its bytes are in the
+/// temporary file and synced, before the rename, running no cleanup, as a kill at that moment would.
+/// Lets a test interrupt a write at a known point instead of killing at a random moment (an exit,
+/// not an abort: no core dump of a libtorch process). Nothing sets it outside the tests.
+pub const ABORT_MID_WRITE_ENV: &str = "ADAIN_TRAIN_TEST_ABORT_MID_CHECKPOINT";
+/// How a process stopped by [`ABORT_MID_WRITE_ENV`] exits.
+pub const ABORT_MID_WRITE_EXIT_CODE: i32 = 86;
 
 /// Everything that defines a run; stored in the checkpoint and in `config.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,7 +136,18 @@ impl Checkpoint {
                 path: path.into(),
                 message: e.to_string(),
             })?;
-        adain_models::atomic_file::write(path, &bytes)?;
+        let abort_mid_write = std::env::var(ABORT_MID_WRITE_ENV)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            == Some(self.iteration);
+        adain_models::atomic_file::write_with(path, |file| {
+            if abort_mid_write {
+                file.write_all(&bytes[..bytes.len() / 2])?;
+                file.sync_all()?;
+                std::process::exit(ABORT_MID_WRITE_EXIT_CODE);
+            }
+            file.write_all(&bytes)
+        })?;
         Ok(())
     }
 

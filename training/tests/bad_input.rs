@@ -5,6 +5,7 @@ mod common;
 use std::path::Path;
 
 use adain_models::{Architecture, Network};
+use adain_test_kit::images::write_folder;
 use adain_training::checkpoint::{Checkpoint, CHECKPOINT_FILE};
 use adain_training::trainer::{train, TrainOptions};
 use tch::Device;
@@ -29,7 +30,7 @@ fn try_train(content: &Path, style: &Path, run: &Path) -> String {
 #[test]
 fn missing_empty_and_undecodable_folders() {
     let dir = tempfile::tempdir().unwrap();
-    let good = common::synthetic_folder(&dir.path().join("good"), 2, 40, 40, 1);
+    let good = write_folder(&dir.path().join("good"), 2, 40, 40, 1);
     let missing = dir.path().join("missing");
     let e = try_train(&missing, &good, &dir.path().join("r1"));
     assert!(e.contains("missing") && e.contains("no such folder"), "{e}");
@@ -53,14 +54,14 @@ fn missing_empty_and_undecodable_folders() {
 #[test]
 fn undecodable_files_among_good_ones_are_skipped() {
     let dir = tempfile::tempdir().unwrap();
-    let mixed = common::synthetic_folder(&dir.path().join("mixed/sub"), 3, 40, 40, 2);
+    let mixed = write_folder(&dir.path().join("mixed/sub"), 3, 40, 40, 2);
     std::fs::write(mixed.join("broken.png"), b"\x89PNG\r\n\x1a\n garbage").unwrap();
     std::fs::write(dir.path().join("mixed/notes.txt"), b"text").unwrap();
     let (folder, report) =
         adain_training::data::ImageFolder::scan(&dir.path().join("mixed")).unwrap();
     assert_eq!(folder.len(), 3, "nested images are found");
     assert_eq!(report.skipped.len(), 2);
-    let good = common::synthetic_folder(&dir.path().join("good"), 2, 40, 40, 1);
+    let good = write_folder(&dir.path().join("good"), 2, 40, 40, 1);
     assert_eq!(
         try_train(&dir.path().join("mixed"), &good, &dir.path().join("run")),
         ""
@@ -125,7 +126,7 @@ fn wrong_vgg_weights_name_the_file() {
 #[test]
 fn checkpoint_of_another_architecture_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("c"), 2, 40, 40, 1);
+    let content = write_folder(&dir.path().join("c"), 2, 40, 40, 1);
     let good = Checkpoint {
         iteration: 3,
         decoder: Network::seeded(Architecture::decoder(), 1),

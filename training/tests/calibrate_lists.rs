@@ -1,18 +1,18 @@
 //! `adain-train calibrate-int8 --content LIST --style LIST`: the encoder's int8 ranges measured on a
 //! training run's own image lists (how the committed ranges are made for the v2 data mix).
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
 use adain_models::onnx::quantize::ActivationRanges;
+use adain_test_kit::images::write_folder;
+use adain_test_kit::paths::default_encoder;
 
 #[test]
 fn calibrates_on_list_files_and_records_them() {
     let dir = tempfile::tempdir().unwrap();
-    common::synthetic_folder(&dir.path().join("c"), 3, 72, 64, 5);
-    common::synthetic_folder(&dir.path().join("s"), 3, 64, 72, 6);
+    write_folder(&dir.path().join("c"), 3, 72, 64, 5);
+    write_folder(&dir.path().join("s"), 3, 64, 72, 6);
     // Lists name files relative to themselves; weights are allowed and do not matter here.
     let write_list = |name: &str, folder: &str| {
         let list = dir.path().join(name);
@@ -36,7 +36,7 @@ fn calibrates_on_list_files_and_records_them() {
                 "1",
             ])
             .arg("--encoder")
-            .arg(common::encoder_path())
+            .arg(default_encoder())
             .arg("--content")
             .arg(&content_list)
             .arg("--style")

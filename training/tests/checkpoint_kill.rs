@@ -1,82 +1,82 @@
-//! A checkpoint being written when the process is killed is the old one or the new one, never broken.
+//! A checkpoint write interrupted mid-way leaves the previous checkpoint intact, and resuming cleans
+//! up after it. The interruption is deterministic: `ABORT_MID_WRITE_ENV` makes the trainer exit with
+//! half of one checkpoint in its temporary file, the state a kill at that moment leaves.
 
-mod common;
+use std::path::Path;
+use std::process::{Command, ExitStatus, Stdio};
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use adain_test_kit::images::write_folder;
+use adain_test_kit::paths::default_encoder;
+use adain_training::checkpoint::{
+    Checkpoint, ABORT_MID_WRITE_ENV, ABORT_MID_WRITE_EXIT_CODE, CHECKPOINT_FILE,
+};
 
-use adain_training::checkpoint::{Checkpoint, CHECKPOINT_FILE};
-
-#[test]
-fn killing_the_trainer_never_breaks_the_checkpoint() {
-    let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 7);
-    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 8);
-    let run = dir.path().join("run");
-    let ckpt = run.join(CHECKPOINT_FILE);
-    let mut last_iteration = 0;
-    let mut kills = 0;
-    // Kill at varied moments; checkpoints are written every iteration, so most kills land in or near
-    // a write (each write is ~40 MB).
-    for round in 0..6u64 {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_adain-train"));
-        cmd.args([
-            "train",
-            "--iters",
-            "1000",
-            "--batch",
-            "1",
-            "--resize",
-            "32",
-            "--crop",
-            "32",
-            "--save-every",
-            "1",
-            "--quiet",
-            "--threads",
-            "1",
-        ])
+/// `adain-train train` for `iters` iterations in total, a checkpoint after each; `extra` picks a new
+/// run's data or `--resume`.
+fn train(run: &Path, iters: u64, extra: &[&std::ffi::OsStr], env: &[(&str, &str)]) -> ExitStatus {
+    Command::new(env!("CARGO_BIN_EXE_adain-train"))
+        .args(["train", "--batch", "1", "--resize", "32", "--crop", "32"])
+        .args(["--save-every", "1", "--quiet", "--threads", "1"])
+        .arg("--iters")
+        .arg(iters.to_string())
         .arg("--out")
-        .arg(&run)
+        .arg(run)
         .arg("--encoder")
-        .arg(common::encoder_path())
+        .arg(default_encoder())
+        .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
-        if ckpt.exists() {
-            cmd.arg("--resume");
-        } else {
-            cmd.arg("--content-dir")
-                .arg(&content)
-                .arg("--style-dir")
-                .arg(&style);
-        }
-        let mut child = cmd.spawn().unwrap();
-        // Wait until the first checkpoint of this round exists, then a varying extra delay.
-        let start = Instant::now();
-        while !ckpt.exists() && start.elapsed() < Duration::from_secs(60) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        std::thread::sleep(Duration::from_millis(300 + 137 * round));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap(); // SIGKILL: no cleanup runs
-            kills += 1;
-        }
-        child.wait().unwrap();
-        let loaded = Checkpoint::load(&ckpt)
-            .unwrap_or_else(|e| panic!("round {round}: checkpoint broken: {e}"));
-        assert!(
-            loaded.iteration >= last_iteration,
-            "round {round}: iteration went back"
-        );
-        last_iteration = loaded.iteration;
-    }
-    // Resuming cleans up what killed writers left behind.
-    let leftovers = std::fs::read_dir(&run)
+        .stderr(Stdio::null())
+        .status()
+        .expect("running adain-train")
+}
+
+/// The temporary files checkpoint writes left in `run`, with their sizes.
+fn temporaries(run: &Path) -> Vec<u64> {
+    std::fs::read_dir(run)
         .unwrap()
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
-        .count();
-    assert!(leftovers <= 1, "{leftovers} temporary files accumulated");
-    assert!(kills >= 4, "the trainer was killed only {kills} times");
-    assert!(last_iteration > 0);
+        .map(|e| e.metadata().unwrap().len())
+        .collect()
+}
+
+#[test]
+fn a_checkpoint_write_interrupted_midway_leaves_the_previous_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = write_folder(&dir.path().join("c"), 3, 40, 40, 7);
+    let style = write_folder(&dir.path().join("s"), 3, 40, 40, 8);
+    let run = dir.path().join("run");
+    let ckpt = run.join(CHECKPOINT_FILE);
+
+    // Iteration 1's checkpoint is written whole; iteration 2's is abandoned half-way.
+    let data = [
+        "--content-dir".as_ref(),
+        content.as_os_str(),
+        "--style-dir".as_ref(),
+        style.as_os_str(),
+    ];
+    let status = train(&run, 3, &data, &[(ABORT_MID_WRITE_ENV, "2")]);
+    assert_eq!(
+        status.code(),
+        Some(ABORT_MID_WRITE_EXIT_CODE),
+        "not stopped by the hook: {status}"
+    );
+    let whole = std::fs::metadata(&ckpt).unwrap().len();
+    let left = temporaries(&run);
+    assert!(
+        left.len() == 1 && left[0] > 0 && left[0] < whole,
+        "expected one partly written temporary beside the {whole}-byte checkpoint, found {left:?}"
+    );
+    let kept = Checkpoint::load(&ckpt).unwrap_or_else(|e| panic!("checkpoint broken: {e}"));
+    assert_eq!(
+        kept.iteration, 1,
+        "the checkpoint before the interrupted write"
+    );
+
+    // Resuming carries on from it and removes what the interrupted write left.
+    let status = train(&run, 3, &["--resume".as_ref()], &[]);
+    assert!(status.success(), "resuming failed: {status}");
+    assert_eq!(Checkpoint::load(&ckpt).unwrap().iteration, 3);
+    assert_eq!(temporaries(&run), Vec::<u64>::new());
 }

@@ -2,6 +2,7 @@
 
 mod common;
 
+use adain_test_kit::images::write_folder;
 use adain_training::checkpoint::{Checkpoint, CHECKPOINT_FILE};
 use adain_training::trainer::{train, TrainOptions};
 use adain_training::TrainError;
@@ -11,8 +12,8 @@ use tch::Device;
 fn a_diverging_run_stops_with_diverged_and_keeps_the_last_good_checkpoint() {
     tch::set_num_threads(2);
     let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 21);
-    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 22);
+    let content = write_folder(&dir.path().join("c"), 3, 40, 40, 21);
+    let style = write_folder(&dir.path().join("s"), 3, 40, 40, 22);
     let run = dir.path().join("run");
     let ckpt = run.join(CHECKPOINT_FILE);
     let options = |resume, iters| TrainOptions {

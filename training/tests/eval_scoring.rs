@@ -10,6 +10,8 @@ use adain::ops::{image_color, match_style_color, transfer};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
 use adain::Stylizer;
+use adain_test_kit::images::write_folder;
+use adain_test_kit::paths::default_encoder;
 use adain_training::checkerboard::{checkerboard_score, luma};
 use adain_training::data::{center_crop, load_resized, planar_batch, ImageFolder};
 use adain_training::eval::colour::LabMoments;
@@ -97,10 +99,10 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
     let dir = tempfile::tempdir().unwrap();
     // Odd sizes: at --size 32 the contents become 39×32 (not a multiple of the decoder's 8, nor
     // square), the styles 48×32.
-    let content_dir = common::synthetic_folder(&dir.path().join("c"), 2, 45, 37, 31);
-    let style_dir = common::synthetic_folder(&dir.path().join("s"), 2, 61, 41, 32);
+    let content_dir = write_folder(&dir.path().join("c"), 2, 45, 37, 31);
+    let style_dir = write_folder(&dir.path().join("s"), 2, 61, 41, 32);
     let size = 32;
-    let encoder = Encoder::load(&common::encoder_path(), Device::Cpu).unwrap();
+    let encoder = Encoder::load(&default_encoder(), Device::Cpu).unwrap();
     let package = seeded_package(dir.path(), &content_dir, &encoder);
 
     let report = evaluate(&package, &content_dir, &style_dir, size, false, Device::Cpu).unwrap();

@@ -6,19 +6,25 @@ mod common;
 use adain::package::ModelPackage;
 use adain_models::manifest::Role;
 use adain_models::package::{Precision, MIN_VALIDATED_PSNR_DB};
+use adain_test_kit::images::write_folder;
+use adain_test_kit::paths::default_encoder;
 use adain_training::export::{export_with_variants, ExportOptions, VariantOptions};
 use adain_training::model::Encoder;
+
+/// The fp16 pipeline against fp32 on these pairs: measured 58.81 dB (worst pair 57.35); fp16 kernels
+/// differ between CPUs more than int8's exact ones, hence the wider margin.
+const FP16_MIN_DB: f64 = 56.0;
 
 #[test]
 fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
     let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("cal/content"), 4, 96, 80, 1);
-    let style = common::synthetic_folder(&dir.path().join("cal/style"), 4, 80, 96, 2);
-    common::synthetic_folder(&dir.path().join("val/content"), 3, 90, 100, 3);
-    common::synthetic_folder(&dir.path().join("val/style"), 3, 100, 90, 4);
+    let content = write_folder(&dir.path().join("cal/content"), 4, 96, 80, 1);
+    let style = write_folder(&dir.path().join("cal/style"), 4, 80, 96, 2);
+    write_folder(&dir.path().join("val/content"), 3, 90, 100, 3);
+    write_folder(&dir.path().join("val/style"), 3, 100, 90, 4);
 
     // A checkpoint of a seeded (untrained) decoder against the real encoder.
-    let encoder = Encoder::load(&common::encoder_path(), tch::Device::Cpu).unwrap();
+    let encoder = Encoder::load(&default_encoder(), tch::Device::Cpu).unwrap();
     let mut config = common::small_config(&content, &style);
     config.encoder_identity = encoder.network().identity();
     let checkpoint = common::seeded_checkpoint(&dir.path().join("run"), config, 42);
@@ -68,7 +74,7 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
             .iter()
             .find(|s| s.precision == "fp16")
             .unwrap();
-        assert!(fp16.psnr_db >= 40.0, "fp16: {:.1} dB", fp16.psnr_db);
+        assert!(fp16.psnr_db >= FP16_MIN_DB, "fp16: {:.2} dB", fp16.psnr_db);
         assert!(report.manifest.file(Role::Decoder, "int8").is_none());
         return;
     }
@@ -107,14 +113,25 @@ fn int8_and_fp16_variants_are_calibrated_validated_and_listed() {
             .unwrap_or_else(|| panic!("no {p} score"))
     };
     let (int8, fp16) = (score("int8"), score("fp16"));
-    assert!(fp16.psnr_db >= 40.0, "fp16: {:.1} dB", fp16.psnr_db);
-    // An untrained decoder passes feature noise straight to the image (a trained one smooths most of it
-    // away: 34 dB on photos at 512²); measured 20.3 dB here, so this bound only catches a broken graph.
-    assert!(int8.psnr_db >= 16.0, "int8: {:.1} dB", int8.psnr_db);
-    assert!(
-        int8.decoder_only_db >= 20.0 && int8.encoder_only_db >= 17.0,
-        "{int8:?}"
+    eprintln!(
+        "fp16 {:.2} dB; int8 {:.2} dB (worst pair {:.2}, encoder only {:.2}, decoder only {:.2})",
+        fp16.psnr_db, int8.psnr_db, int8.min_psnr_db, int8.encoder_only_db, int8.decoder_only_db
     );
+    assert!(fp16.psnr_db >= FP16_MIN_DB, "fp16: {:.2} dB", fp16.psnr_db);
+    // An untrained decoder passes feature noise straight to the image (a trained one smooths most of
+    // it away: 34 dB on photos at 512²). Everything here is seeded and int8 runs only on exact (VNNI)
+    // kernels, so the scores repeat; measured (and repeated) on the AVX-512 VNNI build machine:
+    // 20.28 dB pooled, worst pair 16.97, encoder alone 20.92, decoder alone 24.96. The bounds sit
+    // 0.5 dB below, so a calibration that got worse fails.
+    let bounds = [
+        ("pooled", int8.psnr_db, 19.8),
+        ("worst pair", int8.min_psnr_db, 16.5),
+        ("encoder only", int8.encoder_only_db, 20.4),
+        ("decoder only", int8.decoder_only_db, 24.5),
+    ];
+    for (what, db, min) in bounds {
+        assert!(db >= min, "int8 {what}: {db:.2} dB < {min} dB ({int8:?})");
+    }
     let v = m.validation("int8").unwrap();
     assert_eq!(v.validated, v.psnr_db >= MIN_VALIDATED_PSNR_DB);
     assert_eq!(m.is_validated("int8"), v.validated);

@@ -5,6 +5,7 @@ mod common;
 
 use std::path::Path;
 
+use adain_test_kit::images::write_folder;
 use adain_training::checkpoint::{Checkpoint, CHECKPOINT_FILE};
 use adain_training::metrics::{self, Record, METRICS_FILE};
 use adain_training::optim::learning_rate;
@@ -35,8 +36,8 @@ fn options(
 fn a_few_iterations_lower_the_loss() {
     tch::set_num_threads(2);
     let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("c"), 6, 64, 56, 1);
-    let style = common::synthetic_folder(&dir.path().join("s"), 6, 60, 64, 2);
+    let content = write_folder(&dir.path().join("c"), 6, 64, 56, 1);
+    let style = write_folder(&dir.path().join("s"), 6, 60, 64, 2);
     let mut config = common::small_config(&content, &style);
     config.lr = 1e-3; // a few steps must show progress
     let run = dir.path().join("run");
@@ -65,8 +66,8 @@ fn a_few_iterations_lower_the_loss() {
 fn train_then_resume_equals_one_run() {
     tch::set_num_threads(1); // bitwise-reproducible kernels for the comparison
     let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("c"), 4, 48, 40, 3);
-    let style = common::synthetic_folder(&dir.path().join("s"), 4, 40, 48, 4);
+    let content = write_folder(&dir.path().join("c"), 4, 48, 40, 3);
+    let style = write_folder(&dir.path().join("s"), 4, 40, 48, 4);
     let config = common::small_config(&content, &style);
 
     let straight = dir.path().join("straight");
@@ -110,8 +111,8 @@ fn run_of_five_iterations(
     seed: u32,
 ) -> (std::path::PathBuf, adain_training::checkpoint::TrainConfig) {
     tch::set_num_threads(2);
-    let content = common::synthetic_folder(&dir.join("c"), 3, 40, 40, seed);
-    let style = common::synthetic_folder(&dir.join("s"), 3, 40, 40, seed + 1);
+    let content = write_folder(&dir.join("c"), 3, 40, 40, seed);
+    let style = write_folder(&dir.join("s"), 3, 40, 40, seed + 1);
     let run = dir.join("run");
     let config = common::small_config(&content, &style);
     train(options(config.clone(), &run, false, 5)).unwrap();
@@ -310,8 +311,8 @@ fn auto_precision_records_its_choice_and_a_resume_can_switch_it() {
     use adain_training::precision::{cpu_has_native_bf16, Precision};
     tch::set_num_threads(2);
     let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 21);
-    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 22);
+    let content = write_folder(&dir.path().join("c"), 3, 40, 40, 21);
+    let style = write_folder(&dir.path().join("s"), 3, 40, 40, 22);
     let mut config = common::small_config(&content, &style);
     config.precision = "auto".into();
     let run = dir.path().join("run");
@@ -365,8 +366,8 @@ fn auto_precision_records_its_choice_and_a_resume_can_switch_it() {
 fn a_time_limit_stops_with_a_checkpoint_that_a_resume_carries_on_from() {
     tch::set_num_threads(2);
     let dir = tempfile::tempdir().unwrap();
-    let content = common::synthetic_folder(&dir.path().join("c"), 3, 40, 40, 23);
-    let style = common::synthetic_folder(&dir.path().join("s"), 3, 40, 40, 24);
+    let content = write_folder(&dir.path().join("c"), 3, 40, 40, 23);
+    let style = write_folder(&dir.path().join("s"), 3, 40, 40, 24);
     let config = common::small_config(&content, &style);
     let run = dir.path().join("run");
     // No time at all: the first iteration ends past the limit, long before the checkpoint interval.

@@ -13,7 +13,6 @@ mod fuzz;
 mod model_card;
 mod paths;
 mod progress;
-mod psnr;
 mod pypi;
 mod python_wheel;
 mod setup;

@@ -27,8 +27,11 @@ pub fn run(args: &TestArgs) -> Result<()> {
     })?;
     // The Python wheel its test installs into a fresh venv (inference/cli/tests/python_wheel.rs).
     crate::python_wheel::build()?;
+    // CI=true: the tests' prerequisite rule (adain_test_kit::require) fails rather than skips, so
+    // what setup could not install is a failure naming its install command, never a silent skip.
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
+        .env("CI", "true")
         .args(["test", "--workspace", "--release"])
         .args(&args.cargo_args)
         .status()?;

@@ -95,15 +95,15 @@ pub fn run(args: &ValidateOpenvinoArgs) -> Result<()> {
             Ok(stylizer.decode(target.view(), features.width, features.height)?)
         };
         let (a, b) = (run(&mut reference)?, run(&mut bf16)?);
-        let pair_sq = crate::psnr::squared_error(a.as_raw(), b.as_raw());
+        let pair_sq = adain_test_kit::psnr::squared_error(a.as_raw(), b.as_raw());
         let n = a.as_raw().len();
-        worst = worst.min(crate::psnr::from_mse(pair_sq / n as f64));
+        worst = worst.min(adain_test_kit::psnr::from_mse(pair_sq / n as f64));
         squared += pair_sq;
         count += n;
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let pooled = crate::psnr::from_mse(squared / count as f64);
+    let pooled = adain_test_kit::psnr::from_mse(squared / count as f64);
     let validation = Validation {
         psnr_db: round2(pooled),
         min_psnr_db: round2(worst),

@@ -6,20 +6,15 @@
 //! the linker would stamp with the time of the build, is rebuilt from scratch: its archive must be
 //! byte-identical.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask/ has a parent")
-        .to_path_buf()
-}
+use adain_test_kit::workspace_root;
 
 fn xtask(args: &[&str]) {
     let status = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
-        .current_dir(workspace())
+        .current_dir(workspace_root())
         .status()
         .expect("running xtask");
     assert!(
@@ -52,7 +47,7 @@ const WINDOWS: &str = "x86_64-pc-windows-gnu";
 /// xtask's paths::xtask_build_dir).
 fn clean_windows_binary() {
     let build_dir = match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
-        Some(dir) => workspace().join(dir).join("dist"),
+        Some(dir) => workspace_root().join(dir).join("dist"),
         None => adain_models::install_paths::cache_dir()
             .join("build")
             .join("dist"),
@@ -63,7 +58,7 @@ fn clean_windows_binary() {
     let status = Command::new(env!("CARGO"))
         .env("CARGO_TARGET_DIR", &build_dir)
         .args(["clean", "--release", "-p", "adain-cli", "--target", WINDOWS])
-        .current_dir(workspace())
+        .current_dir(workspace_root())
         .status()
         .expect("running cargo clean");
     assert!(status.success());
@@ -72,7 +67,9 @@ fn clean_windows_binary() {
 #[test]
 fn every_release_archive_stylizes_on_its_platform_and_rebuilds_identically() {
     assert!(
-        workspace().join("models/default/manifest.json").is_file(),
+        workspace_root()
+            .join("models/default/manifest.json")
+            .is_file(),
         "models/default is committed with the repository"
     );
     let scratch = tempfile::tempdir().unwrap();

@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 use adain_models::package::{decoder_graph, PackageInfo};
 use adain_models::stats_file::StyleStats;
 use adain_models::{Architecture, Layer, Network};
+use adain_test_kit::images::{test_image, write_image};
+use adain_test_kit::package::{copy_package, real_encoder};
+use adain_test_kit::paths::files_in;
 use common::*;
 use tempfile::TempDir;
 

@@ -5,7 +5,8 @@ mod common;
 
 use std::process::Output;
 
-use common::{adain, arg as s, write_image};
+use adain_test_kit::images::write_image;
+use common::{adain, arg as s};
 
 fn code(output: &Output) -> i32 {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -57,7 +58,10 @@ fn success_is_0_and_a_failed_input_among_good_ones_is_1_with_a_per_file_summary(
         !summary.contains(&format!("  - {}", good.display())),
         "{summary}"
     );
-    assert_eq!(common::files_in(&out), ["good_stylized_style.png"]);
+    assert_eq!(
+        adain_test_kit::paths::files_in(&out),
+        ["good_stylized_style.png"]
+    );
 }
 
 #[test]

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{adain, arg, expect_failure, expect_success, write_image};
+use adain_test_kit::images::write_image;
+use common::{adain, arg, expect_failure, expect_success};
 
 #[test]
 fn each_content_gets_its_own_draw_and_seeds_reproduce_them() {

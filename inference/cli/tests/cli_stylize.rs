@@ -5,6 +5,9 @@ mod common;
 use std::path::Path;
 
 use adain_models::stats_file::StyleStats;
+use adain_test_kit::images::{test_image, warm_style, write_image};
+use adain_test_kit::paths::{default_package, files_in};
+use adain_test_kit::psnr::of_images as psnr;
 use common::*;
 
 fn s(p: &Path) -> &str {
@@ -636,7 +639,7 @@ fn real_photos_when_the_shared_data_set_is_present() {
     // With the shipped model (the test package's decoder is seeded, not trained): a stylization,
     // not a copy or a blank. α = 0 (the photo through the decoder) stays near the photo, α = 1
     // moves far from it (measured on the first shared pair: 15.2 and 10.4 dB).
-    let model = workspace().join("models/default");
+    let model = default_package();
     let at = |alpha: &str| {
         let out = dir.path().join(format!("alpha-{alpha}.png"));
         stylize(

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use adain::video::{create_sink, open_source, Frame, FrameRate};
-use common::{
-    adain, adain_with_env, expect_failure, expect_success, ffmpeg_or_skip, files_in, test_image,
-    write_image,
-};
+use adain_test_kit::images::{test_image, warm_style, write_image};
+use adain_test_kit::package::test_package;
+use adain_test_kit::paths::files_in;
+use adain_test_kit::require::ffmpeg as ffmpeg_or_skip;
+use common::{adain, adain_with_env, expect_failure, expect_success};
 
 const RATE: FrameRate = FrameRate { num: 8, den: 1 };
 
@@ -347,7 +348,7 @@ fn interrupt_leaves_nothing(name: &str) {
             style.to_str().unwrap(),
         ])
         .args(["-o", out.to_str().unwrap(), "--threads", "2", "--model"])
-        .arg(common::test_package())
+        .arg(test_package())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -385,7 +386,7 @@ fn frames_of(path: &Path) -> Vec<image::RgbImage> {
 fn every_frame_takes_the_styles_colours_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let style = common::warm_style(d);
+    let style = warm_style(d);
     let target = common::colors_of(&image::open(&style).unwrap().to_rgb8());
     let input = d.join("in.png");
     clip(&input, 48, 40, 5);
@@ -486,7 +487,7 @@ fn the_default_temporal_mode_holds_a_pan_steadier_than_each_frame_alone() {
     use adain_test_kit::flicker::{mean_warping_error, CameraMove, SyntheticClip};
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let style = common::warm_style(d);
+    let style = warm_style(d);
     // Smooth texture at a few scales, as a photograph has (white noise would defeat any flow).
     let scene = image::RgbImage::from_fn(160, 120, |x, y| {
         let (x, y) = (x as f32, y as f32);

@@ -13,12 +13,17 @@ use adain::runtime::{
     InferencePrecision, Provider, ProviderOptions, ProviderRequest, SessionOptions,
 };
 use adain::Stylizer;
-use common::{adain, adain_with_env, arg, expect_failure, expect_success, psnr, workspace};
+use adain_test_kit::images::{shared_photo, test_image, warm_style};
+use adain_test_kit::package::test_package;
+use adain_test_kit::paths::default_package;
+use adain_test_kit::psnr::of_images as psnr;
+use common::{adain, adain_with_env, arg, expect_failure, expect_success};
 
 /// The plugin, or a skip (on a user's machine where none is pinned; never under CI).
 fn plugin() -> Option<std::path::PathBuf> {
     adain_test_kit::require(
-        "OpenVINO's plugin (cargo xtask setup)",
+        "OpenVINO's plugin",
+        "cargo xtask setup",
         openvino::locate_plugin(),
     )
 }
@@ -34,12 +39,12 @@ struct Case {
 impl Case {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let photo = common::shared_photo("0001.jpg")
+        let photo = shared_photo("0001.jpg")
             .map(|p| adain::image_io::resize_shorter_side(&p, 192))
-            .unwrap_or_else(|| common::test_image(256, 192, 1));
+            .unwrap_or_else(|| test_image(256, 192, 1));
         let content = dir.path().join("photo.png");
         photo.save(&content).unwrap();
-        let style = common::warm_style(dir.path());
+        let style = warm_style(dir.path());
         Self {
             dir,
             content,
@@ -65,7 +70,7 @@ impl Case {
 
 fn default_model() -> &'static Path {
     static MODEL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    MODEL.get_or_init(|| workspace().join("models/default"))
+    MODEL.get_or_init(default_package)
 }
 
 const CPU_FP32: &[&str] = &["--ep", "cpu", "--precision", "fp32"];
@@ -131,12 +136,8 @@ fn the_library_reports_openvino_as_the_provider() {
     if plugin().is_none() {
         return;
     }
-    let package = ModelPackage::load(
-        common::test_package(),
-        PrecisionChoice::Auto,
-        Provider::OpenVino,
-    )
-    .unwrap();
+    let package =
+        ModelPackage::load(test_package(), PrecisionChoice::Auto, Provider::OpenVino).unwrap();
     assert_eq!(
         package.precision(),
         "fp32",
@@ -156,9 +157,7 @@ fn the_library_reports_openvino_as_the_provider() {
         stylizer.providers(),
         (Provider::OpenVino, Provider::OpenVino)
     );
-    let features = stylizer
-        .encode_content(&common::test_image(40, 24, 3))
-        .unwrap();
+    let features = stylizer.encode_content(&test_image(40, 24, 3)).unwrap();
     assert_eq!(features.features.shape(), &[512, 3, 5]);
 }
 
@@ -267,7 +266,7 @@ fn auto_takes_openvino_only_with_amx_a_validated_package_and_the_plugin() {
 #[test]
 fn auto_runs_bf16_only_where_the_package_validates_it_and_the_cpu_has_amx() {
     use adain_models::manifest::{Manifest, Validation, OPENVINO_BF16};
-    let mut manifest = Manifest::load(common::test_package()).unwrap();
+    let mut manifest = Manifest::load(test_package()).unwrap();
     assert_eq!(
         InferencePrecision::Auto.resolve(&manifest),
         InferencePrecision::F32,

@@ -21,7 +21,10 @@ use adain_models::package::{
     MIN_VALIDATED_PSNR_DB, VGG16_INT8_RANGES_FILE,
 };
 use adain_models::{Architecture, Network};
-use common::{package_info, real_encoder, test_image, workspace, DECODER_SEED};
+use adain_test_kit::images::test_image;
+use adain_test_kit::package::{package_info, real_encoder, test_package, DECODER_SEED};
+use adain_test_kit::paths::workspace_root;
+use adain_test_kit::psnr;
 
 /// A precision as the command line names it.
 fn pc(name: &str) -> PrecisionChoice {
@@ -29,7 +32,7 @@ fn pc(name: &str) -> PrecisionChoice {
 }
 
 fn committed_encoder_ranges() -> ActivationRanges {
-    let path = workspace().join("models").join(VGG16_INT8_RANGES_FILE);
+    let path = workspace_root().join("models").join(VGG16_INT8_RANGES_FILE);
     ActivationRanges::load(&path)
         .unwrap_or_else(|e| panic!("{e} (the file is committed with the repository)"))
 }
@@ -191,17 +194,7 @@ fn variants_keep_the_interface_and_stay_close_to_fp32() {
         assert_eq!(out.dimensions(), (97, 75), "{precision}");
         outputs.push(out);
     }
-    let psnr = |a: &image::RgbImage, b: &image::RgbImage| {
-        let mse: f64 = a
-            .as_raw()
-            .iter()
-            .zip(b.as_raw())
-            .map(|(x, y)| ((*x as f64 - *y as f64) / 255.0).powi(2))
-            .sum::<f64>()
-            / a.as_raw().len() as f64;
-        -10.0 * mse.max(1e-10).log10()
-    };
-    let fp16 = psnr(&outputs[0], outputs.last().unwrap());
+    let fp16 = psnr::of_images(&outputs[0], outputs.last().unwrap());
     assert!(fp16 >= 40.0, "fp16 pipeline only {fp16:.1} dB from fp32");
     if !int8_kernels_exact() {
         return;
@@ -333,7 +326,7 @@ fn auto_picks_a_variant_only_when_validated() {
 
     // A package without variants: auto is fp32.
     assert_eq!(
-        ModelPackage::load(common::test_package(), pc("auto"), Provider::Cpu)
+        ModelPackage::load(test_package(), pc("auto"), Provider::Cpu)
             .unwrap()
             .precision(),
         "fp32"

@@ -19,9 +19,10 @@ fn the_ray_example_equals_one_process() {
     let found = if python.is_file() {
         Ok(python)
     } else {
-        Err("not installed (cargo xtask setup --ray)")
+        Err("not installed")
     };
-    let Some(python) = adain_test_kit::require("the Ray venv", found) else {
+    let Some(python) = adain_test_kit::require("the Ray venv", "cargo xtask setup --ray", found)
+    else {
         return;
     };
     run(Command::new(&python)
@@ -34,7 +35,7 @@ fn the_ray_example_equals_one_process() {
         ])
         .args(["--force-reinstall", "--no-deps"])
         .arg(&wheel));
-    let tests = common::workspace()
+    let tests = adain_test_kit::workspace_root()
         .join("inference")
         .join("python")
         .join("tests");

@@ -49,7 +49,7 @@ fn the_wheel_installs_in_a_fresh_venv_and_passes_its_tests() {
             assert!(plugin.contains(notice), "{notice}: {plugin}");
         }
     }
-    let tests: &Path = &common::workspace()
+    let tests: &Path = &adain_test_kit::workspace_root()
         .join("inference")
         .join("python")
         .join("tests");

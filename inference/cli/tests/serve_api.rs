@@ -8,8 +8,9 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use adain_test_kit::http::{Form, Reply};
+use adain_test_kit::images::{test_image, write_image};
 use common::server::{png, Served};
-use common::{adain, arg, expect_success, test_image, write_image};
+use common::{adain, arg, expect_success};
 
 fn decoded(reply: &Reply) -> image::RgbImage {
     assert_eq!(reply.status, 200, "{}", reply.text());

@@ -10,8 +10,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use adain_test_kit::http::{Client, Form};
+use adain_test_kit::images::test_image;
+use adain_test_kit::package::test_package;
 use common::server::{png, Served};
-use common::{adain, adain_with_env, arg, expect_failure, test_image};
+use common::{adain, adain_with_env, arg, expect_failure};
 
 const KEY: &str = "4f1c0d9e-test-key-0b6a7c2e";
 
@@ -157,12 +159,7 @@ fn bad_key_settings_are_refused_before_serving() {
 /// The lines a server writes until it has said it listens and what it allows.
 fn startup_log(args: &[&str]) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_adain"))
-        .args([
-            "serve",
-            "--no-demo-styles",
-            "--model",
-            arg(common::test_package()),
-        ])
+        .args(["serve", "--no-demo-styles", "--model", arg(test_package())])
         .args(args)
         .env_remove("ADAIN_API_KEY")
         .env("NO_COLOR", "1")

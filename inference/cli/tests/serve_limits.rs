@@ -12,8 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use adain_test_kit::http::Form;
+use adain_test_kit::images::test_image;
 use common::server::{png, Served};
-use common::test_image;
 
 /// The limits the server runs with here: short, so that the test is.
 const LIMIT: Duration = Duration::from_secs(1);

@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use adain_test_kit::http::{Client, Form, Reply};
+use adain_test_kit::images::test_image;
 use common::server::{png, Served};
-use common::test_image;
 
 /// `clients` threads that each send `requests` stylize requests, all starting together.
 fn burst(base: &str, clients: usize, requests: usize, side: u32) -> Vec<(Reply, Duration)> {

@@ -12,6 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use adain_test_kit::http::Client;
+use adain_test_kit::images::{shared_photo, test_image, write_image};
+use adain_test_kit::paths::default_package;
 use base64::Engine;
 use common::server::Served;
 use serde_json::{json, Value};
@@ -181,9 +183,14 @@ fn browser_found() -> bool {
     let found = if Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file() {
         Ok(())
     } else {
-        Err("no /usr/bin/chromium or /usr/bin/chromedriver (cargo xtask setup --browser)")
+        Err("no /usr/bin/chromium or /usr/bin/chromedriver")
     };
-    adain_test_kit::require("Chromium and ChromeDriver", found).is_some()
+    adain_test_kit::require(
+        "Chromium and ChromeDriver",
+        "cargo xtask setup --browser",
+        found,
+    )
+    .is_some()
 }
 
 #[test]
@@ -197,15 +204,15 @@ fn a_user_stylizes_a_photo_in_the_browser() {
     // so that no third-party picture is committed.
     let photo = match std::env::var_os("SERVE_PAGE_CONTENT") {
         Some(path) => image::open(path).unwrap().to_rgb8(),
-        None => common::shared_photo("0001.jpg")
+        None => shared_photo("0001.jpg")
             .map(|p| adain::image_io::resize_shorter_side(&p, 240))
-            .unwrap_or_else(|| common::test_image(320, 240, 1)),
+            .unwrap_or_else(|| test_image(320, 240, 1)),
     };
     let content = dir.path().join("photo.png");
     photo.save(&content).unwrap();
-    let style = common::write_image(dir.path(), "mine.png", 160, 160, 7);
+    let style = write_image(dir.path(), "mine.png", 160, 160, 7);
 
-    let model = common::workspace().join("models/default");
+    let model = default_package();
     let served = Served::start(&["--model", model.to_str().unwrap()]);
     let browser = Browser::start();
     browser.open(&format!("{}/", served.base));
@@ -284,7 +291,7 @@ fn the_page_asks_for_the_key_of_a_server_that_needs_one() {
     let dir = tempfile::tempdir().unwrap();
     let key_file = dir.path().join("key");
     std::fs::write(&key_file, key).unwrap();
-    let content = common::write_image(dir.path(), "photo.png", 96, 64, 3);
+    let content = write_image(dir.path(), "photo.png", 96, 64, 3);
     let served = Served::start(&["--api-key-file", key_file.to_str().unwrap()]);
     let browser = Browser::start();
     browser.open(&format!("{}/", served.base));

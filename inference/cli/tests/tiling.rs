@@ -13,6 +13,10 @@ use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
 use adain::tiling::{encode_tiled, render_tiled_planar, TileOptions};
 use adain::Stylizer;
+use adain_test_kit::images::{test_image, write_image};
+use adain_test_kit::package::test_package;
+use adain_test_kit::paths::default_package;
+use adain_test_kit::psnr::of_images as psnr;
 use common::*;
 use ndarray::Array3;
 
@@ -35,12 +39,7 @@ fn psnr_float(a: &Array3<f32>, b: &Array3<f32>) -> f64 {
         .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
         .sum::<f64>()
         / a.len() as f64;
-    let peak = f64::from(hi - lo);
-    if mse == 0.0 {
-        f64::INFINITY
-    } else {
-        10.0 * (peak * peak / mse).log10()
-    }
+    adain_test_kit::psnr::db(mse, f64::from(hi - lo))
 }
 
 /// Tiled (3×3 tiles of 384 px, with the kept features and encoded twice) vs untiled on a 1024² image:
@@ -105,10 +104,11 @@ fn tiled_equals_untiled_on_1024_square_with_the_fixture_package() {
 
 #[test]
 fn tiled_equals_untiled_on_1024_square_with_the_trained_package() {
-    let dir = workspace().join("models/default");
+    let dir = default_package();
     let what = format!("the trained package {}", dir.display());
     if adain_test_kit::require(
         &what,
+        "cargo xtask setup",
         ModelPackage::load(&dir, adain::Precision::Fp32, adain::Provider::Cpu),
     )
     .is_none()

@@ -14,7 +14,11 @@ use adain_cli::triton::{
 use adain_models::convention::{ADAIN_LAYER, DECODER_INPUT, DECODER_OUTPUT, ENCODER_INPUT};
 use adain_models::onnx::{ALPHA, STYLE_MEAN, STYLE_STD};
 use adain_models::stats_file::StyleStats;
-use common::{adain, arg, expect_failure, expect_success, psnr, workspace, write_image};
+use adain_test_kit::images::write_image;
+use adain_test_kit::package::test_package;
+use adain_test_kit::paths::{default_package, files_in, workspace_root};
+use adain_test_kit::psnr::of_images as psnr;
+use common::{adain, arg, expect_failure, expect_success};
 use ndarray::{s, stack, Array2, Array4, ArrayD, Axis};
 use ort::session::Session;
 
@@ -49,7 +53,7 @@ fn run(session: &mut Session, inputs: Vec<(&str, ArrayD<f32>)>, output: &str) ->
 #[test]
 fn the_repository_chain_reproduces_adain_stylize_with_style_stats() {
     let dir = tempfile::tempdir().unwrap();
-    let package = workspace().join("models").join("default");
+    let package = default_package();
     let content = write_image(dir.path(), "content.png", 72, 56, 1);
     let style = write_image(dir.path(), "style.png", 96, 80, 2);
     let stats = dir.path().join("style.safetensors");
@@ -142,7 +146,7 @@ fn a_non_empty_repository_folder_is_refused_and_left_alone() {
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(&repo).unwrap();
     std::fs::write(repo.join("keep.txt"), "mine").unwrap();
-    let package = workspace().join("models").join("default");
+    let package = default_package();
     let output = adain(&[
         "export-triton",
         "--out",
@@ -153,9 +157,9 @@ fn a_non_empty_repository_folder_is_refused_and_left_alone() {
     let stderr = expect_failure(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("exists and is not empty"), "{stderr}");
-    assert_eq!(common::files_in(&repo), ["keep.txt"]);
+    assert_eq!(files_in(&repo), ["keep.txt"]);
     assert_eq!(
-        common::files_in(dir.path()),
+        files_in(dir.path()),
         ["repo"],
         "no partial folder left behind"
     );
@@ -170,15 +174,19 @@ fn schema_python() -> Option<std::path::PathBuf> {
     let found = if python.is_file() {
         Ok(python)
     } else {
-        Err("not installed (cargo xtask setup --triton)")
+        Err("not installed")
     };
-    adain_test_kit::require("Triton's model-configuration schema", found)
+    adain_test_kit::require(
+        "Triton's model-configuration schema",
+        "cargo xtask setup --triton",
+        found,
+    )
 }
 
 /// Runs inference/cli/tests/triton/check_repository.py with `args`.
 fn check_repository(python: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(python)
-        .arg(workspace().join("inference/cli/tests/triton/check_repository.py"))
+        .arg(workspace_root().join("inference/cli/tests/triton/check_repository.py"))
         .args(args)
         .output()
         .expect("running the schema check")
@@ -197,7 +205,7 @@ fn every_config_parses_with_tritons_schema_and_the_ensemble_holds_together() {
         "{own:?}"
     );
     let dir = tempfile::tempdir().unwrap();
-    let package = common::test_package();
+    let package = test_package();
     for (label, extra) in [
         ("plain", &[][..]),
         ("tensorrt", &["--tensorrt", "fp16"][..]),

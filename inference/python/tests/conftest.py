@@ -14,7 +14,8 @@ import adain
 
 
 def picture(height, width, seed):
-    """A smooth colourful picture with some texture, different for each seed."""
+    """A smooth colourful picture with some texture, different for each seed: the formula of
+    adain_test_kit::images::test_image, which the Rust tests and benchmarks use."""
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
     fx, fy = x / width, y / height
     wave = (np.sin(fx * (7 + seed) + fy * 3) * 0.5 + 0.5) * 255
@@ -48,7 +49,9 @@ def files(tmp_path):
 def cli(model):
     binary = os.environ.get("ADAIN_BIN")
     if not binary:
-        pytest.skip("ADAIN_BIN is not set (the Rust test tests/python_wheel.rs sets it)")
+        pytest.skip(
+            "ADAIN_BIN is not set: `cargo test --release -p adain-cli --test python_wheel` runs these tests with it"
+        )
 
     def run(*args):
         command = [binary, *map(str, args), "--precision", "fp32", "--threads", "2"]

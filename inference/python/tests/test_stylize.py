@@ -79,7 +79,7 @@ def test_openvino_equals_the_cli(model, files, cli, tmp_path):
         ov = adain.Stylizer(model=model, ep="openvino", precision="fp32", threads=2)
     except adain.AdainError as error:
         if "was not found" in str(error) and os.environ.get("CI") != "true":
-            pytest.skip(f"no OpenVINO plugin here: {error}")
+            pytest.skip(f"no OpenVINO plugin here (`cargo xtask setup` installs it): {error}")
         raise
     out = tmp_path / "cli.png"
     cli("stylize", files["content"], "--style", files["a"], "--ep", "openvino", "-o", out)

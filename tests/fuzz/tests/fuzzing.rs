@@ -1,20 +1,13 @@
 //! The fuzzer's own checks (uninstrumented: mutations of the seeds only) and the regression inputs:
 //! every input a fuzz run once found is replayed and must now pass.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use adain_fuzz::engine::{fuzz, inputs_in, replay, Config, FindingKind};
 use adain_fuzz::target::{Rng, Target};
 use adain_fuzz::targets::{by_name, NAMES};
-
-fn workspace() -> PathBuf {
-    adain_test_kit::workspace_root()
-}
-
-fn package() -> PathBuf {
-    workspace().join("models").join("default")
-}
+use adain_test_kit::paths::{default_package, workspace_root};
 
 fn config(findings: &Path, runs: u64) -> Config {
     Config {
@@ -65,7 +58,7 @@ fn a_planted_panic_is_found_and_its_input_saved() {
 fn every_target_survives_a_short_uninstrumented_run() {
     let findings = tempfile::tempdir().unwrap();
     for name in NAMES {
-        let target = by_name(name, &package()).unwrap();
+        let target = by_name(name, &default_package()).unwrap();
         let report = fuzz(target.as_ref(), &config(findings.path(), 3_000)).unwrap();
         assert_eq!(report.runs, 3_000, "{name}: seeds and mutations together");
         assert!(report.findings.is_empty(), "{name}: {:?}", report.findings);
@@ -76,7 +69,7 @@ fn every_target_survives_a_short_uninstrumented_run() {
 fn every_seed_is_accepted_except_the_deliberate_refusals() {
     // Every target has seeds, and none of them is a finding.
     for name in NAMES {
-        let target = by_name(name, &package()).unwrap();
+        let target = by_name(name, &default_package()).unwrap();
         let seeds = target.seeds().unwrap();
         assert!(!seeds.is_empty(), "{name}: no seeds");
         for (k, seed) in seeds.iter().enumerate() {
@@ -87,11 +80,11 @@ fn every_seed_is_accepted_except_the_deliberate_refusals() {
     }
     // Seeds that parse make mutations start deep in the readers; a seed the reader refuses would
     // waste the structured mutations. (The GIF and huge-header images are refusals on purpose.)
-    let stats = by_name("stats-file", &package()).unwrap();
+    let stats = by_name("stats-file", &default_package()).unwrap();
     for seed in stats.seeds().unwrap() {
         adain_models::stats_file::StyleStats::from_bytes(&seed, Path::new("seed")).unwrap();
     }
-    let manifest = by_name("manifest", &package()).unwrap();
+    let manifest = by_name("manifest", &default_package()).unwrap();
     for seed in manifest.seeds().unwrap() {
         adain_models::manifest::Manifest::from_json(
             std::str::from_utf8(&seed).unwrap(),
@@ -103,10 +96,13 @@ fn every_seed_is_accepted_except_the_deliberate_refusals() {
 
 #[test]
 fn regression_inputs_pass() {
-    let dir = workspace().join("tests").join("fuzz").join("regressions");
+    let dir = workspace_root()
+        .join("tests")
+        .join("fuzz")
+        .join("regressions");
     let mut replayed = 0;
     for name in NAMES {
-        let target = by_name(name, &package()).unwrap();
+        let target = by_name(name, &default_package()).unwrap();
         for (path, data) in inputs_in(&dir.join(name)).unwrap() {
             if let Err(message) = replay(target.as_ref(), &data) {
                 panic!("{}: {message}", path.display());

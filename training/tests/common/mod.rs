@@ -1,49 +1,13 @@
-//! Shared fixtures: synthetic image folders and a small training configuration.
+//! What the training tests share beyond the test kit: a small training configuration and an
+//! untrained checkpoint.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
 use adain_models::{Architecture, Network};
+use adain_test_kit::paths::default_encoder;
 use adain_training::checkpoint::{Checkpoint, TrainConfig, CHECKPOINT_FILE};
-
-/// The default package's encoder, built by `cargo xtask setup`.
-pub fn encoder_path() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../models/default/encoder.onnx");
-    assert!(
-        p.is_file(),
-        "{} is missing: run `cargo xtask setup` first (cargo xtask test does)",
-        p.display()
-    );
-    p
-}
-
-/// Writes `n` synthetic RGB images (gradients, stripes and blobs varying with `seed`) of w×h.
-pub fn synthetic_folder(dir: &Path, n: usize, w: u32, h: u32, seed: u32) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    for i in 0..n as u32 {
-        let k = seed * 31 + i * 7;
-        let img = image::RgbImage::from_fn(w, h, |x, y| {
-            let stripe = if ((x + k) / (3 + k % 5)).is_multiple_of(2) {
-                60
-            } else {
-                0
-            };
-            let blob = {
-                let (cx, cy) = ((k * 13) % w, (k * 17) % h);
-                let d = ((x as i64 - cx as i64).pow(2) + (y as i64 - cy as i64).pow(2)) as f64;
-                (120.0 * (-d / 200.0).exp()) as u32
-            };
-            image::Rgb([
-                ((x * 255 / w + stripe) % 256) as u8,
-                ((y * 255 / h + blob) % 256) as u8,
-                (((x + y + k * 11) * 3) % 256) as u8,
-            ])
-        });
-        img.save(dir.join(format!("img{i:03}.png"))).unwrap();
-    }
-    dir.to_path_buf()
-}
 
 /// A tiny but real configuration: batch 2, 32×32 crops.
 pub fn small_config(content: &Path, style: &Path) -> TrainConfig {
@@ -55,7 +19,7 @@ pub fn small_config(content: &Path, style: &Path) -> TrainConfig {
         val_style: None,
         val_pairs: 4,
         val_every: 1000,
-        encoder: encoder_path().display().to_string(),
+        encoder: default_encoder().display().to_string(),
         encoder_identity: String::new(),
         batch: 2,
         resize: 48,

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use adain::image_io::{center_crop_square, load_rgb, resize_exact, DEFAULT_MAX_PIXELS};
+use adain_test_kit::images::test_image;
 use anyhow::{Context, Result};
-use image::{Rgb, RgbImage};
+use image::RgbImage;
 
 use crate::paths::shared_data;
 
@@ -43,7 +44,7 @@ pub fn source() -> String {
 pub fn write(dir: &Path, size: u32) -> Result<Inputs> {
     let (content, style) = match photos() {
         Some((c, s)) => (square(&c, size)?, square(&s, size)?),
-        None => (generated(size, 1), generated(size, 2)),
+        None => (test_image(size, size, 1), test_image(size, size, 2)),
     };
     let inputs = Inputs {
         content_png: dir.join(format!("content_{size}.png")),
@@ -63,7 +64,7 @@ pub fn write_large(dir: &Path, side: u32) -> Result<PathBuf> {
     let path = dir.join(format!("content_{side}.png"));
     let image = match photos() {
         Some((c, _)) => square(&c, side)?,
-        None => generated(side, 1),
+        None => test_image(side, side, 1),
     };
     image.save(&path)?;
     Ok(path)
@@ -89,21 +90,4 @@ fn square(path: &Path, side: u32) -> Result<RgbImage> {
     let image = load_rgb(path, DEFAULT_MAX_PIXELS)
         .with_context(|| format!("reading {}", path.display()))?;
     Ok(resize_exact(&center_crop_square(&image), side, side))
-}
-
-/// Smooth colour fields with some texture.
-fn generated(side: u32, seed: u32) -> RgbImage {
-    RgbImage::from_fn(side, side, |x, y| {
-        let (fx, fy, s) = (x as f32 / side as f32, y as f32 / side as f32, seed as f32);
-        let wave = ((fx * (7.0 + s) + fy * 3.0).sin() * 0.5 + 0.5) * 255.0;
-        let noise = ((x.wrapping_mul(73_856_093)
-            ^ y.wrapping_mul(19_349_663)
-            ^ seed.wrapping_mul(83_492_791))
-            % 64) as f32;
-        Rgb([
-            (fx * 200.0 + noise) as u8,
-            wave as u8,
-            ((1.0 - fy) * 180.0 + s * 20.0).min(255.0) as u8,
-        ])
-    })
 }

@@ -318,7 +318,7 @@ pub fn median(mut v: Vec<f64>) -> f64 {
 /// PSNR of two raw RGB8 files of the same size (infinite when identical).
 fn psnr_files(a: &Path, b: &Path) -> Option<f64> {
     let (a, b) = (std::fs::read(a).ok()?, std::fs::read(b).ok()?);
-    (a.len() == b.len() && !a.is_empty()).then(|| crate::psnr::of(&a, &b))
+    (a.len() == b.len() && !a.is_empty()).then(|| adain_test_kit::psnr::of(&a, &b))
 }
 
 #[cfg(test)]

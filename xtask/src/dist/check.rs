@@ -333,7 +333,7 @@ fn psnr(a: &Path, b: &Path) -> Result<f64> {
         a.dimensions() == b.dimensions(),
         "the two results differ in size"
     );
-    Ok(crate::psnr::of(a.as_raw(), b.as_raw()))
+    Ok(adain_test_kit::psnr::of(a.as_raw(), b.as_raw()))
 }
 
 /// The binary and the library need glibc ≤ the version they were linked for, and older than this

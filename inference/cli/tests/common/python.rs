@@ -5,7 +5,9 @@ use std::process::Command;
 
 /// The wheel `cargo xtask wheel` wrote (`cargo xtask test` builds it first).
 pub fn built_wheel() -> Option<PathBuf> {
-    let dir = super::workspace().join("target").join("wheels");
+    let dir = adain_test_kit::workspace_root()
+        .join("target")
+        .join("wheels");
     let found = std::fs::read_dir(&dir)
         .ok()
         .and_then(|entries| {
@@ -13,13 +15,8 @@ pub fn built_wheel() -> Option<PathBuf> {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .find(|p| p.extension().is_some_and(|e| e == "whl"))
         })
-        .ok_or_else(|| {
-            format!(
-                "no wheel in {} (cargo xtask wheel builds it)",
-                dir.display()
-            )
-        });
-    adain_test_kit::require("the adain wheel", found)
+        .ok_or_else(|| format!("no wheel in {}", dir.display()));
+    adain_test_kit::require("the adain wheel", "cargo xtask wheel", found)
 }
 
 pub fn run(command: &mut Command) -> String {

@@ -35,7 +35,9 @@ impl Served {
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         if !args.contains(&"--model") {
-            command.arg("--model").arg(super::test_package());
+            command
+                .arg("--model")
+                .arg(adain_test_kit::package::test_package());
         }
         let mut child = command.spawn().expect("starting adain serve");
         let stderr = child.stderr.take().unwrap();

@@ -1,13 +1,11 @@
 //! Every video format round trip through the library's sinks and sources: frames come back with
 //! their size, order, count and timing, exactly where the format is lossless.
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
 use adain::video::{create_sink, open_source, Chroma, Frame, FrameRate, SinkOptions};
-use common::{ffmpeg_or_skip, test_image};
+use adain_test_kit::images::test_image;
 use image::RgbImage;
 
 const RATE: FrameRate = FrameRate { num: 10, den: 1 };
@@ -21,8 +19,17 @@ fn frames(width: u32, height: u32, n: u32) -> Vec<Frame> {
         .collect()
 }
 
+/// 4:2:0 for Y4M, PNG files for folders, the codec's default quality, no audio.
 fn options(width: u32, height: u32) -> SinkOptions {
-    common::sink_options(width, height, RATE)
+    SinkOptions {
+        width,
+        height,
+        rate: RATE,
+        chroma: Chroma::C420,
+        crf: None,
+        audio: None,
+        frame_extension: "png".into(),
+    }
 }
 
 fn write(path: &Path, frames: &[Frame], options: &SinkOptions) {
@@ -127,7 +134,7 @@ fn y4m_keeps_rate_and_chroma_layout() {
 
 #[test]
 fn ffmpeg_containers_round_trip_with_their_rate() {
-    if !ffmpeg_or_skip("ffmpeg_containers_round_trip_with_their_rate") {
+    if !adain_test_kit::require::ffmpeg("ffmpeg_containers_round_trip_with_their_rate") {
         return;
     }
     // H.264/VP9 are lossy; the test images are noisy, so allow a few levels.

@@ -10,8 +10,6 @@
 //!
 //! `cargo xtask bench-video` measures all of it on more clips and styles.
 
-mod common;
-
 use adain::ops::{image_color, match_style_color};
 use adain::ops::{ChannelStats, ColorMoments, StyleMix};
 use adain::package::ModelPackage;
@@ -20,7 +18,8 @@ use adain::video::temporal::{DEFAULT_SCENE_CUT, DEFAULT_SMOOTHING};
 use adain::video::{FrameStylizer, Temporal, VideoOptions};
 use adain::Stylizer;
 use adain_test_kit::flicker::{mean_warping_error, CameraMove, MovingSquare, SyntheticClip};
-use common::{shared_photo, workspace};
+use adain_test_kit::images::shared_photo;
+use adain_test_kit::paths::default_package;
 use image::RgbImage;
 
 fn stylized_clip(
@@ -162,7 +161,7 @@ fn a_scene_cut_starts_afresh() {
 fn setup() -> Option<(Stylizer, RgbImage, ChannelStats, ColorMoments)> {
     let (photo, style) = (shared_photo("0001.jpg")?, shared_photo("0002.jpg")?);
     let package = ModelPackage::load(
-        workspace().join("models/default"),
+        default_package(),
         adain::Precision::Fp32,
         adain::Provider::Cpu,
     )

@@ -1,7 +1,5 @@
 //! The library pipeline with the real VGG16 encoder and a seeded random decoder, stage by stage.
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use adain::ops::{adain_stats, transfer};
@@ -10,7 +8,8 @@ use adain::package::ModelPackage;
 use adain::runtime::{probe_provider, Provider, ProviderRequest, SessionOptions};
 use adain::Stylizer;
 use adain_models::convention::{channel_stats_f64, feature_side};
-use common::*;
+use adain_test_kit::images::test_image;
+use adain_test_kit::package::test_package;
 use ndarray::Axis;
 
 fn stylizer() -> Stylizer {
