@@ -118,12 +118,13 @@ pub fn run(args: &DemoArgs) -> Result<()> {
         os(c("motorcycle_left.png")),
         "--style".into(),
         os(inputs.styles.clone()),
-        "--preserve-color".into(),
+        "--palette".into(),
+        "content".into(),
     ];
     stylize(a, &colour, false)?;
     bar.inc(1);
     sections.push(Section {
-        title: "Colour preservation (--preserve-color)".into(),
+        title: "The photo's colours (--palette content; the default takes the painting's)".into(),
         inputs: vec![c("motorcycle_left.png")],
         images: page::images_in(&colour)?
             .into_iter()

@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use adain::image_io::{load_rgb, prepare, DEFAULT_MAX_PIXELS};
-use adain::ops::{adain_stats, transfer, ChannelStats, StyleMix};
+use adain::ops::{
+    adain_stats, image_color, match_style_color, transfer, ChannelStats, ColorMoments, StyleMix,
+};
 use adain::package::ModelPackage;
 use adain::runtime::SessionOptions;
 use adain::{ContentFeatures, Stylizer};
@@ -97,6 +99,9 @@ pub fn make(
             ))
         })
         .collect::<Result<_>>()?;
+    // The default palette, the style's: each result recoloured to its style's colours (a mix: their
+    // mixture by the weights), in proportion to α, as `adain stylize` writes it.
+    let colors: Vec<ColorMoments> = style_images.iter().map(image_color).collect();
     let features: Vec<ContentFeatures> = content_images
         .iter()
         .map(|c| stylizer.encode_content(c))
@@ -105,13 +110,15 @@ pub fn make(
         content_images.len() * style_images.len() + ALPHAS.len() + GRID * GRID,
         &format!("stylizing at {size} px"),
     );
-    let mut render = |f: &ContentFeatures, mix: StyleMix<'_>, alpha: f32| -> Result<RgbImage> {
+    let mut render = |f: &ContentFeatures,
+                      mix: StyleMix<'_>,
+                      palette: &ColorMoments,
+                      alpha: f32|
+     -> Result<RgbImage> {
         let target = transfer(f, mix, alpha)?;
         bar.inc(1);
-        Ok(thumb(
-            &stylizer.decode(target.view(), f.width, f.height)?,
-            tile,
-        ))
+        let decoded = stylizer.decode(target.view(), f.width, f.height)?;
+        Ok(thumb(&match_style_color(&decoded, palette, alpha), tile))
     };
 
     // Contents down the left, styles along the top.
@@ -122,7 +129,12 @@ pub fn make(
     for (i, (c, f)) in content_images.iter().zip(&features).enumerate() {
         put(&mut grid, 0, i + 1, &thumb(c, tile));
         for (j, s) in stats.iter().enumerate() {
-            put(&mut grid, j + 1, i + 1, &render(f, StyleMix::One(s), 1.0)?);
+            put(
+                &mut grid,
+                j + 1,
+                i + 1,
+                &render(f, StyleMix::One(s), &colors[j], 1.0)?,
+            );
         }
     }
 
@@ -135,7 +147,7 @@ pub fn make(
             &mut alpha,
             k + 2,
             0,
-            &render(&features[0], StyleMix::One(&stats[0]), *a)?,
+            &render(&features[0], StyleMix::One(&stats[0]), &colors[0], *a)?,
         );
     }
 
@@ -150,10 +162,11 @@ pub fn make(
                 styles: &stats[..4],
                 weights: &weights,
             };
+            let palette = ColorMoments::of_styles(&weights, &colors[..4]);
             let at = |n: usize| i64::from(half + GAP + n as u32 * cell);
             imageops::replace(
                 &mut interpolation,
-                &render(&features[0], mix, 1.0)?,
+                &render(&features[0], mix, &palette, 1.0)?,
                 at(col),
                 at(row),
             );

@@ -176,7 +176,7 @@ pub fn pictures(
     let (c, st) = grid_shape;
     let _ = write!(
         s,
-        "Photographs from scikit-image's sample data (public domain or CC0; left) × artworks the project generates (top), {c} × {st}, stylized at 256 px; none seen in training:\n\n![Contents × styles](grid.jpg)\n\n\
+        "Photographs from scikit-image's sample data (public domain or CC0; left) × artworks the project generates (top), {c} × {st}, stylized at 256 px; none seen in training. Every picture takes its style's colours, the default palette (`--palette style`):\n\n![Contents × styles](grid.jpg)\n\n\
          The same grid stylized at 512 px (each tile scaled down to the same size):\n\n![Contents × styles at 512 px](grid-512.jpg)\n\n\
          Content, style, then α = 0, 0.25, 0.5, 0.75, 1:\n\n![Content–style trade-off](alpha.jpg)\n\n\
          Interpolation between four styles (corners), bilinear weights over a 5 × 5 grid:\n\n![Style interpolation](interpolation.jpg)\n\n"
