@@ -121,6 +121,9 @@ fn the_repository_chain_reproduces_adain_stylize_with_style_stats() {
                     arg(&stats),
                     "--alpha",
                     alpha,
+                    // The repository's graphs end at the decoder: the model's colours.
+                    "--palette",
+                    "model",
                     "-o",
                     arg(&expected_path),
                 ][..],
