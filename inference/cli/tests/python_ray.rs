@@ -12,17 +12,11 @@ fn the_ray_example_equals_one_process() {
     let Some(wheel) = built_wheel() else {
         return;
     };
-    let python = adain_models::install_paths::cache_dir()
-        .join(adain_test_kit::RAY_VENV)
-        .join("bin")
-        .join("python");
-    let found = if python.is_file() {
-        Ok(python)
-    } else {
-        Err("not installed")
-    };
-    let Some(python) = adain_test_kit::require("the Ray venv", "cargo xtask setup --ray", found)
-    else {
+    let Some(python) = adain_test_kit::venv_python(
+        adain_test_kit::RAY_VENV,
+        "the Ray venv",
+        "cargo xtask setup --ray",
+    ) else {
         return;
     };
     run(Command::new(&python)

@@ -170,19 +170,10 @@ fn a_non_empty_repository_folder_is_refused_and_left_alone() {
 
 /// Python of the venv with Triton's config schema (`cargo xtask setup --triton`), under the CI rule.
 fn schema_python() -> Option<std::path::PathBuf> {
-    let python = adain_models::install_paths::cache_dir()
-        .join(adain_test_kit::TRITON_SCHEMA_VENV)
-        .join("bin")
-        .join("python");
-    let found = if python.is_file() {
-        Ok(python)
-    } else {
-        Err("not installed")
-    };
-    adain_test_kit::require(
+    adain_test_kit::venv_python(
+        adain_test_kit::TRITON_SCHEMA_VENV,
         "Triton's model-configuration schema",
         "cargo xtask setup --triton",
-        found,
     )
 }
 

@@ -18,4 +18,4 @@ pub mod venvs;
 
 pub use paths::{shared_dir, shared_train_data, workspace_root};
 pub use require::{first_shared_file, require, shared_file, under_ci};
-pub use venvs::{RAY_PACKAGES, RAY_VENV, TRITON_SCHEMA_PACKAGES, TRITON_SCHEMA_VENV};
+pub use venvs::{venv_python, RAY_PACKAGES, RAY_VENV, TRITON_SCHEMA_PACKAGES, TRITON_SCHEMA_VENV};
