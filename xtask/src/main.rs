@@ -2,8 +2,6 @@
 
 mod art;
 mod bench;
-mod bench_serve;
-mod bench_video;
 mod calibrate;
 mod cmd;
 mod demo;
@@ -54,10 +52,10 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Measure the flicker of stylized video on clips with known motion (warping error, per-frame vs
     /// smoothed statistics) and the frames per second; writes target/bench/video.md and video.json.
-    BenchVideo(bench_video::BenchVideoArgs),
+    BenchVideo(bench::BenchArgs),
     /// Throughput and latency of `adain serve` for 1..4 concurrent clients at 256² and 512², against
     /// one-shot `adain stylize` processes; writes target/bench/serve.md and serve.json.
-    BenchServe(bench_serve::BenchServeArgs),
+    BenchServe(bench::BenchArgs),
     /// Build the `adain` Python wheel (PyO3 + maturin, abi3) with the ONNX Runtime library and the default
     /// model inside, into target/wheels/.
     Wheel(python_wheel::WheelArgs),
@@ -93,9 +91,9 @@ fn main() -> Result<()> {
         Command::TrainDefault(args) => train_default::run(&args),
         Command::DeviceTrain(args) => device_train::run(&args),
         Command::Demo(args) => demo::run(&args),
-        Command::Bench(args) => bench::run(&args),
-        Command::BenchVideo(args) => bench_video::run(&args),
-        Command::BenchServe(args) => bench_serve::run(&args),
+        Command::Bench(args) => bench::run_measurement(bench::Measurement::Speed, &args),
+        Command::BenchVideo(args) => bench::run_measurement(bench::Measurement::Video, &args),
+        Command::BenchServe(args) => bench::run_measurement(bench::Measurement::Serve, &args),
         Command::Wheel(args) => python_wheel::run(&args),
         Command::Dist(args) => dist::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),

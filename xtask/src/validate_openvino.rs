@@ -118,7 +118,7 @@ pub fn run(args: &ValidateOpenvinoArgs) -> Result<()> {
             adain_models::install_paths::OPENVINO_EP_VERSION,
             contents.len(),
             styles.len(),
-            crate::bench::cpu_model()
+            adain_test_kit::machine::cpu_model()
         ),
     };
     tracing::info!(

@@ -1,15 +1,19 @@
 //! What the workspace's tests and xtask share, one job per module: where things are ([`paths`]),
 //! the rule for prerequisites ([`require`]: skip with the install command on a user's machine, fail
-//! under `CI=true`), generated and shared pictures ([`images`]), [`psnr`], the test model package
+//! under `CI=true`), generated and shared pictures ([`images`], and the generated artworks
+//! of the demo and the server's gallery, [`art`]), [`psnr`], the test model package
 //! ([`package`]), flicker on clips with known motion ([`flicker`]), an HTTP client for `adain serve`
-//! ([`http`]) and the Python environments setup installs ([`venvs`]).
+//! ([`http`]), the Python environments and files setup installs ([`venvs`]) and the machine a
+//! measurement ran on ([`machine`]).
 //!
 //! The kit depends on `adain-models` but not on `adain`: the library's own tests use it, and a
 //! second copy of the library under test would not be the one they test.
 
+pub mod art;
 pub mod flicker;
 pub mod http;
 pub mod images;
+pub mod machine;
 pub mod package;
 pub mod paths;
 pub mod psnr;

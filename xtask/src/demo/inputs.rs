@@ -8,8 +8,8 @@ use image::GrayImage;
 
 use adain_models::install_paths::cache_dir;
 
-use crate::art::Artwork;
 use crate::pypi::{self, Member, Wheel};
+use adain_test_kit::art::Artwork;
 
 const SKIMAGE: Wheel<'static> = Wheel {
     requirement: "scikit-image==0.26.0",

@@ -18,9 +18,9 @@ use flate2::read::GzDecoder;
 
 use super::archive::glibc_requirement;
 use super::emulator::Runner;
-use crate::art::Artwork;
 use crate::setup::cross::Toolchain;
 use crate::target::{Target, GLIBC};
+use adain_test_kit::art::Artwork;
 
 /// The stylization compared across platforms: small, because emulation is slow (qemu took 86 s
 /// for 128² on a 2-core EPYC); the style is encoded at this size too.

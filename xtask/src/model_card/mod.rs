@@ -17,8 +17,8 @@ use adain_models::reports::EvalReport;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::art::Artwork;
 use crate::paths::{default_package, shared_data, target_dir, workspace_root};
+use adain_test_kit::art::Artwork;
 
 /// What the committed pictures may weigh together.
 const BUDGET_BYTES: u64 = 1_500_000;

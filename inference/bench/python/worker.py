@@ -1,8 +1,8 @@
-"""Shared by the Python workers of `cargo xtask bench`: the line protocol, timing and the pipeline.
+"""Shared by the Python workers of `cargo xtask bench` (adain-bench speed): the line protocol, timing and the pipeline.
 
 A worker gets its model and two raw RGB8 images (size x size) on the command line, warms up, prints
 {"ready": true}, then answers `full` / `cached` / `quit` on stdin with one JSON object per line, like
-inference/examples/bench_worker.rs does for the Rust library.
+src/bin/bench_worker.rs does for the Rust library.
 """
 
 import argparse

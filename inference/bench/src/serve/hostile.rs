@@ -167,7 +167,10 @@ fn watch(server: &Server, scenario: &Scenario, label: &str, window: Duration) ->
     // The window starts once every connection is open.
     let opening = began.elapsed();
     let end = Instant::now() + window;
-    let bar = crate::progress::bar(window.as_secs() as usize, scenario.name);
+    let style = indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} s [{elapsed}]")
+        .expect("a valid template");
+    let bar = indicatif::ProgressBar::new(window.as_secs()).with_style(style);
+    bar.set_message(scenario.name);
     let mut last_trickle = Instant::now();
     while Instant::now() < end {
         let trickle = matches!(scenario.client, Client::TrickledBody)

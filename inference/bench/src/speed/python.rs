@@ -1,13 +1,11 @@
-//! The Python side of the bench: the workspace's torch venv, with `onnxruntime` pip-installed into
-//! it at the release of our runtime library (once; later runs only check).
+//! The Python side of the bench: the workspace's torch venv, holding `onnxruntime` at the release
+//! of our runtime library (`cargo xtask bench` installs it there).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use adain_test_kit::venvs::{torch_python, TORCH_VERSION};
 use anyhow::{bail, Context, Result};
-
-use crate::paths::workspace_root;
-use crate::setup::venv::{torch_python, TORCH_VERSION};
 
 /// The Python ONNX Runtime, the same release as the library the Rust side loads.
 const ONNXRUNTIME: &str = adain_models::install_paths::ONNX_RUNTIME_VERSION;
@@ -18,7 +16,7 @@ pub fn python() -> PathBuf {
 
 /// Folder of the worker scripts.
 pub fn scripts() -> PathBuf {
-    workspace_root().join("xtask").join("bench")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("python")
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -28,31 +26,14 @@ pub struct Versions {
     pub onnxruntime: Option<String>,
 }
 
-/// Versions of Python, torch and onnxruntime in the venv, installing onnxruntime if it is missing.
-pub fn ensure() -> Result<Versions> {
-    if !python().is_file() {
-        bail!(
-            "no torch venv at {} (run `cargo xtask setup`, or pass --no-python)",
-            python().display()
-        );
-    }
-    let versions = probe()?;
-    if versions.onnxruntime.as_deref() == Some(ONNXRUNTIME) {
-        return Ok(versions);
-    }
-    tracing::info!("installing onnxruntime=={ONNXRUNTIME} into the torch venv (pip)");
-    crate::cmd::run(Command::new(python()).args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        &format!("onnxruntime=={ONNXRUNTIME}"),
-    ]))?;
+/// Versions of Python, torch and onnxruntime in the venv; an error naming the setup command when
+/// the venv or its onnxruntime is missing.
+pub fn check() -> Result<Versions> {
+    crate::place::installed(python(), "the torch venv", "cargo xtask setup")?;
     let versions = probe()?;
     if versions.onnxruntime.as_deref() != Some(ONNXRUNTIME) {
         bail!(
-            "onnxruntime {:?} after installing {ONNXRUNTIME}",
+            "the torch venv has onnxruntime {:?}, the bench compares with {ONNXRUNTIME} (run `cargo xtask setup`)",
             versions.onnxruntime
         );
     }

@@ -1,5 +1,6 @@
-//! Procedural artworks, deterministic from a seed: the demo's and the tests' style images, so no
-//! third-party picture has to ship with the repository.
+//! Procedural artworks, deterministic from a seed: the styles of the demo, the model card, the
+//! benchmarks, the release check and the server's built-in gallery, so no third-party picture has to
+//! ship with the repository.
 
 mod canvas;
 mod composition;
@@ -54,51 +55,22 @@ impl Artwork {
     }
 }
 
-/// `cargo xtask art` (hidden): writes every artwork as PNG, to look at them or use them as styles.
-#[derive(clap::Args, Debug)]
-pub struct ArtArgs {
-    /// Folder to write <name>.png into
-    #[arg(long, value_name = "DIR")]
-    pub out: std::path::PathBuf,
-    #[arg(long, default_value_t = 2017)]
-    pub seed: u64,
-    #[arg(long, default_value_t = 640)]
-    pub width: u32,
-    #[arg(long, default_value_t = 512)]
-    pub height: u32,
-    /// Write JPEG files of this quality instead of PNG (the server's built-in styles use 85)
-    #[arg(long, value_name = "Q", value_parser = clap::value_parser!(u8).range(1..=100))]
-    pub jpeg: Option<u8>,
-}
-
-/// The bytes of `art` as written by `cargo xtask art` (PNG, or JPEG at `jpeg` quality).
-pub fn encoded(art: Artwork, args: &ArtArgs) -> anyhow::Result<Vec<u8>> {
-    let image = art.render(args.width, args.height, args.seed);
+/// `art` as a file: PNG, or JPEG at `jpeg` quality (the server's built-in styles are these
+/// artworks at 640×512, seed 2017, JPEG 85).
+pub fn encoded(art: Artwork, (width, height): (u32, u32), seed: u64, jpeg: Option<u8>) -> Vec<u8> {
+    let image = art.render(width, height, seed);
     let mut bytes = Vec::new();
-    match args.jpeg {
+    let written = match jpeg {
         Some(quality) => image.write_with_encoder(
             image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality),
-        )?,
+        ),
         None => image.write_to(
             &mut std::io::Cursor::new(&mut bytes),
             image::ImageFormat::Png,
-        )?,
-    }
-    Ok(bytes)
-}
-
-pub fn run(args: &ArtArgs) -> anyhow::Result<()> {
-    use anyhow::Context;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let extension = if args.jpeg.is_some() { "jpg" } else { "png" };
-    for art in Artwork::ALL {
-        let path = args.out.join(format!("{}.{extension}", art.name()));
-        std::fs::write(&path, encoded(art, args)?)
-            .with_context(|| format!("writing {}", path.display()))?;
-        tracing::info!("wrote {}", path.display());
-    }
-    Ok(())
+        ),
+    };
+    written.expect("encoding into memory cannot fail");
+    bytes
 }
 
 /// A colour from a palette, picked by a number in [0, 1).
@@ -113,19 +85,12 @@ mod tests {
     /// The server's embedded gallery is exactly what `cargo xtask art --jpeg 85` writes.
     #[test]
     fn the_servers_builtin_styles_are_these_artworks() {
-        let args = ArtArgs {
-            out: std::path::PathBuf::new(),
-            seed: 2017,
-            width: 640,
-            height: 512,
-            jpeg: Some(85),
-        };
         let gallery = crate::paths::workspace_root().join("inference/serve/src/gallery");
         for art in Artwork::ALL {
             let path = gallery.join(format!("{}.jpg", art.name()));
             let committed = std::fs::read(&path).unwrap();
             assert!(
-                committed == encoded(art, &args).unwrap(),
+                committed == encoded(art, (640, 512), 2017, Some(85)),
                 "{} differs from `cargo xtask art --jpeg 85`",
                 path.display()
             );

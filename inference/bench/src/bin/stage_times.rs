@@ -1,7 +1,7 @@
 //! Wall time of each stage of one stylization, on synthetic square images:
 //!
 //! ```text
-//! cargo run --release -p adain --example stage_times -- [--model DIR] [--precision P] [--size N] [--threads N] [--rounds N]
+//! cargo run --release -p adain-bench --bin stage_times -- [--model DIR] [--precision P] [--size N] [--threads N] [--rounds N]
 //! ```
 //! The first round includes ONNX Runtime's warm-up; the later ones are the steady state.
 
@@ -43,7 +43,7 @@ fn main() -> Result<()> {
     let args = Args::parse();
     let dir = match args.model {
         Some(dir) => dir,
-        // An example runs from the source tree.
+        // The benchmarks run from the source tree.
         None => default_package_in(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")),
     };
     let t = Instant::now();

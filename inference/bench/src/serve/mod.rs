@@ -1,8 +1,9 @@
-//! `cargo xtask bench-serve`: `adain serve` on loopback, measured as its clients see it. For each image
-//! size, 1..N clients send stylize requests with a stored style (statistics cached, as a warm server
-//! runs them) back to back; the table gives throughput and latency percentiles, and the speed-up over
-//! a one-shot `adain stylize --style-stats` process per image. `--hostile` measures instead how the
-//! server holds up against slow and hostile clients (`hostile.rs`).
+//! `adain-bench serve` (`cargo xtask bench-serve`): `adain serve` on loopback, measured as its
+//! clients see it. For each image size, 1..N clients send stylize requests with a stored style
+//! (statistics cached, as a warm server runs them) back to back; the table gives throughput and
+//! latency percentiles, and the speed-up over a one-shot `adain stylize --style-stats` process per
+//! image. `--hostile` measures instead how the server holds up against slow and hostile clients
+//! (`hostile.rs`).
 
 mod hostile;
 
@@ -18,11 +19,12 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::json;
 
-use crate::bench::{inputs, runs};
-use crate::paths::{default_package, target_dir};
+use crate::place::{out_dir, sibling};
+use crate::speed::{inputs, runs};
+use adain_test_kit::paths::default_package;
 
 #[derive(Args, Debug)]
-pub struct BenchServeArgs {
+pub struct ServeArgs {
     /// Image sizes (square), in pixels
     #[arg(long, value_delimiter = ',', default_value = "256,512")]
     pub sizes: Vec<u32>,
@@ -76,14 +78,10 @@ impl Row {
     }
 }
 
-pub fn run(args: &BenchServeArgs) -> Result<()> {
-    crate::setup::run(&crate::setup::SetupArgs {
-        no_torch: true,
-        ..Default::default()
-    })?;
-    let adain = crate::cmd::build_adain()?;
+pub fn run(args: &ServeArgs) -> Result<()> {
+    let adain = sibling("adain")?;
     let package = args.model.clone().unwrap_or_else(default_package);
-    let dir = target_dir().join("bench");
+    let dir = out_dir()?;
     std::fs::create_dir_all(dir.join("serve"))?;
     if args.hostile {
         let window = Duration::from_secs(args.window);
@@ -213,7 +211,7 @@ fn measure(
     Ok((began.elapsed().as_secs_f64(), latencies_ms))
 }
 
-fn render(args: &BenchServeArgs, rows: &[Row], oneshots: &[runs::OneShot]) -> String {
+fn render(args: &ServeArgs, rows: &[Row], oneshots: &[runs::OneShot]) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,

@@ -1,5 +1,5 @@
-//! `cargo xtask bench`: this project's library against ONNX Runtime from Python (same graphs) and
-//! PyTorch eager (same architecture and weights), at several sizes, on a fixed number of threads.
+//! `adain-bench speed` (`cargo xtask bench`): this project's library against ONNX Runtime from
+//! Python (same graphs) and PyTorch eager (same architecture and weights), at several sizes, on a fixed number of threads.
 //!
 //! Each contestant runs in its own long-lived process (sessions made once, warmed up); repetitions
 //! are interleaved across them and summarised by medians. Our process also times every stage and
@@ -22,11 +22,12 @@ use adain_models::manifest::{Manifest, Role};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 
-use crate::paths::{default_package, target_dir};
+use crate::place::{out_dir, sibling};
+use adain_test_kit::paths::default_package;
 use workers::{Contestant, Runner};
 
 #[derive(Args, Debug)]
-pub struct BenchArgs {
+pub struct SpeedArgs {
     /// Model package [default: models/default]
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
@@ -68,8 +69,8 @@ pub struct BenchArgs {
     pub hires: u32,
 }
 
-pub fn run(args: &BenchArgs) -> Result<()> {
-    let out = target_dir().join("bench");
+pub fn run(args: &SpeedArgs) -> Result<()> {
+    let out = out_dir()?;
     for dir in ["inputs", "outputs", "logs"] {
         std::fs::create_dir_all(out.join(dir))?;
     }
@@ -87,26 +88,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         package.display()
     );
 
-    crate::setup::onnx_runtime::install()?;
-    let openvino = crate::setup::openvino_ep::install()?.is_some() && !args.no_openvino;
-    tracing::info!("building the bench worker (release)");
-    let worker = [
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "adain-cli",
-        "--example",
-        "bench_worker",
-    ];
-    crate::cmd::run(crate::cmd::cargo().args(worker))?;
-    let bench_worker = target_dir().join("release/examples/bench_worker");
+    let openvino = !args.no_openvino && adain::runtime::ep::openvino::locate_plugin().is_ok();
+    let bench_worker = sibling("bench_worker")?;
     let adain = if args.hires > 0 || args.oneshot_reps > 0 {
-        Some(crate::cmd::build_adain()?)
+        Some(sibling("adain")?)
     } else {
         None
     };
-    let versions = (!args.no_python).then(python::ensure).transpose()?;
+    let versions = (!args.no_python).then(python::check).transpose()?;
     let torch_weights = if args.no_python || args.no_torch {
         None
     } else {
@@ -222,7 +211,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let decoder = manifest.provenance.get("decoder");
     let mut info = BTreeMap::from([
         ("date".to_string(), date()),
-        ("machine".into(), machine()),
+        ("machine".into(), adain_test_kit::machine::machine()),
         ("load average (1/5/15 min) before / after".into(), format!("{load_before} / {}", loadavg())),
         (
             "package".into(),
@@ -273,7 +262,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
 }
 
 /// Precisions with both graphs listed (fp32 first), or those asked for.
-fn precisions(args: &BenchArgs, manifest: &Manifest, package: &Path) -> Result<Vec<String>> {
+fn precisions(args: &SpeedArgs, manifest: &Manifest, package: &Path) -> Result<Vec<String>> {
     let listed = |p: &str| {
         manifest.file(Role::Encoder, p).is_some() && manifest.file(Role::Decoder, p).is_some()
     };
@@ -304,43 +293,6 @@ fn loadavg() -> String {
         .take(3)
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// The CPU's model name, as /proc/cpuinfo gives it ("?" where it cannot be read).
-pub(crate) fn cpu_model() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let line = cpuinfo.lines().find(|l| l.starts_with("model name"));
-    line.and_then(|l| l.split(':').nth(1))
-        .unwrap_or("?")
-        .trim()
-        .to_string()
-}
-
-/// The CPU, its core count and the flags that decide which kernels and precisions are fast here.
-pub(crate) fn machine() -> String {
-    const FLAGS: [&str; 8] = [
-        "avx2",
-        "avx512f",
-        "avx_vnni",
-        "avx512_vnni",
-        "avx512_bf16",
-        "avx512_fp16",
-        "amx_bf16",
-        "amx_int8",
-    ];
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let have: Vec<&str> = cpuinfo
-        .lines()
-        .find(|l| l.starts_with("flags"))
-        .map(|l| l.split_whitespace().collect())
-        .unwrap_or_default();
-    let present: Vec<&str> = FLAGS.into_iter().filter(|f| have.contains(f)).collect();
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!(
-        "{}, {cores} cores, flags: {}",
-        cpu_model(),
-        present.join(" ")
-    )
 }
 
 fn date() -> String {

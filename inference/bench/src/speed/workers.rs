@@ -1,6 +1,6 @@
 //! The measured processes, one per contestant: each opens its sessions once, then answers `full` /
-//! `cached` / `quit` on stdin with one JSON line (inference/examples/bench_worker.rs and
-//! xtask/bench/worker.py). At one size every worker is started, then the repetitions are
+//! `cached` / `quit` on stdin with one JSON line (src/bin/bench_worker.rs and
+//! python/worker.py). At one size every worker is started, then the repetitions are
 //! interleaved round-robin, so slow drifts of the machine fall on all contestants alike.
 
 use std::collections::BTreeMap;

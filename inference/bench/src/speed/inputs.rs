@@ -9,8 +9,6 @@ use adain_test_kit::images::test_image;
 use anyhow::{Context, Result};
 use image::RgbImage;
 
-use crate::paths::shared_data;
-
 /// One size's input files.
 #[derive(Debug, Clone)]
 pub struct Inputs {
@@ -72,7 +70,7 @@ pub fn write_large(dir: &Path, side: u32) -> Result<PathBuf> {
 
 /// The first content and style photographs of the shared training data.
 fn photos() -> Option<(PathBuf, PathBuf)> {
-    let data = shared_data().join("train");
+    let data = adain_test_kit::shared_train_data();
     let first = |d: PathBuf| -> Option<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(d)
             .ok()?

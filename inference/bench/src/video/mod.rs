@@ -1,4 +1,4 @@
-//! `cargo xtask bench-video`: how much stylized video flickers, measured exactly. Clips are made by
+//! `adain-bench video` (`cargo xtask bench-video`): how much stylized video flickers, measured exactly. Clips are made by
 //! moving a window over still photographs (pans, a zoom), so where each pixel goes is known; the
 //! warping error of the stylized clip is compared for per-frame AdaIN, smoothed content statistics
 //! and flow blending, with the photographs' own warping error as the floor, next to the blended
@@ -31,11 +31,16 @@ use clap::Args;
 use image::RgbImage;
 use serde_json::json;
 
-use crate::art::Artwork;
-use crate::paths::{default_package, target_dir};
+use crate::place::{installed, out_dir};
+use adain_test_kit::paths::default_package;
+use adain_test_kit::venvs::{python_of, real_clip, OPENCV_VENV};
 
 #[derive(Args, Debug)]
-pub struct BenchVideoArgs {
+pub struct VideoArgs {
+    /// The demo's pictures (`content/`, `style/`), as `cargo xtask bench-video` prepares them: two
+    /// of its photographs are filmed, two of its generated artworks are the styles
+    #[arg(long, value_name = "DIR")]
+    pub inputs: std::path::PathBuf,
     /// Frames per synthetic clip
     #[arg(long, default_value_t = 12)]
     pub frames: usize,
@@ -68,9 +73,7 @@ pub struct BenchVideoArgs {
 /// Size of the flicker clips (16:9, the small size).
 const CLIP: (u32, u32) = (512, 288);
 const PHOTOS: [&str; 2] = ["chelsea.png", "coffee.png"];
-const STYLES: [Artwork; 2] = [Artwork::Swirl, Artwork::Mosaic];
-/// The demo's artwork seed, so the styles are the demo's.
-const ART_SEED: u64 = 2017;
+const STYLES: [&str; 2] = ["swirl.png", "mosaic.png"];
 
 fn moves() -> [(&'static str, CameraMove); 4] {
     [
@@ -91,15 +94,10 @@ fn moves() -> [(&'static str, CameraMove); 4] {
     ]
 }
 
-pub fn run(args: &BenchVideoArgs) -> Result<()> {
-    crate::setup::run(&crate::setup::SetupArgs {
-        no_torch: true,
-        video: true,
-        ..Default::default()
-    })?;
-    let out_dir = target_dir().join("bench");
+pub fn run(args: &VideoArgs) -> Result<()> {
+    let out_dir = out_dir()?;
     std::fs::create_dir_all(&out_dir)?;
-    let inputs = crate::demo::inputs::prepare(&target_dir().join("bench").join("video-inputs"))?;
+    let inputs = Inputs(args.inputs.clone());
     let package_dir = args.model.clone().unwrap_or_else(default_package);
     let options = SessionOptions {
         request: adain::runtime::ProviderRequest::Only(Provider::Cpu),
@@ -109,13 +107,17 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
     // Flicker: fp32, every content encoded once, decoded once per smoothing weight.
     let fp32 = ModelPackage::load(&package_dir, Precision::Fp32, Provider::Cpu)?;
     let mut stylizer = Stylizer::new(&fp32, &options)?;
-    let styles: Vec<_> = STYLES
+    let artworks: Vec<RgbImage> = STYLES
         .iter()
-        .map(|a| stylizer.adain_style_statistics(&a.render(640, 512, ART_SEED)))
+        .map(|name| picture(&inputs.style(name)))
+        .collect::<Result<_>>()?;
+    let styles: Vec<_> = artworks
+        .iter()
+        .map(|a| stylizer.adain_style_statistics(a))
         .collect::<adain::Result<_>>()?;
-    let style_layers: Vec<StyleStats> = STYLES
+    let style_layers: Vec<StyleStats> = artworks
         .iter()
-        .map(|a| stylizer.style_statistics(&a.render(640, 512, ART_SEED), Default::default()))
+        .map(|a| stylizer.style_statistics(a, Default::default()))
         .collect::<adain::Result<_>>()?;
     let mut losses: Vec<(&str, Vec<f64>)> = Vec::new();
     let mut rows = Vec::new();
@@ -186,8 +188,9 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
     };
     let mut against_opencv = String::new();
     if !args.speed_only && !args.no_opencv {
-        let python = crate::setup::venv::OPENCV.ensure()?;
-        let clip = crate::setup::video_clip::install()?;
+        let install = "cargo xtask setup --bench";
+        let python = installed(python_of(OPENCV_VENV), "OpenCV's venv", install)?;
+        let clip = installed(real_clip(), "the real clip", install)?;
         against_opencv.push_str(&opencv::flow_accuracy(
             photo(&inputs.content(PHOTOS[1]))?,
             &python,
@@ -215,7 +218,7 @@ pub fn run(args: &BenchVideoArgs) -> Result<()> {
         options.request = adain::runtime::ProviderRequest::Only(provider);
         options.provider_options.openvino_precision = arithmetic;
         let mut stylizer = Stylizer::new(&package, &options)?;
-        let style = stylizer.adain_style_statistics(&STYLES[0].render(640, 512, ART_SEED))?;
+        let style = stylizer.adain_style_statistics(&artworks[0])?;
         for (w, h) in [(512u32, 288u32), (1280, 720)] {
             let photo = photo(&inputs.content(PHOTOS[0]))?;
             let photo = image::imageops::resize(
@@ -328,7 +331,7 @@ fn style_loss(stylizer: &mut Stylizer, frames: &[RgbImage], style: &StyleStats) 
 /// One row per (background, object) pair of the two photographs.
 fn ghost_rows(
     stylizer: &mut Stylizer,
-    inputs: &crate::demo::inputs::Inputs,
+    inputs: &Inputs,
     styles: &[adain::ops::ChannelStats],
     weights: &[f32],
 ) -> Result<Vec<GhostRow>> {
@@ -420,11 +423,27 @@ fn speed_paths(no_openvino: bool) -> Vec<(&'static str, Provider, Precision, Inf
 }
 
 /// A photograph scaled so its shorter side is 600 px: room for the clips' moves.
+/// The folder of the demo's pictures.
+struct Inputs(std::path::PathBuf);
+
+impl Inputs {
+    fn content(&self, name: &str) -> std::path::PathBuf {
+        self.0.join("content").join(name)
+    }
+    fn style(&self, name: &str) -> std::path::PathBuf {
+        self.0.join("style").join(name)
+    }
+}
+
+fn picture(path: &Path) -> Result<RgbImage> {
+    Ok(image::open(path)
+        .with_context(|| format!("reading {} (one of the demo's pictures)", path.display()))?
+        .to_rgb8())
+}
+
+/// A photograph at the clips' scale.
 fn photo(path: &Path) -> Result<RgbImage> {
-    let image = image::open(path)
-        .with_context(|| format!("reading {}", path.display()))?
-        .to_rgb8();
-    Ok(adain::image_io::resize_shorter_side(&image, 600))
+    Ok(adain::image_io::resize_shorter_side(&picture(path)?, 600))
 }
 
 /// Each stylized frame blended with the previous result along the input's flow.
@@ -463,7 +482,7 @@ type Row<'a> = (&'a str, f64, Vec<f64>, Vec<f64>);
 /// (path, width, height, frames/s each frame alone, frames/s with the default flow blending)
 type Speed<'a> = (&'a str, u32, u32, f64, f64);
 
-fn report(args: &BenchVideoArgs, package: &Path, rows: &[Row<'_>], speeds: &[Speed<'_>]) -> String {
+fn report(args: &VideoArgs, package: &Path, rows: &[Row<'_>], speeds: &[Speed<'_>]) -> String {
     let mut md = String::new();
     if !rows.is_empty() {
         flicker_table(&mut md, args, package, rows);
@@ -471,7 +490,7 @@ fn report(args: &BenchVideoArgs, package: &Path, rows: &[Row<'_>], speeds: &[Spe
     let _ = writeln!(
         md,
         "\n## Speed: frames per second, encode + AdaIN + decode (no file I/O)\n\n{}\n\n| size | path | each frame alone | with flow blending (default) | ratio |\n|---|---|---:|---:|---:|",
-        crate::bench::machine()
+        adain_test_kit::machine::machine()
     );
     for (path, w, h, alone, flow) in speeds {
         let _ = writeln!(
@@ -484,7 +503,7 @@ fn report(args: &BenchVideoArgs, package: &Path, rows: &[Row<'_>], speeds: &[Spe
 }
 
 /// The warping-error table.
-fn flicker_table(md: &mut String, args: &BenchVideoArgs, package: &Path, rows: &[Row<'_>]) {
+fn flicker_table(md: &mut String, args: &VideoArgs, package: &Path, rows: &[Row<'_>]) {
     let _ = writeln!(
         md,
         "## Flicker: warping error at {}x{}, {} frames, fp32 (8-bit levels; lower is steadier)\n\nModel: {}\n",
