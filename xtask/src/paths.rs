@@ -4,13 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-/// The workspace root (xtask lives one level below it).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits in the workspace")
-        .to_path_buf()
-}
+pub use adain_test_kit::paths::{default_package, workspace_root};
 
 /// Cargo's target folder: `$CARGO_TARGET_DIR`, else `target/` in the workspace.
 pub fn target_dir() -> PathBuf {
@@ -18,10 +12,6 @@ pub fn target_dir() -> PathBuf {
         Some(dir) => workspace_root().join(dir),
         None => workspace_root().join("target"),
     }
-}
-
-pub fn default_package() -> PathBuf {
-    workspace_root().join("models").join("default")
 }
 
 pub fn channel_scales_file() -> PathBuf {
@@ -33,7 +23,7 @@ pub fn channel_scales_file() -> PathBuf {
 /// The team's shared data sets (`../shared/data`: `train/`, `train-hr/`, each with `content/` and
 /// `style/`).
 pub fn shared_data() -> PathBuf {
-    workspace_root().join("..").join("shared").join("data")
+    adain_test_kit::shared_dir().join("data")
 }
 
 /// A cargo target folder in the user cache for a build only xtask makes (`dist`: the release
