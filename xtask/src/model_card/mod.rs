@@ -1,14 +1,15 @@
 //! `cargo xtask model-card`: the pictures and measured numbers of models/default/README.md,
-//! regenerated from the package, its training metrics and `adain-train eval` reports — the loss
-//! curves (SVG); contents × styles, an α sweep and a four-style interpolation (JPEG), once from
-//! free-to-show inputs (committed) and once from the run's held-out images (kept under target/) —
-//! and the section between the card's markers.
+//! regenerated from the package, its training metrics and `adain-train eval` reports: the loss
+//! curves, the pictures of free-to-show inputs (committed) and of the run's held-out images (under
+//! target/), and the section between the card's markers, where no number is typed by hand.
 
 mod chart;
+mod evaluation;
+mod held_out;
+mod markdown;
 mod metrics;
 mod pictures;
-mod section;
-mod tables;
+mod training;
 
 use std::path::{Path, PathBuf};
 
@@ -17,11 +18,11 @@ use adain_models::reports::EvalReport;
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::paths::{default_package, shared_data, target_dir, workspace_root};
+use crate::paths::{default_package, target_dir};
 use adain_test_kit::art::Artwork;
 
 /// What the committed pictures may weigh together.
-const BUDGET_BYTES: u64 = 1_500_000;
+const BUDGET_KB: f64 = 1500.0;
 const BEGIN_MARKER: &str = "<!-- model-card:begin -->";
 const END_MARKER: &str = "<!-- model-card:end -->";
 
@@ -43,14 +44,6 @@ pub struct ModelCardArgs {
     /// Where to write the README section [default: target/model-card/README-section.md]
     #[arg(long, value_name = "FILE")]
     pub section: Option<PathBuf>,
-
-    /// Side of each picture tile, in pixels
-    #[arg(long, value_name = "N", default_value_t = 176)]
-    pub tile: u32,
-
-    /// JPEG quality of the pictures
-    #[arg(long, value_name = "Q", default_value_t = 82, value_parser = clap::value_parser!(u8).range(30..=95))]
-    pub quality: u8,
 }
 
 pub fn run(args: &ModelCardArgs) -> Result<()> {
@@ -61,100 +54,57 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
     })?;
     let package = ModelPackage::load(&dir, adain::Precision::Fp32, adain::Provider::Cpu)
         .with_context(|| format!("model package {} is not usable", dir.display()))?;
-    let manifest = package.manifest().clone();
+    let manifest = package.manifest();
     // The reports are read first: a wrong path fails before minutes of stylizing.
     let eval = args.eval.as_deref().map(read_report).transpose()?;
-    let compared = args
-        .compare
-        .iter()
-        .map(|spec| {
-            let (label, path) = spec
-                .split_once('=')
-                .with_context(|| format!("--compare {spec}: expected LABEL=FILE"))?;
-            Ok((label.to_string(), read_report(Path::new(path))?))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut written: Vec<(PathBuf, u64)> = Vec::new();
+    let mut compared = Vec::new();
+    for spec in &args.compare {
+        let split = spec.split_once('=').filter(|(label, _)| !label.is_empty());
+        let (label, path) = split.with_context(|| format!("--compare {spec}: not LABEL=FILE"))?;
+        compared.push((label.to_string(), read_report(Path::new(path))?));
+    }
 
+    let mut committed = Vec::new();
     let metrics_file = dir.join("training_metrics.jsonl");
-    let metrics = if metrics_file.is_file() {
-        let m = metrics::read(&metrics_file)?;
-        let title = format!(
-            "{} {}: training and validation loss",
-            manifest.name, manifest.version
-        );
+    let metrics = metrics_file.is_file().then(|| metrics::read(&metrics_file));
+    let metrics = metrics.transpose()?;
+    if let Some(m) = &metrics {
+        let (name, version) = (&manifest.name, &manifest.version);
+        let title = format!("{name} {version}: training and validation loss");
+        let svg = chart::loss_curves(m, &title);
         let path = dir.join("loss_curves.svg");
-        let svg = chart::loss_curves(&m, &title);
         adain_models::atomic_file::write(&path, svg.as_bytes())?;
-        written.push((path, svg.len() as u64));
-        Some(m)
+        committed.push((path, svg.len() as u64));
     } else {
-        tracing::warn!(
-            "{} not found (`adain-train export` copies it from the run): no loss curves",
-            metrics_file.display()
-        );
-        None
-    };
-
-    // Committed examples: free-to-show photographs × the project's generated artworks.
+        tracing::warn!("no {}: no loss curves", metrics_file.display());
+    }
+    // Free-to-show photographs × the project's generated artworks.
     let examples = crate::demo::inputs::prepare(&target_dir().join("model-card").join("inputs"))?;
-    let contents: Vec<PathBuf> = crate::demo::inputs::FREE_CONTENTS
-        .iter()
-        .map(|n| examples.content(n))
-        .collect();
-    let styles: Vec<PathBuf> = Artwork::ALL
-        .iter()
-        .map(|a| examples.style(&format!("{}.png", a.name())))
-        .collect();
-    written.extend(draw(&package, &contents, &styles, args, &dir)?);
+    let contents = crate::demo::inputs::FREE_CONTENTS.map(|name| examples.content(name));
+    let styles = Artwork::ALL.map(|a| examples.style(&format!("{}.png", a.name())));
+    committed.extend(pictures::draw(&package, &contents, &styles, &dir)?);
+    let cached_run = adain_models::install_paths::cache_dir().join("runs/default");
+    let run_dir = args.run_dir.clone().unwrap_or(cached_run);
 
-    // The same pictures from the run's held-out images, kept out of the repository: the shared
-    // training images carry no licence to redistribute.
-    let held_out = held_out(args, &package)?;
-
-    let mut text = String::from("<!-- generated by `cargo xtask model-card` from manifest.json, training_metrics.jsonl and the eval report -->\n");
-    text += &section::training(&manifest, metrics.as_ref());
-    text += &eval.as_ref().map(tables::evaluation).unwrap_or_default();
-    text += &section::pictures(
-        metrics.is_some(),
-        (contents.len(), styles.len()),
-        held_out.as_ref(),
+    let mut text = String::from(
+        "<!-- generated by `cargo xtask model-card` from manifest.json, \
+        training_metrics.jsonl and the eval report -->\n",
     );
-    text += &tables::comparison(&compared);
-    let section_path = args
-        .section
-        .clone()
-        .unwrap_or_else(|| target_dir().join("model-card").join("README-section.md"));
-    if let Some(parent) = section_path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&section_path, &text)
-        .with_context(|| format!("writing {}", section_path.display()))?;
-    let card = dir.join("README.md");
-    let updated = std::fs::read_to_string(&card)
-        .ok()
-        .and_then(|old| splice(&old, &text));
-    match updated {
-        Some(updated) => adain_models::atomic_file::write(&card, updated.as_bytes())?,
-        None => tracing::warn!(
-            "{} has no {BEGIN_MARKER} … {END_MARKER}: only {} is written",
-            card.display(),
-            section_path.display()
-        ),
-    }
+    text += &training::section(manifest, metrics.as_ref());
+    text += &eval.as_ref().map(evaluation::section).unwrap_or_default();
+    text += &pictures::captions(metrics.is_some(), contents.len(), styles.len());
+    text += &held_out::section(&run_dir, &package)?;
+    text += &evaluation::comparison(&compared);
+    write_section(args.section.as_deref(), &dir.join("README.md"), &text)?;
 
-    let total: u64 = written.iter().map(|(_, b)| b).sum();
-    for (path, bytes) in &written {
+    let total: u64 = committed.iter().map(|(_, bytes)| bytes).sum();
+    for (path, bytes) in &committed {
         println!("{:>9.1} kB  {}", *bytes as f64 / 1e3, path.display());
     }
-    println!(
-        "{:>9.1} kB  in all (budget {:.1} MB)",
-        total as f64 / 1e3,
-        BUDGET_BYTES as f64 / 1e6
-    );
-    println!("README section: {}", section_path.display());
-    if total > BUDGET_BYTES {
-        tracing::warn!("the pictures are over the budget: lower --tile or --quality");
+    let total = total as f64 / 1e3;
+    println!("{total:>9.1} kB  in all, the budget {BUDGET_KB} kB");
+    if total > BUDGET_KB {
+        tracing::warn!("the committed pictures are over their budget");
     }
     Ok(())
 }
@@ -162,105 +112,33 @@ pub fn run(args: &ModelCardArgs) -> Result<()> {
 fn read_report(path: &Path) -> Result<EvalReport> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not an `adain-train eval --json` report",
-            path.display()
-        )
-    })
+    let report = serde_json::from_str(&text);
+    report.with_context(|| format!("{} is not an `adain-train eval` report", path.display()))
+}
+
+/// Writes the section to its own file and between the card's markers.
+fn write_section(path: Option<&Path>, card: &Path, text: &str) -> Result<()> {
+    let default = target_dir().join("model-card").join("README-section.md");
+    let path = path.unwrap_or(&default);
+    std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    println!("README section: {}", path.display());
+    let updated = std::fs::read_to_string(card)
+        .ok()
+        .and_then(|old| splice(&old, text));
+    match updated {
+        Some(updated) => adain_models::atomic_file::write(card, updated.as_bytes())?,
+        None => tracing::warn!("{} has no {BEGIN_MARKER} … {END_MARKER}", card.display()),
+    }
+    Ok(())
 }
 
 /// `text` with the part between the card's markers replaced by `section`.
 fn splice(text: &str, section: &str) -> Option<String> {
     let begin = text.find(BEGIN_MARKER)? + BEGIN_MARKER.len();
     let end = begin + text[begin..].find(END_MARKER)?;
-    Some(format!(
-        "{}\n{}\n{}",
-        &text[..begin],
-        section.trim_end(),
-        &text[end..]
-    ))
-}
-
-/// The grid, α sweep and interpolation at 256 px, and the grid again at 512 px, into `dir`; each
-/// file with its size.
-fn draw(
-    package: &ModelPackage,
-    contents: &[PathBuf],
-    styles: &[PathBuf],
-    args: &ModelCardArgs,
-    dir: &Path,
-) -> Result<Vec<(PathBuf, u64)>> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let [small, large] = pictures::SIZES.map(|size| size);
-    let pics = pictures::make(package, contents, styles, args.tile, small)?;
-    let grid_512 = pictures::make(package, contents, styles, args.tile, large)?.grid;
-    [
-        ("grid.jpg", &pics.grid),
-        ("alpha.jpg", &pics.alpha),
-        ("interpolation.jpg", &pics.interpolation),
-        ("grid-512.jpg", &grid_512),
-    ]
-    .into_iter()
-    .map(|(name, image)| {
-        let path = dir.join(name);
-        Ok((
-            path.clone(),
-            pictures::save_jpeg(image, &path, args.quality)?,
-        ))
-    })
-    .collect()
-}
-
-/// The pictures from the run's held-out images under target/, and what the card says of them;
-/// None (with the reason logged) when the run's list or the shared images are not here.
-fn held_out(args: &ModelCardArgs, package: &ModelPackage) -> Result<Option<section::HeldOut>> {
-    let run_dir = args.run_dir.clone().unwrap_or_else(|| {
-        adain_models::install_paths::cache_dir()
-            .join("runs")
-            .join("default")
-    });
-    let list = run_dir.join("validation_files.txt");
-    if !list.is_file() {
-        tracing::warn!(
-            "{} not found: no held-out pictures (pass --run-dir, the training run of this model)",
-            list.display()
-        );
-        return Ok(None);
-    }
-    let (contents, styles) = pictures::held_out_files(&list, &shared_data())?;
-    if contents.is_empty() || styles.len() < 4 {
-        tracing::warn!(
-            "{} lists {} content and {} style images found here (need 1 and 4): no held-out pictures",
-            list.display(),
-            contents.len(),
-            styles.len()
-        );
-        return Ok(None);
-    }
-    let files = contents
-        .iter()
-        .chain(&styles)
-        .map(|p| tables::short(&p.to_string_lossy()))
-        .collect();
-    let (contents, styles) = (pictures::spread(&contents, 4), pictures::spread(&styles, 4));
-    let dir = target_dir().join("model-card").join("held-out");
-    for (path, bytes) in draw(package, &contents, &styles, args, &dir)? {
-        println!(
-            "{:>9.1} kB  {} (not committed)",
-            bytes as f64 / 1e3,
-            path.display()
-        );
-    }
-    Ok(Some(section::HeldOut {
-        dir: dir
-            .strip_prefix(workspace_root())
-            .unwrap_or(&dir)
-            .display()
-            .to_string(),
-        grid_shape: (contents.len(), styles.len()),
-        files,
-    }))
+    let (head, tail) = (&text[..begin], &text[end..]);
+    Some(format!("{head}\n{}\n{tail}", section.trim_end()))
 }
 
 #[cfg(test)]
@@ -269,18 +147,10 @@ mod tests {
 
     #[test]
     fn the_section_replaces_only_what_lies_between_the_markers() {
-        let card =
-            format!("# Card\nhand-written\n{BEGIN_MARKER}\nold numbers\n{END_MARKER}\nlimits\n");
-        let updated = splice(&card, "new numbers\n").unwrap();
-        assert_eq!(
-            updated,
-            format!("# Card\nhand-written\n{BEGIN_MARKER}\nnew numbers\n{END_MARKER}\nlimits\n")
-        );
-        assert_eq!(
-            splice(&updated, "new numbers").unwrap(),
-            updated,
-            "idempotent"
-        );
+        let card = |numbers| format!("# Card\n{BEGIN_MARKER}\n{numbers}\n{END_MARKER}\nlimits\n");
+        let updated = splice(&card("old"), "new\n").unwrap();
+        assert_eq!(updated, card("new"));
+        assert_eq!(splice(&updated, "new").unwrap(), updated, "idempotent");
         assert!(splice("# Card without markers\n", "x").is_none());
         assert!(splice(&format!("{END_MARKER}\n{BEGIN_MARKER}\n"), "x").is_none());
     }
