@@ -53,12 +53,19 @@ fn the_wheel_installs_in_a_fresh_venv_and_passes_its_tests() {
         .join("inference")
         .join("python")
         .join("tests");
+    // The kit's generated pictures, which conftest.py's `picture` must reproduce.
+    let pictures = tempfile::tempdir().unwrap();
+    for (w, h, seed) in [(96, 72, 1), (80, 64, 5), (64, 64, 9)] {
+        let name = format!("{w}x{h}-{seed}.png");
+        adain_test_kit::images::write_image(pictures.path(), &name, w, h, seed);
+    }
     // The Ray tests run in their own venv (python_ray.rs).
     let report = run(Command::new(&venv_python)
         .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
         .arg(format!("--ignore={}", tests.join("ray").display()))
         .arg(tests)
         .env("ADAIN_BIN", env!("CARGO_BIN_EXE_adain"))
+        .env("ADAIN_KIT_PICTURES", pictures.path())
         .current_dir(venv.path()));
     eprintln!("{report}");
     assert!(

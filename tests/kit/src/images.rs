@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use image::{Rgb, RgbImage};
 
 /// A smooth colourful image with some texture, different for each seed.
-/// (inference/python/tests/conftest.py's `picture` computes the same pixels with numpy.)
+/// (inference/python/tests/conftest.py's `picture` computes the same pixels with numpy;
+/// test_pictures.py checks that against this, through python_wheel.rs.)
 pub fn test_image(width: u32, height: u32, seed: u32) -> RgbImage {
     RgbImage::from_fn(width, height, |x, y| {
         let (fx, fy, s) = (
