@@ -16,18 +16,10 @@ pub struct EvalReport {
     /// Whether the primary scores are of outputs recoloured to their style's colours, as
     /// `adain stylize --match-style-color` writes them (the centre-crop float scores never are).
     pub match_style_color: bool,
-    /// What `content_loss`, `style_loss`, `total_loss` and `checkerboard` score: whole images,
-    /// the output quantised to 8 bits as `adain stylize` writes it.
-    pub scoring: String,
-    pub content_loss: f64,
-    pub style_loss: f64,
-    /// content + 10 · style, the training objective with the paper's weights.
-    pub total_loss: f64,
-    /// The checkerboard score of the stylized outputs and, as the baseline, of the contents.
-    pub checkerboard: Checkerboard,
-    /// The style loss's parts per layer; they sum to `style_loss`.
-    pub style_layers: Vec<LayerTerms>,
-    pub colour: ColourFidelity,
+    /// The primary scores, of whole images with the output quantised to 8 bits as `adain stylize`
+    /// writes it; their fields sit at the top level of the JSON, where every reader has them.
+    #[serde(flatten)]
+    pub primary: Scores,
     /// The same pairs scored on centre crops with the decoder's raw float output.
     pub crop_float: Scores,
     /// Every pair's primary scores, content-major.
@@ -37,11 +29,15 @@ pub struct EvalReport {
 /// One scoring's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scores {
+    /// What these numbers score, in words.
     pub scoring: String,
     pub content_loss: f64,
     pub style_loss: f64,
+    /// content + 10 · style, the training objective with the paper's weights.
     pub total_loss: f64,
+    /// The checkerboard score of the stylized outputs and, as the baseline, of the contents.
     pub checkerboard: Checkerboard,
+    /// The style loss's parts per layer; they sum to `style_loss`.
     pub style_layers: Vec<LayerTerms>,
     pub colour: ColourFidelity,
 }
@@ -197,19 +193,12 @@ mod tests {
 
     #[test]
     fn an_eval_report_reads_back_as_written_with_its_flat_layout() {
-        let primary = scores("whole", 6.0);
         let report = EvalReport {
             model: "models/default".into(),
             pairs: 1,
             size: 256,
             match_style_color: false,
-            scoring: primary.scoring,
-            content_loss: primary.content_loss,
-            style_loss: primary.style_loss,
-            total_loss: primary.total_loss,
-            checkerboard: primary.checkerboard,
-            style_layers: primary.style_layers,
-            colour: primary.colour,
+            primary: scores("whole", 6.0),
             crop_float: scores("crop", 7.0),
             pair_scores: vec![PairReport {
                 content: "train-hr/content/0001.jpg".into(),

@@ -124,9 +124,15 @@ fn trained_checkpoint_exports_a_package_that_stylizes() {
 
     let report = evaluate(&package_dir, &content, &style, 32, false, Device::Cpu).unwrap();
     assert_eq!(report.pairs, 9, "3 contents × 3 styles");
-    assert!(report.content_loss > 0.0 && report.style_loss > 0.0);
-    assert!((report.total_loss - report.content_loss - 10.0 * report.style_loss).abs() < 1e-6);
-    let board = &report.checkerboard;
+    assert!(report.primary.content_loss > 0.0 && report.primary.style_loss > 0.0);
+    assert!(
+        (report.primary.total_loss
+            - report.primary.content_loss
+            - 10.0 * report.primary.style_loss)
+            .abs()
+            < 1e-6
+    );
+    let board = &report.primary.checkerboard;
     for spread in [board.outputs, board.contents] {
         assert!(spread.mean > 0.0 && spread.mean <= spread.max && spread.max.is_finite());
     }

@@ -193,7 +193,7 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
         )
     });
     let close = |a: f64, b: f64, tolerance: f64| (a - b).abs() <= tolerance * b.abs();
-    let got = (report.content_loss, report.style_loss);
+    let got = (report.primary.content_loss, report.primary.style_loss);
     println!(
         "eval {got:?}; stylize's 8-bit image {:?}; its float values {:?}; centre squares 8-bit {:?}; crop float {:?}",
         (written.content, written.style),
@@ -202,57 +202,76 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
         (report.crop_float.content_loss, report.crop_float.style_loss)
     );
     assert!(
-        close(report.content_loss, written.content, 1e-3)
-            && close(report.style_loss, written.style, 1e-3),
+        close(report.primary.content_loss, written.content, 1e-3)
+            && close(report.primary.style_loss, written.style, 1e-3),
         "eval {got:?} vs stylize's 8-bit image {:?}",
         (written.content, written.style)
     );
     assert!(
-        close(report.checkerboard.outputs.mean, written.checkerboard, 1e-3),
+        close(
+            report.primary.checkerboard.outputs.mean,
+            written.checkerboard,
+            1e-3
+        ),
         "checkerboard {} vs {}",
-        report.checkerboard.outputs.mean,
+        report.primary.checkerboard.outputs.mean,
         written.checkerboard
     );
-    assert!((report.total_loss - report.content_loss - 10.0 * report.style_loss).abs() < 1e-9);
-    // The per-layer parts add up to the style loss, and colours are scored on the written image.
-    let parts: f64 = report.style_layers.iter().map(|l| l.mean + l.std).sum();
-    assert_eq!(report.style_layers.len(), 4);
     assert!(
-        close(parts, report.style_loss, 1e-4),
+        (report.primary.total_loss
+            - report.primary.content_loss
+            - 10.0 * report.primary.style_loss)
+            .abs()
+            < 1e-9
+    );
+    // The per-layer parts add up to the style loss, and colours are scored on the written image.
+    let parts: f64 = report
+        .primary
+        .style_layers
+        .iter()
+        .map(|l| l.mean + l.std)
+        .sum();
+    assert_eq!(report.primary.style_layers.len(), 4);
+    assert!(
+        close(parts, report.primary.style_loss, 1e-4),
         "{parts} vs {}",
-        report.style_loss
+        report.primary.style_loss
     );
     assert!(
-        close(report.colour.outputs.mean, written.colour, 1e-3),
+        close(report.primary.colour.outputs.mean, written.colour, 1e-3),
         "colour {} vs {}",
-        report.colour.outputs.mean,
+        report.primary.colour.outputs.mean,
         written.colour
     );
     assert_eq!(report.pair_scores.len(), 4);
     assert!(
-        report.colour.contents.mean > 0.0
-            && report.colour.outputs.max >= report.colour.outputs.mean
+        report.primary.colour.contents.mean > 0.0
+            && report.primary.colour.outputs.max >= report.primary.colour.outputs.mean
     );
 
     // With --match-style-color: the images `adain stylize --match-style-color` writes, which sit
     // closer to their styles' colours; the centre-crop float scores are not recoloured.
     assert!(
-        close(in_style_colors.content_loss, matched.content, 1e-3)
-            && close(in_style_colors.style_loss, matched.style, 1e-3)
-            && close(in_style_colors.colour.outputs.mean, matched.colour, 1e-3),
+        close(in_style_colors.primary.content_loss, matched.content, 1e-3)
+            && close(in_style_colors.primary.style_loss, matched.style, 1e-3)
+            && close(
+                in_style_colors.primary.colour.outputs.mean,
+                matched.colour,
+                1e-3
+            ),
         "eval with --match-style-color {:?} vs stylize's {:?}",
         (
-            in_style_colors.content_loss,
-            in_style_colors.style_loss,
-            in_style_colors.colour.outputs.mean
+            in_style_colors.primary.content_loss,
+            in_style_colors.primary.style_loss,
+            in_style_colors.primary.colour.outputs.mean
         ),
         (matched.content, matched.style, matched.colour)
     );
     assert!(
-        in_style_colors.colour.outputs.mean < 0.5 * report.colour.outputs.mean,
+        in_style_colors.primary.colour.outputs.mean < 0.5 * report.primary.colour.outputs.mean,
         "recoloured {} vs decoded {}",
-        in_style_colors.colour.outputs.mean,
-        report.colour.outputs.mean
+        in_style_colors.primary.colour.outputs.mean,
+        report.primary.colour.outputs.mean
     );
     assert!(in_style_colors.match_style_color && !report.match_style_color);
     assert!(close(
@@ -275,7 +294,8 @@ fn eval_scores_the_whole_8_bit_image_that_stylize_writes() {
         ),
     ] {
         assert!(
-            !close(report.content_loss, other.0, 0.01) || !close(report.style_loss, other.1, 0.01),
+            !close(report.primary.content_loss, other.0, 0.01)
+                || !close(report.primary.style_loss, other.1, 0.01),
             "eval {got:?} is too close to {name} {other:?}"
         );
     }

@@ -64,16 +64,20 @@ pub fn comparison(reports: &[(String, EvalReport)]) -> String {
     let labels: Vec<&str> = reports.iter().map(|(label, _)| label.as_str()).collect();
     let labels: Vec<&str> = labels.into_iter().filter(|l| seen.insert(*l)).collect();
     let mut header = "size | model | content loss | style loss".to_string();
-    for layer in &first.style_layers {
+    for layer in &first.primary.style_layers {
         header += &format!(" | {} μ / σ", layer.layer);
     }
     let mut rows = Vec::new();
     let sizes: BTreeSet<u32> = reports.iter().map(|(_, r)| r.size).collect();
     for size in sizes {
         for (label, r) in reports.iter().filter(|(_, r)| r.size == size) {
-            let (content, style, colour) = (r.content_loss, r.style_loss, &r.colour.outputs);
+            let (content, style, colour) = (
+                r.primary.content_loss,
+                r.primary.style_loss,
+                &r.primary.colour.outputs,
+            );
             let mut row = format!("{size} | {label} | {content:.4} | {style:.4}");
-            for layer in &r.style_layers {
+            for layer in &r.primary.style_layers {
                 row += &format!(" | {}", pair(layer.mean, layer.std, 4));
             }
             rows.push(format!("{row} | {}", pair(colour.mean, colour.max, 2)));

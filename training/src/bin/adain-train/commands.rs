@@ -520,45 +520,40 @@ pub fn eval(a: EvalArgs) -> Result<()> {
         parse_device(&a.device)?,
     )
     .with_context(|| format!("evaluating {}", a.model.display()))?;
-    let crop = &report.crop_float;
     println!(
         "{} at {}: {} pairs",
         report.model, report.size, report.pairs
     );
     println!("| scoring | content loss | style loss | content + 10·style | checkerboard outputs mean / worst | contents mean / worst |");
     println!("|---|---|---|---|---|---|");
-    for (name, content, style, total, board) in [
-        (
-            if report.match_style_color {
-                "whole image, 8-bit, recoloured to the style (primary)"
-            } else {
-                "whole image, 8-bit (primary)"
-            },
-            report.content_loss,
-            report.style_loss,
-            report.total_loss,
-            &report.checkerboard,
-        ),
-        (
-            "centre crop, float (crop_float)",
-            crop.content_loss,
-            crop.style_loss,
-            crop.total_loss,
-            &crop.checkerboard,
-        ),
+    let primary = if report.match_style_color {
+        "whole image, 8-bit, recoloured to the style (primary)"
+    } else {
+        "whole image, 8-bit (primary)"
+    };
+    for (name, scores) in [
+        (primary, &report.primary),
+        ("centre crop, float (crop_float)", &report.crop_float),
     ] {
+        let board = &scores.checkerboard;
         println!(
-            "| {name} | {content:.4} | {style:.4} | {total:.4} | {:.2} / {:.2} | {:.2} / {:.2} |",
-            board.outputs.mean, board.outputs.max, board.contents.mean, board.contents.max
+            "| {name} | {:.4} | {:.4} | {:.4} | {:.2} / {:.2} | {:.2} / {:.2} |",
+            scores.content_loss,
+            scores.style_loss,
+            scores.total_loss,
+            board.outputs.mean,
+            board.outputs.max,
+            board.contents.mean,
+            board.contents.max
         );
     }
     println!();
     println!("| style loss part (whole image, 8-bit) | mean | std |");
     println!("|---|---|---|");
-    for l in &report.style_layers {
+    for l in &report.primary.style_layers {
         println!("| {} | {:.4} | {:.4} |", l.layer, l.mean, l.std);
     }
-    let colour = &report.colour;
+    let colour = &report.primary.colour;
     println!();
     println!(
         "colour distance to the style (Lab): outputs mean {:.2}, worst {:.2}; contents mean {:.2}, worst {:.2}",
